@@ -1,0 +1,1 @@
+"""Shequ — community population and family-services management."""

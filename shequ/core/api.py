@@ -1,0 +1,40 @@
+"""What every API module uses: pagination, error format, the base viewset."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def validation_error_body(exc: DjangoValidationError) -> dict:
+    """A service's ValidationError in the contract's shape: {"field": [..]} or {"detail": ".."}."""
+    if hasattr(exc, "error_dict"):
+        body = {field: messages for field, messages in exc.message_dict.items()}
+        if "__all__" in body:
+            body["detail"] = " ".join(body.pop("__all__"))
+        return body
+    return {"detail": " ".join(exc.messages)}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        return Response(validation_error_body(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Http404):
+        # DRF would pass on Django's "No OrgUnit matches the given query.": English, and it
+        # names the model. Every 404 says the same, whatever was asked for.
+        exc = exceptions.NotFound()
+    return drf_exception_handler(exc, context)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=500, help_text="变更原因，记入历史。", trim_whitespace=True
+    )

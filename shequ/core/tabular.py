@@ -1,0 +1,426 @@
+"""The tabular engine: one declaration of columns drives template, export and import.
+
+A ``Table`` lists its columns once (Chinese header, the key in a row dict, how to turn a cell
+into a value and a value back into a cell). Exports write exactly those headers, imports read
+exactly those headers, so an exported file imports back unchanged. Files are .xlsx (openpyxl
+in write-only / read-only mode, for speed) or UTF-8 CSV (a BOM is written so Excel opens it).
+"""
+
+import csv
+import datetime
+import functools
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, datetime.datetime):
+        # Stored in UTC; a sheet shows the time of the deployment (Asia/Shanghai).
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    key: str
+    required: bool = False
+    parse: Callable[[str], Any] | None = None  # cell text → value; raises ValidationError
+    render: Callable[[Any], str] = _text  # value → cell text
+    help: str = ""
+    width: int = 14
+    # Written on export for the reader (a unit's name beside its code), ignored on import.
+    informative: bool = False
+    # Identity numbers, codes, phones: stored as text cells so Excel never turns them into
+    # numbers (which loses digits past the 15th).
+    text: bool = False
+
+
+@dataclass
+class Table:
+    kind: str
+    title: str
+    columns: list[Column]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+    def cells(self, row: dict[str, Any]) -> list[str]:
+        return [c.render(row.get(c.key)) for c in self.columns]
+
+    # --- writing ------------------------------------------------------------------------
+    def write_xlsx(
+        self,
+        rows: Iterable[dict[str, Any]],
+        out: IO[bytes],
+        *,
+        instructions: bool = False,
+        extra_headers: list[str] | None = None,
+    ) -> int:
+        """Write rows as one sheet; identity numbers and codes stay text, never numbers."""
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(self.title[:31])
+        for index, column in enumerate(self.columns):
+            sheet.column_dimensions[_column_letter(index)].width = column.width
+        header_cells = []
+        for column in self.columns:
+            cell = WriteOnlyCell(sheet, value=column.header)
+            cell.font = Font(bold=True, color="FFFFFF" if column.required else "000000")
+            cell.fill = PatternFill("solid", fgColor="1F6FB2" if column.required else "DDE6EE")
+            if column.help:
+                cell.comment = Comment(column.help, "Shequ")
+            header_cells.append(cell)
+        for header in extra_headers or []:
+            cell = WriteOnlyCell(sheet, value=header)
+            cell.font = Font(bold=True, color="9C0006")
+            cell.fill = PatternFill("solid", fgColor="FFC7CE")
+            header_cells.append(cell)
+        sheet.append(header_cells)
+        text_columns = [i for i, column in enumerate(self.columns) if column.text]
+        count = 0
+        for row in rows:
+            values: list[Any] = self.cells(row)
+            for i in text_columns:
+                if values[i]:
+                    cell = WriteOnlyCell(sheet, value=values[i])
+                    cell.number_format = "@"
+                    values[i] = cell
+            values.extend(row.get(header, "") for header in extra_headers or [])
+            sheet.append(values)
+            count += 1
+        if instructions:
+            self._write_instructions(workbook)
+        workbook.save(out)
+        return count
+
+    def _write_instructions(self, workbook: Workbook) -> None:
+        sheet = workbook.create_sheet(_("填写说明"))
+        sheet.column_dimensions["A"].width = 18
+        sheet.column_dimensions["B"].width = 8
+        sheet.column_dimensions["C"].width = 90
+        bold = Font(bold=True)
+        sheet.append([WriteOnlyCell(sheet, value=self.title)])
+        for note in self.notes:
+            sheet.append([str(note)])
+        sheet.append([])
+        heads = []
+        for text in (_("列"), _("必填"), _("格式与说明")):
+            cell = WriteOnlyCell(sheet, value=text)
+            cell.font = bold
+            heads.append(cell)
+        sheet.append(heads)
+        for column in self.columns:
+            sheet.append(
+                [
+                    column.header,
+                    _("是") if column.required else "",
+                    (_("仅供阅读，导入时忽略。") if column.informative else "") + str(column.help),
+                ]
+            )
+
+    def write_csv(
+        self,
+        rows: Iterable[dict[str, Any]],
+        out: IO[bytes],
+        *,
+        extra_headers: list[str] | None = None,
+    ) -> int:
+        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+        writer = csv.writer(text)
+        writer.writerow(self.headers + list(extra_headers or []))
+        count = 0
+        for row in rows:
+            writer.writerow(
+                self.cells(row) + [row.get(header, "") for header in extra_headers or []]
+            )
+            count += 1
+        text.flush()
+        text.detach()
+        return count
+
+    def write(self, rows: Iterable[dict[str, Any]], out: IO[bytes], fmt: str = "xlsx") -> int:
+        return self.write_csv(rows, out) if fmt == "csv" else self.write_xlsx(rows, out)
+
+    def template_rows(self) -> list[dict[str, Any]]:
+        return []
+
+    def write_template(self, out: IO[bytes], fmt: str = "xlsx") -> None:
+        """An empty sheet with the headers (required ones highlighted, each with a comment on
+        its format) and, for Excel, a second sheet that explains every column."""
+        if fmt == "csv":
+            self.write_csv([], out)
+            return
+        self.write_xlsx([], out, instructions=True)
+
+    def parse_row(self, cells: dict[str, str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        """Turn one row's cell texts into values: ({key: value}, [(header, message)]).
+
+        Only the columns present in the file are in the result, so an update leaves the
+        other fields alone. An empty cell becomes ``None``; a required column left empty is
+        reported as such.
+        """
+        values: dict[str, Any] = {}
+        errors: list[tuple[str, str]] = []
+        for key, header, required, parse in self._readers:
+            text = cells.get(key)
+            if text is None:  # the column is not in the file
+                continue
+            if not text:
+                if required:
+                    errors.append((header, _("必填。")))
+                values[key] = None
+            elif parse is None:
+                values[key] = text
+            else:
+                try:
+                    values[key] = parse(text)
+                except ValidationError as exc:
+                    errors.append((header, " ".join(exc.messages)))
+        return values, errors
+
+    @functools.cached_property
+    def _readers(self) -> list[tuple[str, str, bool, Callable[[str], Any] | None]]:
+        return [(c.key, c.header, c.required, c.parse) for c in self.columns if not c.informative]
+
+    def header_for(self, key: str) -> str:
+        for column in self.columns:
+            if column.key == key:
+                return column.header
+        return ""
+
+    # --- reading ------------------------------------------------------------------------
+    def read(self, handle: IO[bytes], filename: str) -> Iterator[tuple[int, dict[str, str]]]:
+        """Yield (row number as the user sees it, {key: cell text}) for every non-empty row.
+
+        Raises ValidationError naming the missing or unknown headers before any row is read.
+        """
+        rows = _read_csv(handle) if filename.lower().endswith(".csv") else _read_xlsx(handle)
+        try:
+            header = next(rows)
+        except StopIteration:
+            raise ValidationError(_("文件是空的。")) from None
+        header = [_normalize_header(_text(h)) for h in header]
+        # The 问题 column of a downloaded error list is ignored, so a corrected list can be
+        # imported again as it is.
+        header = ["" if h == PROBLEM_HEADER else h for h in header]
+        by_header = {c.header: c for c in self.columns}
+        missing = [c.header for c in self.columns if c.required and c.header not in header]
+        unknown = [h for h in header if h and h not in by_header]
+        if missing or unknown:
+            parts = []
+            if missing:
+                parts.append(_("缺少必填列：%(cols)s") % {"cols": "、".join(missing)})
+            if unknown:
+                parts.append(_("无法识别的列：%(cols)s") % {"cols": "、".join(unknown)})
+            raise ValidationError("；".join(parts) + _("。请使用本系统导出的模板。"))
+        duplicated = sorted({h for h in header if h and header.count(h) > 1})
+        if duplicated:
+            raise ValidationError(
+                _("列名重复：%(cols)s。每列只能出现一次。") % {"cols": "、".join(duplicated)}
+            )
+        positions = [
+            (i, by_header[h].key)
+            for i, h in enumerate(header)
+            if h in by_header and not by_header[h].informative
+        ]
+        if not positions:
+            return
+        keys = [key for _i, key in positions]
+        pick = itemgetter(*(i for i, _key in positions))
+        width = max(i for i, _key in positions) + 1
+        for number, texts in enumerate(rows, start=2):
+            if len(texts) < width:  # a short row: its last cells were left empty
+                texts = texts + [""] * (width - len(texts))
+            picked = pick(texts)
+            if len(keys) == 1:
+                picked = (picked,)
+            if any(picked):
+                yield number, dict(zip(keys, picked, strict=True))
+
+
+PROBLEM_HEADER = "问题"
+
+
+def _normalize_header(text: str) -> str:
+    # Headers typed by hand carry stray spaces (also full-width ones) or a required mark.
+    return text.replace("\u3000", " ").strip().rstrip("*＊").strip()
+
+
+def estimate_rows(content: bytes, filename: str) -> int:
+    """How many data rows a file holds, cheaply, for the progress bar (exact for simple
+    files; the import corrects it as it reads)."""
+    if filename.lower().endswith(".csv"):
+        return max(content.count(b"\n") - 1 + (0 if content.endswith(b"\n") else 1), 0)
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True)
+        rows = workbook.worksheets[0].max_row or 0
+        workbook.close()
+    except Exception:  # a broken file is reported by the import itself
+        return 0
+    return max(rows - 1, 0)
+
+
+# --- Cell parsers and renderers the tables of every app share --------------------------
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
+_EXCEL_EPOCH = datetime.date(1899, 12, 30)
+
+
+def parse_date(text: str) -> datetime.date:
+    """YYYY-MM-DD; also 2015/3/2, 2015.3.2, 20150302, 2015年3月2日 and Excel's day numbers."""
+    value = text.strip()
+    if len(value) == 10 and value[4] == "-":  # the usual YYYY-MM-DD, without strptime's cost
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            pass
+    if " " in value:  # an Excel date-time cell: 2015-03-02 00:00
+        value = value.split(" ", 1)[0]
+    if value.isdigit() and len(value) <= 5:
+        return _EXCEL_EPOCH + datetime.timedelta(days=int(value))
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise ValidationError(
+        _("日期应写成 YYYY-MM-DD（如 2015-03-02），当前为“%(value)s”。") % {"value": text}
+    )
+
+
+_TRUE = {"是", "y", "yes", "true", "1", "√", "有"}
+_FALSE = {"否", "n", "no", "false", "0", "×", "无"}
+
+
+def parse_bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValidationError(_("应填“是”或“否”，当前为“%(value)s”。") % {"value": text})
+
+
+def parse_int(text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ValidationError(_("应为整数，当前为“%(value)s”。") % {"value": text}) from None
+
+
+def choice_parser(choices: Iterable[tuple[str, Any]]) -> Callable[[str], str]:
+    """A parser that takes a choice's Chinese label (or its code) and gives the code."""
+    pairs = _chinese_pairs(choices)
+    by_text = {label: code for code, label in pairs} | {code: code for code, _l in pairs}
+    by_text |= {code.lower(): code for code, _l in pairs}
+    labels = "、".join(label for _c, label in pairs)
+
+    def parse(text: str) -> str:
+        value = text.strip()
+        code = by_text.get(value) or by_text.get(value.lower())
+        if code is None:
+            raise ValidationError(
+                _("“%(value)s”不是可选值。可选：%(labels)s。") % {"value": text, "labels": labels}
+            )
+        return code
+
+    return parse
+
+
+def choice_renderer(choices: Iterable[tuple[str, Any]]) -> Callable[[Any], str]:
+    """Render a code as its Chinese label (what the parser above reads back)."""
+    labels = dict(_chinese_pairs(choices))
+
+    def render(value: Any) -> str:
+        if value in (None, ""):
+            return ""
+        return str(labels.get(str(value), value))
+
+    return render
+
+
+def choice_help(choices: Iterable[tuple[str, Any]]) -> str:
+    return "可选：" + "、".join(label for _code, label in _chinese_pairs(choices)) + "。"
+
+
+def _chinese_pairs(choices: Iterable[tuple[str, Any]]) -> list[tuple[str, str]]:
+    # Files are written and read in Chinese whatever the page language: a file exported from
+    # the English pages must import the same (our message ids are the Chinese texts).
+    with translation.override(None):
+        return [(str(code), str(label)) for code, label in choices]
+
+
+def render_bool(value: Any) -> str:
+    if value is None:
+        return ""
+    return "是" if value else "否"
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # Excel turned a code into a number: give the digits back
+    if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="minutes")
+    return str(value).strip()
+
+
+def _read_xlsx(handle: IO[bytes]) -> Iterator[list[Any]]:
+    try:
+        workbook = load_workbook(handle, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise ValidationError(_("无法读取 Excel 文件：%(e)s") % {"e": exc}) from exc
+    sheet = workbook.worksheets[0]
+    for row in sheet.iter_rows(values_only=True):
+        yield [_cell_text(v) for v in row]
+    workbook.close()
+
+
+def _read_csv(handle: IO[bytes]) -> Iterator[list[Any]]:
+    raw = handle.read()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ValidationError(_("无法识别 CSV 文件的编码，请保存为 UTF-8。"))
+    for row in csv.reader(io.StringIO(text)):
+        yield [v.strip() for v in row]

@@ -1,0 +1,379 @@
+"""REST API of the organisation tree, staff users and audit logs."""
+
+import django_filters
+from django.contrib.auth import authenticate
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from shequ.core.api import ReasonSerializer
+from shequ.org import selectors, services
+from shequ.org.models import AuditEvent, OrgUnit, SensitiveAccess, User
+from shequ.org.roles import Action, Role
+from shequ.org.scoping import get_in_scope_or_404, subtree_q
+
+
+class UnitFilterMixin(django_filters.FilterSet):
+    unit = django_filters.CharFilter(method="filter_unit", label="单位代码（含下级）")
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.filter(subtree_q(queryset.model.scope_field, value.strip()))
+
+
+# --- Tokens -------------------------------------------------------------------------------
+
+
+class LoginThrottle(AnonRateThrottle):
+    scope = "login"
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class TokenView(APIView):
+    """Exchange a user name and password for an API token (login throttling applies)."""
+
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = [LoginThrottle]
+
+    @extend_schema(request=TokenRequestSerializer, responses=TokenResponseSerializer, tags=["auth"])
+    def post(self, request):
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+        )
+        if user is None or not user.is_active:
+            return Response(
+                {"detail": _("用户名或密码错误，或账号已锁定。")},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+# --- Organisation units -------------------------------------------------------------------
+
+
+class OrgUnitSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    delegate = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    level_name = serializers.CharField(source="get_level_display", read_only=True)
+    kind_name = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = OrgUnit
+        fields = [
+            "code",
+            "name",
+            "level",
+            "level_name",
+            "kind",
+            "kind_name",
+            "parent",
+            "delegate",
+            "is_active",
+            "closed_at",
+            "closed_reason",
+        ]
+        read_only_fields = fields
+
+
+class OrgUnitCreateSerializer(serializers.Serializer):
+    parent = serializers.CharField(help_text="上级单位代码")
+    code = serializers.CharField(max_length=14)
+    name = serializers.CharField(max_length=80)
+    kind = serializers.ChoiceField(choices=OrgUnit.Kind.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class OrgUnitRenameSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=80)
+    reason = serializers.CharField(max_length=500)
+
+
+class DelegateSerializer(serializers.Serializer):
+    delegate = serializers.CharField(allow_null=True, help_text="代管单位代码；null 交还街道")
+    reason = serializers.CharField(max_length=500)
+
+
+class OrgUnitFilter(UnitFilterMixin):
+    search = django_filters.CharFilter(method="filter_search", label="名称或代码")
+    parent = django_filters.CharFilter(field_name="parent__code")
+
+    class Meta:
+        model = OrgUnit
+        fields = ["level", "kind", "is_active"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(Q(name__contains=value) | Q(code__startswith=value))
+
+
+class OrgUnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The organisation tree inside the caller's jurisdiction; ``?unit=CODE`` for a subtree."""
+
+    serializer_class = OrgUnitSerializer
+    filterset_class = OrgUnitFilter
+    lookup_field = "code"
+    write_actions = {
+        "create": Action.MANAGE_ORG,
+        "partial_update": Action.MANAGE_ORG,
+        "close": Action.MANAGE_ORG,
+        "reopen": Action.MANAGE_ORG,
+        "delegate": Action.MANAGE_ORG,
+    }
+
+    def get_queryset(self):
+        return selectors.org_units_visible(self.request.user).order_by("code")
+
+    @extend_schema(request=OrgUnitCreateSerializer, responses={201: OrgUnitSerializer})
+    def create(self, request):
+        data = OrgUnitCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        parent = get_in_scope_or_404(OrgUnit.objects.all(), request.user, code=values.pop("parent"))
+        unit = services.org_unit_create(actor=request.user, parent=parent, **values)
+        return Response(OrgUnitSerializer(unit).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=OrgUnitRenameSerializer, responses=OrgUnitSerializer)
+    def partial_update(self, request, code=None):
+        unit = self.get_object()
+        data = OrgUnitRenameSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        unit = services.org_unit_rename(actor=request.user, unit=unit, **data.validated_data)
+        return Response(OrgUnitSerializer(unit).data)
+
+    @extend_schema(request=ReasonSerializer, responses=OrgUnitSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, code=None):
+        """Close (撤销) an empty unit; it stays in the tree, inactive."""
+        unit = self.get_object()
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        unit = services.org_unit_close(actor=request.user, unit=unit, **data.validated_data)
+        return Response(OrgUnitSerializer(unit).data)
+
+    @extend_schema(request=ReasonSerializer, responses=OrgUnitSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, code=None):
+        unit = self.get_object()
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        unit = services.org_unit_reopen(actor=request.user, unit=unit, **data.validated_data)
+        return Response(OrgUnitSerializer(unit).data)
+
+    @extend_schema(request=DelegateSerializer, responses=OrgUnitSerializer)
+    @action(detail=True, methods=["post"])
+    def delegate(self, request, code=None):
+        """Name the street or neighbouring community that manages a blind zone."""
+        zone = self.get_object()
+        data = DelegateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        delegate_code = data.validated_data["delegate"]
+        delegate = (
+            get_in_scope_or_404(OrgUnit.objects.all(), request.user, code=delegate_code)
+            if delegate_code
+            else None
+        )
+        zone = services.blind_zone_delegate(
+            actor=request.user, zone=zone, delegate=delegate, reason=data.validated_data["reason"]
+        )
+        return Response(OrgUnitSerializer(zone).data)
+
+
+# --- Users --------------------------------------------------------------------------------
+
+
+class UserSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uid", read_only=True)
+    unit = serializers.CharField(source="unit_id", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "full_name", "phone", "role", "unit", "is_active", "last_login"]
+        read_only_fields = fields
+
+
+class UserCreateSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    full_name = serializers.CharField(max_length=50)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    role = serializers.ChoiceField(choices=Role.choices)
+    unit = serializers.CharField(help_text="单位代码")
+    password = serializers.CharField(write_only=True, trim_whitespace=False)
+
+
+class UserUpdateSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=50, required=False)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    unit = serializers.CharField(required=False)
+    reason = serializers.CharField(max_length=500)
+
+
+class UserFilter(UnitFilterMixin):
+    class Meta:
+        model = User
+        fields = ["role", "is_active"]
+
+
+class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Staff users of the caller's subtree (administrators only)."""
+
+    serializer_class = UserSerializer
+    filterset_class = UserFilter
+    lookup_field = "uid"
+    read_action = Action.MANAGE_USERS
+    write_action = Action.MANAGE_USERS
+
+    def get_queryset(self):
+        return selectors.users_visible(self.request.user).order_by("username")
+
+    def _unit(self, code: str) -> OrgUnit:
+        return get_in_scope_or_404(OrgUnit.objects.all(), self.request.user, code=code)
+
+    @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
+    def create(self, request):
+        data = UserCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        values["unit"] = self._unit(values["unit"])
+        user = services.user_create(actor=request.user, **values)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=UserUpdateSerializer, responses=UserSerializer)
+    def partial_update(self, request, uid=None):
+        target = self.get_object()
+        data = UserUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        user = services.user_update(
+            actor=request.user,
+            user=target,
+            full_name=values.get("full_name", target.full_name),
+            phone=values.get("phone", target.phone),
+            role=values.get("role", target.role),
+            unit=self._unit(values["unit"]) if "unit" in values else target.unit,
+            reason=values["reason"],
+        )
+        return Response(UserSerializer(user).data)
+
+    @extend_schema(request=ReasonSerializer, responses=UserSerializer)
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, uid=None):
+        target = self.get_object()
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_set_active(
+            actor=request.user, user=target, active=False, reason=data.validated_data["reason"]
+        )
+        return Response(UserSerializer(user).data)
+
+
+class MeView(APIView):
+    """The caller: user, role, unit and what the role may do."""
+
+    @extend_schema(responses=UserSerializer, tags=["auth"])
+    def get(self, request):
+        from shequ.org.roles import can
+
+        body = UserSerializer(request.user).data
+        body["unit_name"] = request.user.unit.name if request.user.unit else ""
+        body["actions"] = sorted(a.value for a in Action if can(request.user, a))
+        return Response(body)
+
+
+# --- Audit logs ------------------------------------------------------------------------
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "at",
+            "actor",
+            "action",
+            "target_type",
+            "target_id",
+            "target_label",
+            "unit_code",
+            "reason",
+            "changes",
+            "ip",
+        ]
+        read_only_fields = fields
+
+
+class SensitiveAccessSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", read_only=True)
+
+    class Meta:
+        model = SensitiveAccess
+        fields = [
+            "at",
+            "actor",
+            "target_type",
+            "target_id",
+            "target_label",
+            "unit_code",
+            "fields",
+            "purpose",
+            "channel",
+            "ip",
+        ]
+        read_only_fields = fields
+
+
+class AuditFilter(UnitFilterMixin):
+    actor = django_filters.CharFilter(field_name="actor__username")
+    since = django_filters.DateFilter(field_name="at", lookup_expr="date__gte")
+    until = django_filters.DateFilter(field_name="at", lookup_expr="date__lte")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["action", "target_type", "target_id"]
+
+
+class SensitiveAccessFilter(AuditFilter):
+    class Meta:
+        model = SensitiveAccess
+        fields = ["purpose", "channel", "target_type", "target_id"]
+
+
+class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The change log (who changed what, when and why) of the caller's jurisdiction."""
+
+    serializer_class = AuditEventSerializer
+    filterset_class = AuditFilter
+    read_action = Action.VIEW_AUDIT
+
+    def get_queryset(self):
+        return selectors.audit_events(self.request.user)
+
+
+class SensitiveAccessViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The log of sensitive reads (unmasked identity numbers, health data)."""
+
+    serializer_class = SensitiveAccessSerializer
+    filterset_class = SensitiveAccessFilter
+    read_action = Action.VIEW_AUDIT
+
+    def get_queryset(self):
+        return selectors.sensitive_accesses(self.request.user)

@@ -1,0 +1,112 @@
+"""The one way to record who changed what and why, and who read what sensitive data.
+
+Services call ``audit_change`` inside their transaction; the model's simple-history row and
+the event row commit or roll back together. ``save_with_history`` sets the history row's
+user and reason so the timeline of a record shows them.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Model
+from simple_history.models import HistoricalRecords
+
+from shequ.org.models import AuditEvent, SensitiveAccess
+
+
+def _request_ip() -> str | None:
+    request = getattr(HistoricalRecords.context, "request", None)
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def save_with_history(instance: Model, *, actor, reason: str = "", **save_kwargs) -> None:
+    """Save a model that keeps simple-history, stamping its history row with actor and reason."""
+    instance._history_user = actor if getattr(actor, "pk", None) else None
+    instance._change_reason = reason or ""
+    instance.save(**save_kwargs)
+
+
+def field_changes(
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    *,
+    masked: Mapping[str, Any] | None = None,
+) -> dict[str, list[Any]]:
+    """``{field: [old, new]}`` for the fields that differ; masked fields go through their mask."""
+    changes: dict[str, list[Any]] = {}
+    for name, new in after.items():
+        old = before.get(name)
+        if old != new:
+            mask = (masked or {}).get(name)
+            changes[name] = [mask(old), mask(new)] if mask else [_plain(old), _plain(new)]
+    return changes
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def audit_change(
+    *,
+    actor,
+    action: str,
+    target: Model,
+    unit_code: str,
+    label: str,
+    reason: str = "",
+    changes: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """Write one row of the change log (call inside the change's own transaction)."""
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=str(getattr(target, "uid", None) or target.pk),
+        target_label=label[:120],
+        unit_code=unit_code or "",
+        reason=reason or "",
+        changes=dict(changes or {}),
+        ip=_request_ip(),
+    )
+
+
+@dataclass(frozen=True)
+class SensitiveTarget:
+    target_type: str
+    target_id: str
+    label: str
+    unit_code: str
+
+
+def audit_sensitive_read(
+    *,
+    actor,
+    targets: Iterable[SensitiveTarget],
+    fields: Iterable[str],
+    purpose: str,
+    channel: str,
+) -> int:
+    """Log the reading of sensitive fields of each target in one insert; returns the count."""
+    field_list = ",".join(sorted(set(fields)))
+    ip = _request_ip()
+    rows = [
+        SensitiveAccess(
+            actor=actor,
+            target_type=t.target_type,
+            target_id=t.target_id,
+            target_label=t.label[:120],
+            unit_code=t.unit_code,
+            fields=field_list,
+            purpose=purpose,
+            channel=channel,
+            ip=ip,
+        )
+        for t in targets
+    ]
+    SensitiveAccess.objects.bulk_create(rows)
+    return len(rows)

@@ -1,0 +1,170 @@
+"""Demo tree and users: the real divisions of 淮北市 (3406) plus the seed's 示范街道.
+
+Districts, streets and communities carry their real statistical codes and names (from
+``data/divisions.csv``). 示范街道 is added under 相山区 with 4 villages and 2 communities, as
+seed 001's third plan describes, and one new compound with no community yet (a blind zone)
+delegated to a neighbouring community. Every community is divided into grids.
+"""
+
+from simple_history.utils import bulk_create_with_history
+
+from shequ.core.demo_runner import DEMO_PASSWORD, DemoContext
+from shequ.org import services
+from shequ.org.models import Division, OrgUnit, User
+from shequ.org.roles import Level, Role
+
+CITY_CODE = "340600000000"
+MODEL_STREET_CODE = "340603020000"
+MODEL_STREET_NAME = "示范街道"
+# (code, name, kind, grids); 丽景社区 has the seed's "9 areas of 18 grids".
+MODEL_STREET_UNITS = [
+    ("340603020001", "丽景社区", OrgUnit.Kind.COMMUNITY, 18),
+    ("340603020002", "文苑社区", OrgUnit.Kind.COMMUNITY, 8),
+    ("340603020201", "满春村", OrgUnit.Kind.VILLAGE, 6),
+    ("340603020202", "红旗村", OrgUnit.Kind.VILLAGE, 6),
+    ("340603020203", "丰收村", OrgUnit.Kind.VILLAGE, 5),
+    ("340603020204", "新华村", OrgUnit.Kind.VILLAGE, 5),
+]
+BLIND_ZONE = ("340603020301", "翡翠湾小区（新建）")
+REASON = "演示数据"
+
+
+def _short(name: str) -> str:
+    for suffix in ("社区居委会", "居委会", "村委会"):
+        if name.endswith(suffix):
+            stem = name[: -len(suffix)]
+            return stem + ("社区" if suffix != "村委会" and not stem.endswith("社区") else "")
+    return name
+
+
+def _kind_for(division: Division) -> str:
+    name = division.name
+    if division.level == "county":
+        return OrgUnit.Kind.COUNTY if name.endswith("县") else OrgUnit.Kind.DISTRICT
+    if division.level == "town":
+        return OrgUnit.Kind.TOWN if name.endswith(("镇", "乡")) else OrgUnit.Kind.STREET
+    return OrgUnit.Kind.VILLAGE if name.endswith(("村委会", "村")) else OrgUnit.Kind.COMMUNITY
+
+
+def _unit(code: str, name: str, kind: str, parent: OrgUnit | None) -> OrgUnit:
+    return OrgUnit(
+        code=code,
+        prefix=OrgUnit.prefix_for(code),
+        name=name,
+        kind=kind,
+        level=OrgUnit.KIND_LEVEL[kind],
+        parent=parent,
+    )
+
+
+def _save(units: list[OrgUnit]) -> list[OrgUnit]:
+    bulk_create_with_history(units, OrgUnit, batch_size=1000, default_change_reason=REASON)
+    by_code = {u.code: u for u in OrgUnit.objects.filter(code__in=[u.code for u in units])}
+    return [by_code[u.code] for u in units]
+
+
+def generate(ctx: DemoContext) -> None:
+    rng = ctx.rng("org")
+    divisions = list(Division.objects.filter(code__startswith="3406").order_by("code"))
+    city_division = next(d for d in divisions if d.code == CITY_CODE)
+
+    (city,) = _save([_unit(CITY_CODE, city_division.name, OrgUnit.Kind.CITY, None)])
+    districts = _save(
+        [_unit(d.code, d.name, _kind_for(d), city) for d in divisions if d.level == "county"]
+    )
+    by_code = {d.code: d for d in districts}
+    street_divisions = [d for d in divisions if d.level == "town"]
+    streets = _save(
+        [_unit(d.code, d.name, _kind_for(d), by_code[d.parent_id]) for d in street_divisions]
+    )
+    by_code.update({s.code: s for s in streets})
+
+    # 示范街道 is not a real division: give it (and its units) Division rows so that a
+    # person's 户籍地 can point at them like at any other place.
+    xiangshan = by_code["340603000000"]
+    model_divisions = [
+        Division(
+            code=MODEL_STREET_CODE,
+            name=MODEL_STREET_NAME,
+            level="town",
+            parent_id=xiangshan.code,
+            full_name=f"安徽省淮北市相山区{MODEL_STREET_NAME}",
+        )
+    ] + [
+        Division(
+            code=code,
+            name=name,
+            level="village",
+            parent_id=MODEL_STREET_CODE,
+            full_name=f"安徽省淮北市相山区{MODEL_STREET_NAME}{name}",
+        )
+        for code, name, _kind, _grids in MODEL_STREET_UNITS
+    ]
+    Division.objects.bulk_create(model_divisions, ignore_conflicts=True)
+    (model_street,) = _save(
+        [_unit(MODEL_STREET_CODE, MODEL_STREET_NAME, OrgUnit.Kind.STREET, xiangshan)]
+    )
+    by_code[model_street.code] = model_street
+
+    community_rows = [
+        (d.code, _short(d.name), _kind_for(d), by_code[d.parent_id], rng.randint(2, 4))
+        for d in divisions
+        if d.level == "village"
+    ] + [(code, name, kind, model_street, grids) for code, name, kind, grids in MODEL_STREET_UNITS]
+    communities = _save(
+        [_unit(code, name, kind, parent) for code, name, kind, parent, _ in community_rows]
+    )
+    grid_counts = {row[0]: row[4] for row in community_rows}
+    (zone,) = _save([_unit(BLIND_ZONE[0], BLIND_ZONE[1], OrgUnit.Kind.COMPOUND, model_street)])
+
+    grids = []
+    for community in [*communities, zone]:
+        for number in range(1, grid_counts.get(community.code, 1) + 1):
+            grids.append(
+                _unit(
+                    f"{community.code}{number:02d}", f"第{number}网格", OrgUnit.Kind.GRID, community
+                )
+            )
+    grids = _save(grids)
+
+    lijing = next(c for c in communities if c.code == MODEL_STREET_UNITS[0][0])
+    wenyuan = next(c for c in communities if c.code == MODEL_STREET_UNITS[1][0])
+    zone.delegate = lijing
+    zone.save(update_fields=["delegate"])
+
+    users = [
+        ("city", "王建国", Role.CITY, city),
+        ("district", "李红梅", Role.DISTRICT, xiangshan),
+        ("street", "刁爱珍", Role.STREET, model_street),
+        ("community", "曾小雯", Role.COMMUNITY, lijing),
+        ("community_b", "赵丽", Role.COMMUNITY, wenyuan),
+        ("grid", "孙伟", Role.GRID, next(g for g in grids if g.parent_id == lijing.pk)),
+        ("provider", "周敏", Role.PROVIDER, model_street),
+        ("auditor", "钱审", Role.AUDITOR, city),
+    ]
+    for username, full_name, role, unit in users:
+        services.user_create(
+            actor=None,
+            username=username,
+            full_name=full_name,
+            role=role,
+            unit=unit,
+            password=DEMO_PASSWORD,
+            phone=f"139{rng.randrange(10**8):08d}",
+        )
+        ctx.logins.append((username, str(Role(role).label), unit.name, DEMO_PASSWORD))
+    User.objects.create_superuser("admin", password=DEMO_PASSWORD, full_name="系统管理员")
+    ctx.logins.append(("admin", "超级用户（仅用于初始设置）", "—", DEMO_PASSWORD))
+
+    ctx.shared.update(
+        city=city,
+        model_street=model_street,
+        communities=communities,
+        grids=grids,
+        blind_zone=zone,
+    )
+    ctx.log(
+        f"    tree: {len(districts)} districts, {len(streets) + 1} streets, "
+        f"{len(communities)} communities, 1 blind zone, {len(grids)} grids"
+    )
+    assert all(g.level == Level.GRID for g in grids)

@@ -1,0 +1,129 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from shequ.core.forms import DateInput, ReasonField, StyledForm, StyledFormMixin
+from shequ.core.identifiers import validate_mobile
+from shequ.org.models import OrgUnit
+from shequ.org.roles import Level, Role
+
+
+class LoginForm(StyledFormMixin, AuthenticationForm):
+    pass
+
+
+class StyledPasswordChangeForm(StyledFormMixin, PasswordChangeForm):
+    pass
+
+
+class OrgUnitCreateForm(StyledForm):
+    kind = forms.ChoiceField(label=_("类型"))
+    code = forms.CharField(label=_("代码"), max_length=14)
+    name = forms.CharField(label=_("名称"), max_length=80)
+
+    def __init__(self, *args, parent: OrgUnit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [
+            (kind.value, kind.label)
+            for kind in OrgUnit.Kind
+            if OrgUnit.KIND_LEVEL[kind] == parent.level + 1
+            and (kind != OrgUnit.Kind.COMPOUND or parent.level == Level.STREET)
+        ]
+        if parent.level + 1 == Level.GRID:
+            self.fields["code"].help_text = _("所属社区代码加两位序号，例如 %(e)s。") % {
+                "e": parent.code + "01"
+            }
+        else:
+            self.fields["code"].help_text = _("12 位统计用区划代码，以 %(p)s 开头。") % {
+                "p": parent.prefix
+            }
+
+
+class OrgUnitRenameForm(StyledForm):
+    name = forms.CharField(label=_("新名称"), max_length=80)
+    reason = ReasonField()
+
+
+class ReasonForm(StyledForm):
+    reason = ReasonField()
+
+
+class DelegateForm(StyledForm):
+    delegate = forms.ModelChoiceField(
+        label=_("代管单位"),
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        empty_label=_("（由所在街道直接管理）"),
+        to_field_name="code",
+    )
+    reason = ReasonField()
+
+    def __init__(self, *args, zone: OrgUnit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["delegate"].queryset = (
+            OrgUnit.objects.filter(parent=zone.parent, level=Level.COMMUNITY, is_active=True)
+            .exclude(kind=OrgUnit.Kind.COMPOUND)
+            .order_by("code")
+        )
+
+
+class PhoneMixin:
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data.get("phone", "")
+        if not phone:
+            return ""
+        try:
+            return validate_mobile(phone)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from exc
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: OrgUnit) -> str:
+        return f"{obj.code} {obj.name}"
+
+
+class UserCreateForm(PhoneMixin, StyledForm):
+    username = forms.CharField(label=_("用户名"), max_length=150)
+    full_name = forms.CharField(label=_("姓名"), max_length=50)
+    phone = forms.CharField(label=_("手机号码"), max_length=20, required=False)
+    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+    unit = UnitChoiceField(
+        label=_("所属单位"), queryset=OrgUnit.objects.none(), to_field_name="code"
+    )
+    password = forms.CharField(
+        label=_("初始密码"), widget=forms.PasswordInput(render_value=False), strip=False
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+
+
+class UserEditForm(PhoneMixin, StyledForm):
+    full_name = forms.CharField(label=_("姓名"), max_length=50)
+    phone = forms.CharField(label=_("手机号码"), max_length=20, required=False)
+    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+    unit = UnitChoiceField(
+        label=_("所属单位"), queryset=OrgUnit.objects.none(), to_field_name="code"
+    )
+    reason = ReasonField()
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+
+
+class PasswordResetForm(StyledForm):
+    password = forms.CharField(
+        label=_("新密码"), widget=forms.PasswordInput(render_value=False), strip=False
+    )
+    reason = ReasonField()
+
+
+class AuditFilterForm(StyledForm):
+    actor = forms.CharField(label=_("用户名"), required=False)
+    unit = forms.CharField(label=_("单位代码"), required=False)
+    since = forms.DateField(label=_("自"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("至"), required=False, widget=DateInput())

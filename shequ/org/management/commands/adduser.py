@@ -1,0 +1,52 @@
+import getpass
+
+from django.core.exceptions import ValidationError
+from django.core.management import BaseCommand, CommandError
+
+from shequ.org import services
+from shequ.org.models import OrgUnit
+from shequ.org.roles import Role
+
+
+class Command(BaseCommand):
+    help = "新建一个绑定到组织单位的工作人员账号。Create a staff user bound to one unit."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--role", required=True, choices=Role.values)
+        parser.add_argument("--unit", required=True, help="unit code, e.g. 340603020001")
+        parser.add_argument("--password", help="asked for when not given")
+        parser.add_argument("--name", default="", help="full name (姓名)")
+        parser.add_argument("--phone", default="")
+
+    def handle(self, *args, username, role, unit, password, name, phone, **options):
+        try:
+            unit_obj = OrgUnit.objects.get(code=unit)
+        except OrgUnit.DoesNotExist as exc:
+            raise CommandError(f"单位代码 {unit} 不存在 (no unit with code {unit})") from exc
+        if not password:
+            password = getpass.getpass("Password: ")
+            if password != getpass.getpass("Password (again): "):
+                raise CommandError("passwords differ")
+        try:
+            user = services.user_create(
+                actor=None,
+                username=username,
+                full_name=name or username,
+                role=role,
+                unit=unit_obj,
+                password=password,
+                phone=phone,
+            )
+        except ValidationError as exc:
+            messages = (
+                "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+                if hasattr(exc, "error_dict")
+                else " ".join(exc.messages)
+            )
+            raise CommandError(messages) from exc
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"created {user.username} ({Role(role).label}) at {unit_obj.name} {unit_obj.code}"
+            )
+        )

@@ -1,0 +1,95 @@
+"""Jurisdiction: the one place that decides which records a user may see.
+
+A user sees the subtree of their unit, plus any blind zone (盲区) delegated to their unit or
+to a unit inside their subtree. Every model declares ``scope_field``: the field holding the
+code of the unit it hangs on. Selectors, viewsets, exports, searches and background jobs
+call ``scoped``; an object outside answers 404 exactly like a missing one.
+"""
+
+from collections.abc import Iterable
+from typing import TypeVar
+
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from shequ.core.text import prefix_q
+
+_CACHE_ATTR = "_shequ_jurisdiction"
+M = TypeVar("M", bound=Model)
+
+
+def jurisdiction_prefixes(user) -> tuple[str, ...] | None:
+    """Code prefixes the user may see; ``None`` means everything (superuser)."""
+    cached = getattr(user, _CACHE_ATTR, False)
+    if cached is not False:
+        return cached
+    prefixes: tuple[str, ...] | None
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        prefixes = ()
+    elif user.is_superuser:
+        prefixes = None
+    elif user.unit_id is None or user.unit is None or not user.unit.is_active:
+        prefixes = ()
+    else:
+        from shequ.org.models import OrgUnit
+
+        own = user.unit.prefix
+        delegated = (
+            OrgUnit.objects.filter(
+                prefix_q("delegate__prefix", own), kind=OrgUnit.Kind.COMPOUND, is_active=True
+            )
+            .exclude(prefix_q("prefix", own))
+            .values_list("prefix", flat=True)
+        )
+        prefixes = (own, *sorted(delegated))
+    setattr(user, _CACHE_ATTR, prefixes)
+    return prefixes
+
+
+def forget_jurisdiction(user) -> None:
+    """Drop the cached prefixes after the tree or the user's unit changed."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def scope_q(user, field: str) -> Q:
+    prefixes = jurisdiction_prefixes(user)
+    if prefixes is None:
+        return Q()
+    if not prefixes:
+        return Q(pk__in=[])
+    condition = Q()
+    for prefix in prefixes:
+        condition |= prefix_q(field, prefix)
+    return condition
+
+
+def scoped(queryset: QuerySet[M], user, field: str | None = None) -> QuerySet[M]:
+    """The part of ``queryset`` inside the user's jurisdiction."""
+    return queryset.filter(scope_q(user, field or queryset.model.scope_field))
+
+
+def get_in_scope_or_404(queryset: QuerySet[M], user, **lookup) -> M:
+    """One object by ``lookup``, or 404 when it is missing or outside the jurisdiction."""
+    try:
+        return scoped(queryset, user).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def code_in_scope(user, code: str) -> bool:
+    prefixes = jurisdiction_prefixes(user)
+    if prefixes is None:
+        return True
+    return any(code.startswith(prefix) for prefix in prefixes)
+
+
+def codes_in_scope(user, codes: Iterable[str]) -> bool:
+    return all(code_in_scope(user, code) for code in codes)
+
+
+def subtree_q(field: str, code: str) -> Q:
+    """Records hanging on the unit with this code or anywhere below it (``?unit=`` filters)."""
+    from shequ.org.models import OrgUnit
+
+    return prefix_q(field, OrgUnit.prefix_for(code))

@@ -1,0 +1,116 @@
+"""Reads of the organisation tree, users and audit logs, always through the jurisdiction."""
+
+import datetime
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from shequ.core.identifiers import division_parents
+from shequ.core.text import prefix_q
+from shequ.org.models import AuditEvent, OrgUnit, SensitiveAccess, User
+from shequ.org.scoping import get_in_scope_or_404, scoped, subtree_q
+
+
+def org_units_visible(user) -> QuerySet[OrgUnit]:
+    """Units in the user's jurisdiction, with parent and delegate loaded."""
+    return scoped(OrgUnit.objects.select_related("parent", "delegate"), user)
+
+
+def org_unit_get(user, code: str) -> OrgUnit:
+    return get_in_scope_or_404(
+        OrgUnit.objects.select_related("parent", "delegate"), user, code=code
+    )
+
+
+def org_unit_ancestors(unit: OrgUnit) -> list[OrgUnit]:
+    """The chain from the root down to the unit's parent, in one query."""
+    base = unit.code[:12]
+    candidates = division_parents(base) + ([base] if len(unit.code) == 14 else [])
+    return list(OrgUnit.objects.filter(code__in=candidates).order_by("level"))
+
+
+def org_unit_children(user, unit: OrgUnit) -> QuerySet[OrgUnit]:
+    """Direct children visible to the user, with counts of their own children and users."""
+    return (
+        scoped(OrgUnit.objects.filter(parent=unit), user)
+        .select_related("delegate")
+        .annotate(
+            child_count=Count("children", filter=Q(children__is_active=True), distinct=True),
+            user_count=Count("users", filter=Q(users__is_active=True), distinct=True),
+        )
+        .order_by("-is_active", "code")
+    )
+
+
+def org_unit_root_for(user) -> OrgUnit | None:
+    if user.is_superuser:
+        return OrgUnit.objects.filter(parent__isnull=True).order_by("code").first()
+    return user.unit
+
+
+def org_unit_subtree_counts(unit: OrgUnit) -> dict[int, int]:
+    """How many active units of each level lie below ``unit``."""
+    rows = (
+        OrgUnit.objects.filter(prefix_q("prefix", unit.prefix), is_active=True)
+        .exclude(pk=unit.pk)
+        .values("level")
+        .annotate(n=Count("id"))
+    )
+    return {row["level"]: row["n"] for row in rows}
+
+
+def users_visible(user) -> QuerySet[User]:
+    return scoped(User.objects.filter(is_superuser=False).select_related("unit"), user)
+
+
+def user_get(user, uid) -> User:
+    return get_in_scope_or_404(
+        User.objects.filter(is_superuser=False).select_related("unit"), user, uid=uid
+    )
+
+
+def _between(queryset: QuerySet, since: datetime.date | None, until: datetime.date | None):
+    tz = timezone.get_current_timezone()
+    if since:
+        queryset = queryset.filter(at__gte=datetime.datetime.combine(since, datetime.time.min, tz))
+    if until:
+        end = datetime.datetime.combine(until + datetime.timedelta(days=1), datetime.time.min, tz)
+        queryset = queryset.filter(at__lt=end)
+    return queryset
+
+
+def audit_events(
+    user,
+    *,
+    actor: str = "",
+    unit: str = "",
+    action: str = "",
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+) -> QuerySet[AuditEvent]:
+    """The change log of the user's jurisdiction, newest first."""
+    queryset = scoped(AuditEvent.objects.select_related("actor"), user)
+    if actor:
+        queryset = queryset.filter(actor__username=actor)
+    if unit:
+        queryset = queryset.filter(subtree_q("unit_code", unit))
+    if action:
+        queryset = queryset.filter(action__startswith=action)
+    return _between(queryset, since, until)
+
+
+def sensitive_accesses(
+    user,
+    *,
+    actor: str = "",
+    unit: str = "",
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+) -> QuerySet[SensitiveAccess]:
+    """The sensitive-read log of the user's jurisdiction, newest first."""
+    queryset = scoped(SensitiveAccess.objects.select_related("actor"), user)
+    if actor:
+        queryset = queryset.filter(actor__username=actor)
+    if unit:
+        queryset = queryset.filter(subtree_q("unit_code", unit))
+    return _between(queryset, since, until)

@@ -1,0 +1,60 @@
+"""URLs: pages under i18n patterns (Chinese at /, English at /en/), the API under /api/."""
+
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import set_language
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from shequ.core import views as core_views
+from shequ.org import api as org_api
+from shequ.org import views as org_views
+from shequ.org.forms import LoginForm, StyledPasswordChangeForm
+from shequ.registry.urls import register_api as register_registry_api
+
+router = DefaultRouter(trailing_slash=True)
+router.register("org-units", org_api.OrgUnitViewSet, basename="org-unit")
+router.register("users", org_api.UserViewSet, basename="user")
+router.register("audit-events", org_api.AuditEventViewSet, basename="audit-event")
+router.register("sensitive-accesses", org_api.SensitiveAccessViewSet, basename="sensitive-access")
+register_registry_api(router)
+
+api_urlpatterns = [
+    path("auth/token/", org_api.TokenView.as_view(), name="api-token"),
+    path("me/", org_api.MeView.as_view(), name="api-me"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_urlpatterns)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", core_views.api_docs(SpectacularSwaggerSplitView), name="api-docs"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("healthz/", core_views.healthz, name="healthz"),
+]
+
+urlpatterns += i18n_patterns(
+    path("", org_views.home, name="home"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(form_class=StyledPasswordChangeForm),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("", include("shequ.org.urls")),
+    path("", include("shequ.registry.urls")),
+    prefix_default_language=False,
+)

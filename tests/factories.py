@@ -1,0 +1,79 @@
+"""Small builders for registry data, through the real services (actor None = the system)."""
+
+import datetime
+import itertools
+
+from shequ.core.identifiers import id_number_for_test
+from shequ.org.models import OrgUnit
+from shequ.registry import services
+from shequ.registry.models import Building, Household, Person
+
+_serial = itertools.count(1)
+
+# Real county codes: inside the demo city (淮北市相山区) and outside it (合肥市瑶海区, 河南 商丘 睢县).
+XIANGSHAN = "340603000000"
+DUJI = "340602000000"
+HEFEI_YAOHAI = "340102000000"
+SUIXIAN_HENAN = "411422000000"
+
+
+def make_building(unit: OrgUnit, name: str = "1号楼", **kwargs) -> Building:
+    return services.building_create(actor=None, unit=unit, name=name, **kwargs)
+
+
+def make_household(building: Building, number: str = "101", **rent) -> Household:
+    return services.household_create(actor=None, building=building, number=number, **rent)
+
+
+def id_number(
+    birth_date: datetime.date = datetime.date(1990, 5, 17), sex: str = "F", region: str = "340603"
+) -> str:
+    """A valid, never repeated identity number."""
+    return id_number_for_test(region, birth_date, next(_serial) % 500, sex)
+
+
+def person_values(**overrides) -> dict:
+    birth = overrides.pop("birth_date", datetime.date(1990, 5, 17))
+    sex = overrides.pop("sex", "F")
+    region = overrides.pop("region", "340603")
+    values = {
+        "id_number": id_number(birth, sex, region),
+        "name": "张三",
+        "hukou_division": XIANGSHAN,
+        "hukou_address": "相山区人民路1号",
+        "marital_status": "single",
+        "employment": "employed",
+        "employer_name": "淮北矿业",
+        "children_count": 0,
+    }
+    values.update(overrides)
+    return values
+
+
+def make_person(household: Household, children=None, **overrides) -> Person:
+    return services.person_register(
+        actor=None, values=person_values(**overrides), household=household, children=children
+    )
+
+
+def tabular_file(headers: list[str], rows: list[list], fmt: str = "csv", encoding="utf-8-sig"):
+    """The bytes of a sheet as a user would upload it: .csv (any encoding) or .xlsx."""
+    import csv
+    import io
+
+    from openpyxl import Workbook
+
+    if fmt == "csv":
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow(headers)
+        writer.writerows([["" if v is None else v for v in row] for row in rows])
+        return text.getvalue().encode(encoding)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,0 +1,299 @@
+"""The auditor's two logs: changes (who, what, why) and sensitive reads."""
+
+import datetime
+import io
+import re
+
+import pytest
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from shequ.org import services
+from shequ.org.audit import SensitiveTarget, audit_sensitive_read
+from shequ.org.models import AuditEvent, SensitiveAccess
+from shequ.org.roles import Role
+from tests.conftest import make_user
+
+TZ = timezone.get_fixed_timezone(8 * 60)
+
+
+def at(day: int) -> datetime.datetime:
+    return datetime.datetime(2025, 3, day, 10, 0, tzinfo=TZ)
+
+
+@pytest.fixture
+def changes(people, tree):
+    """Three renames by two people in three units on three days."""
+    for unit, actor, day in [
+        (tree.grid_a1, people.street, 3),
+        (tree.grid_b1, people.street, 10),
+        (tree.community_c, people.city, 20),
+    ]:
+        services.org_unit_rename(
+            actor=actor, unit=unit, name=unit.name + "（新）", reason=f"更名{day}"
+        )
+        AuditEvent.objects.filter(action="org_unit.rename", target_id=str(unit.uid)).update(
+            at=at(day)
+        )
+
+
+def read(actor, label: str, unit_code: str, day: int) -> None:
+    audit_sensitive_read(
+        actor=actor,
+        targets=[SensitiveTarget("registry.person", label, label, unit_code)],
+        fields=["id_number"],
+        purpose=SensitiveAccess.Purpose.SERVICE,
+        channel=SensitiveAccess.Channel.WEB,
+    )
+    SensitiveAccess.objects.filter(target_id=label).update(at=at(day))
+
+
+@pytest.fixture
+def reads(people, tree):
+    read(people.worker_a, "张三", tree.grid_a1.code, 3)
+    read(people.worker_b, "李四", tree.community_b.code, 10)
+    read(people.worker_c, "王五", tree.community_c.code, 20)
+
+
+@pytest.fixture
+def auditor_x(tree):
+    """An auditor of 杜集区, the other district."""
+    return make_user("auditor_x", Role.AUDITOR, tree.other_district)
+
+
+def reasons(response) -> list[str]:
+    return re.findall(r'data-label="原因">(更名\d+)</td>', response.text)
+
+
+def read_targets(response) -> list[str]:
+    return re.findall(r'data-label="对象">([^<]+)</td>', response.text)
+
+
+# --- The change log --------------------------------------------------------------------------
+
+
+def test_auditor_browses_the_change_log_newest_first(web, people, changes):
+    response = web.as_(people.auditor).get("/audit/")
+    assert response.status_code == 200
+    assert reasons(response) == ["更名20", "更名10", "更名3"]
+
+
+def test_change_log_shows_actor_and_changes(web, people, changes):
+    page = web.as_(people.auditor).get("/audit/", {"actor": "city"}).text
+    assert "org_unit.rename" in page
+    assert "name: 水泥厂社区 → 水泥厂社区（新）" in page
+
+
+def test_change_log_filters_by_user(web, people, changes):
+    response = web.as_(people.auditor).get("/audit/", {"actor": "street"})
+    assert reasons(response) == ["更名10", "更名3"]
+
+
+def test_change_log_filters_by_unit_subtree(web, people, tree, changes):
+    response = web.as_(people.auditor).get("/audit/", {"unit": tree.community_a.code})
+    assert reasons(response) == ["更名3"]
+
+
+def test_change_log_filters_by_dates(web, people, changes):
+    client = web.as_(people.auditor)
+    assert reasons(client.get("/audit/", {"since": "2025-03-10"})) == ["更名20", "更名10"]
+    assert reasons(client.get("/audit/", {"until": "2025-03-10"})) == ["更名10", "更名3"]
+    assert reasons(client.get("/audit/", {"since": "2025-03-04", "until": "2025-03-19"})) == [
+        "更名10"
+    ]
+
+
+def test_change_log_with_a_bad_date_shows_the_error(web, people, changes):
+    response = web.as_(people.auditor).get("/audit/", {"since": "2025-13-01"})
+    assert response.status_code == 200
+    assert "输入一个有效的日期。" in response.text
+
+
+def test_change_log_exports_the_filtered_rows(web, people, changes):
+    response = web.as_(people.auditor).get("/audit/", {"actor": "street", "export": "xlsx"})
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("时间", "操作人", "操作")
+    assert [(row[1], row[2], row[5]) for row in rows[1:]] == [
+        ("street", "org_unit.rename", "更名10"),
+        ("street", "org_unit.rename", "更名3"),
+    ]
+    assert rows[1][0] == "2025-03-10 10:00"
+
+
+def test_auditor_of_another_district_sees_only_its_changes(web, auditor_x, changes):
+    response = web.as_(auditor_x).get("/audit/")
+    assert reasons(response) == ["更名20"]
+
+
+def test_auditor_filtering_outside_the_subtree_finds_nothing(web, auditor_x, tree, changes):
+    response = web.as_(auditor_x).get("/audit/", {"unit": tree.community_a.code})
+    assert reasons(response) == []
+    assert "没有符合条件的记录。" in response.text
+
+
+def test_export_by_an_auditor_of_another_district_has_only_its_rows(web, auditor_x, changes):
+    response = web.as_(auditor_x).get("/audit/", {"export": "xlsx"})
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert {row[4][:6] for row in rows[1:]} == {"340602"}
+
+
+def test_district_staff_may_read_the_change_log(web, people, changes):
+    assert reasons(web.as_(people.district).get("/audit/")) == ["更名10", "更名3"]
+
+
+@pytest.mark.parametrize("persona", ["street", "worker_a", "grid_a1", "provider"])
+@pytest.mark.parametrize("path", ["/audit/", "/audit/sensitive/"])
+def test_roles_without_audit_get_403(web, people, persona, path):
+    assert web.as_(getattr(people, persona)).get(path).status_code == 403
+
+
+def test_audit_menu_entry_only_for_roles_that_may_audit(web, people):
+    assert 'href="/audit/"' in web.as_(people.auditor).get("/").text
+    assert 'href="/audit/"' not in web.as_(people.worker_a).get("/").text
+
+
+def test_auditor_reads_the_tree_but_cannot_see_change_buttons(web, people, tree):
+    page = web.as_(people.auditor).get(f"/org/{tree.community_a.code}/").text
+    assert f"/org/{tree.community_a.code}/rename/" not in page
+    assert f"/org/{tree.community_a.code}/new/" not in page
+
+
+# --- The sensitive-read log ----------------------------------------------------------------
+
+
+def test_auditor_browses_the_sensitive_reads(web, people, reads):
+    response = web.as_(people.auditor).get("/audit/sensitive/")
+    assert response.status_code == 200
+    assert read_targets(response) == ["王五", "李四", "张三"]
+
+
+def test_sensitive_reads_filter_by_user(web, people, reads):
+    response = web.as_(people.auditor).get("/audit/sensitive/", {"actor": "worker_b"})
+    assert read_targets(response) == ["李四"]
+
+
+def test_sensitive_reads_filter_by_unit_subtree(web, people, tree, reads):
+    response = web.as_(people.auditor).get("/audit/sensitive/", {"unit": tree.community_a.code})
+    assert read_targets(response) == ["张三"]
+
+
+def test_sensitive_reads_filter_by_dates(web, people, reads):
+    response = web.as_(people.auditor).get(
+        "/audit/sensitive/", {"since": "2025-03-04", "until": "2025-03-20"}
+    )
+    assert read_targets(response) == ["王五", "李四"]
+
+
+def test_sensitive_reads_export(web, people, reads):
+    response = web.as_(people.auditor).get("/audit/sensitive/", {"export": "xlsx"})
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[0] == ("时间", "查看人", "对象", "单位代码", "查看内容", "目的", "途径", "IP 地址")
+    assert [(row[1], row[2], row[4], row[5]) for row in rows[1:]] == [
+        ("worker_c", "王五", "id_number", "办理服务"),
+        ("worker_b", "李四", "id_number", "办理服务"),
+        ("worker_a", "张三", "id_number", "办理服务"),
+    ]
+
+
+def test_sensitive_reads_outside_the_subtree_are_absent(web, auditor_x, reads):
+    assert read_targets(web.as_(auditor_x).get("/audit/sensitive/")) == ["王五"]
+
+
+# --- The same logs through the API ------------------------------------------------------------
+
+
+def test_api_change_log_filters_by_user_unit_and_date(api, people, tree, changes):
+    client = api.as_(people.auditor)
+    response = client.get(
+        "/api/v1/audit-events/",
+        {"actor": "street", "unit": tree.street.code, "since": "2025-03-05"},
+    )
+    assert [row["reason"] for row in response.json()["results"]] == ["更名10"]
+
+
+def test_api_sensitive_reads_are_scoped(api, auditor_x, reads):
+    response = api.as_(auditor_x).get("/api/v1/sensitive-accesses/")
+    assert [row["target_label"] for row in response.json()["results"]] == ["王五"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/audit-events/", "/api/v1/sensitive-accesses/"])
+def test_api_logs_refuse_roles_without_audit(api, people, path):
+    assert api.as_(people.worker_a).get(path).status_code == 403
+    assert api.as_(people.street).get(path).status_code == 403
+
+
+def test_api_logs_are_read_only(api, people):
+    response = api.as_(people.auditor).post("/api/v1/audit-events/", {}, format="json")
+    assert response.status_code in (403, 405)
+    assert api.as_(people.city).delete("/api/v1/audit-events/1/").status_code in (403, 404, 405)
+
+
+# --- Constant query counts ----------------------------------------------------------------------
+
+
+def many_events(people, tree, count: int) -> None:
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor=people.street if i % 2 else None,
+            action="org_unit.rename",
+            target_type="org.orgunit",
+            target_id=str(i),
+            target_label=f"单位{i}",
+            unit_code=tree.community_a.code,
+            reason="批量",
+            changes={"name": ["甲", "乙"]},
+        )
+        for i in range(count)
+    )
+
+
+def many_reads(people, tree, count: int) -> None:
+    for i in range(count):
+        actor = [people.worker_a, people.worker_b, people.grid_a1][i % 3]
+        audit_sensitive_read(
+            actor=actor,
+            targets=[SensitiveTarget("registry.person", str(i), f"人{i}", tree.grid_a1.code)],
+            fields=["id_number"],
+            purpose=SensitiveAccess.Purpose.VERIFY,
+            channel=SensitiveAccess.Channel.API,
+        )
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_change_log_runs_constant_queries(web, people, tree, count, django_assert_max_num_queries):
+    many_events(people, tree, count)
+    client = web.as_(people.auditor)
+    with django_assert_max_num_queries(8):
+        assert client.get("/audit/").status_code == 200
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_sensitive_log_runs_constant_queries(
+    web, people, tree, count, django_assert_max_num_queries
+):
+    many_reads(people, tree, count)
+    client = web.as_(people.auditor)
+    with django_assert_max_num_queries(8):
+        response = client.get("/audit/sensitive/")
+    assert len(read_targets(response)) == min(count, 50)
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_api_change_log_runs_constant_queries(
+    api, people, tree, count, django_assert_max_num_queries
+):
+    many_events(people, tree, count)
+    client = api.as_(people.auditor)
+    with django_assert_max_num_queries(5):
+        assert client.get("/api/v1/audit-events/").status_code == 200
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_api_sensitive_log_runs_constant_queries(
+    api, people, tree, count, django_assert_max_num_queries
+):
+    many_reads(people, tree, count)
+    client = api.as_(people.auditor)
+    with django_assert_max_num_queries(5):
+        assert client.get("/api/v1/sensitive-accesses/").status_code == 200

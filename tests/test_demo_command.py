@@ -1,0 +1,167 @@
+"""`shequ demo`: the demo city's tree and users (other apps test their own demo parts)."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from shequ.core.demo_runner import DEMO_PASSWORD
+from shequ.org.models import OrgUnit, User
+from shequ.org.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def demo(*args: str) -> str:
+    if "--reset" in args and connection.vendor == "postgresql":
+        # The test runs inside a transaction whose foreign-key checks are deferred to its end;
+        # PostgreSQL cannot TRUNCATE (as --reset does) while such checks are pending.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    out = io.StringIO()
+    call_command("demo", "--persons", "0", *args, stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> tuple[list, list]:
+    units = list(
+        OrgUnit.objects.order_by("code").values_list(
+            "code", "name", "kind", "level", "parent__code", "delegate__code"
+        )
+    )
+    users = list(
+        User.objects.order_by("username").values_list(
+            "username", "full_name", "role", "unit_id", "phone", "is_superuser"
+        )
+    )
+    return units, users
+
+
+@pytest.fixture(scope="module")
+def loaded(django_db_setup, django_db_blocker):
+    """One demo load shared by the read-only tests of this module, removed afterwards."""
+    with django_db_blocker.unblock():
+        from django.db import transaction
+
+        with transaction.atomic():
+            output = demo()
+            state = snapshot()
+            transaction.set_rollback(True)
+    return output, state
+
+
+def test_demo_builds_a_city_with_at_least_two_districts(loaded):
+    units, _users = loaded[1]
+    cities = [u for u in units if u[2] == "city"]
+    assert cities == [("340600000000", "淮北市", "city", 1, None, None)]
+    districts = [u for u in units if u[3] == 2]
+    assert len(districts) >= 2
+    assert all(d[4] == "340600000000" for d in districts)
+
+
+def test_demo_model_street_has_four_villages_and_two_communities(loaded):
+    units, _users = loaded[1]
+    below = [u for u in units if u[4] == "340603020000"]
+    kinds = sorted(u[2] for u in below)
+    assert kinds == [
+        "community",
+        "community",
+        "compound",
+        "village",
+        "village",
+        "village",
+        "village",
+    ]
+    assert ("340603020000", "示范街道", "street", 3, "340603000000", None) in units
+
+
+def test_demo_blind_zone_is_delegated_to_a_neighbouring_community(loaded):
+    units, _users = loaded[1]
+    (zone,) = [u for u in units if u[2] == "compound"]
+    assert zone[5] == "340603020001"  # 丽景社区, of the same street
+    assert zone[4] == "340603020000"
+
+
+def test_demo_every_community_has_grids_extending_its_code(loaded):
+    units, _users = loaded[1]
+    grids = [u for u in units if u[2] == "grid"]
+    parents = {u[0] for u in units if u[3] == 4}
+    assert {g[4] for g in grids} == parents
+    assert all(len(g[0]) == 14 and g[0].startswith(g[4]) for g in grids)
+    lijing_grids = [g for g in grids if g[4] == "340603020001"]
+    assert len(lijing_grids) == 18  # the seed's "9 areas of 18 grids"
+
+
+def test_demo_codes_are_valid_division_codes(loaded):
+    from shequ.core.identifiers import validate_division_code
+
+    units, _users = loaded[1]
+    for code, *_rest in units:
+        if len(code) == 12:
+            validate_division_code(code)
+
+
+def test_demo_has_a_user_for_every_role(loaded):
+    _units, users = loaded[1]
+    assert {u[2] for u in users if not u[5]} == set(Role.values)
+    assert all(u[3] for u in users if not u[5])
+
+
+def test_demo_prints_the_logins_with_their_password(loaded):
+    output = loaded[0]
+    assert "演示账号 Demo logins" in output
+    for username in ["city", "district", "street", "community", "grid", "provider", "auditor"]:
+        assert f"  {username} " in output
+    assert DEMO_PASSWORD in output
+
+
+def test_demo_user_can_log_in_and_sees_own_community(client):
+    demo()
+    response = client.post("/accounts/login/", {"username": "community", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert "丽景社区" in client.get("/").text
+
+
+def test_demo_is_deterministic_for_a_seed():
+    demo("--seed", "7")
+    first = snapshot()
+    demo("--seed", "7", "--reset")
+    assert snapshot() == first
+
+
+def test_another_seed_gives_other_details():
+    demo("--seed", "1")
+    first = snapshot()
+    demo("--seed", "2", "--reset")
+    second = snapshot()
+    assert [u[:3] for u in second[0] if u[3] < 5] == [u[:3] for u in first[0] if u[3] < 5]
+    assert second != first
+
+
+def test_demo_refuses_a_non_empty_database():
+    demo()
+    with pytest.raises(CommandError, match="数据库不是空的：演示数据只能载入空数据库。加 --reset"):
+        demo()
+
+
+def test_if_empty_leaves_a_loaded_database_alone():
+    demo()
+    before = snapshot()
+    output = demo("--if-empty")
+    assert "demo data already loaded; logins:" in output
+    assert snapshot() == before
+
+
+def test_if_empty_loads_an_empty_database():
+    output = demo("--if-empty")
+    assert "demo loaded in" in output
+    assert OrgUnit.objects.filter(code="340603020000").exists()
+
+
+def test_negative_persons_is_refused_before_anything_is_emptied():
+    demo()
+    before = snapshot()
+    with pytest.raises(CommandError, match="--persons must be zero or more"):
+        call_command("demo", "--persons", "-1", "--reset", stdout=io.StringIO())
+    assert snapshot() == before

@@ -1,0 +1,630 @@
+"""Administration pages: the organisation tree and the staff users."""
+
+import csv
+import datetime
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+from rest_framework.authtoken.models import Token
+
+from shequ.org import services
+from shequ.org.models import AuditEvent, OrgUnit, User
+from shequ.org.roles import Role
+from tests.conftest import PASSWORD, make_unit, make_user
+
+REASON = "街道调整"
+
+
+def errors_of(response) -> list[str]:
+    """Field and form errors shown on a page."""
+    html = response.text
+    field = re.findall(r'<div class="invalid-feedback d-block">([^<]*)</div>', html)
+    form = re.findall(r'<div class="alert alert-danger" role="alert"><div>([^<]*)</div>', html)
+    return form + field
+
+
+def last_event(action: str) -> AuditEvent:
+    return AuditEvent.objects.filter(action=action).latest("id")
+
+
+# --- Creating units ------------------------------------------------------------------------
+
+
+def create(web, actor, parent: OrgUnit, *, kind: str, code: str, name: str):
+    return web.as_(actor).post(
+        f"/org/{parent.code}/new/", {"kind": kind, "code": code, "name": name}
+    )
+
+
+def test_create_page_offers_the_kinds_of_the_next_level(web, people, tree):
+    page = web.as_(people.street).get(f"/org/{tree.street.code}/new/").text
+    assert 'value="community"' in page and 'value="village"' in page
+    assert 'value="compound"' in page
+    assert 'value="grid"' not in page and 'value="street"' not in page
+    assert "12 位统计用区划代码，以 340603020 开头。" in page
+
+
+def test_city_admin_creates_a_district(web, people, tree):
+    response = create(
+        web, people.city, tree.city, kind="district", code="340604000000", name="烈山区"
+    )
+    assert response.status_code == 302
+    assert response.url == "/org/340604000000/"
+    unit = OrgUnit.objects.get(code="340604000000")
+    assert (unit.name, unit.level, unit.parent, unit.prefix) == ("烈山区", 2, tree.city, "340604")
+
+
+def test_district_admin_creates_a_street(web, people, tree):
+    response = create(
+        web, people.district, tree.district, kind="street", code="340603021000", name="东山街道"
+    )
+    assert response.status_code == 302
+    assert OrgUnit.objects.get(code="340603021000").parent == tree.district
+
+
+def test_street_admin_creates_a_community(web, people, tree):
+    response = create(
+        web, people.street, tree.street, kind="community", code="340603020003", name="新城社区"
+    )
+    assert response.status_code == 302
+    assert OrgUnit.objects.get(code="340603020003").kind == "community"
+
+
+def test_street_admin_creates_a_compound(web, people, tree):
+    response = create(
+        web, people.street, tree.street, kind="compound", code="340603020302", name="锦绣园"
+    )
+    assert response.status_code == 302
+    unit = OrgUnit.objects.get(code="340603020302")
+    assert (unit.kind, unit.level, unit.delegate) == ("compound", 4, None)
+
+
+def test_street_admin_creates_a_grid(web, people, tree):
+    response = create(
+        web, people.street, tree.community_a, kind="grid", code="34060302000103", name="第3网格"
+    )
+    assert response.status_code == 302
+    unit = OrgUnit.objects.get(code="34060302000103")
+    assert (unit.level, unit.prefix, unit.parent) == (5, "34060302000103", tree.community_a)
+
+
+def test_creating_a_unit_is_audited_and_kept_in_history(web, people, tree):
+    create(web, people.street, tree.street, kind="community", code="340603020003", name="新城社区")
+    event = last_event("org_unit.create")
+    assert (event.actor, event.unit_code, event.target_label) == (
+        people.street,
+        "340603020003",
+        "新城社区",
+    )
+    assert event.changes["parent"] == [None, tree.street.code]
+    record = OrgUnit.objects.get(code="340603020003").history.get()
+    assert (record.history_type, record.history_user) == ("+", people.street)
+
+
+def test_code_of_another_parent_is_refused(web, people, tree):
+    response = create(
+        web, people.street, tree.street, kind="community", code="340602001005", name="别处社区"
+    )
+    assert response.status_code == 200
+    assert errors_of(response) == [
+        "代码 340602001005 不是 示范街道（340603020000）的下一级区划代码。"
+    ]
+    assert not OrgUnit.objects.filter(code="340602001005").exists()
+
+
+def test_code_of_the_wrong_level_is_refused(web, people, tree):
+    response = create(
+        web, people.street, tree.street, kind="community", code="340603021000", name="错层社区"
+    )
+    assert errors_of(response) == [
+        "代码 340603021000 不是 示范街道（340603020000）的下一级区划代码。"
+    ]
+
+
+def test_code_with_a_broken_chain_is_refused(web, people, tree):
+    response = create(
+        web, people.city, tree.city, kind="district", code="340600001000", name="断链区"
+    )
+    assert errors_of(response) == [
+        "区划代码 340600001000 的层级不连续：上级为 0 时下级也必须为 0。"
+    ]
+
+
+def test_code_that_is_not_twelve_digits_is_refused(web, people, tree):
+    response = create(
+        web, people.street, tree.street, kind="community", code="34060302000", name="短码社区"
+    )
+    assert errors_of(response) == ["区划代码应为 12 位数字，当前为“34060302000”。"]
+
+
+@pytest.mark.parametrize("code", ["3406030200011", "3406030200010A", "34060302000201"])
+def test_grid_code_must_extend_its_community(web, people, tree, code):
+    response = create(web, people.street, tree.community_a, kind="grid", code=code, name="网格")
+    assert errors_of(response) == [
+        "网格代码为所属社区的 12 位代码加两位序号，例如 34060302000101。"
+    ]
+
+
+def test_duplicate_code_is_refused(web, people, tree):
+    response = create(
+        web, people.street, tree.community_a, kind="grid", code="34060302000101", name="重复网格"
+    )
+    assert errors_of(response) == ["代码 34060302000101 已被使用。"]
+
+
+def test_kind_of_another_level_is_not_offered(web, people, tree):
+    response = create(
+        web, people.street, tree.street, kind="street", code="340603020003", name="街道"
+    )
+    assert errors_of(response) == ["选择一个有效的选项。 street 不在可用的选项中。"]
+
+
+def test_grid_has_no_create_page(web, people, tree):
+    page = web.as_(people.street).get(f"/org/{tree.grid_a1.code}/").text
+    assert f"/org/{tree.grid_a1.code}/new/" not in page
+
+
+def test_admin_cannot_create_next_to_own_unit(web, people, tree):
+    response = create(
+        web, people.street, tree.district, kind="street", code="340603021000", name="邻街道"
+    )
+    assert response.status_code == 404
+
+
+# --- Renaming, closing, reopening ----------------------------------------------------------
+
+
+def test_rename_needs_a_reason(web, people, tree):
+    response = web.as_(people.street).post(
+        f"/org/{tree.community_a.code}/rename/", {"name": "丽景新社区", "reason": ""}
+    )
+    assert response.status_code == 200
+    assert errors_of(response) == ["该字段是必填项。"]
+    tree.community_a.refresh_from_db()
+    assert tree.community_a.name == "丽景社区"
+
+
+def test_rename_keeps_the_reason_in_audit_and_history(web, people, tree):
+    response = web.as_(people.street).post(
+        f"/org/{tree.community_a.code}/rename/", {"name": "丽景新社区", "reason": REASON}
+    )
+    assert response.status_code == 302
+    tree.community_a.refresh_from_db()
+    assert tree.community_a.name == "丽景新社区"
+    event = last_event("org_unit.rename")
+    assert (event.reason, event.changes) == (REASON, {"name": ["丽景社区", "丽景新社区"]})
+    record = tree.community_a.history.first()
+    assert (record.name, record.history_change_reason, record.history_user) == (
+        "丽景新社区",
+        REASON,
+        people.street,
+    )
+
+
+def test_admin_cannot_rename_own_unit(web, people, tree):
+    response = web.as_(people.street).post(
+        f"/org/{tree.street.code}/rename/", {"name": "改名街道", "reason": REASON}
+    )
+    assert response.status_code == 403
+    assert "只能管理本单位以下的组织。" in response.text
+
+
+def test_close_is_refused_while_children_and_users_are_active(web, people, tree):
+    response = web.as_(people.street).post(
+        f"/org/{tree.community_a.code}/close/", {"reason": REASON}
+    )
+    assert errors_of(response) == ["不能撤销 丽景社区：还有未撤销的下级单位；还有在用的用户。"]
+    tree.community_a.refresh_from_db()
+    assert tree.community_a.is_active
+
+
+def test_close_is_refused_for_a_street_delegating_a_zone(web, people, tree):
+    community = make_unit("340603020003", "空社区", OrgUnit.Kind.COMMUNITY, tree.street)
+    services.blind_zone_delegate(
+        actor=people.street, zone=tree.zone, delegate=community, reason=REASON
+    )
+    response = web.as_(people.street).post(f"/org/{community.code}/close/", {"reason": REASON})
+    assert errors_of(response) == ["不能撤销 空社区：还代管着盲区。"]
+
+
+def test_empty_unit_is_closed_with_its_reason(web, people, tree):
+    response = web.as_(people.street).post(f"/org/{tree.grid_a2.code}/close/", {"reason": REASON})
+    assert response.status_code == 302
+    tree.grid_a2.refresh_from_db()
+    assert not tree.grid_a2.is_active
+    assert tree.grid_a2.closed_reason == REASON
+    assert last_event("org_unit.close").reason == REASON
+    assert tree.grid_a2.history.first().history_change_reason == REASON
+
+
+def test_closed_unit_leaves_the_list_unless_asked_for(web, people, tree):
+    services.org_unit_close(actor=people.street, unit=tree.grid_a2, reason=REASON)
+    client = web.as_(people.street)
+    assert f"/org/{tree.grid_a2.code}/" not in client.get(f"/org/{tree.community_a.code}/").text
+    page = client.get(f"/org/{tree.community_a.code}/", {"closed": "1"}).text
+    assert f"/org/{tree.grid_a2.code}/" in page
+    assert "已撤销" in page
+
+
+def test_closed_unit_page_shows_when_and_why(web, people, tree):
+    services.org_unit_close(actor=people.street, unit=tree.grid_a2, reason=REASON)
+    page = web.as_(people.street).get(f"/org/{tree.grid_a2.code}/").text
+    assert f"撤销：{REASON}" in page
+    assert f"/org/{tree.grid_a2.code}/reopen/" in page
+
+
+def test_closed_unit_is_reopened(web, people, tree):
+    services.org_unit_close(actor=people.street, unit=tree.grid_a2, reason=REASON)
+    response = web.as_(people.street).post(
+        f"/org/{tree.grid_a2.code}/reopen/", {"reason": "恢复网格"}
+    )
+    assert response.status_code == 302
+    tree.grid_a2.refresh_from_db()
+    assert tree.grid_a2.is_active and tree.grid_a2.closed_reason == ""
+    assert last_event("org_unit.reopen").reason == "恢复网格"
+
+
+def test_unit_under_a_closed_parent_cannot_be_reopened(web, people, tree):
+    community = make_unit("340603020003", "空社区", OrgUnit.Kind.COMMUNITY, tree.street)
+    grid = make_unit("34060302000301", "第1网格", OrgUnit.Kind.GRID, community)
+    services.org_unit_close(actor=people.street, unit=grid, reason=REASON)
+    services.org_unit_close(actor=people.street, unit=community, reason=REASON)
+    response = web.as_(people.street).post(f"/org/{grid.code}/reopen/", {"reason": REASON})
+    assert errors_of(response) == ["上级单位已撤销，请先恢复上级单位。"]
+
+
+def test_nothing_can_be_created_under_a_closed_unit(web, people, tree):
+    services.org_unit_close(actor=people.street, unit=tree.grid_a2, reason=REASON)
+    community = make_unit("340603020003", "空社区", OrgUnit.Kind.COMMUNITY, tree.street)
+    services.org_unit_close(actor=people.street, unit=community, reason=REASON)
+    response = create(
+        web, people.street, community, kind="grid", code="34060302000301", name="第1网格"
+    )
+    assert errors_of(response) == ["上级单位已撤销。"]
+
+
+# --- Blind zones ---------------------------------------------------------------------------
+
+
+def delegate(web, actor, zone, delegate_code: str, reason: str = REASON):
+    return web.as_(actor).post(
+        f"/org/{zone.code}/delegate/", {"delegate": delegate_code, "reason": reason}
+    )
+
+
+def test_delegate_page_offers_the_communities_of_the_same_street(web, people, tree):
+    page = web.as_(people.street).get(f"/org/{tree.zone.code}/delegate/").text
+    assert f'value="{tree.community_a.code}"' in page
+    assert f'value="{tree.community_b.code}"' in page
+    assert f'value="{tree.community_c.code}"' not in page
+    assert "（由所在街道直接管理）" in page
+
+
+def test_zone_is_delegated_to_a_neighbouring_community(web, people, tree):
+    response = delegate(web, people.street, tree.zone, tree.community_a.code)
+    assert response.status_code == 302
+    tree.zone.refresh_from_db()
+    assert tree.zone.delegate == tree.community_a
+    event = last_event("org_unit.delegate")
+    assert event.changes == {"delegate": [None, tree.community_a.code]}
+    assert event.reason == REASON
+    assert "盲区，由 丽景社区 代管。" in web.as_(people.street).get(f"/org/{tree.zone.code}/").text
+
+
+def test_zone_is_given_back_to_its_street(web, people, tree):
+    delegate(web, people.street, tree.zone, tree.community_a.code)
+    response = delegate(web, people.street, tree.zone, "")
+    assert response.status_code == 302
+    tree.zone.refresh_from_db()
+    assert tree.zone.delegate is None
+
+
+def test_zone_cannot_go_to_a_community_of_another_street(web, people, tree):
+    response = delegate(web, people.city, tree.zone, tree.community_c.code)
+    assert errors_of(response) == ["选择一个有效的选项： 该选择不在可用的选项中。"]
+    tree.zone.refresh_from_db()
+    assert tree.zone.delegate is None
+
+
+def test_delegation_needs_a_reason(web, people, tree):
+    response = delegate(web, people.street, tree.zone, tree.community_a.code, reason="")
+    assert errors_of(response) == ["该字段是必填项。"]
+
+
+def test_only_a_blind_zone_can_be_delegated(web, people, tree):
+    assert web.as_(people.street).get(f"/org/{tree.community_a.code}/delegate/").status_code == 404
+
+
+# --- Users -----------------------------------------------------------------------------------
+
+
+def new_user(web, actor, **values):
+    data = {
+        "username": "xiaoli",
+        "full_name": "李小丽",
+        "phone": "",
+        "role": Role.COMMUNITY,
+        "unit": "340603020001",
+        "password": "Lijing-work-2026",
+    }
+    data.update(values)
+    return web.as_(actor).post("/users/new/", data)
+
+
+def test_street_admin_creates_a_community_worker(web, people, tree):
+    response = new_user(web, people.street, phone="+86 139 1234 5678")
+    assert response.status_code == 302
+    user = User.objects.get(username="xiaoli")
+    assert (user.full_name, user.role, user.unit, user.phone) == (
+        "李小丽",
+        "community",
+        tree.community_a,
+        "13912345678",
+    )
+    assert user.check_password("Lijing-work-2026")
+
+
+def test_created_user_is_audited_and_kept_in_history(web, people):
+    new_user(web, people.street)
+    user = User.objects.get(username="xiaoli")
+    event = last_event("user.create")
+    assert (event.actor, event.target_id, event.unit_code) == (
+        people.street,
+        str(user.uid),
+        "340603020001",
+    )
+    assert event.changes["role"] == [None, "community"]
+    assert user.history.get().history_user == people.street
+
+
+def test_role_must_match_the_unit_level(web, people, tree):
+    response = new_user(web, people.street, unit=tree.street.code)
+    assert errors_of(response) == ["“社区工作人员”须属于社区/村级单位，示范街道 是街道/乡镇级。"]
+    assert not User.objects.filter(username="xiaoli").exists()
+
+
+def test_grid_role_on_a_community_is_refused(web, people, tree):
+    response = new_user(web, people.street, role=Role.GRID)
+    assert errors_of(response) == ["“网格员”须属于网格级单位，丽景社区 是社区/村级。"]
+
+
+def test_auditor_may_sit_at_a_street(web, people, tree):
+    response = new_user(web, people.street, role=Role.AUDITOR, unit=tree.street.code)
+    assert response.status_code == 302
+
+
+def test_duplicate_user_name_is_refused(web, people):
+    response = new_user(web, people.street, username="WORKER_A")
+    assert errors_of(response) == ["用户名 WORKER_A 已存在。"]
+
+
+def test_bad_phone_is_refused(web, people):
+    response = new_user(web, people.street, phone="12912345678")
+    assert errors_of(response) == ["手机号码应为 11 位，以 13–19 开头，当前为“12912345678”。"]
+
+
+def test_user_cannot_be_created_in_a_blind_zone_or_closed_unit(web, people, tree):
+    services.org_unit_close(actor=people.street, unit=tree.grid_a2, reason=REASON)
+    page = web.as_(people.street).get("/users/new/").text
+    assert f'value="{tree.zone.code}"' not in page
+    assert f'value="{tree.grid_a2.code}"' not in page
+    assert f'value="{tree.grid_a1.code}"' in page
+
+
+def test_user_is_edited_with_a_reason(web, people, tree):
+    response = web.as_(people.street).post(
+        f"/users/{people.worker_a.uid}/",
+        {
+            "full_name": "王丽",
+            "phone": "13800001111",
+            "role": Role.COMMUNITY,
+            "unit": tree.community_b.code,
+            "reason": "调岗",
+        },
+    )
+    assert response.status_code == 302
+    people.worker_a.refresh_from_db()
+    assert (people.worker_a.full_name, people.worker_a.unit) == ("王丽", tree.community_b)
+    event = last_event("user.update")
+    assert event.reason == "调岗"
+    assert event.changes["unit"] == [tree.community_a.code, tree.community_b.code]
+    assert people.worker_a.history.first().history_change_reason == "调岗"
+
+
+def test_user_edit_needs_a_reason(web, people, tree):
+    response = web.as_(people.street).post(
+        f"/users/{people.worker_a.uid}/",
+        {"full_name": "王丽", "role": Role.COMMUNITY, "unit": tree.community_a.code, "reason": ""},
+    )
+    assert errors_of(response) == ["该字段是必填项。"]
+
+
+def test_user_page_shows_its_change_history(web, people, tree):
+    services.user_update(
+        actor=people.street,
+        user=people.worker_a,
+        full_name="王丽",
+        role=Role.COMMUNITY,
+        unit=tree.community_a,
+        phone="",
+        reason="改名",
+    )
+    page = web.as_(people.street).get(f"/users/{people.worker_a.uid}/").text
+    assert "user.update" in page and "改名" in page
+
+
+def test_admin_cannot_change_own_role(web, people, tree):
+    response = web.as_(people.street).post(
+        f"/users/{people.street.uid}/",
+        {"full_name": "x", "role": Role.AUDITOR, "unit": tree.street.code, "reason": REASON},
+    )
+    assert response.status_code == 403
+    assert "不能修改自己的角色或单位。" in response.text
+
+
+def test_user_is_deactivated_with_a_reason_and_loses_the_token(web, people):
+    Token.objects.create(user=people.worker_a)
+    response = web.as_(people.street).post(
+        f"/users/{people.worker_a.uid}/deactivate/", {"reason": "离职"}
+    )
+    assert response.status_code == 302
+    people.worker_a.refresh_from_db()
+    assert not people.worker_a.is_active
+    assert people.worker_a.deactivated_reason == "离职"
+    assert not Token.objects.filter(user=people.worker_a).exists()
+    assert last_event("user.deactivate").reason == "离职"
+
+
+def test_admin_cannot_deactivate_self(web, people):
+    response = web.as_(people.street).post(
+        f"/users/{people.street.uid}/deactivate/", {"reason": REASON}
+    )
+    assert response.status_code == 403
+    assert "不能停用自己的账号。" in response.text
+    people.street.refresh_from_db()
+    assert people.street.is_active
+
+
+def test_deactivated_user_is_activated_again(web, people):
+    services.user_set_active(actor=people.street, user=people.worker_a, active=False, reason="离职")
+    response = web.as_(people.street).post(
+        f"/users/{people.worker_a.uid}/activate/", {"reason": "返岗"}
+    )
+    assert response.status_code == 302
+    people.worker_a.refresh_from_db()
+    assert people.worker_a.is_active and people.worker_a.deactivated_reason == ""
+
+
+def test_password_is_reset_by_an_admin(web, people):
+    Token.objects.create(user=people.worker_a)
+    response = web.as_(people.street).post(
+        f"/users/{people.worker_a.uid}/password/",
+        {"password": "Reset-pass-2026", "reason": "忘记密码"},
+    )
+    assert response.status_code == 302
+    people.worker_a.refresh_from_db()
+    assert people.worker_a.check_password("Reset-pass-2026")
+    assert not Token.objects.filter(user=people.worker_a).exists()
+    event = last_event("user.set_password")
+    assert event.reason == "忘记密码" and event.changes == {}
+
+
+def test_weak_reset_password_is_refused(web, people):
+    response = web.as_(people.street).post(
+        f"/users/{people.worker_a.uid}/password/", {"password": "12345", "reason": "忘记密码"}
+    )
+    assert "密码太短，至少需要 10 个字符。" in errors_of(response)
+    people.worker_a.refresh_from_db()
+    assert people.worker_a.check_password(PASSWORD)
+
+
+# --- The user list ----------------------------------------------------------------------------
+
+
+def listed(response) -> list[str]:
+    return re.findall(r'<a href="/users/[0-9a-f-]{36}/">([^<]+)</a>', response.text)
+
+
+def test_user_list_shows_the_subtree_sorted_by_unit(web, people):
+    names = listed(web.as_(people.street).get("/users/"))
+    assert names == ["provider", "street", "worker_a", "grid_a1", "worker_b"]
+
+
+def test_user_list_sorts_by_name_descending(web, people):
+    names = listed(web.as_(people.street).get("/users/", {"sort": "-username"}))
+    assert names == ["worker_b", "worker_a", "street", "provider", "grid_a1"]
+
+
+def test_user_list_filters_by_role(web, people):
+    assert listed(web.as_(people.street).get("/users/", {"role": "community"})) == [
+        "worker_a",
+        "worker_b",
+    ]
+
+
+def test_user_list_filters_by_unit_subtree(web, people, tree):
+    names = listed(web.as_(people.street).get("/users/", {"unit": tree.community_a.code}))
+    assert names == ["worker_a", "grid_a1"]
+
+
+def test_user_list_searches_name(web, people):
+    assert listed(web.as_(people.street).get("/users/", {"q": "grid"})) == ["grid_a1"]
+
+
+def test_user_list_hides_deactivated_users_by_default(web, people):
+    services.user_set_active(actor=people.street, user=people.worker_b, active=False, reason="离职")
+    client = web.as_(people.street)
+    assert "worker_b" not in listed(client.get("/users/"))
+    assert listed(client.get("/users/", {"status": "inactive"})) == ["worker_b"]
+    assert "worker_b" in listed(client.get("/users/", {"status": "all"}))
+
+
+def test_user_list_exports_xlsx_with_its_rows(web, people):
+    response = web.as_(people.street).get("/users/", {"export": "xlsx", "role": "community"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="users-')
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:5] == ("用户名", "姓名", "角色", "单位代码", "单位")
+    assert [row[:5] for row in rows[1:]] == [
+        ("worker_a", "worker_a", "社区工作人员", "340603020001", "丽景社区"),
+        ("worker_b", "worker_b", "社区工作人员", "340603020002", "文苑社区"),
+    ]
+
+
+def test_user_list_export_shows_local_times(web, people):
+    User.objects.filter(pk=people.worker_a.pk).update(
+        last_login=datetime.datetime(2025, 3, 10, 2, 0, tzinfo=datetime.UTC)
+    )
+    response = web.as_(people.street).get("/users/", {"export": "xlsx", "q": "worker_a"})
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[1][7] == "2025-03-10 10:00"  # Beijing time, UTC+8
+
+
+def test_user_list_exports_csv(web, people):
+    response = web.as_(people.street).get("/users/", {"export": "csv", "q": "worker_a"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "用户名"
+    assert [row[0] for row in rows[1:]] == ["worker_a"]
+
+
+# --- Constant query counts ---------------------------------------------------------------------
+
+
+def add_grids(community: OrgUnit, count: int) -> None:
+    for number in range(3, 3 + count):
+        grid = make_unit(
+            f"{community.code}{number:02d}", f"第{number}网格", OrgUnit.Kind.GRID, community
+        )
+        make_user(f"g{community.code}{number:02d}", Role.GRID, grid)
+
+
+@pytest.mark.parametrize("extra", [3, 48])
+def test_org_tree_page_runs_constant_queries(
+    web, people, tree, django_assert_max_num_queries, extra
+):
+    add_grids(tree.community_a, extra)
+    client = web.as_(people.street)
+    with django_assert_max_num_queries(12):
+        response = client.get(f"/org/{tree.community_a.code}/")
+    assert response.text.count('data-label="名称"><a href=') == extra + 2
+
+
+@pytest.mark.parametrize("extra", [3, 48])
+def test_user_list_runs_constant_queries(web, people, tree, django_assert_max_num_queries, extra):
+    add_grids(tree.community_a, extra)
+    client = web.as_(people.street)
+    with django_assert_max_num_queries(8):
+        response = client.get("/users/")
+    assert len(listed(response)) == min(5 + extra, 50)
+
+
+@pytest.mark.parametrize("extra", [3, 48])
+def test_home_page_runs_constant_queries(web, people, tree, django_assert_max_num_queries, extra):
+    add_grids(tree.community_a, extra)
+    client = web.as_(people.street)
+    # Other capabilities add their cards to the home page: a little room for them.
+    with django_assert_max_num_queries(15):
+        assert client.get("/").status_code == 200
