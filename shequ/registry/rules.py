@@ -1,0 +1,111 @@
+"""Pure rules of the registry: no database, so forms, imports, the API and tests share them."""
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from shequ.core.identifiers import division_prefix
+from shequ.registry.models import MaritalStatus, PopulationType, Sex
+
+WCBA_MIN_AGE, WCBA_MAX_AGE = 15, 49  # 育龄: women aged 15–49
+
+EIGHT_CLEAR = {
+    "name": _("姓名"),
+    "hukou": _("户籍地"),
+    "residence": _("现居住地"),
+    "childbearing": _("生育情况"),
+    "contraception": _("节育情况"),
+    "employment": _("就业情况"),
+    "flow_dates": _("流入流出时间"),
+    "count": _("流动人口数量（按户籍地归类）"),
+}
+
+
+def age_on(birth_date: datetime.date, day: datetime.date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def birth_date_bounds_for_age(
+    day: datetime.date, min_age: int, max_age: int
+) -> tuple[datetime.date, datetime.date]:
+    """(earliest, latest) birth dates of people aged min_age..max_age on ``day``."""
+    latest = _years_before(day, min_age)
+    earliest = _years_before(day, max_age + 1) + datetime.timedelta(days=1)
+    return earliest, latest
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def is_wcba(sex: str, birth_date: datetime.date, day: datetime.date) -> bool:
+    return sex == Sex.FEMALE and WCBA_MIN_AGE <= age_on(birth_date, day) <= WCBA_MAX_AGE
+
+
+def derive_population_type(*, hukou_code: str, residence_code: str, city_prefix: str) -> str:
+    """户籍常住 when the household-registration place contains the residence; 人户分离 when
+    both lie in the city; 流入 when the registration place is outside the city.
+
+    A 户籍地 given only down to the county counts as 户籍常住 for anyone living in that
+    county: the registry cannot tell finer than what was recorded.
+    """
+    hukou_prefix = division_prefix(hukou_code)
+    if residence_code.startswith(hukou_prefix):
+        return PopulationType.RESIDENT
+    if hukou_code.startswith(city_prefix):
+        return PopulationType.SEPARATED
+    return PopulationType.INFLOW
+
+
+def eight_clear_missing(values: Mapping[str, Any], *, today: datetime.date) -> list[str]:
+    """Which of the 八个清楚 facts a migrant's record still lacks ([] when all are clear, or
+    when the person is not a migrant)."""
+    population_type = values.get("population_type")
+    if population_type not in (PopulationType.INFLOW, PopulationType.OUTFLOW):
+        return []
+    missing = []
+    if not values.get("name"):
+        missing.append("name")
+    if not values.get("hukou_division") or not values.get("hukou_address"):
+        missing.append("hukou")
+        missing.append("count")
+    if population_type == PopulationType.INFLOW and not values.get("household"):
+        missing.append("residence")
+    if population_type == PopulationType.OUTFLOW and not (
+        values.get("flow_out_division") or values.get("flow_out_address")
+    ):
+        missing.append("residence")
+    adult = values.get("birth_date") and age_on(values["birth_date"], today) >= 18
+    if adult and (not values.get("marital_status") or values.get("children_count") is None):
+        missing.append("childbearing")
+    if (
+        values.get("marital_status") == MaritalStatus.MARRIED
+        and values.get("birth_date")
+        and is_wcba(values.get("sex", ""), values["birth_date"], today)
+        and not values.get("contraception")
+    ):
+        missing.append("contraception")
+    if (
+        values.get("birth_date")
+        and age_on(values["birth_date"], today) >= 16
+        and not values.get("employment")
+    ):
+        missing.append("employment")
+    if population_type == PopulationType.INFLOW and not values.get("flow_in_date"):
+        missing.append("flow_dates")
+    if population_type == PopulationType.OUTFLOW and not values.get("flow_out_date"):
+        missing.append("flow_dates")
+    return [key for key in EIGHT_CLEAR if key in missing]
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def quarter_start(day: datetime.date) -> datetime.date:
+    return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)

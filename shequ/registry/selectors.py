@@ -1,0 +1,451 @@
+"""Reads of the registry, always through the jurisdiction and complete with their joins.
+
+``PersonFilter`` is the one definition of how the person list is searched and filtered; the
+page, its export and the API all use it.
+"""
+
+import datetime
+import re
+
+import django_filters
+from django import forms
+from django.db.models import (
+    Case,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shequ.core.text import prefix_q
+from shequ.org.roles import Action, can
+from shequ.org.scoping import get_in_scope_or_404, scope_q, scoped, subtree_q
+from shequ.registry.models import (
+    Building,
+    Check,
+    Contraception,
+    Flow,
+    Household,
+    MaritalStatus,
+    Person,
+    PersonStatus,
+    PopulationType,
+    Relation,
+    Sex,
+)
+from shequ.registry.rules import (
+    EIGHT_CLEAR,
+    birth_date_bounds_for_age,
+    month_start,
+    quarter_start,
+)
+
+_FULL_ID = re.compile(r"\d{17}[\dX]")
+_ID_PREFIX = re.compile(r"\d{4,17}X?")
+_LATIN = re.compile(r"[a-z]+")
+
+
+def person_search_q(term: str) -> Q:
+    """Identity number (whole or its beginning), pinyin initials or full pinyin, or name.
+
+    Every branch is an indexed range: 张三 → name ≥ 张三; zs → initials or pinyin ≥ zs.
+    """
+    term = (term or "").strip()
+    if not term:
+        return Q()
+    upper = term.upper().replace(" ", "")
+    if _FULL_ID.fullmatch(upper):
+        return Q(id_number=upper)
+    if _ID_PREFIX.fullmatch(upper):
+        return prefix_q("id_number", upper)
+    lower = term.lower().replace(" ", "")
+    if _LATIN.fullmatch(lower):
+        return prefix_q("name_initials", lower) | prefix_q("name_pinyin", lower)
+    return prefix_q("name", term)
+
+
+def persons_visible(user) -> QuerySet[Person]:
+    return scoped(
+        Person.objects.select_related("unit", "household__building", "hukou_division"), user
+    )
+
+
+def person_get(user, uid) -> Person:
+    return get_in_scope_or_404(
+        Person.objects.select_related(
+            "unit",
+            "household__building",
+            "hukou_division",
+            "flow_out_division",
+            "household__landlord",
+        ),
+        user,
+        uid=uid,
+    )
+
+
+AGE_BANDS = {
+    "0-14": (0, 14),
+    "15-49": (15, 49),
+    "50-59": (50, 59),
+    "60-": (60, 150),
+}
+
+
+class PersonFilter(django_filters.FilterSet):
+    """Search and filters of the person list (page, export and API)."""
+
+    search = django_filters.CharFilter(method="filter_search", label=_("身份证号/姓名/拼音"))
+    unit = django_filters.CharFilter(method="filter_unit", label=_("单位代码（含下级）"))
+    status = django_filters.ChoiceFilter(
+        choices=[*PersonStatus.choices, ("all", _("全部"))],
+        method="filter_status",
+        label=_("状态"),
+        empty_label=None,
+    )
+    population_type = django_filters.ChoiceFilter(
+        choices=PopulationType.choices, label=_("人口类型")
+    )
+    sex = django_filters.ChoiceFilter(choices=Sex.choices, label=_("性别"))
+    age = django_filters.ChoiceFilter(
+        choices=[(k, k.replace("-", "–") + _("岁")) for k in AGE_BANDS],
+        method="filter_age",
+        label=_("年龄段"),
+    )
+    marital_status = django_filters.ChoiceFilter(choices=MaritalStatus.choices, label=_("婚姻状况"))
+    contraception = django_filters.ChoiceFilter(
+        choices=[*Contraception.choices, ("unknown", _("未登记"))],
+        method="filter_contraception",
+        label=_("节育措施"),
+    )
+    eight_clear = django_filters.ChoiceFilter(
+        choices=[("complete", _("齐全")), ("incomplete", _("有缺项"))],
+        method="filter_eight_clear",
+        label=_("八个清楚"),
+    )
+    overdue = django_filters.ChoiceFilter(
+        choices=[("monthly", _("本月未查")), ("quarterly", _("本季度未核对"))],
+        method="filter_overdue",
+        label=_("核查"),
+    )
+    household = django_filters.UUIDFilter(field_name="household__uid", label=_("户"))
+    building = django_filters.UUIDFilter(field_name="household__building__uid", label=_("楼栋"))
+    hukou = django_filters.CharFilter(method="filter_hukou", label=_("户籍地代码"))
+
+    class Meta:
+        model = Person
+        fields = ["search", "unit", "status", "population_type", "sex", "age", "marital_status"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        data = data.copy() if data is not None else {}
+        if not data.get("status"):
+            data["status"] = PersonStatus.ACTIVE
+        super().__init__(data, *args, **kwargs)
+        user = getattr(self.request, "user", None)
+        if user is None or not can(user, Action.VIEW_HEALTH):
+            self.filters.pop("contraception")
+
+    @property
+    def today(self) -> datetime.date:
+        return timezone.localdate()
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(person_search_q(value))
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.filter(subtree_q("unit_id", value.strip()))
+
+    def filter_status(self, queryset, name, value):
+        return queryset if value == "all" else queryset.filter(status=value)
+
+    def filter_age(self, queryset, name, value):
+        low, high = AGE_BANDS[value]
+        earliest, latest = birth_date_bounds_for_age(self.today, low, high)
+        return queryset.filter(birth_date__gte=earliest, birth_date__lte=latest)
+
+    def filter_contraception(self, queryset, name, value):
+        if value == "unknown":
+            return queryset.filter(contraception="")
+        return queryset.filter(contraception=value)
+
+    def filter_eight_clear(self, queryset, name, value):
+        migrants = queryset.filter(
+            population_type__in=[PopulationType.INFLOW, PopulationType.OUTFLOW]
+        )
+        if value == "complete":
+            return migrants.filter(eight_clear_missing="")
+        return migrants.exclude(eight_clear_missing="")
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.filter(overdue_q(value, self.today))
+
+    def filter_hukou(self, queryset, name, value):
+        return queryset.filter(subtree_q("hukou_division_id", value.strip()))
+
+
+def overdue_q(kind: str, today: datetime.date) -> Q:
+    """每月一查 covers the floating population; 每季度一核对 every active person."""
+    if kind == "monthly":
+        since = month_start(today)
+        return Q(
+            status=PersonStatus.ACTIVE,
+            population_type__in=[PopulationType.INFLOW, PopulationType.OUTFLOW],
+        ) & (Q(last_monthly_check__isnull=True) | Q(last_monthly_check__lt=since))
+    since = quarter_start(today)
+    return Q(status=PersonStatus.ACTIVE) & (
+        Q(last_quarterly_verification__isnull=True) | Q(last_quarterly_verification__lt=since)
+    )
+
+
+def eight_clear_labels(missing: str) -> list[str]:
+    return [str(EIGHT_CLEAR[key]) for key in missing.split(",") if key in EIGHT_CLEAR]
+
+
+def household_members(person_or_household) -> QuerySet[Person]:
+    household_id = getattr(person_or_household, "household_id", None) or person_or_household.pk
+    return Person.objects.filter(household_id=household_id, status=PersonStatus.ACTIVE).order_by(
+        "relation", "birth_date"
+    )
+
+
+def person_flows(user, person: Person) -> QuerySet[Flow]:
+    return person.flows.select_related(
+        "actor", "division", "from_household__building", "to_household__building"
+    )
+
+
+def person_checks(person: Person) -> QuerySet[Check]:
+    return person.checks.select_related("actor")
+
+
+def flows_visible(user) -> QuerySet[Flow]:
+    """Flows that happened in the user's jurisdiction: arrivals here and departures from here."""
+    return Flow.objects.filter(
+        scope_q(user, "unit_code") | scope_q(user, "from_unit_code")
+    ).select_related(
+        "person", "actor", "division", "from_household__building", "to_household__building"
+    )
+
+
+def buildings_visible(user) -> QuerySet[Building]:
+    return scoped(Building.objects.select_related("unit"), user)
+
+
+def building_get(user, uid) -> Building:
+    return get_in_scope_or_404(Building.objects.select_related("unit"), user, uid=uid)
+
+
+def households_visible(user) -> QuerySet[Household]:
+    return scoped(Household.objects.select_related("building", "unit", "landlord"), user)
+
+
+def household_get(user, uid) -> Household:
+    return get_in_scope_or_404(
+        Household.objects.select_related("building", "unit", "landlord"), user, uid=uid
+    )
+
+
+def _count_of(queryset: QuerySet) -> Subquery:
+    """COUNT(*) of a correlated queryset, as a column of the outer query (no GROUP BY)."""
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Subquery(counted, output_field=IntegerField())
+
+
+def buildings_with_counts(user) -> QuerySet[Building]:
+    """Buildings in the user's jurisdiction, each with its homes, active residents and rented
+    homes counted in the same query, whatever the page size."""
+    homes = Household.objects.filter(building=OuterRef("pk"), is_active=True)
+    residents = Person.objects.filter(
+        household__building=OuterRef("pk"), status=PersonStatus.ACTIVE
+    )
+    return (
+        buildings_visible(user)
+        .select_related("unit__parent")
+        .annotate(
+            household_count=_count_of(homes),
+            resident_count=_count_of(residents),
+            rented_count=_count_of(homes.filter(is_rented=True)),
+        )
+    )
+
+
+# Household members in the order a household register lists them: head, spouse, children …
+_RELATION_ORDER = Case(
+    *[When(relation=value, then=Value(i)) for i, value in enumerate(Relation.values)],
+    default=Value(len(Relation.values)),
+    output_field=IntegerField(),
+)
+
+
+def residents_prefetch(to_attr: str = "residents") -> Prefetch:
+    """The active people of each household, head first (for lists of homes)."""
+    return Prefetch(
+        "members",
+        queryset=Person.objects.filter(status=PersonStatus.ACTIVE).order_by(
+            _RELATION_ORDER, "birth_date", "id"
+        ),
+        to_attr=to_attr,
+    )
+
+
+def building_households(building: Building) -> QuerySet[Household]:
+    """Every home of a building with its landlord and the people living there (3 queries)."""
+    return (
+        building.households.select_related("landlord")
+        .prefetch_related(residents_prefetch())
+        .order_by("-is_active", "number")
+    )
+
+
+def rented_homes_of(user, landlord: Person) -> QuerySet[Household]:
+    """The homes a registered person lets (房屋出租户), with their tenants, in the user's scope."""
+    return (
+        households_visible(user)
+        .filter(landlord=landlord, is_active=True)
+        .prefetch_related(residents_prefetch())
+        .order_by("building__name", "number")
+    )
+
+
+def unit_close_objection(unit) -> str:
+    """What keeps a unit from being closed: active people or buildings in its subtree."""
+    persons = Person.objects.filter(
+        prefix_q("unit_id", unit.prefix), status=PersonStatus.ACTIVE
+    ).count()
+    buildings = Building.objects.filter(prefix_q("unit_id", unit.prefix), is_active=True).count()
+    parts = []
+    if persons:
+        parts.append(_("还有 %(n)d 名在册人员") % {"n": persons})
+    if buildings:
+        parts.append(_("还有 %(n)d 栋在用楼栋") % {"n": buildings})
+    return "、".join(str(p) for p in parts)
+
+
+class BuildingFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search", label=_("楼栋名称或地址"))
+    unit = django_filters.CharFilter(method="filter_unit", label=_("单位代码（含下级）"))
+    is_active = django_filters.BooleanFilter(label=_("在用"), widget=forms.NullBooleanSelect)
+    has_rented = django_filters.BooleanFilter(
+        method="filter_rented", label=_("有出租房屋"), widget=forms.NullBooleanSelect
+    )
+
+    class Meta:
+        model = Building
+        fields = ["search", "unit", "kind", "is_active"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(Q(name__contains=value) | Q(address__contains=value))
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.filter(subtree_q("unit_id", value.strip()))
+
+    def filter_rented(self, queryset, name, value):
+        rented = Household.objects.filter(is_rented=True, is_active=True).values("building_id")
+        return queryset.filter(pk__in=rented) if value else queryset.exclude(pk__in=rented)
+
+
+class HouseholdFilter(django_filters.FilterSet):
+    unit = django_filters.CharFilter(method="filter_unit", label=_("单位代码（含下级）"))
+    building = django_filters.UUIDFilter(field_name="building__uid", label=_("楼栋"))
+
+    class Meta:
+        model = Household
+        fields = ["unit", "building", "is_rented", "is_active"]
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.filter(subtree_q("unit_id", value.strip()))
+
+
+class FlowFilter(django_filters.FilterSet):
+    unit = django_filters.CharFilter(method="filter_unit", label=_("单位代码（含下级）"))
+    person = django_filters.UUIDFilter(field_name="person__uid", label=_("人员"))
+    since = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("自"))
+    until = django_filters.DateFilter(field_name="date", lookup_expr="lte", label=_("至"))
+
+    class Meta:
+        model = Flow
+        fields = ["kind", "unit", "person", "since", "until"]
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.filter(
+            subtree_q("unit_code", value.strip()) | subtree_q("from_unit_code", value.strip())
+        )
+
+
+def households_with_counts(user) -> QuerySet[Household]:
+    """Homes in the user's jurisdiction, each with its active residents counted in the query."""
+    members = Person.objects.filter(household=OuterRef("pk"), status=PersonStatus.ACTIVE)
+    return households_visible(user).annotate(member_count=_count_of(members))
+
+
+# The person fields a timeline compares, as (name, attribute holding the stored value).
+# Derived search keys and timestamps are not kept in the history and so not listed.
+PERSON_HISTORY_FIELDS: tuple[tuple[str, str], ...] = tuple(
+    (field.name, field.attname)
+    for field in Person._meta.concrete_fields
+    if field.name
+    not in {
+        "id",
+        "uid",
+        "registered_at",
+        "updated_at",
+        "name_initials",
+        "name_pinyin",
+        "eight_clear_missing",
+    }
+)
+
+
+def person_history(person: Person) -> QuerySet:
+    """The person's history rows (simple-history), newest first, with who made each."""
+    return person.history.select_related("history_user").order_by("-history_date", "-history_id")
+
+
+def person_history_changes(person: Person, rows: list) -> list[dict[str, tuple]]:
+    """For each row of one page of ``person_history`` the fields it changed, {name: (old, new)}.
+
+    Each row is compared with the one before it; one query fetches the row before the page's
+    oldest, one more turns household ids into their public uids, whatever the page size.
+    A creation row lists the fields it filled.
+    """
+    if not rows:
+        return []
+    oldest = rows[-1]
+    before = (
+        person.history.filter(
+            Q(history_date__lt=oldest.history_date)
+            | Q(history_date=oldest.history_date, history_id__lt=oldest.history_id)
+        )
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    result = []
+    for row, previous in zip(rows, [*rows[1:], before], strict=True):
+        changes = {}
+        for name, attname in PERSON_HISTORY_FIELDS:
+            new = getattr(row, attname)
+            old = getattr(previous, attname) if previous is not None else None
+            if old != new and not (previous is None and new in (None, "")):
+                changes[name] = (old, new)
+        result.append(changes)
+    household_ids = {
+        value for changes in result for value in changes.get("household", ()) if value is not None
+    }
+    if household_ids:
+        uids = dict(
+            Household.objects.filter(pk__in=household_ids).values_list("pk", "uid").order_by()
+        )
+        for changes in result:
+            if "household" in changes:
+                changes["household"] = tuple(
+                    str(uids[v]) if v in uids else None for v in changes["household"]
+                )
+    return result

@@ -1,0 +1,307 @@
+"""The timeline of one person: every change and event of the record, newest first.
+
+Three sources merge into one list: the simple-history rows of the person and of their
+children (who, when, the reason, which fields changed), the flows (arrival, move, departure
+…) and the checks (每月一查, 季度核对). A flow and the history row the same service call wrote
+become one entry. Identity numbers stay masked; health facts appear only for roles that
+may see them. A fixed number of queries, however long the history.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from shequ.core.identifiers import mask_id_number
+from shequ.org.models import Division, OrgUnit
+from shequ.org.roles import Level
+from shequ.registry import selectors
+from shequ.registry.models import Check, Child, Flow, Household, Person
+
+# A flow and the history row of the same service call are written within one transaction.
+_SAME_CALL = datetime.timedelta(seconds=5)
+_NOT_SHOWN = {"id", "uid", "registered_at", "updated_at", "parent", "person"}
+_HEALTH = {"contraception", "contraception_since"}
+_FLOW_ICONS = {
+    Flow.Kind.ARRIVAL: ("box-arrow-in-right", "primary"),
+    Flow.Kind.REGISTRATION: ("person-plus", "primary"),
+    Flow.Kind.MOVE: ("arrow-left-right", "info"),
+    Flow.Kind.REACTIVATION: ("arrow-counterclockwise", "success"),
+    Flow.Kind.DEPARTURE: ("box-arrow-right", "warning"),
+    Flow.Kind.OUTFLOW: ("signpost", "warning"),
+    Flow.Kind.RETURN: ("house-check", "success"),
+    Flow.Kind.DEATH: ("flower1", "secondary"),
+    Flow.Kind.CANCELLATION: ("x-octagon", "danger"),
+}
+
+
+@dataclass
+class Change:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class Entry:
+    at: datetime.datetime  # when it was recorded
+    title: str
+    icon: str
+    tone: str
+    actor: str
+    reason: str = ""
+    day: datetime.date | None = None  # the date of the event itself (flows, checks)
+    detail: str = ""
+    changes: list[Change] = field(default_factory=list)
+
+
+def person_timeline(user, person: Person, *, show_health: bool) -> list[Entry]:
+    """All entries of the person's record for this user, newest first."""
+    person_rows = list(
+        person.history.select_related("history_user").order_by("history_date", "history_id")
+    )
+    child_rows = list(
+        Child.history.filter(parent_id=person.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    flows = list(selectors.person_flows(user, person))
+    checks = list(selectors.person_checks(person))
+
+    hidden = set() if show_health else _HEALTH
+    person_diffs = _diffs(person_rows, Person, hidden)
+    child_diffs = _diffs(child_rows, Child, hidden, key="id")
+    names = _Names(person_diffs + child_diffs)
+
+    entries: list[Entry] = []
+    unmatched = dict.fromkeys(range(len(person_rows)))
+    for flow in flows:
+        match = _matching_row(flow, person_rows, unmatched)
+        entry = Entry(
+            at=flow.created_at,
+            title=flow.get_kind_display(),
+            icon=_FLOW_ICONS.get(flow.kind, ("record-circle", "secondary"))[0],
+            tone=_FLOW_ICONS.get(flow.kind, ("record-circle", "secondary"))[1],
+            actor=_actor(flow.actor),
+            reason=flow.reason,
+            day=flow.date,
+            detail=_flow_detail(flow),
+        )
+        if match is not None:
+            row = person_rows[match]
+            entry.changes = names.render(person_diffs[match][1], Person)
+            if row.history_change_reason and row.history_change_reason != flow.reason:
+                entry.reason = (
+                    f"{flow.reason}；{row.history_change_reason}"
+                    if flow.reason
+                    else row.history_change_reason
+                )
+        entries.append(entry)
+
+    for index in unmatched:
+        row, diff = person_diffs[index]
+        if row.history_type == "~" and not diff:
+            continue  # a save that changed nothing this user may see
+        entries.append(
+            Entry(
+                at=row.history_date,
+                title=_("建档") if row.history_type == "+" else _("信息变更"),
+                icon="pencil-square" if row.history_type == "~" else "person-plus",
+                tone="secondary",
+                actor=_actor(row.history_user),
+                reason=row.history_change_reason or "",
+                changes=names.render(diff, Person) if row.history_type == "~" else [],
+            )
+        )
+
+    for row, diff in child_diffs:
+        label = _("第 %(n)s 孩") % {"n": row.order}
+        facts = f"{label} · {row.get_sex_display()} · {row.birth_date:%Y-%m-%d}"
+        if row.name:
+            facts += f" · {row.name}"
+        if row.history_type == "~" and not diff:
+            continue
+        entries.append(
+            Entry(
+                at=row.history_date,
+                title={"+": _("登记子女"), "~": _("子女信息变更"), "-": _("删除子女记录")}[
+                    row.history_type
+                ],
+                icon="person-hearts",
+                tone="secondary",
+                actor=_actor(row.history_user),
+                reason=row.history_change_reason or "",
+                detail=facts if row.history_type != "~" else label,
+                changes=names.render(diff, Child) if row.history_type == "~" else [],
+            )
+        )
+
+    for check in checks:
+        entries.append(
+            Entry(
+                at=check.created_at,
+                title=check.get_kind_display(),
+                icon="clipboard-check",
+                tone="success" if check.result == Check.Result.CONFIRMED else "warning",
+                actor=_actor(check.actor),
+                day=check.date,
+                detail=" · ".join(filter(None, [check.get_result_display(), check.note])),
+            )
+        )
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries
+
+
+def _actor(user) -> str:
+    return user.get_full_name() if user is not None else _("系统")
+
+
+def _shown_fields(model) -> list:
+    return [f for f in model._meta.concrete_fields if f.name not in _NOT_SHOWN]
+
+
+def _diffs(rows: list, model, hidden: set[str], key: str = "id") -> list[tuple[Any, dict]]:
+    """Each history row with {field name: (old, new)} against the row before it (same object)."""
+    fields = [f for f in _shown_fields(model) if f.name not in hidden]
+    previous: dict[Any, Any] = {}
+    result = []
+    for row in rows:
+        before = previous.get(getattr(row, key))
+        diff = {}
+        if before is not None and row.history_type == "~":
+            for f in fields:
+                old, new = getattr(before, f.attname, None), getattr(row, f.attname, None)
+                if old != new:
+                    diff[f.name] = (old, new)
+        previous[getattr(row, key)] = row
+        result.append((row, diff))
+    return result
+
+
+def _matching_row(flow: Flow, rows: list, unmatched: dict) -> int | None:
+    """The person's history row written by the same service call as the flow, if any."""
+    best, best_gap = None, _SAME_CALL
+    for index in unmatched:
+        row = rows[index]
+        if row.history_user_id != flow.actor_id:
+            continue
+        gap = abs(row.history_date - flow.created_at)
+        if gap <= best_gap:
+            best, best_gap = index, gap
+    if best is not None:
+        del unmatched[best]
+    return best
+
+
+def _flow_detail(flow: Flow) -> str:
+    if flow.kind in (Flow.Kind.MOVE, Flow.Kind.REACTIVATION):
+        parts = []
+        if flow.from_household_id:
+            parts.append(_("从 %(h)s") % {"h": _household_text(flow.from_household)})
+        if flow.to_household_id:
+            parts.append(_("迁到 %(h)s") % {"h": _household_text(flow.to_household)})
+        return " ".join(parts)
+    if flow.kind in (Flow.Kind.ARRIVAL, Flow.Kind.REGISTRATION) and flow.to_household_id:
+        text = _("住址：%(h)s") % {"h": _household_text(flow.to_household)}
+        if flow.division_id:
+            text += " · " + _("来自 %(d)s") % {"d": flow.division.full_name}
+        return text
+    if flow.kind in (Flow.Kind.DEPARTURE, Flow.Kind.OUTFLOW):
+        place = " ".join(
+            filter(None, [flow.division.full_name if flow.division else "", flow.address])
+        )
+        return _("去向：%(p)s") % {"p": place} if place else ""
+    return ""
+
+
+def _unit_text(unit: OrgUnit) -> str:
+    """A grid with its community: every community has a 第1网格."""
+    if unit.level == Level.GRID and unit.parent is not None:
+        return f"{unit.parent.name} {unit.name}"
+    return unit.name
+
+
+def _household_text(household: Household) -> str:
+    return f"{household.building.name} {household.number}"
+
+
+class _Names:
+    """Readable values of a diff; the names behind codes and ids come in one query per kind."""
+
+    def __init__(self, diffs: list[tuple[Any, dict]]):
+        wanted: dict[str, set] = {"division": set(), "unit": set(), "household": set()}
+        for _row, diff in diffs:
+            for name, pair in diff.items():
+                kind = _REFERENCE_KIND.get(name)
+                if kind:
+                    wanted[kind].update(v for v in pair if v)
+        self.division = (
+            dict(
+                Division.objects.filter(code__in=wanted["division"]).values_list(
+                    "code", "full_name"
+                )
+            )
+            if wanted["division"]
+            else {}
+        )
+        self.unit = (
+            {
+                unit.code: _unit_text(unit)
+                for unit in OrgUnit.objects.filter(code__in=wanted["unit"]).select_related("parent")
+            }
+            if wanted["unit"]
+            else {}
+        )
+        self.household = (
+            {
+                h.pk: _household_text(h)
+                for h in Household.objects.filter(pk__in=wanted["household"]).select_related(
+                    "building"
+                )
+            }
+            if wanted["household"]
+            else {}
+        )
+
+    def render(self, diff: dict, model) -> list[Change]:
+        changes = []
+        for name, (old, new) in sorted(diff.items(), key=lambda item: _order(model, item[0])):
+            model_field = model._meta.get_field(name)
+            changes.append(
+                Change(
+                    label=str(model_field.verbose_name),
+                    old=self._value(model_field, old),
+                    new=self._value(model_field, new),
+                )
+            )
+        return changes
+
+    def _value(self, model_field, value) -> str:
+        if value in (None, ""):
+            return "—"
+        name = model_field.name
+        if name == "id_number":
+            return mask_id_number(value)
+        kind = _REFERENCE_KIND.get(name)
+        if kind:
+            return getattr(self, kind).get(value, str(value))
+        if model_field.choices:
+            return str(dict(model_field.flatchoices).get(value, value))
+        if isinstance(value, bool):
+            return _("是") if value else _("否")
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        return str(value)
+
+
+_REFERENCE_KIND = {
+    "hukou_division": "division",
+    "flow_out_division": "division",
+    "unit": "unit",
+    "household": "household",
+}
+
+
+def _order(model, name: str) -> int:
+    return [f.name for f in model._meta.concrete_fields].index(name)

@@ -1,0 +1,53 @@
+"""URLs of the registry pages (people under registry/, housing under housing/) and its API."""
+
+from django.urls import path
+
+from shequ.registry import api, import_views, views
+
+app_name = "registry"
+
+urlpatterns = [
+    # People
+    path("registry/persons/", views.person_list, name="person_list"),
+    path("registry/persons/new/", views.person_register, name="person_register"),
+    path("registry/persons/transfer/", views.person_transfer_in, name="person_transfer_in"),
+    path("registry/persons/id-check/", views.id_number_check, name="id_number_check"),
+    path("registry/persons/checks/", views.checks_bulk, name="checks_bulk"),
+    path("registry/persons/<uuid:uid>/", views.person_detail, name="person_detail"),
+    path("registry/persons/<uuid:uid>/edit/", views.person_edit, name="person_edit"),
+    path("registry/persons/<uuid:uid>/move/", views.person_move, name="person_move"),
+    path("registry/persons/<uuid:uid>/depart/", views.person_depart, name="person_depart"),
+    path("registry/persons/<uuid:uid>/death/", views.person_death, name="person_death"),
+    path("registry/persons/<uuid:uid>/cancel/", views.person_cancel, name="person_cancel"),
+    path("registry/persons/<uuid:uid>/outflow/", views.person_outflow, name="person_outflow"),
+    path("registry/persons/<uuid:uid>/return/", views.person_return, name="person_return"),
+    path("registry/persons/<uuid:uid>/reveal/", views.person_reveal_id, name="person_reveal_id"),
+    path("registry/persons/<uuid:uid>/check/", views.person_check, name="person_check"),
+    path("registry/flows/", views.flow_list, name="flow_list"),
+    path("registry/divisions/", views.division_options, name="division_options"),
+    # Housing (以房管人)
+    path("housing/", views.building_list, name="building_list"),
+    path("housing/new/", views.building_create, name="building_create"),
+    path("housing/<uuid:uid>/", views.building_detail, name="building_detail"),
+    path("housing/<uuid:uid>/edit/", views.building_edit, name="building_edit"),
+    path("housing/<uuid:uid>/close/", views.building_close, name="building_close"),
+    path("housing/<uuid:uid>/households/new/", views.household_create, name="household_create"),
+    path("housing/households/<uuid:uid>/edit/", views.household_edit, name="household_edit"),
+    # Import and export (Excel/CSV)
+    path("registry/import/", import_views.import_start, name="import_start"),
+    path("registry/import/<uuid:uid>/", import_views.import_status, name="import_status"),
+    path(
+        "registry/import/template/<str:kind>/", import_views.import_template, name="import_template"
+    ),
+    path("registry/export/<str:kind>/", import_views.export, name="export"),
+]
+
+
+def register_api(router) -> None:
+    """Add the registry's endpoints to the API router."""
+    router.register("divisions", api.DivisionViewSet, basename="division")
+    router.register("buildings", api.BuildingViewSet, basename="building")
+    router.register("households", api.HouseholdViewSet, basename="household")
+    router.register("persons", api.PersonViewSet, basename="person")
+    router.register("flows", api.FlowViewSet, basename="flow")
+    router.register("imports", import_views.ImportJobViewSet, basename="import-job")

@@ -1,0 +1,32 @@
+"""Registry pages, one module per area; the URLconf imports them from here."""
+
+from shequ.registry.views.housing import (  # noqa: F401
+    building_close,
+    building_create,
+    building_detail,
+    building_edit,
+    building_list,
+    household_create,
+    household_edit,
+)
+from shequ.registry.views.lists import (  # noqa: F401
+    checks_bulk,
+    flow_list,
+    person_list,
+)
+from shequ.registry.views.people import (  # noqa: F401
+    division_options,
+    id_number_check,
+    person_cancel,
+    person_check,
+    person_death,
+    person_depart,
+    person_detail,
+    person_edit,
+    person_move,
+    person_outflow,
+    person_register,
+    person_return,
+    person_reveal_id,
+    person_transfer_in,
+)

@@ -1,0 +1,280 @@
+"""The person list with its search, filters and bulk checks, and the list of flows."""
+
+import uuid
+from urllib.parse import parse_qsl, urlencode
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from shequ.core.identifiers import mask_id_number
+from shequ.core.web import action_required, paginate, query_without, sort_by, staff_required
+from shequ.org.models import OrgUnit
+from shequ.org.roles import Action, Level, can
+from shequ.org.scoping import code_in_scope
+from shequ.registry import selectors, services
+from shequ.registry.forms_housing import ChecksBulkForm, unit_filter_choices
+from shequ.registry.models import Check, Contraception, Flow
+from shequ.registry.rules import age_on, month_start, quarter_start
+
+PERSON_SORTS = {
+    "name": ("name", "id"),
+    "birth_date": ("birth_date", "id"),
+    "registered": ("registered_at", "id"),
+}
+# Filters the page keeps in the query string without showing a control for them.
+_HIDDEN_FILTERS = ("household", "building", "hukou")
+
+
+PERSON_SORT_CHOICES = [
+    ("name", _lazy("姓名")),
+    ("-name", _lazy("姓名（倒序）")),
+    ("birth_date", _lazy("年龄从大到小")),
+    ("-birth_date", _lazy("年龄从小到大")),
+    ("-registered", _lazy("最近建档在前")),
+    ("registered", _lazy("最早建档在前")),
+]
+
+
+def _style(form: forms.Form) -> None:
+    for field in form.fields.values():
+        css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+        field.widget.attrs["class"] = css
+        if getattr(field, "empty_label", None) is not None:
+            # django-filter prepends its empty label ("---------") itself; name it "全部".
+            options = [choice for choice in field.choices if choice[0] != ""]
+            field.empty_label = None
+            field.choices = [("", _("全部")), *options]
+
+
+def _person_filter_form(filterset, user, unit: str) -> forms.Form:
+    form = filterset.form
+    form.fields["unit"].widget = forms.Select(choices=unit_filter_choices(user, unit))
+    form.fields["unit"].label = form["unit"].label = _("网格/社区")
+    for name in _HIDDEN_FILTERS:
+        form.fields[name].widget = forms.HiddenInput()
+    _style(form)
+    form.fields["search"].widget.attrs.update(
+        {
+            "class": "form-control form-control-lg",
+            "placeholder": _("身份证号、姓名或拼音（如 zs）"),
+            "autocomplete": "off",
+            "autocapitalize": "off",
+        }
+    )
+    form.fields["search"].widget.input_type = "search"
+    return form
+
+
+@staff_required
+def person_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    filterset = selectors.PersonFilter(
+        request.GET,
+        # The grid's community names the grid: every community has a 第1网格.
+        queryset=selectors.persons_visible(user).select_related("unit__parent"),
+        request=request,
+    )
+    persons, sort = sort_by(request, filterset.qs, PERSON_SORTS, "name")
+    page = paginate(request, persons)
+    today = timezone.localdate()
+    for person in page.object_list:
+        person.age = age_on(person.birth_date, today)
+        person.masked_id = mask_id_number(person.id_number)
+        person.eight_clear_labels = (
+            selectors.eight_clear_labels(person.eight_clear_missing) if person.is_migrant else []
+        )
+    contraception = request.GET.get("contraception", "")
+    if "contraception" in filterset.filters and contraception in Contraception.values:
+        # Filtering by a method shows each listed person's method: a health-data read.
+        services.log_health_read(
+            actor=user, persons=page.object_list, channel="web", purpose="service"
+        )
+    form = _person_filter_form(filterset, user, request.GET.get("unit", ""))
+    query = query_without(request, "page")
+    overdue = request.GET.get("overdue", "")
+    return render(
+        request,
+        "registry/person_list.html",
+        {
+            "page": page,
+            "form": form,
+            "advanced_fields": [
+                form[name]
+                for name in form.fields
+                if name not in ("search", *_HIDDEN_FILTERS)
+                and name in filterset.filters
+                and not (name == "unit" and len(form.fields["unit"].widget.choices) <= 1)
+            ],
+            "hidden_fields": [form[name] for name in _HIDDEN_FILTERS],
+            "filtered": any(
+                request.GET.get(name) for name in form.fields if name not in ("status",)
+            ),
+            "overdue": overdue,
+            "month_start": month_start(today),
+            "quarter_start": quarter_start(today),
+            "today": today,
+            "sort": sort,
+            "sort_choices": PERSON_SORT_CHOICES,
+            "query": query,
+            "sort_query": query_without(request, "page", "sort"),
+            "export_query": query_without(request, "page", "sort", "page_size"),
+            "check_kinds": Check.Kind.choices,
+            "check_results": Check.Result.choices,
+            "can_edit": can(user, Action.EDIT_REGISTRY),
+            "can_export": can(user, Action.EXPORT_REGISTRY),
+        },
+    )
+
+
+def _back_to_list(query: str) -> HttpResponseRedirect:
+    """The person list with the filters the user had; only a query string is taken from the
+    form, never a URL, so the redirect cannot leave the site."""
+    params = urlencode(parse_qsl(query or "", keep_blank_values=False))
+    url = reverse("registry:person_list")
+    return HttpResponseRedirect(f"{url}?{params}" if params else url)
+
+
+def _uuids(values: list[str]) -> list[uuid.UUID]:
+    result = []
+    for value in values:
+        try:
+            result.append(uuid.UUID(value))
+        except ValueError as exc:
+            raise Http404 from exc
+    return result
+
+
+@action_required(Action.EDIT_REGISTRY)
+@require_POST
+def checks_bulk(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    back = _back_to_list(request.POST.get("next", ""))
+    uids = set(_uuids(request.POST.getlist("person")))
+    if not uids:
+        messages.warning(request, _("请先勾选要核查的人员。"))
+        return back
+    form = ChecksBulkForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}：{error}" if label else error)
+        return back
+    persons = list(selectors.persons_visible(user).filter(uid__in=uids))
+    if len(persons) != len(uids):
+        raise Http404  # someone outside the jurisdiction, answered like a missing one
+    data = form.cleaned_data
+    try:
+        count = services.checks_record(
+            actor=user,
+            persons=persons,
+            kind=data["kind"],
+            date=data["date"],
+            result=data["result"],
+            note=data["note"],
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("已为 %(n)d 人记录%(kind)s（%(date)s）。")
+            % {
+                "n": count,
+                "kind": Check.Kind(data["kind"]).label,
+                "date": data["date"].isoformat(),
+            },
+        )
+    return back
+
+
+def unit_label(unit: OrgUnit, user) -> str:
+    """A grid named with its community (every community has a 第1网格), unless it is the
+    user's own community."""
+    parent = unit.parent
+    if unit.level == Level.GRID and parent is not None and parent.code != user.unit_id:
+        return f"{parent.name} · {unit.name}"
+    return unit.name
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*: the surname only, for someone no longer in the user's jurisdiction."""
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
+
+
+def _flow_row(flow: Flow, user, unit_names: dict[str, str]) -> dict:
+    visible = code_in_scope(user, flow.person.unit_id)
+
+    def place(unit_code: str, household) -> str:
+        if not unit_code:
+            return ""
+        name = unit_names.get(unit_code, unit_code)
+        if household is not None and code_in_scope(user, household.unit_id):
+            return f"{name} {household.building.name} {household.number}"
+        return name
+
+    elsewhere = ""
+    if flow.division_id:
+        elsewhere = flow.division.full_name + (f" {flow.address}" if flow.address else "")
+    elif flow.address:
+        elsewhere = flow.address
+    kind = flow.kind
+    if kind == Flow.Kind.ARRIVAL:
+        origin, destination = elsewhere, place(flow.unit_code, flow.to_household)
+    elif kind in (Flow.Kind.DEPARTURE, Flow.Kind.OUTFLOW):
+        origin, destination = place(flow.from_unit_code, flow.from_household), elsewhere
+    elif kind in (Flow.Kind.DEATH, Flow.Kind.CANCELLATION):
+        origin, destination = place(flow.from_unit_code, flow.from_household), ""
+    else:
+        origin = place(flow.from_unit_code, flow.from_household)
+        destination = place(flow.unit_code, flow.to_household)
+    return {
+        "flow": flow,
+        "person_visible": visible,
+        "person_name": flow.person.name if visible else mask_name(flow.person.name),
+        "origin": origin,
+        "destination": destination,
+    }
+
+
+@staff_required
+def flow_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    filterset = selectors.FlowFilter(
+        request.GET, queryset=selectors.flows_visible(user), request=request
+    )
+    page = paginate(request, filterset.qs.order_by("-date", "-id"))
+    codes = {c for f in page.object_list for c in (f.unit_code, f.from_unit_code) if c}
+    # Unit names are not personal data: a move to another community names it.
+    unit_names = {
+        unit.code: unit_label(unit, user)
+        for unit in OrgUnit.objects.filter(code__in=codes).select_related("parent")
+    }
+    form = filterset.form
+    form.fields["unit"].widget = forms.Select(
+        choices=unit_filter_choices(user, request.GET.get("unit", ""))
+    )
+    form.fields["unit"].label = form["unit"].label = _("网格/社区")
+    form.fields["person"].widget = forms.HiddenInput()
+    for name in ("since", "until"):
+        form.fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    _style(form)
+    return render(
+        request,
+        "registry/flow_list.html",
+        {
+            "page": page,
+            "rows": [_flow_row(f, user, unit_names) for f in page.object_list],
+            "form": form,
+            "query": query_without(request, "page"),
+        },
+    )

@@ -1,0 +1,263 @@
+"""Flows through the API: each event kind, its record, and who may record it."""
+
+import datetime
+
+import pytest
+
+from shequ.registry.models import Flow, Person
+from tests.factories import SUIXIAN_HENAN, make_building, make_household, make_person
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/flows/"
+TODAY = datetime.date.today().isoformat()
+
+
+@pytest.fixture
+def home_a(tree):
+    return make_household(make_building(tree.grid_a1))
+
+
+@pytest.fixture
+def home_a2(tree):
+    return make_household(make_building(tree.grid_a2, "2号楼"))
+
+
+@pytest.fixture
+def home_c(tree):
+    return make_household(make_building(tree.community_c, "9号楼"))
+
+
+def record(api, user, **body):
+    return api.as_(user).post(URL, {"date": TODAY, "reason": "登记", **body}, format="json")
+
+
+def test_move_within_jurisdiction_keeps_the_record_and_answers_the_flow(
+    api, people, home_a, home_a2
+):
+    person = make_person(home_a)
+    response = record(
+        api, people.worker_a, kind="move", person=str(person.uid), household=str(home_a2.uid)
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["kind"], body["person"]) == ("move", str(person.uid))
+    assert (body["from_household"], body["to_household"]) == (str(home_a.uid), str(home_a2.uid))
+    assert body["actor"] == "worker_a"
+    person.refresh_from_db()
+    assert person.household == home_a2
+
+
+def test_transfer_in_by_identity_number_moves_the_record_from_elsewhere(
+    api, people, home_a, home_c
+):
+    person = make_person(home_c, name="孙七")
+    response = record(
+        api,
+        people.worker_a,
+        kind="transfer_in",
+        id_number=person.id_number,
+        household=str(home_a.uid),
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["kind"], body["from_unit"], body["unit"]) == (
+        "move",
+        home_c.unit_id,
+        home_a.unit_id,
+    )
+    assert Person.objects.count() == 1
+    person.refresh_from_db()
+    assert person.unit_id == home_a.unit_id
+
+
+def test_departure_ends_the_record_with_destination(api, people, home_a):
+    person = make_person(home_a)
+    response = record(
+        api,
+        people.worker_a,
+        kind="departure",
+        person=str(person.uid),
+        division=SUIXIAN_HENAN,
+        address="睢县城关镇",
+        reason="回原籍",
+    )
+    assert response.status_code == 201, response.content
+    assert (response.json()["division"], response.json()["reason"]) == (SUIXIAN_HENAN, "回原籍")
+    person.refresh_from_db()
+    assert (person.status, person.end_reason) == ("departed", "回原籍")
+
+
+def test_departure_to_an_unknown_division_is_400(api, people, home_a):
+    person = make_person(home_a)
+    response = record(
+        api, people.worker_a, kind="departure", person=str(person.uid), division="999999000000"
+    )
+    assert response.status_code == 400
+    assert "division" in response.json()
+
+
+@pytest.mark.parametrize(("kind", "status"), [("death", "deceased"), ("cancellation", "cancelled")])
+def test_death_and_cancellation_end_the_record(api, people, home_a, kind, status):
+    person = make_person(home_a)
+    response = record(api, people.worker_a, kind=kind, person=str(person.uid))
+    assert response.status_code == 201, response.content
+    person.refresh_from_db()
+    assert person.status == status
+
+
+def test_cancellation_date_defaults_to_today(api, people, home_a):
+    person = make_person(home_a)
+    response = api.as_(people.worker_a).post(
+        URL,
+        {"kind": "cancellation", "person": str(person.uid), "reason": "重复建档"},
+        format="json",
+    )
+    assert response.json()["date"] == TODAY
+
+
+def test_outflow_then_return(api, people, home_a):
+    person = make_person(home_a)
+    response = record(
+        api,
+        people.worker_a,
+        kind="outflow",
+        person=str(person.uid),
+        division=SUIXIAN_HENAN,
+        reason="外出务工",
+    )
+    assert response.status_code == 201, response.content
+    person.refresh_from_db()
+    assert person.population_type == "outflow"
+    response = record(api, people.worker_a, kind="return", person=str(person.uid))
+    assert response.status_code == 201, response.content
+    person.refresh_from_db()
+    assert person.population_type == "resident"
+
+
+def test_outflow_needs_a_destination(api, people, home_a):
+    person = make_person(home_a)
+    response = record(api, people.worker_a, kind="outflow", person=str(person.uid))
+    assert response.status_code == 400
+    assert "division" in response.json()
+
+
+def test_flow_without_reason_is_400(api, people, home_a):
+    person = make_person(home_a)
+    response = api.as_(people.worker_a).post(
+        URL, {"kind": "death", "person": str(person.uid), "date": TODAY}, format="json"
+    )
+    assert response.status_code == 400
+    assert "reason" in response.json()
+    person.refresh_from_db()
+    assert person.status == "active"
+
+
+def test_arrival_is_not_a_flow_kind_here(api, people, home_a):
+    person = make_person(home_a)
+    response = record(api, people.worker_a, kind="arrival", person=str(person.uid))
+    assert response.status_code == 400
+    assert "kind" in response.json()
+
+
+def test_departure_of_someone_already_departed_is_400_with_detail(api, people, home_a):
+    person = make_person(home_a)
+    record(api, people.worker_a, kind="departure", person=str(person.uid))
+    response = record(api, people.worker_a, kind="departure", person=str(person.uid))
+    assert response.status_code == 400
+    assert "已迁出" in response.json()["detail"]
+
+
+def test_future_date_is_400(api, people, home_a):
+    person = make_person(home_a)
+    tomorrow = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+    response = record(api, people.worker_a, kind="death", person=str(person.uid), date=tomorrow)
+    assert response.status_code == 400
+    assert "date" in response.json()
+
+
+# --- Scoping and roles -----------------------------------------------------------------------
+
+
+def test_flow_for_person_of_other_community_is_404(api, people, home_a):
+    person = make_person(home_a)
+    response = record(api, people.worker_b, kind="death", person=str(person.uid))
+    assert response.status_code == 404
+    person.refresh_from_db()
+    assert person.status == "active"
+
+
+def test_move_into_household_of_other_community_is_404(api, people, home_a, home_c):
+    person = make_person(home_a)
+    response = record(
+        api, people.worker_a, kind="move", person=str(person.uid), household=str(home_c.uid)
+    )
+    assert response.status_code == 404
+    person.refresh_from_db()
+    assert person.household == home_a
+
+
+@pytest.mark.parametrize("role", ["auditor", "district", "city", "provider"])
+def test_roles_that_may_not_edit_get_403(api, people, home_a, role):
+    person = make_person(home_a)
+    response = record(api, getattr(people, role), kind="death", person=str(person.uid))
+    assert response.status_code == 403
+    assert not Flow.objects.filter(kind="death").exists()
+
+
+def test_flow_list_shows_flows_of_own_jurisdiction_only(api, people, home_a, tree):
+    make_person(home_a, name="张三")
+    home_b = make_household(make_building(tree.grid_b1, "B楼"))
+    make_person(home_b, name="李四")
+    body = api.as_(people.worker_a).get(URL).json()
+    assert [row["person_name"] for row in body["results"]] == ["张三"]
+    own = body["results"][0]["id"]
+    assert api.as_(people.worker_a).get(f"{URL}{own}/").status_code == 200
+    assert api.as_(people.worker_b).get(f"{URL}{own}/").status_code == 404
+
+
+def test_flow_list_filters_by_kind_and_person(api, people, home_a):
+    first, second = make_person(home_a), make_person(home_a, name="赵四")
+    record(api, people.worker_a, kind="death", person=str(second.uid))
+    client = api.as_(people.worker_a)
+    assert [r["kind"] for r in client.get(URL, {"kind": "death"}).json()["results"]] == ["death"]
+    assert client.get(URL, {"person": str(first.uid)}).json()["count"] == 1
+
+
+def test_departed_person_stays_in_flows_of_the_unit_they_left(api, people, home_a, home_c):
+    person = make_person(home_c)
+    record(
+        api,
+        people.worker_a,
+        kind="transfer_in",
+        id_number=person.id_number,
+        household=str(home_a.uid),
+    )
+    kinds = [r["kind"] for r in api.as_(people.worker_c).get(URL).json()["results"]]
+    assert kinds == ["move", "registration"]
+
+
+def test_flows_cannot_be_deleted_or_replaced(api, people, home_a):
+    make_person(home_a)
+    flow = Flow.objects.get()
+    client = api.as_(people.worker_a)
+    assert client.delete(f"{URL}{flow.uid}/").status_code == 405
+    assert client.put(f"{URL}{flow.uid}/", {}, format="json").status_code == 405
+
+
+def test_flow_list_runs_the_same_number_of_queries_for_5_and_60_rows(
+    api, people, home_a, home_a2, django_assert_max_num_queries
+):
+    client = api.as_(people.worker_a)
+    for _ in range(5):
+        make_person(home_a)
+    with django_assert_max_num_queries(4):
+        assert len(client.get(URL, {"page_size": 100}).json()["results"]) == 5
+    for _ in range(55):
+        person = make_person(home_a)
+        record(
+            api, people.worker_a, kind="move", person=str(person.uid), household=str(home_a2.uid)
+        )
+    client = api.as_(people.worker_a)
+    with django_assert_max_num_queries(4):
+        assert len(client.get(URL, {"page_size": 200}).json()["results"]) == 115

@@ -1,0 +1,575 @@
+"""The person list (search, filters, bulk checks) and the flow list."""
+
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from shequ.core.identifiers import mask_id_number
+from shequ.org.models import SensitiveAccess
+from shequ.registry import services
+from shequ.registry.models import Check, Person
+from shequ.registry.rules import month_start, quarter_start
+from tests.factories import (
+    DUJI,
+    SUIXIAN_HENAN,
+    make_building,
+    make_household,
+    make_person,
+    person_values,
+)
+
+
+def text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def table_rows(response, testid: str) -> list[str]:
+    """The text of each body row of the table marked ``data-testid``."""
+    html = response.content.decode()
+    start = html.index(f'data-testid="{testid}"')
+    body = html[html.index("<tbody", start) : html.index("</tbody>", start)]
+    return [text(row) for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
+
+
+def names(response) -> list[str]:
+    return [row.split()[0] for row in table_rows(response, "persons") if "没有" not in row]
+
+
+def migrant(household, **overrides):
+    values = {
+        "name": "王五",
+        "sex": "M",
+        "birth_date": datetime.date(1985, 3, 2),
+        "hukou_division": SUIXIAN_HENAN,
+        "hukou_address": "睢县城关镇",
+        "flow_in_date": datetime.date(2025, 1, 5),
+        "flow_in_reason": "work",
+        "relation": "tenant",
+    }
+    values.update(overrides)
+    return make_person(household, **values)
+
+
+@pytest.fixture
+def homes(tree):
+    a = make_household(make_building(tree.grid_a1, "1号楼"), "101")
+    a2 = make_household(make_building(tree.grid_a2, "2号楼"), "201")
+    b = make_household(make_building(tree.grid_b1, "9号楼"), "301")
+    return {"a": a, "a2": a2, "b": b}
+
+
+@pytest.fixture
+def residents(homes):
+    """丽景: 张三 (resident), 李四 (separated), 王五 (inflow); 文苑: 张珊 (resident)."""
+    return {
+        "zhangsan": make_person(homes["a"], name="张三", relation="head"),
+        "lisi": make_person(homes["a2"], name="李四", hukou_division=DUJI, sex="M"),
+        "wangwu": migrant(homes["a"]),
+        "zhangshan": make_person(homes["b"], name="张珊"),
+    }
+
+
+SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜"
+
+
+def chinese_name(i: int, given: str = "民") -> str:
+    return SURNAMES[i % len(SURNAMES)] + given
+
+
+def list_url(query: str = "") -> str:
+    return reverse("registry:person_list") + (f"?{query}" if query else "")
+
+
+# --- What a worker sees ---------------------------------------------------------------------
+
+
+def test_worker_sees_the_people_of_own_community_only(web, people, residents):
+    response = web.as_(people.worker_a).get(list_url())
+
+    assert response.status_code == 200
+    assert sorted(names(response)) == sorted(["张三", "李四", "王五"])
+
+
+def test_row_shows_masked_number_sex_age_type_unit_and_address(web, people, residents):
+    person = residents["wangwu"]
+
+    response = web.as_(people.worker_a).get(list_url("search=王五"))
+
+    (row,) = table_rows(response, "persons")
+    age = (
+        timezone.localdate().year
+        - 1985
+        - (timezone.localdate() < datetime.date(timezone.localdate().year, 3, 2))
+    )
+    assert row.split()[:6] == [
+        "王五",
+        mask_id_number(person.id_number),
+        "男",
+        str(age),
+        "流入",
+        "第1网格",
+    ]
+    assert "1号楼 101" in row and "在册" in row
+    assert person.id_number not in response.content.decode()
+    detail = reverse("registry:person_detail", args=[person.uid])
+    assert f'href="{detail}"' in response.content.decode()
+
+
+def test_street_officer_sees_both_communities(web, people, residents):
+    response = web.as_(people.street).get(list_url())
+
+    assert sorted(names(response)) == sorted(["张三", "李四", "王五", "张珊"])
+
+
+def test_list_shows_an_empty_state(web, people, tree):
+    response = web.as_(people.worker_a).get(list_url())
+
+    assert "辖区内还没有在册人员。" in response.content.decode()
+
+
+def test_list_without_results_says_so_and_offers_to_clear(web, people, residents):
+    response = web.as_(people.worker_a).get(list_url("search=欧阳"))
+
+    assert "没有符合条件的人员。" in response.content.decode()
+    assert "清除条件" in response.content.decode()
+
+
+# --- Search -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("term", ["zs", "ZS", "zhangsan", "张三", "张"])
+def test_search_finds_a_person_by_name_or_pinyin(web, people, residents, term):
+    response = web.as_(people.worker_a).get(list_url(f"search={term}"))
+
+    assert names(response) == ["张三"]  # 张珊 (zs too) lives in 文苑, outside the jurisdiction
+
+
+def test_search_finds_a_person_by_identity_number(web, people, residents):
+    person = residents["lisi"]
+
+    whole = web.as_(people.worker_a).get(list_url(f"search={person.id_number}"))
+    start = web.as_(people.worker_a).get(list_url(f"search={person.id_number[:10]}"))
+
+    assert names(whole) == ["李四"]
+    assert "李四" in names(start)
+
+
+def test_search_does_not_find_someone_of_another_community(web, people, residents):
+    person = residents["zhangshan"]
+
+    by_number = web.as_(people.worker_a).get(list_url(f"search={person.id_number}"))
+    by_name = web.as_(people.worker_a).get(list_url("search=张珊"))
+
+    assert names(by_number) == [] and names(by_name) == []
+
+
+# --- Filters ----------------------------------------------------------------------------------
+
+
+def test_filter_by_population_type_sex_and_unit(web, people, tree, residents):
+    client = web.as_(people.worker_a)
+
+    assert names(client.get(list_url("population_type=inflow"))) == ["王五"]
+    assert names(client.get(list_url("population_type=separated"))) == ["李四"]
+    assert sorted(names(client.get(list_url("sex=M")))) == ["李四", "王五"]
+    assert names(client.get(list_url(f"unit={tree.grid_a2.code}"))) == ["李四"]
+
+
+def test_filter_by_age_band_and_marital_status(web, people, homes, residents):
+    make_person(
+        homes["a"],
+        name="老人",
+        birth_date=datetime.date(1950, 1, 1),
+        region="340621",
+        marital_status="widowed",
+    )
+    client = web.as_(people.worker_a)
+
+    assert names(client.get(list_url("age=60-"))) == ["老人"]
+    assert names(client.get(list_url("marital_status=widowed"))) == ["老人"]
+
+
+def test_departed_people_leave_the_list_but_remain_findable(web, people, residents):
+    services.person_depart(
+        actor=None, person=residents["wangwu"], date=datetime.date(2025, 6, 1), reason="返乡"
+    )
+    client = web.as_(people.worker_a)
+
+    assert "王五" not in names(client.get(list_url()))
+    assert names(client.get(list_url("status=departed"))) == ["王五"]
+    assert "王五" in names(client.get(list_url("status=all&search=ww")))
+
+
+def test_filter_by_building_from_the_building_page(web, people, homes, residents):
+    building = homes["a"].building
+
+    response = web.as_(people.worker_a).get(list_url(f"building={building.uid}"))
+
+    assert sorted(names(response)) == ["张三", "王五"]
+    assert f'value="{building.uid}"' in response.content.decode()  # kept by the filter form
+
+
+def test_overdue_monthly_lists_migrants_not_checked_this_month(web, people, homes, residents):
+    checked = migrant(homes["a"], name="刘七")
+    services.checks_record(actor=None, persons=[checked], kind="monthly", date=timezone.localdate())
+
+    response = web.as_(people.worker_a).get(list_url("overdue=monthly"))
+
+    assert names(response) == ["王五"]  # residents are not part of 每月一查
+    html = response.content.decode()
+    assert "每月一查针对流动人口（流入、流出）" in html
+    assert f"列出 {month_start(timezone.localdate()):%Y-%m-%d} 以来还没有查过的" in html
+
+
+def test_overdue_quarterly_lists_everyone_not_verified_this_quarter(web, people, residents):
+    services.checks_record(
+        actor=None, persons=[residents["lisi"]], kind="quarterly", date=timezone.localdate()
+    )
+
+    response = web.as_(people.worker_a).get(list_url("overdue=quarterly"))
+
+    assert sorted(names(response)) == ["张三", "王五"]
+    assert f"本季度（{quarter_start(timezone.localdate()):%Y-%m-%d} 起）尚未核对的在册人员" in (
+        response.content.decode()
+    )
+
+
+def test_eight_clear_filter_and_badge_name_the_missing_facts(web, people, homes, residents):
+    migrant(homes["a"], name="陈八", employment="", employer_name="", flow_in_date=None)
+    client = web.as_(people.worker_a)
+
+    incomplete = client.get(list_url("eight_clear=incomplete"))
+    complete = client.get(list_url("eight_clear=complete"))
+
+    assert names(incomplete) == ["陈八"]
+    assert names(complete) == ["王五"]
+    html = incomplete.content.decode()
+    assert 'title="缺：就业情况、流入流出时间"' in html
+    assert "缺 2 项" in html
+
+
+def test_eight_clear_badge_is_shown_for_migrants_only(web, people, residents):
+    response = web.as_(people.worker_a).get(list_url())
+
+    html = response.content.decode()
+    assert html.count('data-testid="eight-clear-ok"') == 1  # 王五; 张三 and 李四 are not migrants
+
+
+def test_contraception_filter_is_offered_only_to_roles_that_may_see_health_data(
+    web, people, residents
+):
+    worker = web.as_(people.worker_a).get(list_url()).content.decode()
+    district = web.as_(people.district).get(list_url()).content.decode()
+
+    assert 'name="contraception"' in worker
+    assert 'name="contraception"' not in district
+
+
+def test_contraception_filter_is_ignored_for_a_role_without_health_access(
+    web, people, homes, residents
+):
+    make_person(
+        homes["a"],
+        name="孙九",
+        marital_status="married",
+        marriage_date=datetime.date(2015, 1, 1),
+        contraception="iud",
+    )
+
+    response = web.as_(people.district).get(list_url("contraception=iud&unit=340603020001"))
+
+    assert "孙九" in names(response) and "张三" in names(response)
+
+
+def test_filtering_by_contraception_logs_a_health_read(web, people, homes, residents):
+    person = make_person(
+        homes["a"],
+        name="孙九",
+        marital_status="married",
+        marriage_date=datetime.date(2015, 1, 1),
+        contraception="iud",
+    )
+
+    response = web.as_(people.worker_a).get(list_url("contraception=iud"))
+
+    assert names(response) == ["孙九"]
+    access = SensitiveAccess.objects.get()
+    assert (access.actor, access.target_id, access.fields) == (
+        people.worker_a,
+        str(person.uid),
+        "contraception",
+    )
+
+
+def test_sort_by_birth_date(web, people, homes, residents):
+    make_person(homes["a"], name="老人", birth_date=datetime.date(1950, 1, 1), region="340621")
+
+    response = web.as_(people.worker_a).get(list_url("sort=birth_date"))
+
+    assert names(response)[0] == "老人"
+
+
+def test_page_size_parameter(web, people, homes):
+    for i in range(15):
+        make_person(homes["a"], name=chinese_name(i))
+
+    response = web.as_(people.worker_a).get(list_url("page_size=10"))
+
+    assert len(names(response)) == 10
+    assert "第 1–10 条，共 15 条" in response.content.decode()
+
+
+def test_export_link_carries_the_same_filters(web, people, residents):
+    response = web.as_(people.worker_a).get(list_url("population_type=inflow&search=ww&page=1"))
+
+    export = reverse("registry:export", args=["persons"])
+    assert f'href="{export}?population_type=inflow&amp;search=ww"' in response.content.decode()
+
+
+def test_export_link_is_not_offered_to_a_role_that_may_not_export(web, people, residents):
+    response = web.as_(people.grid_a1).get(list_url())
+
+    assert reverse("registry:export", args=["persons"]) not in response.content.decode()
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_person_list_runs_a_constant_number_of_queries(
+    web, people, homes, count, django_assert_max_num_queries
+):
+    for i in range(count):
+        if i % 2:
+            migrant(homes["a"], name=chinese_name(i, "流"))
+        else:
+            make_person(homes["a2"], name=chinese_name(i))
+    client = web.as_(people.worker_a)
+
+    with django_assert_max_num_queries(7):
+        response = client.get(list_url("page_size=100"))
+
+    assert len(names(response)) == count
+
+
+# --- Bulk checks --------------------------------------------------------------------------------
+
+
+def test_bulk_monthly_check_records_each_person_and_keeps_the_filters(
+    web, people, homes, residents
+):
+    other = migrant(homes["a"], name="刘七")
+    today = timezone.localdate()
+
+    response = web.as_(people.worker_a).post(
+        reverse("registry:checks_bulk"),
+        {
+            "person": [str(residents["wangwu"].uid), str(other.uid)],
+            "kind": "monthly",
+            "date": today.isoformat(),
+            "result": "confirmed",
+            "note": "入户核实",
+            "next": "overdue=monthly&population_type=inflow",
+        },
+        follow=True,
+    )
+
+    assert response.redirect_chain[0][0] == list_url("overdue=monthly&population_type=inflow")
+    assert f"已为 2 人记录每月一查（{today:%Y-%m-%d}）。" in response.content.decode()
+    assert names(response) == []  # nobody overdue any more
+    for person in (residents["wangwu"], other):
+        person.refresh_from_db()
+        assert person.last_monthly_check == today
+        check = Check.objects.get(person=person)
+        assert (check.kind, check.actor, check.note) == ("monthly", people.worker_a, "入户核实")
+
+
+def test_bulk_quarterly_verification_updates_the_last_verification(web, people, residents):
+    day = timezone.localdate()
+
+    web.as_(people.worker_a).post(
+        reverse("registry:checks_bulk"),
+        {
+            "person": [str(residents["zhangsan"].uid)],
+            "kind": "quarterly",
+            "date": day.isoformat(),
+            "result": "corrected",
+        },
+    )
+
+    person = Person.objects.get(pk=residents["zhangsan"].pk)
+    assert person.last_quarterly_verification == day
+    assert person.last_monthly_check is None
+    assert Check.objects.get(person=person).result == "corrected"
+
+
+def test_bulk_check_without_selection_says_so(web, people, residents):
+    response = web.as_(people.worker_a).post(
+        reverse("registry:checks_bulk"),
+        {"kind": "monthly", "date": timezone.localdate().isoformat(), "result": "confirmed"},
+        follow=True,
+    )
+
+    assert "请先勾选要核查的人员。" in response.content.decode()
+    assert not Check.objects.exists()
+
+
+def test_bulk_check_refuses_a_future_date(web, people, residents):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+
+    response = web.as_(people.worker_a).post(
+        reverse("registry:checks_bulk"),
+        {
+            "person": [str(residents["wangwu"].uid)],
+            "kind": "monthly",
+            "date": tomorrow.isoformat(),
+            "result": "confirmed",
+        },
+        follow=True,
+    )
+
+    assert "日期不能晚于今天。" in response.content.decode()
+    assert not Check.objects.exists()
+
+
+def test_bulk_check_of_someone_outside_the_jurisdiction_is_404(web, people, residents):
+    response = web.as_(people.worker_a).post(
+        reverse("registry:checks_bulk"),
+        {
+            "person": [str(residents["wangwu"].uid), str(residents["zhangshan"].uid)],
+            "kind": "monthly",
+            "date": timezone.localdate().isoformat(),
+            "result": "confirmed",
+        },
+    )
+
+    assert response.status_code == 404
+    assert not Check.objects.exists()
+
+
+def test_bulk_check_redirect_cannot_leave_the_site(web, people, residents):
+    response = web.as_(people.worker_a).post(
+        reverse("registry:checks_bulk"),
+        {
+            "person": [str(residents["wangwu"].uid)],
+            "kind": "monthly",
+            "date": timezone.localdate().isoformat(),
+            "result": "confirmed",
+            "next": "//evil.example/x",
+        },
+    )
+
+    assert response["Location"].startswith(reverse("registry:person_list"))
+
+
+def test_auditor_sees_no_checkboxes_and_cannot_record_checks(web, people, residents):
+    client = web.as_(people.auditor)
+
+    page = client.get(list_url()).content.decode()
+    post = client.post(
+        reverse("registry:checks_bulk"),
+        {
+            "person": [str(residents["wangwu"].uid)],
+            "kind": "monthly",
+            "date": timezone.localdate().isoformat(),
+            "result": "confirmed",
+        },
+    )
+
+    assert "王五" in page
+    assert "data-row-select" not in page and "记录本月一查" not in page
+    assert post.status_code == 403
+    assert not Check.objects.exists()
+
+
+def test_worker_sees_checkboxes_for_active_people(web, people, residents):
+    page = web.as_(people.worker_a).get(list_url()).content.decode()
+
+    assert page.count("data-row-select") == 3
+    assert "记录本月一查" in page and "记录季度核对" in page
+
+
+# --- Flows ----------------------------------------------------------------------------------------
+
+
+def flow_rows(response) -> list[str]:
+    return [r for r in table_rows(response, "flows") if "没有符合条件" not in r]
+
+
+def test_flow_list_shows_arrivals_newest_first_with_origin_and_actor(web, people, homes, tree):
+    services.person_register(
+        actor=people.worker_a,
+        household=homes["a"],
+        values=person_values(
+            name="王五",
+            sex="M",
+            birth_date=datetime.date(1985, 3, 2),
+            hukou_division=SUIXIAN_HENAN,
+            hukou_address="睢县城关镇",
+            flow_in_date=datetime.date(2025, 1, 5),
+            flow_in_reason="work",
+        ),
+    )
+    migrant(homes["a"], name="刘七", flow_in_date=datetime.date(2025, 3, 1))
+
+    response = web.as_(people.worker_a).get(reverse("registry:flow_list"))
+
+    rows = flow_rows(response)
+    assert rows[0].startswith("2025-03-01 流入登记 刘七")
+    assert rows[1].startswith("2025-01-05 流入登记 王五 河南省")
+    assert "第1网格 1号楼 101" in rows[1]
+    assert rows[1].endswith("worker_a")
+
+
+def test_flow_list_does_not_show_flows_of_another_community(web, people, homes):
+    migrant(homes["b"], name="赵六")
+
+    response = web.as_(people.worker_a).get(reverse("registry:flow_list"))
+
+    assert flow_rows(response) == []
+
+
+def test_a_person_who_moved_out_of_the_jurisdiction_is_shown_masked(web, people, homes):
+    person = migrant(homes["a"], name="王小五")
+    services.person_move(
+        actor=people.street,
+        person=person,
+        household=homes["b"],
+        date=timezone.localdate(),
+        reason="搬到文苑",
+    )
+
+    response = web.as_(people.worker_a).get(reverse("registry:flow_list") + "?kind=move")
+
+    (row,) = flow_rows(response)
+    assert row.split()[2] == "王**"
+    assert "9号楼" not in row  # the home they live in now is not ours to see
+    html = response.content.decode()
+    assert reverse("registry:person_detail", args=[person.uid]) not in html
+    assert "王小五" not in html
+
+
+def test_flow_list_filters_by_kind_and_date(web, people, homes):
+    migrant(homes["a"], name="早到", flow_in_date=datetime.date(2024, 1, 5))
+    migrant(homes["a"], name="晚到", flow_in_date=datetime.date(2025, 6, 5))
+    client = web.as_(people.worker_a)
+
+    since = flow_rows(client.get(reverse("registry:flow_list") + "?since=2025-01-01"))
+    departures = flow_rows(client.get(reverse("registry:flow_list") + "?kind=departure"))
+
+    assert [r.split()[2] for r in since] == ["晚到"]
+    assert departures == []
+
+
+@pytest.mark.parametrize("count", [5, 40])
+def test_flow_list_runs_a_constant_number_of_queries(
+    web, people, homes, count, django_assert_max_num_queries
+):
+    for i in range(count):
+        migrant(homes["a"], name=chinese_name(i, "流"))
+    client = web.as_(people.worker_a)
+
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("registry:flow_list"))
+
+    assert len(flow_rows(response)) == count
