@@ -1,0 +1,476 @@
+"""The import engine: one job lifecycle for every kind of file Shequ takes in.
+
+An app declares an ``Importer`` per kind in its ``importers`` module (a ``Table`` of columns
+plus bulk validation and a write step) and registers it with ``@register``. The engine does
+the rest the same way for every kind:
+
+1. ``import_job_create`` keeps the uploaded file in an ``ImportJob`` (a page or the API then
+   hands it to the task worker; the command runs it at once);
+2. ``import_job_run`` reads the file by the table's headers (unknown or missing required
+   headers stop it before any row), validates the rows chunk by chunk and commits the
+   progress after each chunk, outside any write transaction, so the status page moves;
+3. then, unless it is a dry run, writes in ONE transaction: everything, or — when the user
+   chose "take the good rows" — the rows without problems; rows with problems mean nothing
+   is written otherwise. One audit event records the job and its counts;
+4. the report lists every problem as (row number as in the sheet, column header, message),
+   capped at ``MAX_REPORTED_ERRORS`` with the count of the rest.
+"""
+
+import importlib
+import io
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from itertools import islice
+from typing import IO, Any, ClassVar
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shequ.core.bulk import (  # noqa: F401 — re-exported: the demo imports it from here
+    bulk_insert,
+    history_insert,
+    insert_rows,
+)
+from shequ.core.models import ImportJob
+from shequ.core.tabular import PROBLEM_HEADER, Column, Table, estimate_rows
+from shequ.org.audit import audit_change
+from shequ.org.roles import Action, can
+from shequ.org.scoping import get_in_scope_or_404, jurisdiction_prefixes, scoped
+
+logger = logging.getLogger(__name__)
+
+CHUNK_ROWS = 5000  # rows validated (and looked up in bulk) between two progress commits
+MAX_REPORTED_ERRORS = 2000
+MAX_FILE_BYTES = 200 * 1024 * 1024
+FILE_EXTENSIONS = (".xlsx", ".csv")
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # the row number the user sees in the sheet (the header is row 1)
+    column: str  # the column header, or "" for a problem of the whole row
+    message: str
+
+
+@dataclass(frozen=True)
+class ImportScope:
+    """The unit codes an import may touch: the actor's jurisdiction, or for the system the
+    subtree of ``--unit`` (``prefixes`` None: the whole deployment)."""
+
+    prefixes: tuple[str, ...] | None
+
+    def contains(self, code: str) -> bool:
+        if self.prefixes is None:
+            return True
+        return any(code.startswith(prefix) for prefix in self.prefixes)
+
+
+@dataclass
+class ImportContext:
+    job: ImportJob
+    actor: Any  # a User, or None for the system (the command line)
+    scope: ImportScope
+    today: Any
+    now: Any
+    _reason: str | None = None
+
+    @property
+    def update(self) -> bool:
+        return self.job.update
+
+    def reason(self, row: int) -> str:
+        """The history reason of a record written from one row of the file."""
+        if self._reason is None:  # translated once, not once per row
+            self._reason = _("导入：%(file)s 第%(row)d行")
+        return self._reason % {"file": self.job.filename, "row": row}
+
+
+class Importer(ABC):
+    """One kind of file. Subclasses validate rows in bulk and write what they accepted."""
+
+    kind: ClassVar[str]
+    title: ClassVar[str]  # what one row is, for people: 楼栋, 户, 人员
+    table: ClassVar[Table]
+
+    def __init__(self, ctx: ImportContext):
+        self.ctx = ctx
+
+    @abstractmethod
+    def validate(self, rows: list[tuple[int, dict[str, str]]]) -> list[RowError]:
+        """Check one chunk of rows (state may carry over chunks, e.g. duplicates); plan the
+        writes of the rows without problems; return the problems found."""
+
+    @abstractmethod
+    def counts(self) -> tuple[int, int, int]:
+        """(to create, to update, unchanged) among the accepted rows so far."""
+
+    @abstractmethod
+    def take_plans(self) -> Any:
+        """The writes planned since the last call (and forget them)."""
+
+    @abstractmethod
+    def write(self, plans: Any) -> None:
+        """Write planned rows (called inside the job's one transaction)."""
+
+
+_IMPORTERS: dict[str, type[Importer]] = {}
+_LOADED = False
+
+
+def register(importer: type[Importer]) -> type[Importer]:
+    _IMPORTERS[importer.kind] = importer
+    return importer
+
+
+def importers() -> dict[str, type[Importer]]:
+    """Every registered importer by kind; each Shequ app's ``importers`` module is loaded."""
+    global _LOADED
+    if not _LOADED:
+        for config in apps.get_app_configs():
+            if not config.name.startswith("shequ."):
+                continue
+            try:
+                importlib.import_module(f"{config.name}.importers")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.importers":
+                    raise
+        _LOADED = True
+    return _IMPORTERS
+
+
+def importer_for(kind: str) -> type[Importer]:
+    try:
+        return importers()[kind]
+    except KeyError:
+        raise ValidationError(
+            {"kind": [_("未知的导入类型“%(kind)s”。") % {"kind": kind}]}
+        ) from None
+
+
+# --- Jobs: create, read, run -----------------------------------------------------------
+
+
+def import_job_create(
+    *,
+    actor,
+    kind: str,
+    filename: str,
+    content: bytes,
+    dry_run: bool = False,
+    update: bool = False,
+    take_good: bool = False,
+    unit_code: str | None = None,
+    keep_content: bool = True,
+) -> ImportJob:
+    """Record an uploaded file as a queued import job (it is run by ``import_job_run``).
+
+    ``actor`` None is the system (the command line): ``unit_code`` then limits the import to
+    that unit's subtree. ``keep_content`` False leaves the file out of the database when the
+    caller runs the job at once from a file of its own.
+    """
+    if actor is not None and not can(actor, Action.IMPORT_REGISTRY):
+        raise PermissionDenied(_("您的角色不能导入数据。"))
+    importer_for(kind)
+    name = (filename or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    if not name.lower().endswith(FILE_EXTENSIONS):
+        raise ValidationError({"file": [_("请上传 .xlsx 或 .csv 文件。")]})
+    if keep_content and not content:
+        raise ValidationError({"file": [_("文件是空的。")]})
+    if len(content) > MAX_FILE_BYTES:
+        raise ValidationError(
+            {
+                "file": [
+                    _("文件太大（上限 %(mb)d MB），请分成几个文件。") % {"mb": MAX_FILE_BYTES >> 20}
+                ]
+            }
+        )
+    if actor is not None:
+        unit_code = actor.unit_id or ""
+    return ImportJob.objects.create(
+        kind=kind,
+        filename=name[:200],
+        content=content if keep_content else b"",
+        actor=actor if getattr(actor, "pk", None) else None,
+        unit_code=unit_code or "",
+        dry_run=dry_run,
+        update=update,
+        take_good=take_good,
+        total_rows=estimate_rows(content, name) if keep_content else 0,
+    )
+
+
+def import_jobs_visible(user) -> QuerySet[ImportJob]:
+    """Jobs started in the user's jurisdiction, newest first, without the file itself."""
+    return scoped(ImportJob.objects.select_related("actor").defer("content"), user)
+
+
+def import_job_get(user, uid) -> ImportJob:
+    return get_in_scope_or_404(ImportJob.objects.select_related("actor"), user, uid=uid)
+
+
+def _scope_for(job: ImportJob) -> ImportScope:
+    if job.actor_id is not None:
+        return ImportScope(jurisdiction_prefixes(job.actor))
+    if job.unit_code:
+        from shequ.org.models import OrgUnit
+
+        return ImportScope((OrgUnit.prefix_for(job.unit_code),))
+    return ImportScope(None)
+
+
+def _chunks(rows: Iterator[tuple[int, dict[str, str]]], size: int) -> Iterator[list]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+def _save(job: ImportJob, *fields: str) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(**{name: getattr(job, name) for name in fields})
+
+
+def ranges(numbers: Iterable[int]) -> str:
+    """2, 3, 4, 7 → "2-4, 7": which rows, compactly."""
+    parts: list[str] = []
+    start = end = None
+    for n in sorted(numbers):
+        if start is None:
+            start = end = n
+        elif n == end + 1:
+            end = n
+        else:
+            parts.append(f"{start}-{end}" if end != start else str(start))
+            start = end = n
+    if start is not None:
+        parts.append(f"{start}-{end}" if end != start else str(start))
+    return ", ".join(parts)
+
+
+def import_job_run(job: ImportJob, *, source: IO[bytes] | None = None) -> ImportJob:
+    """Run a job to its end: validate with progress, then write (or not), then report.
+
+    Never raises for a bad file or bad rows: those end in the job's status and report.
+    """
+    now = timezone.now()
+    job.status, job.phase, job.started_at = ImportJob.Status.RUNNING, ImportJob.Phase.READING, now
+    job.message = ""
+    _save(job, "status", "phase", "started_at", "message")
+    try:
+        _run(job, source, now)
+    except ValidationError as exc:  # the file as a whole: unreadable, wrong headers …
+        _fail(job, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        _fail(job, str(exc))
+    except Exception as exc:
+        logger.exception("import job %s failed", job.uid)
+        _fail(
+            job,
+            _("导入时发生内部错误（%(error)s），没有写入任何数据。")
+            % {"error": type(exc).__name__},
+        )
+    return job
+
+
+def _fail(job: ImportJob, message: str) -> None:
+    job.status, job.phase, job.message = ImportJob.Status.FAILED, ImportJob.Phase.DONE, message
+    job.applied = False
+    job.finished_at = timezone.now()
+    job.content = b""  # nothing to correct row by row: the people's data need not stay
+    _save(job, "status", "phase", "message", "applied", "finished_at", "content")
+
+
+def _run(job: ImportJob, source: IO[bytes] | None, now) -> None:
+    if job.actor_id is not None and not can(job.actor, Action.IMPORT_REGISTRY):
+        raise PermissionDenied(_("您的角色不能导入数据。"))
+    ctx = ImportContext(
+        job=job,
+        actor=job.actor,
+        scope=_scope_for(job),
+        today=timezone.localdate(now),
+        now=now,
+    )
+    importer = importer_for(job.kind)(ctx)
+    if source is None:
+        content = bytes(job.content)
+        job.total_rows = estimate_rows(content, job.filename)
+        source = io.BytesIO(content)
+    job.phase = ImportJob.Phase.VALIDATING
+    _save(job, "phase", "total_rows")
+
+    bad_rows, seen_rows = _validate(job, importer, source)
+    job.total_rows = len(seen_rows)
+    job.created_count, job.updated_count, job.unchanged_count = importer.counts()
+    job.error_rows = len(bad_rows)
+    write = (
+        not job.dry_run
+        and (not bad_rows or job.take_good)
+        and bool(job.created_count or job.updated_count)
+    )
+    if not write:
+        _finish(job)
+        return
+    job.phase = ImportJob.Phase.WRITING
+    _save(job, "phase", "processed_rows", "total_rows")
+    with transaction.atomic():
+        importer.write(importer.take_plans())
+        job.applied = True
+        job.report["taken"] = ranges(n for n in seen_rows if n not in bad_rows)
+        _audit(job, importer)
+        _finish(job)
+
+
+def _validate(job, importer, source) -> tuple[set[int], list[int]]:
+    """Validate chunk by chunk, committing the progress after each (outside any write
+    transaction, so the status page moves); returns (rows with problems, all row numbers)."""
+    errors: list[RowError] = []
+    error_count = 0
+    bad_rows: set[int] = set()
+    seen_rows: list[int] = []
+    for chunk in _chunks(importer.table.read(source, job.filename), CHUNK_ROWS):
+        found = importer.validate(chunk)
+        error_count += len(found)
+        errors.extend(found[: max(MAX_REPORTED_ERRORS - len(errors), 0)])
+        bad_rows.update(e.row for e in found)
+        seen_rows.extend(number for number, _cells in chunk)
+        job.processed_rows = len(seen_rows)
+        job.total_rows = max(job.total_rows, job.processed_rows)
+        _save(job, "processed_rows", "total_rows")
+    if not seen_rows:
+        raise ValidationError(_("文件中没有数据行。"))
+    job.report = {
+        "errors": [[e.row, e.column, e.message] for e in errors],
+        "more": error_count - len(errors),
+        "rejected": ranges(bad_rows),
+    }
+    return bad_rows, seen_rows
+
+
+def _audit(job: ImportJob, importer: Importer) -> None:
+    audit_change(
+        actor=job.actor,
+        action=f"import.{job.kind}",
+        target=job,
+        unit_code=job.unit_code,
+        label=f"{importer.title} {job.filename}",
+        reason=_("导入：%(file)s") % {"file": job.filename},
+        changes={
+            "file": job.filename,
+            "rows": job.total_rows,
+            "created": job.created_count,
+            "updated": job.updated_count,
+            "unchanged": job.unchanged_count,
+            "rejected": job.error_rows,
+        },
+    )
+
+
+def _finish(job: ImportJob) -> None:
+    job.status, job.phase, job.finished_at = (
+        ImportJob.Status.SUCCEEDED,
+        ImportJob.Phase.DONE,
+        timezone.now(),
+    )
+    if not job.error_rows:
+        # The file is kept only while its problem rows may be downloaded for correction;
+        # otherwise the people's data it holds need not stay in a second place (PIPL art. 19).
+        job.content = b""
+    job.save(
+        update_fields=[
+            "content",
+            "status",
+            "phase",
+            "finished_at",
+            "total_rows",
+            "processed_rows",
+            "created_count",
+            "updated_count",
+            "unchanged_count",
+            "error_rows",
+            "applied",
+            "report",
+        ]
+    )
+
+
+def job_outcome(job: ImportJob) -> str:
+    """One sentence for people: what happened to the file."""
+    if job.status == ImportJob.Status.QUEUED:
+        return _(
+            "排队等待处理。如长时间没有开始，请联系管理员确认任务进程（shequ db_worker）在运行。"
+        )
+    if job.status == ImportJob.Status.RUNNING:
+        if job.phase == ImportJob.Phase.WRITING:
+            return _("校验完成，正在写入……")
+        return _("正在校验：%(done)d / %(total)d 行。") % {
+            "done": job.processed_rows,
+            "total": job.total_rows,
+        }
+    if job.status == ImportJob.Status.FAILED:
+        return _("导入失败：%(message)s") % {"message": job.message}
+    if job.dry_run:
+        if job.error_rows:
+            return _("试运行完成：%(n)d 行有问题，未写入任何数据。") % {"n": job.error_rows}
+        return _("试运行完成：全部 %(n)d 行都可以导入，未写入任何数据。") % {"n": job.total_rows}
+    if job.error_rows and not job.applied:
+        if job.take_good:
+            return _("%(n)d 行有问题，其余行没有需要写入的内容。") % {"n": job.error_rows}
+        return _("%(n)d 行有问题，按“全部通过才写入”的要求，未写入任何数据。") % {
+            "n": job.error_rows
+        }
+    if job.error_rows:
+        return _("已写入无误的 %(good)d 行；%(n)d 行有问题，未导入。") % {
+            "good": job.valid_rows,
+            "n": job.error_rows,
+        }
+    if not job.applied:
+        return _("全部 %(n)d 行与现有记录一致，无需写入。") % {"n": job.total_rows}
+    return _("导入完成：全部 %(n)d 行已通过。") % {"n": job.total_rows}
+
+
+# --- The rows with problems, for the user to correct and import again ------------------
+
+
+def _as_typed(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def problem_rows_write(job: ImportJob, out: IO[bytes], fmt: str = "xlsx") -> int:
+    """Write the file's rows that have problems, as they were typed, with a 问题 column.
+
+    The engine ignores the 问题 column on import, so the corrected sheet imports as it is.
+    Without the original file (a command-line job) the problem list alone is written.
+    """
+    table = importer_for(job.kind).table
+    problems: dict[int, list[str]] = {}
+    for row, column, message in job.report.get("errors", []):
+        problems.setdefault(row, []).append(f"{column}：{message}" if column else message)
+    raw_table = Table(
+        kind=table.kind,
+        title=table.title,
+        columns=[replace(c, render=_as_typed, informative=False) for c in table.columns],
+    )
+    content = bytes(job.content or b"")
+    rows: list[dict[str, Any]] = []
+    if content:
+        for number, cells in table.read(io.BytesIO(content), job.filename):
+            if number in problems:
+                rows.append(
+                    {**cells, PROBLEM_HEADER: f"第{number}行：" + "；".join(problems[number])}
+                )
+    else:
+        raw_table = Table(
+            kind=table.kind,
+            title=table.title,
+            columns=[Column("行号", "row", render=_as_typed), Column("列", "column")],
+        )
+        rows = [
+            {"row": row, "column": column, PROBLEM_HEADER: message}
+            for row, column, message in job.report.get("errors", [])
+        ]
+    if fmt == "csv":
+        return raw_table.write_csv(rows, out, extra_headers=[PROBLEM_HEADER])
+    return raw_table.write_xlsx(rows, out, extra_headers=[PROBLEM_HEADER])

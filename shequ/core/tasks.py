@@ -1,0 +1,25 @@
+"""Background tasks of the core: running an import job in the task worker.
+
+The page and the API enqueue the job here; ``shequ db_worker`` (started by ``make serve``)
+runs it. The job row itself carries progress and the report, so any app server can show
+them; the task only says "run job X".
+"""
+
+from django_tasks import task
+
+from shequ.core.imports import import_job_run
+from shequ.core.models import ImportJob
+
+
+@task()
+def run_import_job(job_uid: str) -> str:
+    """Run one queued import job to its end; returns its final status."""
+    job = ImportJob.objects.select_related("actor").filter(uid=job_uid).first()
+    if job is None or job.status != ImportJob.Status.QUEUED:
+        # Gone, or already run (a task retried after the worker restarted): nothing to do.
+        return job.status if job else "missing"
+    return import_job_run(job).status
+
+
+def enqueue_import_job(job: ImportJob) -> None:
+    run_import_job.enqueue(str(job.uid))

@@ -1,0 +1,128 @@
+"""What the registry's importers share: planned writes and bulk lookups of housing."""
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from shequ.core.imports import ImportContext, Importer
+from shequ.org.models import OrgUnit
+from shequ.org.roles import Level
+from shequ.registry.models import (
+    Building,
+    Household,
+)
+
+# --- Lookups shared by the importers -------------------------------------------------------
+
+
+class HousingLookup:
+    """Units, buildings and households of a file, looked up in bulk and cached."""
+
+    def __init__(self, ctx: ImportContext):
+        self.ctx = ctx
+        self.units: dict[str, OrgUnit | None] = {}
+        self.buildings: dict[tuple[str, str], Building | None] = {}
+        self.households: dict[tuple[int, str], Household | None] = {}
+
+    def load_units(self, codes) -> None:
+        missing = {c for c in codes if c and c not in self.units}
+        if missing:
+            found = {u.code: u for u in OrgUnit.objects.filter(code__in=missing)}
+            for code in missing:
+                self.units[code] = found.get(code)
+
+    def load_buildings(self, keys) -> None:
+        missing = {k for k in keys if k not in self.buildings}
+        if missing:
+            found = {
+                (b.unit_id, b.name): b
+                for b in Building.objects.filter(
+                    unit_id__in={u for u, _n in missing}, name__in={n for _u, n in missing}
+                )
+            }
+            for key in missing:
+                self.buildings[key] = found.get(key)
+
+    def load_households(self, keys) -> None:
+        missing = {k for k in keys if k not in self.households}
+        if missing:
+            found = {
+                (h.building_id, h.number): h
+                for h in Household.objects.filter(
+                    building_id__in={b for b, _n in missing},
+                    number__in={n for _b, n in missing},
+                ).select_related("landlord")
+            }
+            for key in missing:
+                self.households[key] = found.get(key)
+
+    def unit_problem(self, code: str) -> str | None:
+        """Why a building cannot hang on this unit code (None: it can)."""
+        unit = self.units.get(code)
+        if unit is None or not self.ctx.scope.contains(code):
+            # Missing and outside the jurisdiction read the same: existence is not revealed.
+            return _("单位代码 %(code)s 不存在或不在您的管辖范围内。") % {"code": code}
+        if not unit.is_active or unit.level < Level.COMMUNITY:
+            return _("%(name)s（%(code)s）不是在用的社区或网格：楼栋须属于社区或网格。") % {
+                "name": unit.name,
+                "code": code,
+            }
+        return None
+
+    def building_problem(self, unit_code: str, name: str) -> tuple[Building | None, str | None]:
+        building = self.buildings.get((unit_code, name))
+        if building is None:
+            return None, _("%(unit)s 没有楼栋“%(name)s”，请先新建或导入楼栋。") % {
+                "unit": self.units[unit_code].name,
+                "name": name,
+            }
+        if not building.is_active:
+            return None, _("楼栋“%(name)s”已停用。") % {"name": name}
+        return building, None
+
+
+def too_long(values: Mapping[str, Any], limits: Mapping[str, int], table) -> list[tuple]:
+    problems = []
+    for key, limit in limits.items():
+        value = values.get(key)
+        if value and len(value) > limit:
+            problems.append((table.header_for(key), _("不能超过 %(n)d 个字。") % {"n": limit}))
+    return problems
+
+
+def duplicate(row: int) -> str:
+    return _("与第 %(row)d 行重复。") % {"row": row}
+
+
+@dataclass
+class Plans:
+    """Writes planned from validated rows, handed to ``write`` chunk by chunk."""
+
+    creates: list = dataclasses.field(default_factory=list)
+    updates: list = dataclasses.field(default_factory=list)
+    households: list = dataclasses.field(default_factory=list)  # homes a person file creates
+
+
+class PlanningImporter(Importer):
+    def __init__(self, ctx: ImportContext):
+        super().__init__(ctx)
+        self.plans = Plans()
+        self.created = self.updated = self.unchanged = 0
+
+    def counts(self) -> tuple[int, int, int]:
+        return self.created, self.updated, self.unchanged
+
+    def take_plans(self) -> Plans:
+        plans, self.plans = self.plans, Plans()
+        return plans
+
+    def plan_create(self, item: Any) -> None:
+        self.plans.creates.append(item)
+        self.created += 1
+
+    def plan_update(self, item: Any) -> None:
+        self.plans.updates.append(item)
+        self.updated += 1

@@ -1,0 +1,549 @@
+"""The importer of persons, and ``insert_persons``, the fast insert other code reuses."""
+
+import datetime
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shequ.core.bulk import bulk_insert, history_insert, insert_rows, instance_factory, new_uuid4
+from shequ.core.identifiers import validate_division_code
+from shequ.core.imports import ImportContext, RowError, register
+from shequ.org.models import Division
+from shequ.registry import services
+from shequ.registry.importers.common import (
+    HousingLookup,
+    PlanningImporter,
+    Plans,
+    duplicate,
+    too_long,
+)
+from shequ.registry.models import (
+    Building,
+    Child,
+    Flow,
+    FlowInReason,
+    Household,
+    Person,
+    PersonStatus,
+    PopulationType,
+)
+from shequ.registry.rules import derive_population_type
+from shequ.registry.tables import PERSONS, person_row
+from shequ.registry.validation import PERSON_FIELDS, validate_person
+
+# --- Fast insert of new persons ----------------------------------------------------------
+
+_make_child = instance_factory(Child)
+
+_FLOW_FIELDS = [
+    "uid",
+    "person",
+    "kind",
+    "date",
+    "unit_code",
+    "from_unit_code",
+    "to_household",
+    "division",
+    "address",
+    "reason",
+    "actor",
+    "created_at",
+]
+
+
+def insert_persons(
+    persons: Sequence[Person],
+    *,
+    actor,
+    reason_for_row: Callable[[int, Person], str],
+    children: Sequence[Sequence[Mapping[str, Any]]] | None = None,
+    today: datetime.date | None = None,
+    now: datetime.datetime | None = None,
+    registration_flows: bool = True,
+) -> None:
+    """Insert new, already validated persons in bulk, as ``person_register`` would one by one.
+
+    Each person needs its facts, ``unit_id``, ``household_id`` (or none), ``population_type``
+    and ``status`` set. This computes the derived fields (pinyin keys, 八个清楚), inserts the
+    persons, a history row each (reason from ``reason_for_row(index, person)``, user
+    ``actor``), an arrival flow for an inflow migrant — and, unless ``registration_flows`` is
+    off, a registration flow for anyone else — and the children given (``children[i]`` for
+    ``persons[i]``: order, birth_date, sex, name) with their history. Call inside a
+    transaction; sets the persons' primary keys.
+    """
+    if not persons:
+        return
+    reason_labels = {code: str(label) for code, label in FlowInReason.choices}
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    actor_id = getattr(actor, "pk", None)
+    reasons = []
+    for index, person in enumerate(persons):
+        services.refresh_derived(person, today=today)
+        reasons.append(reason_for_row(index, person))
+    bulk_insert(Person, list(persons), actor=actor, reasons=reasons, now=now)
+
+    flows = []
+    for person, reason in zip(persons, reasons, strict=True):
+        arrival = person.population_type == PopulationType.INFLOW
+        if not (arrival or registration_flows):
+            continue
+        flows.append(
+            (
+                new_uuid4(),
+                person.pk,
+                Flow.Kind.ARRIVAL if arrival else Flow.Kind.REGISTRATION,
+                person.flow_in_date or today,
+                person.unit_id,
+                "",
+                person.household_id,
+                person.hukou_division_id if arrival else None,
+                "",
+                reason_labels.get(person.flow_in_reason, "") if arrival else reason,
+                actor_id,
+                now,
+            )
+        )
+    insert_rows(Flow, _FLOW_FIELDS, flows)
+
+    if children:
+        rows, child_reasons = [], []
+        for person, reason, items in zip(persons, reasons, children, strict=True):
+            for item in items or ():
+                rows.append(
+                    _make_child(
+                        parent_id=person.pk,
+                        order=int(item["order"]),
+                        birth_date=item["birth_date"],
+                        sex=item["sex"],
+                        name=item.get("name") or "",
+                    )
+                )
+                child_reasons.append(reason)
+        bulk_insert(Child, rows, actor=actor, reasons=child_reasons, now=now)
+
+
+# --- Persons -----------------------------------------------------------------------------
+
+_make_person = instance_factory(Person)
+_make_household = instance_factory(Household)
+
+
+@dataclass
+class _NewPerson:
+    row: int
+    person: Person
+    children: list[dict[str, Any]]
+    new_household: Household | None  # a home this file creates (its id comes on writing)
+
+
+@dataclass
+class _Change:
+    row: int
+    person: Person
+    fields: set[str]
+    children: list[dict[str, Any]] | None  # None: children unchanged
+    moved: bool
+    moved_from: Household | None
+    new_household: Household | None  # moved into a home this file creates
+
+
+# Fields compared and written when a file updates a person (housing is handled apart).
+_COMPARED = (
+    *PERSON_FIELDS,
+    "population_type",
+    "flow_out_date",
+    "flow_out_division",
+    "flow_out_address",
+)
+_LENGTHS = {"hukou_address": 200, "employer_name": 100, "flow_out_address": 200, "household": 40}
+_OUTFLOW_KEYS = ("flow_out_date", "flow_out_division", "flow_out_address")
+
+
+@dataclass
+class _Housed:
+    """Where a row says the person lives: an existing household, or one to create."""
+
+    unit_code: str
+    building: Building
+    household: Household | None
+    key: tuple[int, str]
+
+
+@register
+class PersonImporter(PlanningImporter):
+    kind = "persons"
+    title = "人员"
+    table = PERSONS
+
+    def __init__(self, ctx: ImportContext):
+        super().__init__(ctx)
+        self.housing = HousingLookup(ctx)
+        self.divisions = set(Division.objects.values_list("code", flat=True))
+        self.city_prefix = services.city_prefix()
+        self.seen: dict[str, int] = {}
+        self.new_households: dict[tuple[int, str], Household] = {}
+        self.key_of = {c.header: c.key for c in self.table.columns}
+        self.children_of: dict[int, list[tuple]] = {}  # of the registered persons of the file
+
+    # --- validation ---
+
+    def validate(self, rows):
+        parsed = [(n, *self.table.parse_row(cells)) for n, cells in rows]
+        existing = self._existing({v["id_number"] for _n, v, _p in parsed if v.get("id_number")})
+        housing = self.housing
+        housing.load_units(v.get("unit") for _n, v, _p in parsed)
+        housing.load_buildings(
+            (v["unit"], v["building"])
+            for _n, v, _p in parsed
+            if v.get("unit") and v.get("building") and housing.units.get(v["unit"])
+        )
+        housing.load_households(
+            (b.pk, v["household"])
+            for _n, v, _p in parsed
+            if v.get("household")
+            and (b := housing.buildings.get((v.get("unit"), v.get("building")))) is not None
+        )
+        errors: list[RowError] = []
+        for number, values, problems in parsed:
+            problems = self._check_row(number, values, problems, existing)
+            errors.extend(RowError(number, header, message) for header, message in problems)
+        return errors
+
+    def _existing(self, numbers: set[str]) -> dict[str, Person]:
+        if not numbers:
+            return {}
+        queryset = Person.objects.filter(id_number__in=numbers)
+        if not self.ctx.update:
+            queryset = queryset.only("id", "id_number", "unit", "name", "status")
+            return {p.id_number: p for p in queryset}
+        found = {p.id_number: p for p in queryset.select_related("household__building")}
+        # Children in one query for the chunk (a prefetch would build a queryset per person).
+        children = Child.objects.filter(parent_id__in=[p.pk for p in found.values()])
+        for parent_id, *child in children.order_by("parent_id", "order").values_list(
+            "parent_id", "order", "birth_date", "sex", "name"
+        ):
+            self.children_of.setdefault(parent_id, []).append(tuple(child))
+        return found
+
+    def _check_row(self, number, values, problems, existing) -> list[tuple[str, str]]:
+        # A field whose cell is already reported is not reported again by the rules.
+        reported = {self.key_of[header] for header, _m in problems}
+        problems += too_long(values, _LENGTHS, self.table)
+        person = self._registered(number, values, existing, problems, reported)
+
+        # The person's facts: for an update the file's columns over the record's; checked by
+        # the registry's one validation, as in the form and the API.
+        facts = {k: values[k] for k in PERSON_FIELDS if k in values}
+        if facts.get("ethnicity") is None:
+            facts.pop("ethnicity", None)  # empty: 汉族 for a new record, unchanged otherwise
+        children = values.get("children")
+        if person is not None:
+            record = person_row(person, [])
+            facts = {**{k: record[k] for k in PERSON_FIELDS}, **facts}
+            if "children" not in values:
+                children = None
+        cleaned, field_errors = validate_person(
+            facts, today=self.ctx.today, children=children or []
+        )
+        for field, messages in field_errors.items():
+            if field not in reported:
+                header = self.table.header_for(field) or "公民身份号码"
+                problems.extend((header, message) for message in messages)
+        hukou = cleaned.get("hukou_division")
+        if hukou and "hukou_division" not in field_errors and hukou not in self.divisions:
+            problems.append(("户籍地代码", _("区划代码 %(code)s 不存在。") % {"code": hukou}))
+        outflow = self._check_outflow(values, problems)
+        housed = self._housing(values, problems)
+        moving = housed and (housed.household is None or housed.household.pk != _home(person))
+        if moving and person is not None and person.status != PersonStatus.ACTIVE:
+            problems.append(("门牌/室号", _("不在册人员的住址不能通过导入更改。")))
+        self._check_status(values, person, problems)
+        if problems or housed is None:
+            return problems or [("楼栋名称", _("必填。"))]
+
+        population_type = self._population_type(values, person, hukou, housed.unit_code, outflow)
+        if isinstance(population_type, tuple):
+            return [population_type]
+        if person is None:
+            self._plan_new(number, cleaned, children or [], outflow, population_type, housed)
+        else:
+            self._plan_update(number, person, cleaned, values, children, population_type, housed)
+        return []
+
+    def _registered(self, number, values, existing, problems, reported) -> Person | None:
+        """The registered person this row updates (None: a new one, or a problem)."""
+        id_number = values.get("id_number")
+        if not id_number:
+            return None
+        first = self.seen.setdefault(id_number, number)
+        if first != number:
+            problems.append(("公民身份号码", duplicate(first)))
+            reported.add("id_number")
+        person = existing.get(id_number)
+        if person is None:
+            return None
+        if not self.ctx.scope.contains(person.unit_id):
+            problems.append(
+                (
+                    "公民身份号码",
+                    _("该身份证号码已在其他社区登记，请办理迁入（市内迁入），不要重复建档。"),
+                )
+            )
+            reported.add("id_number")
+            return None
+        if not self.ctx.update:
+            problems.append(
+                (
+                    "公民身份号码",
+                    _(
+                        "该身份证号码已登记：%(name)s（%(status)s）。如要更新，请勾选“更新已有记录”。"
+                    )
+                    % {"name": person.name, "status": person.get_status_display()},
+                )
+            )
+            reported.add("id_number")
+            return None
+        return person
+
+    def _housing(self, values, problems) -> _Housed | None:
+        """The unit (in the jurisdiction), its existing building, and the household."""
+        unit_code, name, number = (
+            values.get("unit"),
+            values.get("building"),
+            values.get("household"),
+        )
+        if not unit_code:
+            return None
+        if problem := self.housing.unit_problem(unit_code):
+            problems.append(("单位代码", problem))
+            return None
+        if not (name and number):
+            return None
+        building, problem = self.housing.building_problem(unit_code, name)
+        if problem:
+            problems.append(("楼栋名称", problem))
+            return None
+        household = self.housing.households.get((building.pk, number))
+        if household is not None and not household.is_active:
+            problems.append(("门牌/室号", _("该户已停用。")))
+            return None
+        return _Housed(unit_code, building, household, (building.pk, number))
+
+    def _check_outflow(self, values, problems) -> dict[str, Any]:
+        outflow = {k: values[k] for k in _OUTFLOW_KEYS if values.get(k)}
+        code = outflow.get("flow_out_division")
+        if code:
+            try:
+                validate_division_code(code)
+            except ValidationError as exc:
+                problems.append(("流出去向代码", " ".join(exc.messages)))
+            else:
+                if code not in self.divisions:
+                    problems.append(
+                        ("流出去向代码", _("区划代码 %(code)s 不存在。") % {"code": code})
+                    )
+        day = outflow.get("flow_out_date")
+        if day and day > self.ctx.today:
+            problems.append(("流出日期", _("流出日期不能晚于今天。")))
+        return outflow
+
+    def _check_status(self, values, person, problems) -> None:
+        status = values.get("status")
+        current = person.status if person is not None else PersonStatus.ACTIVE
+        if status and status != current:
+            if person is None:
+                message = _("导入只能登记在册人员；迁出、死亡、注销请在人员页面办理。")
+            else:
+                message = _("导入不能更改状态：迁出、死亡、注销请在人员页面办理。")
+            problems.append(("状态", message))
+
+    def _population_type(self, values, person, hukou, unit_code, outflow):
+        """The type the record gets, or (header, problem) when the file contradicts it.
+
+        The type follows from 户籍地 and residence; only 流出 is a fact of its own, kept for a
+        record that has it and accepted for a new local resident with a destination.
+        """
+        derived = derive_population_type(
+            hukou_code=hukou, residence_code=unit_code, city_prefix=self.city_prefix
+        )
+        given = values.get("population_type")
+        was_outflow = person is not None and person.population_type == PopulationType.OUTFLOW
+        if given == PopulationType.OUTFLOW or (not given and was_outflow):
+            if was_outflow:
+                return PopulationType.OUTFLOW
+            if person is not None:
+                return ("人口类型", _("登记流出请在人员页面办理“外出登记”。"))
+            if derived == PopulationType.INFLOW:
+                return ("人口类型", _("流入人员不能登记为流出；离开本市请办理迁出。"))
+            if not outflow.get("flow_out_division"):
+                return ("流出去向代码", _("流出人员须填写流出去向代码。"))
+            return PopulationType.OUTFLOW
+        if was_outflow:
+            return ("人口类型", _("流出人员返回请在人员页面办理“返回登记”。"))
+        if given and given != derived:
+            labels = dict(PopulationType.choices)
+            return (
+                "人口类型",
+                _("人口类型应为“%(expected)s”（由户籍地和现居住地推得），文件中为“%(given)s”。")
+                % {"expected": labels[derived], "given": labels[given]},
+            )
+        if outflow:
+            return ("流出日期", _("只有流出人员填写流出日期和去向。"))
+        return derived
+
+    def _plan_new(self, number, cleaned, children, outflow, population_type, housed) -> None:
+        person = _make_person(status=PersonStatus.ACTIVE, unit_id=housed.unit_code)
+        services._apply_values(person, cleaned)
+        person.population_type = population_type
+        if population_type == PopulationType.OUTFLOW:
+            person.flow_out_date = outflow.get("flow_out_date")
+            person.flow_out_division_id = outflow.get("flow_out_division")
+            person.flow_out_address = outflow.get("flow_out_address") or ""
+        new_household = None
+        if housed.household is not None:
+            person.household_id = housed.household.pk
+        else:
+            new_household = self._new_household(number, housed)
+        self.plan_create(_NewPerson(number, person, children, new_household))
+
+    def _new_household(self, number: int, housed: _Housed) -> Household:
+        """The home of this key the file creates: planned once, by its first row."""
+        household = self.new_households.get(housed.key)
+        if household is None:
+            household = _make_household(
+                building_id=housed.building.pk,
+                unit_id=housed.building.unit_id,
+                number=housed.key[1],
+            )
+            self.new_households[housed.key] = household
+            self.plans.households.append((number, household))
+        return household
+
+    def _plan_update(self, number, person, cleaned, values, children, population_type, housed):
+        before = {f: _value(person, f) for f in _COMPARED}
+        services._apply_values(person, cleaned)
+        person.population_type = population_type
+        if population_type == PopulationType.OUTFLOW:
+            for key in _OUTFLOW_KEYS:
+                if key in values:
+                    attname = "flow_out_division_id" if key == "flow_out_division" else key
+                    setattr(person, attname, values[key] or _blank(key))
+        fields = {f for f in _COMPARED if _value(person, f) != before[f]}
+
+        new_children = None
+        if children is not None:
+            current = self.children_of.get(person.pk, [])
+            wanted = sorted(
+                (c["order"], c["birth_date"], c["sex"], c.get("name") or "") for c in children
+            )
+            if current != wanted:
+                new_children = children
+
+        moved_from, new_household = person.household, None
+        moved = housed.household is None or housed.household.pk != person.household_id
+        if moved:
+            if housed.household is not None:
+                person.household = housed.household
+            else:
+                new_household = self._new_household(number, housed)
+            person.unit_id = housed.unit_code
+        if fields or new_children is not None or moved:
+            self.plan_update(
+                _Change(number, person, fields, new_children, moved, moved_from, new_household)
+            )
+        else:
+            self.unchanged += 1
+
+    # --- writing ---
+
+    def write(self, plans: Plans) -> None:
+        ctx = self.ctx
+        bulk_insert(
+            Household,
+            [h for _n, h in plans.households],
+            actor=ctx.actor,
+            reasons=[ctx.reason(n) for n, _h in plans.households],
+            now=ctx.now,
+        )
+        creates: list[_NewPerson] = plans.creates
+        for plan in creates:
+            if plan.new_household is not None:  # written now or with an earlier chunk
+                plan.person.household_id = plan.new_household.pk
+        insert_persons(
+            [plan.person for plan in creates],
+            actor=ctx.actor,
+            reason_for_row=lambda i, _p: ctx.reason(creates[i].row),
+            children=[plan.children for plan in creates],
+            today=ctx.today,
+            now=ctx.now,
+            # An import records an arrival flow for each inflow migrant (人来登记); for anyone
+            # else the history row "导入：文件 第N行" already records when and how the record
+            # was made; a registration flow would add a row, its indexes and its foreign-key
+            # checks to every row of a city-sized load.
+            registration_flows=False,
+        )
+        self._write_updates(plans.updates)
+
+    def _write_updates(self, updates: list[_Change]) -> None:
+        ctx = self.ctx
+        if not updates:
+            return
+        persons: list[Person] = []
+        flows: list[Flow] = []
+        fields = {"updated_at", "name_initials", "name_pinyin", "eight_clear_missing"}
+        for change in updates:
+            person = change.person
+            if change.new_household is not None:
+                person.household_id = change.new_household.pk
+            services.refresh_derived(person, today=ctx.today)
+            person.updated_at = ctx.now
+            fields |= change.fields
+            if change.moved:
+                fields |= {"household", "unit"}
+                flows.append(
+                    Flow(
+                        person_id=person.pk,
+                        kind=Flow.Kind.MOVE,
+                        date=ctx.today,
+                        unit_code=person.unit_id,
+                        from_unit_code=change.moved_from.unit_id if change.moved_from else "",
+                        from_household_id=change.moved_from.pk if change.moved_from else None,
+                        to_household_id=person.household_id,
+                        reason=ctx.reason(change.row),
+                        actor_id=getattr(ctx.actor, "pk", None),
+                    )
+                )
+            persons.append(person)
+        Person.objects.bulk_update(persons, sorted(fields), batch_size=500)
+        history_insert(
+            Person,
+            persons,
+            actor=ctx.actor,
+            reasons=[ctx.reason(c.row) for c in updates],
+            now=ctx.now,
+        )
+        bulk_insert(Flow, flows, now=ctx.now)
+        for change in updates:
+            if change.children is not None:
+                services._save_children(
+                    change.person, change.children, ctx.actor, ctx.reason(change.row)
+                )
+
+
+def _home(person: Person | None) -> int | None:
+    return person.household_id if person is not None else None
+
+
+def _value(person: Person, field: str) -> Any:
+    if field in ("hukou_division", "flow_out_division"):
+        return getattr(person, field + "_id")
+    return getattr(person, field)
+
+
+def _blank(field: str) -> Any:
+    return None if Person._meta.get_field(field).null else ""
