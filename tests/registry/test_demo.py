@@ -1,0 +1,238 @@
+"""The registry's demo data: 示范街道's seed figures, determinism, valid and consistent records."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.utils import timezone
+
+from shequ.core.identifiers import parse_id_number
+from shequ.core.text import prefix_q
+from shequ.org.models import OrgUnit
+from shequ.registry import services
+from shequ.registry.models import (
+    Building,
+    Child,
+    Contraception,
+    Household,
+    MaritalStatus,
+    Person,
+    PersonStatus,
+    PopulationType,
+    Sex,
+)
+from shequ.registry.rules import (
+    WCBA_MAX_AGE,
+    WCBA_MIN_AGE,
+    birth_date_bounds_for_age,
+    derive_population_type,
+)
+from shequ.registry.validation import PERSON_FIELDS, validate_person
+
+MODEL_STREET = "340603020"  # 示范街道's code prefix
+CITY = "3406"
+
+
+def load_demo(**options) -> str:
+    out = io.StringIO()
+    call_command("demo", stdout=out, **options)
+    return out.getvalue()
+
+
+def street_figures(prefix: str) -> dict[str, int]:
+    """The seed's figures, counted the way the lists count them."""
+    active = Person.objects.filter(prefix_q("unit_id", prefix), status=PersonStatus.ACTIVE)
+    earliest, latest = birth_date_bounds_for_age(timezone.localdate(), WCBA_MIN_AGE, WCBA_MAX_AGE)
+    wcba = active.filter(sex=Sex.FEMALE, birth_date__gte=earliest, birth_date__lte=latest)
+    married = wcba.filter(marital_status=MaritalStatus.MARRIED)
+    inflow_wcba = wcba.filter(population_type=PopulationType.INFLOW)
+    no_method = ["", Contraception.NONE]
+    return {
+        "persons": active.count(),
+        "inflow": active.filter(population_type=PopulationType.INFLOW).count(),
+        "married_wcba": married.count(),
+        "married_wcba_method": married.exclude(contraception__in=no_method).count(),
+        "inflow_wcba": inflow_wcba.count(),
+        "inflow_wcba_method": inflow_wcba.exclude(contraception__in=no_method).count(),
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_model_street_has_the_seed_figures_at_the_default_size():
+    output = load_demo()
+
+    assert street_figures(MODEL_STREET) == {
+        "persons": 21_333,
+        "inflow": 4_873,
+        "married_wcba": 5_227,
+        "married_wcba_method": 4_827,
+        "inflow_wcba": 1_213,
+        "inflow_wcba_method": 1_037,
+    }
+    assert "示范街道: 7 units" in output
+
+
+SMALL = 400
+
+
+@pytest.fixture
+def small_demo(db) -> str:
+    return load_demo(persons=SMALL, seed=3)
+
+
+def person_snapshot() -> list[tuple]:
+    return list(
+        Person.objects.order_by("id_number").values_list(
+            "uid",
+            "id_number",
+            "name",
+            "sex",
+            "birth_date",
+            "unit_id",
+            "household__building__name",
+            "household__number",
+            "population_type",
+            "status",
+            "marital_status",
+            "marriage_date",
+            "contraception",
+            "hukou_division_id",
+            "hukou_address",
+            "phone",
+            "employer_name",
+            "flow_in_date",
+        )
+    )
+
+
+def snapshot_of_demo(**options) -> list[tuple]:
+    """Load the demo, read its persons and roll the load back (an empty database again)."""
+    with transaction.atomic():
+        load_demo(**options)
+        snapshot = person_snapshot()
+        transaction.set_rollback(True)
+    return snapshot
+
+
+@pytest.mark.django_db
+def test_the_same_seed_gives_the_same_persons_and_another_seed_others():
+    first = snapshot_of_demo(persons=300, seed=7)
+    other = snapshot_of_demo(persons=300, seed=8)
+
+    assert snapshot_of_demo(persons=300, seed=7) == first
+    assert len(first) >= 300
+    assert {row[1] for row in other} != {row[1] for row in first}
+
+
+@pytest.mark.django_db
+def test_persons_option_sets_the_number_of_active_persons_of_the_city():
+    load_demo(persons=SMALL, seed=3)
+
+    assert Person.objects.filter(status=PersonStatus.ACTIVE).count() == SMALL
+    assert street_figures(MODEL_STREET)["persons"] < SMALL
+
+
+def test_every_identity_number_is_valid_and_agrees_with_birth_date_and_sex(small_demo):
+    today = timezone.localdate()
+    wrong = []
+    for number, birth_date, sex in Person.objects.values_list("id_number", "birth_date", "sex"):
+        info = parse_id_number(number, today=today)  # raises on a bad check digit or region
+        if (info.birth_date, info.sex) != (birth_date, sex):
+            wrong.append(number)
+
+    assert Person.objects.count() > SMALL  # departed and deceased records on top
+    assert wrong == []
+
+
+def test_every_person_has_the_population_type_their_places_give(small_demo):
+    wrong = []
+    for person in Person.objects.all():
+        derived = derive_population_type(
+            hukou_code=person.hukou_division_id, residence_code=person.unit_id, city_prefix=CITY
+        )
+        if person.population_type == PopulationType.OUTFLOW:
+            # Registered here, living elsewhere: a 户籍 of the city and a destination outside.
+            ok = derived != PopulationType.INFLOW and not person.flow_out_division_id.startswith(
+                CITY
+            )
+        else:
+            ok = person.population_type == derived
+        if not ok:
+            wrong.append((person.name, person.population_type, derived))
+
+    assert wrong == []
+    assert {p for p in Person.objects.values_list("population_type", flat=True)} == set(
+        PopulationType.values
+    )
+
+
+def test_every_person_passes_the_registry_validation(small_demo):
+    today = timezone.localdate()
+    children: dict[int, list[dict]] = {}
+    for child in Child.objects.values("parent_id", "order", "birth_date", "sex"):
+        children.setdefault(child.pop("parent_id"), []).append(child)
+    problems = {}
+    for person in Person.objects.all():
+        values = {field: getattr(person, field) for field in PERSON_FIELDS}
+        values["hukou_division"] = person.hukou_division_id
+        _cleaned, errors = validate_person(
+            values, today=today, children=children.get(person.pk, [])
+        )
+        if errors:
+            problems[person.name] = errors
+        person.full_clean(exclude=["household", "unit", "hukou_division"])
+
+    assert problems == {}
+
+
+def test_derived_fields_are_those_the_services_compute(small_demo):
+    today = timezone.localdate()
+    stale = []
+    for person in Person.objects.select_related("household"):
+        stored = (person.name_initials, person.name_pinyin, person.eight_clear_missing)
+        services.refresh_derived(person, today=today)
+        if stored != (person.name_initials, person.name_pinyin, person.eight_clear_missing):
+            stale.append(person.name)
+
+    assert stale == []
+
+
+def test_some_migrants_have_incomplete_eight_clear_facts(small_demo):
+    inflow = Person.objects.filter(population_type=PopulationType.INFLOW, status="active")
+
+    incomplete = inflow.exclude(eight_clear_missing="").count()
+    assert 0 < incomplete < inflow.count() / 10
+
+
+def test_rented_homes_have_a_landlord_of_the_community_or_a_name_and_phone(small_demo):
+    rented = Household.objects.filter(is_rented=True).select_related("landlord")
+
+    assert rented.exists()
+    for home in rented:
+        if home.landlord is not None:
+            community = OrgUnit.prefix_for(home.unit_id[:12])
+            assert home.landlord.unit_id.startswith(community)
+        else:
+            assert home.landlord_name and home.landlord_phone
+
+
+def test_migrants_mostly_live_in_rented_homes(small_demo):
+    inflow = Person.objects.filter(population_type=PopulationType.INFLOW, status="active")
+
+    assert inflow.filter(household__is_rented=True).count() > inflow.count() * 0.6
+
+
+def test_every_community_and_village_has_buildings(small_demo):
+    units = OrgUnit.objects.filter(kind__in=["community", "village", "compound"])
+    with_buildings = {code[:12] for code in Building.objects.values_list("unit_id", flat=True)}
+
+    assert {u.code for u in units} <= with_buildings
+
+
+def test_demo_refuses_a_database_that_is_not_empty(db):
+    load_demo(persons=0)
+
+    with pytest.raises(CommandError, match="--reset"):
+        load_demo(persons=0)
