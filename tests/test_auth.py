@@ -138,6 +138,30 @@ def test_lock_of_one_user_leaves_others_alone(client, people):
     assert login(client, "worker_b", PASSWORD).status_code == 302
 
 
+def test_behind_a_proxy_the_lock_follows_the_client_not_the_proxy(people, settings):
+    settings.TRUSTED_PROXIES = 1
+    attacker = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    colleague = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert fail_times(attacker, "worker_a", 5)[-1] == 429
+    assert login(colleague, "worker_a", PASSWORD).status_code == 302
+
+
+def test_a_forged_forwarded_for_does_not_escape_the_lock(people, settings):
+    settings.TRUSTED_PROXIES = 1
+    fail_times(Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9"), "worker_a", 5)
+    # The client may write anything on the left; the proxy appends the address it saw.
+    forged = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.9")
+    assert login(forged, "worker_a", PASSWORD).status_code == 429
+
+
+def test_without_a_trusted_proxy_forwarded_for_is_ignored(people, settings):
+    settings.TRUSTED_PROXIES = 0
+    fail_times(Client(HTTP_X_FORWARDED_FOR="203.0.113.9"), "worker_a", 5)
+    assert (
+        login(Client(HTTP_X_FORWARDED_FOR="198.51.100.7"), "worker_a", PASSWORD).status_code == 429
+    )
+
+
 def test_locked_user_cannot_get_an_api_token(client, people):
     fail_times(client, "worker_a", 5)
     response = token_for("worker_a")

@@ -6,6 +6,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
@@ -16,6 +17,26 @@ from django.utils.translation import gettext as _
 
 from shequ.core.tabular import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, Table
 from shequ.org.roles import Action, can
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The address of the client, as seen by the outermost proxy we trust.
+
+    Behind nginx every request comes from the proxy's address, so login throttling would lock
+    a user name for everyone and the audit log would name the proxy. nginx appends the address
+    it saw to ``X-Forwarded-For``; with ``TRUSTED_PROXIES`` proxies in front, the client is that
+    many entries from the right. Entries further left are written by the client and not trusted.
+    """
+    trusted = settings.TRUSTED_PROXIES
+    if trusted:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= trusted:
+            return forwarded[-trusted]
+    return request.META.get("REMOTE_ADDR") or None
 
 
 def is_staff_member(user) -> bool:

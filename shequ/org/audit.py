@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Model
 from simple_history.models import HistoricalRecords
 
+from shequ.core.web import client_ip
 from shequ.org.models import AuditEvent, SensitiveAccess
 
 
@@ -19,7 +20,7 @@ def _request_ip() -> str | None:
     request = getattr(HistoricalRecords.context, "request", None)
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
 
 
 def save_with_history(instance: Model, *, actor, reason: str = "", **save_kwargs) -> None:
