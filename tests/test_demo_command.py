@@ -76,6 +76,48 @@ def test_demo_model_street_has_four_villages_and_two_communities(loaded):
     assert ("340603020000", "示范街道", "street", 3, "340603000000", None) in units
 
 
+def test_demo_tree_has_the_real_units_of_the_city_plus_the_model_street(loaded):
+    units, _users = loaded[1]
+    per_level = {level: sum(1 for u in units if u[3] == level) for level in (1, 2, 3, 4)}
+    # 淮北市: 4 districts/counties, 37 streets/towns, 452 communities/villages; plus 示范街道
+    # with its 6 units and the blind zone.
+    assert per_level == {1: 1, 2: 4, 3: 38, 4: 459}
+
+
+def test_demo_villages_and_communities_have_their_kind_and_short_name(loaded):
+    units, _users = loaded[1]
+    by_code = {u[0]: u[1:3] for u in units}
+    assert by_code["340603100200"] == ("桥头村", "village")  # 桥头村村民委员会
+    assert by_code["340621100205"] == ("杜庙村", "village")  # 杜庙村民委员会
+    assert by_code["340602002200"] == ("张院村", "village")  # 张院村委会
+    assert by_code["340602001200"] == ("徐暨村", "village")  # 徐暨村村委会
+    assert by_code["340621102501"] == ("杨家湖农场生活区", "village")  # code 5xx: like a 村委会
+    assert by_code["340603001004"] == ("春秋社区", "community")  # 春秋社区居民委员会
+    assert by_code["340602001004"] == ("水泥厂社区", "community")  # 水泥厂社区居委会
+    assert by_code["340604001009"] == ("铁运社区", "community")  # 铁运社区居民居委会
+    assert by_code["340621100001"] == ("闸河东路社区", "community")  # 闸河东路居民委员会
+    assert by_code["340602400498"] == ("杜集经济开发区虚拟社区", "community")
+    assert by_code["340603400000"] == ("安徽淮北相山经济开发区", "street")  # …管理委员会
+
+
+def test_demo_units_below_the_streets_are_villages_exactly_where_the_division_is_one(loaded):
+    from shequ.org.models import Division
+
+    units, _users = loaded[1]
+    kinds = {u[0]: u[2] for u in units}
+    official = Division.objects.filter(code__startswith="3406", level="village")
+    wrong = [
+        (d.name, kinds[d.code])
+        for d in official
+        if ("村民委员会" in d.name or d.name.endswith("村委会")) != (kinds[d.code] == "village")
+        and "农场生活区" not in d.name
+    ]
+    assert official.count() == 452
+    assert wrong == []
+    long_names = [u[1] for u in units if u[1].endswith(("委员会", "居委会", "村委会", "办事处"))]
+    assert long_names == []
+
+
 def test_demo_blind_zone_is_delegated_to_a_neighbouring_community(loaded):
     units, _users = loaded[1]
     (zone,) = [u for u in units if u[2] == "compound"]

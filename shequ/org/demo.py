@@ -29,21 +29,40 @@ BLIND_ZONE = ("340603020301", "翡翠湾小区（新建）")
 REASON = "演示数据"
 
 
+# Official names end in the committee's title; people say "丽景社区", "桥头村", "…开发区".
+# Longest first, so that "社区居民委员会" is not taken for "居民委员会".
+_COMMUNITY_SUFFIXES = ("社区居民委员会", "社区居民居委会", "社区居委会", "居民委员会", "居委会")
+_VILLAGE_SUFFIXES = ("村民委员会", "村委会")
+_OFFICE_SUFFIXES = ("管理委员会", "办事处")
+
+
 def _short(name: str) -> str:
-    for suffix in ("社区居委会", "居委会", "村委会"):
-        if name.endswith(suffix):
-            stem = name[: -len(suffix)]
-            return stem + ("社区" if suffix != "村委会" and not stem.endswith("社区") else "")
+    """The name people use for a unit: "丽景社区" for "丽景社区居民委员会", "桥头村" for
+    "桥头村村民委员会", "XX街道" for "XX街道办事处"; other names (虚拟社区, 农场生活区) as they are."""
+    for suffixes, ending in (
+        (_COMMUNITY_SUFFIXES, "社区"),
+        (_VILLAGE_SUFFIXES, "村"),
+        (_OFFICE_SUFFIXES, ""),
+    ):
+        for suffix in suffixes:
+            if name.endswith(suffix) and len(name) > len(suffix):
+                stem = name[: -len(suffix)]
+                return stem if stem.endswith(ending) else stem + ending
     return name
 
 
 def _kind_for(division: Division) -> str:
-    name = division.name
+    name = _short(division.name)
     if division.level == "county":
         return OrgUnit.Kind.COUNTY if name.endswith("县") else OrgUnit.Kind.DISTRICT
     if division.level == "town":
         return OrgUnit.Kind.TOWN if name.endswith(("镇", "乡")) else OrgUnit.Kind.STREET
-    return OrgUnit.Kind.VILLAGE if name.endswith(("村委会", "村")) else OrgUnit.Kind.COMMUNITY
+    # The code says it, whatever the name: the village part of a statistical code is
+    # 001-199 for a 居民委员会, 200-399 for a 村民委员会, 400-499 for units like a 居委会
+    # (虚拟社区) and 500-599 for units like a 村委会 (农场生活区).
+    village_part = int(division.code[9:12])
+    rural = 200 <= village_part < 400 or 500 <= village_part < 600
+    return OrgUnit.Kind.VILLAGE if rural else OrgUnit.Kind.COMMUNITY
 
 
 def _unit(code: str, name: str, kind: str, parent: OrgUnit | None) -> OrgUnit:
@@ -75,7 +94,10 @@ def generate(ctx: DemoContext) -> None:
     by_code = {d.code: d for d in districts}
     street_divisions = [d for d in divisions if d.level == "town"]
     streets = _save(
-        [_unit(d.code, d.name, _kind_for(d), by_code[d.parent_id]) for d in street_divisions]
+        [
+            _unit(d.code, _short(d.name), _kind_for(d), by_code[d.parent_id])
+            for d in street_divisions
+        ]
     )
     by_code.update({s.code: s for s in streets})
 
