@@ -1,9 +1,23 @@
 """The landing page, and the language: Chinese by default, English at /en/."""
 
+import ast
+import datetime
+import gettext as gettext_module
 import re
+from pathlib import Path
 
+import pytest
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from shequ.org import services
 from shequ.org.models import OrgUnit, User
+from shequ.registry.models import ETHNICITY_CHOICES, Person
+from shequ.registry.tables import parse_ethnicity
+from tests import factories
 from tests.conftest import make_unit
+from tests.factories import SUIXIAN_HENAN
 
 
 def breadcrumb(html: str) -> list[str]:
@@ -167,3 +181,189 @@ def test_api_errors_follow_the_default_language(api, people, tree):
     response = api.as_(people.worker_a).get("/api/v1/org-units/340603020999/")
     assert response.status_code == 404
     assert response.json() == {"detail": "未找到。"}
+
+
+# --- English, end to end ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def migrant(tree):
+    """A migrant from Henan living in 丽景社区's first grid."""
+    household = factories.make_household(factories.make_building(tree.grid_a1, "3号楼"), "201")
+    return factories.make_person(
+        household,
+        name="王强",
+        hukou_division=SUIXIAN_HENAN,
+        region="412326",
+        flow_in_date=datetime.date(2024, 1, 1),
+        flow_in_reason="work",
+    )
+
+
+def test_english_home_is_in_english(web, people):
+    page = web.as_(people.worker_a).get("/en/").text
+    assert "<title>Home · Community Population Services</title>" in page
+    assert "Log out" in page
+    assert '<span class="badge text-bg-primary">Community staff</span>' in page
+    assert "退出登录" not in page
+
+
+def test_english_home_counts_are_labelled_in_english(web, people):
+    counts = cards(web.as_(people.street).get("/en/").text)
+    assert counts["Communities/villages"] == "3"
+    assert counts["Grid"] == "4"
+
+
+def test_english_person_list_labels_columns_filters_and_choices(web, people, migrant):
+    page = web.as_(people.worker_a).get("/en/registry/persons/").text
+    assert "<th>Citizen ID number</th>" in page
+    assert "Population type" in page
+    assert "Separated from household registration" in page  # a filter choice
+    assert "Eight clear facts" in page
+    assert "王强" in page  # the data stays as registered
+    assert ">Inflow<" in page  # the migrant's population type
+    assert "流入" not in page
+    assert "人口类型" not in page
+
+
+def test_choices_built_when_the_module_loads_follow_the_language(web, people, migrant):
+    english = web.as_(people.worker_a).get("/en/registry/persons/").text
+    chinese = web.get("/registry/persons/").text
+    assert "0–14 years" in english and "0–14岁" in chinese  # age groups
+    assert "Oldest first" in english and "年龄从大到小" in chinese  # sort order
+
+
+def test_english_person_page_shows_translated_choice_labels(web, people, migrant):
+    page = web.as_(people.worker_a).get(f"/en/registry/persons/{migrant.uid}/").text
+    assert "Basic information" in page
+    assert "Work or business" in page  # 务工经商, the reason for inflow
+    assert "Han" in page  # 汉族
+
+
+def test_english_register_form(web, people, migrant):
+    page = web.as_(people.worker_a).get("/en/registry/persons/new/").text
+    assert "Register arrival" in page
+    assert ">Date of birth" in page
+    assert ">Ethnicity" in page
+    assert '<option value="01" selected>Han</option>' in page
+    assert '<option value="03">Hui</option>' in page
+
+
+def test_register_form_is_chinese_by_default(web, people, migrant):
+    page = web.as_(people.worker_a).get("/registry/persons/new/").text
+    assert '<html lang="zh-hans">' in page
+    assert '<option value="01" selected>汉族</option>' in page
+
+
+def test_english_validation_errors(web, people, migrant):
+    response = web.as_(people.worker_a).post(
+        "/en/registry/persons/new/",
+        {
+            "id_number": "34060319900102",
+            "children-TOTAL_FORMS": "0",
+            "children-INITIAL_FORMS": "0",
+            "children-MIN_NUM_FORMS": "0",
+            "children-MAX_NUM_FORMS": "20",
+        },
+    )
+    assert response.status_code == 200
+    assert not Person.objects.filter(id_number="34060319900102").exists()
+    page = response.text
+    assert "The ID number must have 18 characters; it has 14." in page
+    assert "Please correct the fields as indicated below and save again." in page
+    assert "This field is required." in page
+    assert "身份证号码应为" not in page
+
+
+def test_action_and_state_words_are_told_apart(web, people):
+    client = web.as_(people.city)
+    services.user_set_active(actor=people.city, user=people.worker_b, active=False, reason="离职")
+    listing = client.get("/en/users/", {"status": "all"}).text
+    assert '<span class="badge text-bg-secondary">Inactive</span>' in listing
+    edit = client.get(f"/en/users/{people.worker_a.uid}/").text
+    assert ">Deactivate</a>" in edit
+
+
+def test_switch_to_english_then_back_to_chinese(web, people):
+    client = web.as_(people.worker_a)
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"}, follow=True)
+    assert "Log out" in response.text
+    response = client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"}, follow=True)
+    assert response.redirect_chain[-1][0] == "/"
+    assert "退出登录" in response.text
+
+
+def test_server_error_page_follows_the_language():
+    with translation.override("en"):
+        english = render_to_string("500.html")
+    assert '<html lang="en">' in english and "Server error" in english
+    assert "服务器错误" in render_to_string("500.html")
+
+
+def test_files_keep_chinese_names_on_english_pages():
+    """Import files are read in Chinese whatever the page language."""
+    with translation.override("en"):
+        assert parse_ethnicity("回族") == "03"
+        assert parse_ethnicity("回") == "03"
+        assert str(dict(ETHNICITY_CHOICES)["03"]) == "Hui"
+
+
+# --- The catalogue ------------------------------------------------------------------------------
+
+LOCALE = Path(settings.LOCALE_PATHS[0]) / "en" / "LC_MESSAGES"
+
+
+def po_entries(path: Path) -> list[dict[str, object]]:
+    """The entries of a .po file: {"msgctxt", "msgid", "msgid_plural", "msgstr": [...], "flags"}."""
+    entries: list[dict[str, object]] = []
+    entry: dict[str, object] = {}
+    field = None
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        if not line.strip():
+            if "msgid" in entry:
+                entries.append(entry)
+            entry, field = {}, None
+        elif line.startswith("#,"):
+            entry["flags"] = line[2:].replace(" ", "").split(",")
+        elif line.startswith("#"):
+            continue
+        elif line.startswith('"'):
+            value = ast.literal_eval(line)
+            if field == "msgstr":
+                entry["msgstr"][-1] += value
+            else:
+                entry[field] += value
+        else:
+            keyword, text = line.split(" ", 1)
+            if keyword.startswith("msgstr"):
+                field = "msgstr"
+                entry.setdefault("msgstr", []).append(ast.literal_eval(text))
+            else:
+                field = keyword
+                entry[field] = ast.literal_eval(text)
+    return entries
+
+
+def test_every_message_has_an_english_translation():
+    entries = po_entries(LOCALE / "django.po")
+    assert len(entries) > 800
+    header, messages = entries[0], entries[1:]
+    assert header["msgid"] == "" and "fuzzy" not in header.get("flags", [])
+    for entry in messages:
+        assert "fuzzy" not in entry.get("flags", []), entry["msgid"]
+        assert all(entry["msgstr"]), f"untranslated: {entry['msgid']}"
+
+
+def test_compiled_catalogue_matches_the_po_file():
+    """The .mo is committed (servers may lack gettext): it must hold every translation."""
+    with (LOCALE / "django.mo").open("rb") as mo:
+        catalog = gettext_module.GNUTranslations(mo)
+    for entry in po_entries(LOCALE / "django.po")[1:]:
+        msgid = entry["msgid"]
+        if "msgctxt" in entry:
+            assert catalog.pgettext(entry["msgctxt"], msgid) == entry["msgstr"][0], msgid
+        elif "msgid_plural" in entry:
+            assert catalog.ngettext(msgid, entry["msgid_plural"], 1) == entry["msgstr"][0]
+            assert catalog.ngettext(msgid, entry["msgid_plural"], 2) == entry["msgstr"][1]
+        else:
+            assert catalog.gettext(msgid) == entry["msgstr"][0], msgid

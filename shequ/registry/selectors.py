@@ -23,6 +23,7 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.text import prefix_q
@@ -116,7 +117,7 @@ class PersonFilter(django_filters.FilterSet):
     )
     sex = django_filters.ChoiceFilter(choices=Sex.choices, label=_("性别"))
     age = django_filters.ChoiceFilter(
-        choices=[(k, k.replace("-", "–") + _("岁")) for k in AGE_BANDS],
+        choices=[(k, format_lazy("{}{}", k.replace("-", "–"), _("岁"))) for k in AGE_BANDS],
         method="filter_age",
         label=_("年龄段"),
     )

@@ -12,7 +12,9 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shequ.core.identifiers import mask_id_number, normalize_id_number
 from shequ.core.tabular import (
@@ -77,8 +79,12 @@ def parse_division_code(text: str) -> str:
     return code
 
 
-_ETHNICITY_BY_TEXT = {name: code for code, name in ETHNICITY_CHOICES}
-_ETHNICITY_BY_TEXT |= {name.removesuffix("族"): code for code, name in ETHNICITY_CHOICES}
+# Files carry the Chinese names whatever the page language (the labels are translated).
+with translation.override(None):
+    _ETHNICITY_BY_TEXT = {str(name): code for code, name in ETHNICITY_CHOICES}
+_ETHNICITY_BY_TEXT |= {
+    name.removesuffix("族"): code for name, code in list(_ETHNICITY_BY_TEXT.items())
+}
 _ETHNICITY_BY_TEXT |= {code: code for code, _name in ETHNICITY_CHOICES}
 _ETHNICITY_BY_TEXT |= {str(int(code)): code for code, _name in ETHNICITY_CHOICES}
 
@@ -295,7 +301,11 @@ PERSONS_WITHOUT_HEALTH = Table(
 )
 
 TABLES = {t.kind: t for t in (BUILDINGS, HOUSEHOLDS, PERSONS)}
-KIND_TITLES = {"buildings": "楼栋", "households": "户", "persons": "人员"}
+KIND_TITLES = {
+    "buildings": gettext_lazy("楼栋"),
+    "households": gettext_lazy("户"),
+    "persons": gettext_lazy("人员"),
+}
 
 
 # --- Export rows: what each table writes for a record ----------------------------------

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shequ.core.identifiers import mask_id_number
@@ -34,12 +34,12 @@ _HIDDEN_FILTERS = ("household", "building", "hukou")
 
 
 PERSON_SORT_CHOICES = [
-    ("name", _lazy("姓名")),
-    ("-name", _lazy("姓名（倒序）")),
-    ("birth_date", _lazy("年龄从大到小")),
-    ("-birth_date", _lazy("年龄从小到大")),
-    ("-registered", _lazy("最近建档在前")),
-    ("registered", _lazy("最早建档在前")),
+    ("name", gettext_lazy("姓名")),
+    ("-name", gettext_lazy("姓名（倒序）")),
+    ("birth_date", gettext_lazy("年龄从大到小")),
+    ("-birth_date", gettext_lazy("年龄从小到大")),
+    ("-registered", gettext_lazy("最近建档在前")),
+    ("registered", gettext_lazy("最早建档在前")),
 ]
 
 
