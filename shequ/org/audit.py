@@ -52,6 +52,30 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _event(
+    *,
+    actor,
+    action: str,
+    target: Model,
+    unit_code: str,
+    label: str,
+    reason: str,
+    changes: Mapping[str, Any] | None,
+    ip: str | None,
+) -> AuditEvent:
+    return AuditEvent(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=str(getattr(target, "uid", None) or target.pk),
+        target_label=label[:120],
+        unit_code=unit_code or "",
+        reason=reason or "",
+        changes=dict(changes or {}),
+        ip=ip,
+    )
+
+
 def audit_change(
     *,
     actor,
@@ -63,17 +87,46 @@ def audit_change(
     changes: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     """Write one row of the change log (call inside the change's own transaction)."""
-    return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
+    event = _event(
+        actor=actor,
         action=action,
-        target_type=target._meta.label_lower,
-        target_id=str(getattr(target, "uid", None) or target.pk),
-        target_label=label[:120],
-        unit_code=unit_code or "",
-        reason=reason or "",
-        changes=dict(changes or {}),
+        target=target,
+        unit_code=unit_code,
+        label=label,
+        reason=reason,
+        changes=changes,
         ip=_request_ip(),
     )
+    event.save(force_insert=True)
+    return event
+
+
+@dataclass(frozen=True)
+class ChangedTarget:
+    target: Model
+    unit_code: str
+    label: str
+    changes: Mapping[str, Any]
+
+
+def audit_changes(*, actor, action: str, targets: Iterable[ChangedTarget], reason: str = "") -> int:
+    """One change-log row per record of a batch (one action, one reason), in one insert."""
+    ip = _request_ip()
+    events = [
+        _event(
+            actor=actor,
+            action=action,
+            target=t.target,
+            unit_code=t.unit_code,
+            label=t.label,
+            reason=reason,
+            changes=t.changes,
+            ip=ip,
+        )
+        for t in targets
+    ]
+    AuditEvent.objects.bulk_create(events, batch_size=500)
+    return len(events)
 
 
 @dataclass(frozen=True)

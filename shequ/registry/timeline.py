@@ -76,6 +76,30 @@ def person_timeline(user, person: Person, *, show_health: bool) -> list[Entry]:
 
     entries: list[Entry] = []
     unmatched = dict.fromkeys(range(len(person_rows)))
+    # A check's history row carries the check's own time (services.checks_record); matched
+    # first, so that a flow recorded just before cannot take it.
+    check_rows = {
+        (person_rows[i].history_date, person_rows[i].history_user_id): i for i in unmatched
+    }
+    for check in checks:
+        match = check_rows.pop((check.created_at, check.actor_id), None)
+        changes = []
+        if match is not None:
+            del unmatched[match]
+            changes = names.render(person_diffs[match][1], Person)
+        entries.append(
+            Entry(
+                at=check.created_at,
+                title=check.get_kind_display(),
+                icon="clipboard-check",
+                tone="success" if check.result == Check.Result.CONFIRMED else "warning",
+                actor=_actor(check.actor),
+                day=check.date,
+                detail=" · ".join(filter(None, [check.get_result_display(), check.note])),
+                changes=changes,
+            )
+        )
+
     for flow in flows:
         match = _matching_row(flow, person_rows, unmatched)
         entry = Entry(
@@ -137,18 +161,6 @@ def person_timeline(user, person: Person, *, show_health: bool) -> list[Entry]:
             )
         )
 
-    for check in checks:
-        entries.append(
-            Entry(
-                at=check.created_at,
-                title=check.get_kind_display(),
-                icon="clipboard-check",
-                tone="success" if check.result == Check.Result.CONFIRMED else "warning",
-                actor=_actor(check.actor),
-                day=check.date,
-                detail=" · ".join(filter(None, [check.get_result_display(), check.note])),
-            )
-        )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
 
