@@ -2,7 +2,8 @@
 
 Mark every test here ``@pytest.mark.browser``; they use pytest-django's ``live_server``. The server runs
 in a thread, so data a test creates must be committed: mark tests
-``@pytest.mark.django_db(transaction=True)``. On failure a screenshot goes to /tmp.
+``@pytest.mark.django_db(transaction=True)``. The division codes are (re)loaded before each
+test (``divisions``). On failure a screenshot goes to /tmp.
 """
 
 import contextlib
@@ -31,6 +32,23 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     report = yield
     setattr(item, f"report_{report.when}", report)
     return report
+
+
+@pytest.fixture(autouse=True)
+def divisions(transactional_db) -> None:
+    """The national division codes, as the data migration ``org/0002`` loads them.
+
+    A live-server test runs like Django's TransactionTestCase: after it, every table is
+    emptied, this reference data included. Loading it again before each browser test (the
+    loader only inserts what is missing) makes the pages that need it (the division picker,
+    a person's 户籍地) work whatever ran before: another browser test or any transactional
+    test elsewhere in the suite. Tests with ordinary ``db`` run first (pytest-django orders
+    them so) and still find the rows the migration left.
+    """
+    from shequ.org.divisions import load_divisions
+    from shequ.org.models import Division
+
+    load_divisions(Division)
 
 
 @pytest.fixture(scope="module")
