@@ -387,66 +387,13 @@ def households_with_counts(user) -> QuerySet[Household]:
     return households_visible(user).annotate(member_count=_count_of(members))
 
 
-# The person fields a timeline compares, as (name, attribute holding the stored value).
-# Derived search keys and timestamps are not kept in the history and so not listed.
-PERSON_HISTORY_FIELDS: tuple[tuple[str, str], ...] = tuple(
-    (field.name, field.attname)
-    for field in Person._meta.concrete_fields
-    if field.name
-    not in {
-        "id",
-        "uid",
-        "registered_at",
-        "updated_at",
-        "name_initials",
-        "name_pinyin",
-        "eight_clear_missing",
-    }
-)
-
-
 def person_history(person: Person) -> QuerySet:
     """The person's history rows (simple-history), newest first, with who made each."""
     return person.history.select_related("history_user").order_by("-history_date", "-history_id")
 
 
 def person_history_changes(person: Person, rows: list) -> list[dict[str, tuple]]:
-    """For each row of one page of ``person_history`` the fields it changed, {name: (old, new)}.
+    """For each row of one page of ``person_history`` the fields it changed, {name: (old, new)}."""
+    from shequ.registry.timeline import history_page_changes  # here: timeline imports us
 
-    Each row is compared with the one before it; one query fetches the row before the page's
-    oldest, one more turns household ids into their public uids, whatever the page size.
-    A creation row lists the fields it filled.
-    """
-    if not rows:
-        return []
-    oldest = rows[-1]
-    before = (
-        person.history.filter(
-            Q(history_date__lt=oldest.history_date)
-            | Q(history_date=oldest.history_date, history_id__lt=oldest.history_id)
-        )
-        .order_by("-history_date", "-history_id")
-        .first()
-    )
-    result = []
-    for row, previous in zip(rows, [*rows[1:], before], strict=True):
-        changes = {}
-        for name, attname in PERSON_HISTORY_FIELDS:
-            new = getattr(row, attname)
-            old = getattr(previous, attname) if previous is not None else None
-            if old != new and not (previous is None and new in (None, "")):
-                changes[name] = (old, new)
-        result.append(changes)
-    household_ids = {
-        value for changes in result for value in changes.get("household", ()) if value is not None
-    }
-    if household_ids:
-        uids = dict(
-            Household.objects.filter(pk__in=household_ids).values_list("pk", "uid").order_by()
-        )
-        for changes in result:
-            if "household" in changes:
-                changes["household"] = tuple(
-                    str(uids[v]) if v in uids else None for v in changes["household"]
-                )
-    return result
+    return history_page_changes(person, rows)

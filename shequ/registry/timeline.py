@@ -5,12 +5,15 @@ children (who, when, the reason, which fields changed), the flows (arrival, move
 …) and the checks (每月一查, 季度核对). A flow and the history row the same service call wrote
 become one entry. Identity numbers stay masked; health facts appear only for roles that
 may see them. A fixed number of queries, however long the history.
+
+The API's history of a person (``history_page_changes``) compares the rows the same way.
 """
 
 import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from shequ.core.identifiers import mask_id_number
@@ -169,25 +172,81 @@ def _actor(user) -> str:
     return user.get_full_name() if user is not None else _("系统")
 
 
-def _shown_fields(model) -> list:
-    return [f for f in model._meta.concrete_fields if f.name not in _NOT_SHOWN]
+def history_fields(model, hidden: frozenset[str] | set[str] = frozenset()) -> list[tuple[str, str]]:
+    """(name, attname) of the fields a model's history rows keep and a timeline shows."""
+    kept = {f.name for f in model.history.model.tracked_fields}
+    return [
+        (f.name, f.attname)
+        for f in model._meta.concrete_fields
+        if f.name in kept and f.name not in _NOT_SHOWN and f.name not in hidden
+    ]
+
+
+def row_changes(before, row, fields: list[tuple[str, str]]) -> dict[str, tuple[Any, Any]]:
+    """{name: (old, new)} of what a history row changed since ``before``, the same object's
+    previous row; a first row (``before`` None) lists the fields it filled."""
+    changes = {}
+    for name, attname in fields:
+        new = getattr(row, attname)
+        if before is None:
+            if new not in (None, ""):
+                changes[name] = (None, new)
+        elif getattr(before, attname) != new:
+            changes[name] = (getattr(before, attname), new)
+    return changes
 
 
 def _diffs(rows: list, model, hidden: set[str], key: str = "id") -> list[tuple[Any, dict]]:
     """Each history row with {field name: (old, new)} against the row before it (same object)."""
-    fields = [f for f in _shown_fields(model) if f.name not in hidden]
+    fields = history_fields(model, hidden)
     previous: dict[Any, Any] = {}
     result = []
     for row in rows:
         before = previous.get(getattr(row, key))
         diff = {}
         if before is not None and row.history_type == "~":
-            for f in fields:
-                old, new = getattr(before, f.attname, None), getattr(row, f.attname, None)
-                if old != new:
-                    diff[f.name] = (old, new)
+            diff = row_changes(before, row, fields)
         previous[getattr(row, key)] = row
         result.append((row, diff))
+    return result
+
+
+def history_page_changes(person: Person, rows: list) -> list[dict[str, tuple]]:
+    """For each row of one page of the person's history, newest first, the fields it changed,
+    {name: (old, new)}, with households as their public uids (the API's history).
+
+    Each row is compared with the one before it; one query fetches the row before the page's
+    oldest, one more turns household ids into their public uids, whatever the page size.
+    A creation row lists the fields it filled.
+    """
+    if not rows:
+        return []
+    oldest = rows[-1]
+    before = (
+        person.history.filter(
+            Q(history_date__lt=oldest.history_date)
+            | Q(history_date=oldest.history_date, history_id__lt=oldest.history_id)
+        )
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    fields = history_fields(Person)
+    result = [
+        row_changes(previous, row, fields)
+        for row, previous in zip(rows, [*rows[1:], before], strict=True)
+    ]
+    household_ids = {
+        value for changes in result for value in changes.get("household", ()) if value is not None
+    }
+    if household_ids:
+        uids = dict(
+            Household.objects.filter(pk__in=household_ids).values_list("pk", "uid").order_by()
+        )
+        for changes in result:
+            if "household" in changes:
+                changes["household"] = tuple(
+                    str(uids[v]) if v in uids else None for v in changes["household"]
+                )
     return result
 
 

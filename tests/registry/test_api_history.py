@@ -1,12 +1,15 @@
 """A person's timeline through the API: who changed what, when and why."""
 
 import datetime
+import re
 
 import pytest
+from django.urls import reverse
 
 from shequ.core.identifiers import mask_id_number
 from shequ.org.models import SensitiveAccess
 from shequ.registry import services
+from shequ.registry.models import Person
 from tests.factories import id_number, make_building, make_household, make_person
 
 pytestmark = pytest.mark.django_db
@@ -115,6 +118,38 @@ def test_history_is_paginated_and_pages_compare_across_their_edge(api, people, h
     assert page_two["count"] == 4
     # The oldest change on page 1 is 0002; page 2 starts with 0001, compared with the creation.
     assert changes(page_two["results"][0]) == {"phone": ("", "13900000001")}
+
+
+def test_history_lists_the_changes_the_person_page_shows(api, web, people, home_a, tree):
+    person = make_person(home_a, phone="")
+    other = make_household(make_building(tree.grid_a2, "2号楼"))
+    services.person_update(
+        actor=people.worker_a,
+        person=person,
+        values={"phone": "13912345678", "employer_name": "淮北供电"},
+        reason="入户核实",
+    )
+    services.person_move(
+        actor=people.worker_a,
+        person=person,
+        household=other,
+        date=datetime.date.today(),
+        reason="换房",
+    )
+    services.checks_record(
+        actor=people.worker_a, persons=[person], kind="monthly", date=datetime.date.today()
+    )
+
+    rows = history(api, people.worker_a, person)["results"][:-1]  # the creation has no diff
+    from_api = [
+        {str(Person._meta.get_field(c["field"]).verbose_name) for c in row["changes"]}
+        for row in rows
+    ]
+    page = web.as_(people.worker_a).get(reverse("registry:person_detail", args=[person.uid]))
+    entries = page.content.decode().split('data-testid="timeline-entry"')[1:-1]
+    on_page = [set(re.findall(r"<li>([^<：]+)：<del", entry)) for entry in entries]
+    assert from_api == on_page
+    assert len(from_api) == 3 and all(from_api)
 
 
 def test_history_of_person_in_other_community_is_404(api, people, home_a):
