@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from shequ.core.demo_runner import DEMO_PASSWORD
+from shequ.org import services
 from shequ.org.models import OrgUnit, User
 from shequ.org.roles import Role
 
@@ -187,12 +188,69 @@ def test_demo_refuses_a_non_empty_database():
         demo()
 
 
+def logins_block(output: str) -> str:
+    return output[output.index("演示账号 Demo logins") :]
+
+
 def test_if_empty_leaves_a_loaded_database_alone():
     demo()
     before = snapshot()
     output = demo("--if-empty")
-    assert "demo data already loaded; logins:" in output
+    assert "Demo data already loaded; nothing changed." in output
     assert snapshot() == before
+
+
+def test_if_empty_on_a_loaded_demo_prints_the_same_logins_as_the_load():
+    loaded = demo()
+
+    again = demo("--if-empty")
+
+    assert logins_block(again) == logins_block(loaded)
+    lines = logins_block(again).splitlines()[1:]
+    assert [line.split()[0] for line in lines] == [
+        "city",
+        "district",
+        "street",
+        "community",
+        "community_b",
+        "grid",
+        "provider",
+        "auditor",
+        "admin",
+    ]
+    assert all(DEMO_PASSWORD in line for line in lines)
+    assert "丽景社区 第1网格" in again
+
+
+def test_if_empty_does_not_list_other_users_with_the_demo_password():
+    demo()
+    services.user_create(
+        actor=None,
+        username="wangfang",
+        full_name="王芳",
+        role=Role.COMMUNITY,
+        unit=OrgUnit.objects.get(code="340603020001"),
+        password="Another-pass-2026",
+    )
+    User.objects.filter(username="provider").update(is_active=False)
+
+    output = demo("--if-empty")
+
+    assert "wangfang" not in output
+    assert "  provider " not in output
+    assert "  community " in output
+
+
+def test_if_empty_on_other_data_says_so_and_prints_no_logins():
+    OrgUnit.objects.create(code="340600000000", prefix="3406", name="淮北市", kind="city", level=1)
+    User.objects.create_superuser("admin", password="Own-pass-2026")
+
+    output = demo("--if-empty")
+
+    assert "The database holds data that are not the demo; nothing loaded." in output
+    assert "Demo logins" not in output
+    assert DEMO_PASSWORD not in output
+    assert OrgUnit.objects.count() == 1
 
 
 def test_if_empty_loads_an_empty_database():

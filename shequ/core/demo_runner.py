@@ -3,7 +3,9 @@
 Each Shequ app may have a ``demo`` module with ``generate(ctx: DemoContext) -> None``. The
 runner calls them in the order of INSTALLED_APPS (the tree before the people living in it),
 each in its own transaction, and reports how long each took. Generators share what later
-ones need through ``ctx.shared`` (the units they created, the demo users …).
+ones need through ``ctx.shared`` (the units they created, the demo users …). A ``demo``
+module may also have ``logins()``: the demo logins its data hold, read from the database, so
+that they can be printed after a load and again whenever the demo is already loaded.
 """
 
 import importlib
@@ -11,6 +13,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 from django.apps import apps
@@ -25,7 +28,6 @@ class DemoContext:
     persons: int
     log: Callable[[str], None] = print
     shared: dict[str, Any] = field(default_factory=dict)
-    logins: list[tuple[str, str, str, str]] = field(default_factory=list)  # user, role, unit, pw
 
     def rng(self, purpose: str) -> random.Random:
         """A random generator of its own per purpose, so one generator's draws never shift
@@ -33,8 +35,8 @@ class DemoContext:
         return random.Random(f"{self.seed}:{purpose}")
 
 
-def demo_generators() -> list[tuple[str, Callable[[DemoContext], None]]]:
-    generators = []
+def _demo_modules() -> list[tuple[str, ModuleType]]:
+    modules = []
     for config in apps.get_app_configs():
         if not config.name.startswith("shequ."):
             continue
@@ -44,8 +46,21 @@ def demo_generators() -> list[tuple[str, Callable[[DemoContext], None]]]:
             if exc.name != f"{config.name}.demo":
                 raise
             continue
-        generators.append((config.label, module.generate))
-    return generators
+        modules.append((config.label, module))
+    return modules
+
+
+def demo_generators() -> list[tuple[str, Callable[[DemoContext], None]]]:
+    return [(label, module.generate) for label, module in _demo_modules()]
+
+
+def demo_logins() -> list[tuple[str, str, str, str]]:
+    """The demo logins in the database as (user, role, unit, password); empty without the demo."""
+    logins: list[tuple[str, str, str, str]] = []
+    for _label, module in _demo_modules():
+        if hasattr(module, "logins"):
+            logins.extend(module.logins())
+    return logins
 
 
 def run_demo(ctx: DemoContext) -> dict[str, float]:

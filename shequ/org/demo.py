@@ -26,6 +26,19 @@ MODEL_STREET_UNITS = [
     ("340603020204", "新华村", OrgUnit.Kind.VILLAGE, 5),
 ]
 BLIND_ZONE = ("340603020301", "翡翠湾小区（新建）")
+# (user, full name, role, unit code): one login per role, and a second community worker to
+# try the other community's people with. The README's table lists them.
+DEMO_USERS = [
+    ("city", "王建国", Role.CITY, CITY_CODE),
+    ("district", "李红梅", Role.DISTRICT, "340603000000"),
+    ("street", "刁爱珍", Role.STREET, MODEL_STREET_CODE),
+    ("community", "曾小雯", Role.COMMUNITY, MODEL_STREET_UNITS[0][0]),
+    ("community_b", "赵丽", Role.COMMUNITY, MODEL_STREET_UNITS[1][0]),
+    ("grid", "孙伟", Role.GRID, f"{MODEL_STREET_UNITS[0][0]}01"),
+    ("provider", "周敏", Role.PROVIDER, MODEL_STREET_CODE),
+    ("auditor", "钱审", Role.AUDITOR, CITY_CODE),
+]
+ADMIN = "admin"
 REASON = "演示数据"
 
 
@@ -80,6 +93,29 @@ def _save(units: list[OrgUnit]) -> list[OrgUnit]:
     bulk_create_with_history(units, OrgUnit, batch_size=1000, default_change_reason=REASON)
     by_code = {u.code: u for u in OrgUnit.objects.filter(code__in=[u.code for u in units])}
     return [by_code[u.code] for u in units]
+
+
+def logins() -> list[tuple[str, str, str, str]]:
+    """The demo users in the database, as (user, role, unit, password); none if the demo
+    is not loaded (a database with other users keeps them to itself)."""
+    wanted = [username for username, *_rest in DEMO_USERS]
+    found = {
+        user.username: user
+        for user in User.objects.filter(
+            username__in=[*wanted, ADMIN], is_active=True
+        ).select_related("unit__parent")
+    }
+    result = []
+    for username, _name, role, unit_code in DEMO_USERS:
+        user = found.get(username)
+        if user is not None and user.role == role and user.unit_id == unit_code:
+            unit = user.unit
+            place = f"{unit.parent.name} {unit.name}" if unit.level == Level.GRID else unit.name
+            result.append((username, str(Role(role).label), place, DEMO_PASSWORD))
+    admin = found.get(ADMIN)
+    if result and admin is not None and admin.is_superuser:
+        result.append((ADMIN, "超级用户（仅用于初始设置）", "—", DEMO_PASSWORD))
+    return result
 
 
 def generate(ctx: DemoContext) -> None:
@@ -150,33 +186,21 @@ def generate(ctx: DemoContext) -> None:
     grids = _save(grids)
 
     lijing = next(c for c in communities if c.code == MODEL_STREET_UNITS[0][0])
-    wenyuan = next(c for c in communities if c.code == MODEL_STREET_UNITS[1][0])
     zone.delegate = lijing
     zone.save(update_fields=["delegate"])
 
-    users = [
-        ("city", "王建国", Role.CITY, city),
-        ("district", "李红梅", Role.DISTRICT, xiangshan),
-        ("street", "刁爱珍", Role.STREET, model_street),
-        ("community", "曾小雯", Role.COMMUNITY, lijing),
-        ("community_b", "赵丽", Role.COMMUNITY, wenyuan),
-        ("grid", "孙伟", Role.GRID, next(g for g in grids if g.parent_id == lijing.pk)),
-        ("provider", "周敏", Role.PROVIDER, model_street),
-        ("auditor", "钱审", Role.AUDITOR, city),
-    ]
-    for username, full_name, role, unit in users:
+    units = {u.code: u for u in [city, xiangshan, model_street, *communities, *grids]}
+    for username, full_name, role, unit_code in DEMO_USERS:
         services.user_create(
             actor=None,
             username=username,
             full_name=full_name,
             role=role,
-            unit=unit,
+            unit=units[unit_code],
             password=DEMO_PASSWORD,
             phone=f"139{rng.randrange(10**8):08d}",
         )
-        ctx.logins.append((username, str(Role(role).label), unit.name, DEMO_PASSWORD))
-    User.objects.create_superuser("admin", password=DEMO_PASSWORD, full_name="系统管理员")
-    ctx.logins.append(("admin", "超级用户（仅用于初始设置）", "—", DEMO_PASSWORD))
+    User.objects.create_superuser(ADMIN, password=DEMO_PASSWORD, full_name="系统管理员")
 
     ctx.shared.update(
         city=city,

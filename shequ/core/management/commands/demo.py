@@ -3,7 +3,7 @@ import time
 from django.core.management import BaseCommand, CommandError, call_command
 from django.db import connection
 
-from shequ.core.demo_runner import DEMO_PASSWORD, DemoContext, run_demo
+from shequ.core.demo_runner import DemoContext, demo_logins, run_demo
 
 
 class Command(BaseCommand):
@@ -29,18 +29,24 @@ class Command(BaseCommand):
 
     def handle(self, *args, seed: int, persons: int | None, reset: bool, if_empty: bool, **options):
         from shequ.org.divisions import load_divisions
-        from shequ.org.models import Division, OrgUnit, User
+        from shequ.org.models import Division, OrgUnit
 
         # Checked before anything else: a bad argument must not empty a database first.
         if persons is not None and persons < 0:
             raise CommandError("--persons must be zero or more")
         if OrgUnit.objects.exists():
             if if_empty and not reset:
-                self.stdout.write("demo data already loaded; logins:")
-                for user in User.objects.filter(is_active=True).select_related("unit"):
-                    role = user.get_role_display() or "superuser"
-                    unit = user.unit.name if user.unit else "—"
-                    self.stdout.write(f"  {user.username:<12} {DEMO_PASSWORD}  {role} · {unit}")
+                logins = demo_logins()
+                if not logins:
+                    self.stdout.write(
+                        "数据库已有数据，但不是演示数据：未载入演示数据。"
+                        " The database holds data that are not the demo; nothing loaded."
+                    )
+                    return
+                self.stdout.write(
+                    "演示数据已载入，未做改动。Demo data already loaded; nothing changed."
+                )
+                self._print_logins(logins)
                 return
             if not reset:
                 raise CommandError(
@@ -59,7 +65,12 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"demo loaded in {time.perf_counter() - started:.1f} s")
         )
+        self._print_logins(demo_logins())
+
+    def _print_logins(self, logins: list[tuple[str, str, str, str]]) -> None:
+        if not logins:
+            return
         self.stdout.write("\n演示账号 Demo logins (user / role / unit / password):")
-        width = max(len(login[0]) for login in ctx.logins)
-        for username, role, unit, password in ctx.logins:
+        width = max(len(login[0]) for login in logins)
+        for username, role, unit, password in logins:
             self.stdout.write(f"  {username.ljust(width)}  {password}  {role} · {unit}")
