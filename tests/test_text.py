@@ -1,8 +1,9 @@
 """Pinyin search keys for names and the index-friendly prefix filter."""
 
 import pytest
+from pypinyin import Style, lazy_pinyin
 
-from shequ.core.text import pinyin_keys, prefix_q, prefix_upper_bound
+from shequ.core.text import name_syllables, pinyin_keys, prefix_q, prefix_upper_bound
 from shequ.org.models import OrgUnit
 
 
@@ -41,6 +42,34 @@ def test_compound_surnames_are_read_whole(name, keys):
 def test_polyphonic_character_inside_a_given_name_keeps_its_common_reading():
     # 曾 as a surname is zeng; after the surname it is read like any other character.
     assert pinyin_keys("李曾")[0] == "lc"
+
+
+def test_a_phrase_inside_a_name_keeps_its_phrase_reading():
+    # 长 alone is zhang; in the phrase 长江 it is chang. Names are read character by character
+    # (cached) only when no phrase can begin in them.
+    assert pinyin_keys("王长江") == ("wcj", "wangchangjiang")
+    assert pinyin_keys("李行长")[1] == "lihangzhang"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "张伟",
+        "王秀英",
+        "李长江",
+        "刘朝阳",
+        "陈乐乐",
+        "赵〇",
+        "杨A",
+        "周 杰",
+        "吴·敏",
+        "郑重",
+        "孙行",
+    ],
+)
+def test_name_syllables_read_like_pypinyin_after_the_surname(name):
+    rest = lazy_pinyin(name[1:], style=Style.NORMAL, v_to_u=False)
+    assert name_syllables(name) == [name_syllables(name[0])[0], *rest]
 
 
 def test_pinyin_keys_of_lv_use_v():

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum import exceptions as stdnum_exceptions
+from stdnum import numdb
 from stdnum.cn import ric, uscc
 
 # --- 公民身份号码 (GB 11643) ------------------------------------------------------------
@@ -35,6 +36,9 @@ def normalize_id_number(value: str) -> str:
     return value.upper()
 
 
+_ID_DIGITS = re.compile(r"\d{17}[\dX]")
+
+
 def parse_id_number(value: str, *, today: datetime.date | None = None) -> IdNumberInfo:
     """Validate an 18-digit identity number and return what it encodes."""
     number = normalize_id_number(value)
@@ -44,7 +48,7 @@ def parse_id_number(value: str, *, today: datetime.date | None = None) -> IdNumb
         raise ValidationError(
             _("身份证号码应为 18 位，当前为 %(n)d 位。") % {"n": len(number)}, code="length"
         )
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not _ID_DIGITS.fullmatch(number):
         raise ValidationError(_("身份证号码只能包含数字，最后一位可以是 X。"), code="format")
     expected = ric.calc_check_digit(number)
     if number[-1] != expected:
@@ -79,10 +83,40 @@ def parse_id_number(value: str, *, today: datetime.date | None = None) -> IdNumb
     return IdNumberInfo(number=number, birth_date=birth_date, sex=sex, region_code=number[:6])
 
 
-@functools.lru_cache(maxsize=65536)
 def _region_valid_at_birth(region: str, year: int) -> bool:
-    """Whether the six-digit region code was assigned in the birth year. Cached: stdnum's
-    lookup costs more than the rest of the check, and imports ask it for every row."""
+    """Whether the six-digit region code was assigned in the birth year (as stdnum's
+    ``ric.get_birth_place`` decides it)."""
+    spans = _region_spans(region)
+    if spans is None:  # a code stdnum describes otherwise: ask it, year by year
+        return _region_valid_at_birth_slow(region, year)
+    return any(
+        (start is None or year >= start) and (end is None or year <= end) for start, end in spans
+    )
+
+
+@functools.lru_cache(maxsize=8192)
+def _region_spans(region: str) -> tuple[tuple[int | None, int | None], ...] | None:
+    """The years each county that held this code had it (None, None: still has it); empty:
+    no such code. Looked up once per code: stdnum's lookup costs more than the rest of the
+    check, and an import asks it for every row with a different birth year."""
+    results = numdb.get("cn/loc").info(region)
+    info = {k: v for _part, props in results for k, v in props.items()}
+    if not info:
+        return ()
+    if "county" not in info:
+        return None
+    spans: list[tuple[int | None, int | None]] = []
+    for county in info["county"].split(","):
+        if not county.startswith("["):
+            spans.append((None, None))
+            continue
+        start, end = county[1:].split("]")[0].split("-")
+        spans.append((int(start) if start else None, int(end) if end else None))
+    return tuple(spans)
+
+
+@functools.lru_cache(maxsize=4096)
+def _region_valid_at_birth_slow(region: str, year: int) -> bool:
     try:
         ric.get_birth_place(f"{region}{year:04d}0101")
     except stdnum_exceptions.ValidationError:

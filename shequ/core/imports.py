@@ -16,6 +16,8 @@ the rest the same way for every kind:
    capped at ``MAX_REPORTED_ERRORS`` with the count of the rest.
 """
 
+import contextlib
+import gc
 import importlib
 import io
 import logging
@@ -260,7 +262,8 @@ def import_job_run(job: ImportJob, *, source: IO[bytes] | None = None) -> Import
     job.message = ""
     _save(job, "status", "phase", "started_at", "message")
     try:
-        _run(job, source, now)
+        with _fewer_collections():
+            _run(job, source, now)
     except ValidationError as exc:  # the file as a whole: unreadable, wrong headers …
         _fail(job, " ".join(exc.messages))
     except PermissionDenied as exc:
@@ -273,6 +276,27 @@ def import_job_run(job: ImportJob, *, source: IO[bytes] | None = None) -> Import
             % {"error": type(exc).__name__},
         )
     return job
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run a job without the cyclic garbage collector scanning the heap every few hundred
+    allocations.
+
+    A file's rows, planned records and COPY buffers are hundreds of thousands of objects
+    that stay alive until the write; with the default thresholds the collector scanned them
+    again and again and took half of an import's Python time (5.7 of 11.3 s for 50,000
+    persons). What exists before the job is frozen out of the scans, and collections are
+    rare during it; the thresholds are restored when it ends.
+    """
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(200_000, 50, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _fail(job: ImportJob, message: str) -> None:
