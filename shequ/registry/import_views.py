@@ -10,7 +10,7 @@ import io
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -168,9 +168,12 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
     """What the list page shows (same filters, same jurisdiction), as .xlsx or ?format=csv."""
     user = request.user
     if kind == "persons":
-        queryset = selectors.PersonFilter(
+        filterset = selectors.PersonFilter(
             request.GET, queryset=selectors.persons_visible(user), request=request
-        ).qs
+        )
+        if problems := filterset.problems():
+            return HttpResponseBadRequest(" ".join(problems), content_type="text/plain")
+        queryset = filterset.qs
     elif kind == "buildings":
         data = request.GET.copy()
         if not data.get("is_active"):

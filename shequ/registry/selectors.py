@@ -137,8 +137,16 @@ class PersonFilter(django_filters.FilterSet):
         method="filter_overdue",
         label=_("核查"),
     )
-    household = django_filters.UUIDFilter(field_name="household__uid", label=_("户"))
-    building = django_filters.UUIDFilter(field_name="household__building__uid", label=_("楼栋"))
+    household = django_filters.UUIDFilter(
+        field_name="household__uid",
+        label=_("户"),
+        error_messages={"invalid": _("户的编号格式不对：应为户页面链接中的编号（UUID）。")},
+    )
+    building = django_filters.UUIDFilter(
+        field_name="household__building__uid",
+        label=_("楼栋"),
+        error_messages={"invalid": _("楼栋的编号格式不对：应为楼栋页面链接中的编号（UUID）。")},
+    )
     hukou = django_filters.CharFilter(method="filter_hukou", label=_("户籍地代码"))
 
     class Meta:
@@ -157,6 +165,22 @@ class PersonFilter(django_filters.FilterSet):
     @property
     def today(self) -> datetime.date:
         return timezone.localdate()
+
+    def problems(self) -> list[str]:
+        """What is wrong with the filters asked for, one sentence each ([]: nothing).
+
+        A filter that cannot be applied (a malformed household or building id, an unknown
+        choice) must not be dropped silently: the list would show everyone in scope as if
+        it were the household's members. The API answers 400 with these; the page and the
+        export say so and list nobody.
+        """
+        if self.is_valid():
+            return []
+        return [
+            f"{self.form.fields[name].label}：{message}" if name in self.form.fields else message
+            for name, messages in self.errors.items()
+            for message in messages
+        ]
 
     def filter_search(self, queryset, name, value):
         return queryset.filter(person_search_q(value))

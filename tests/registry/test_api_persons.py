@@ -135,6 +135,14 @@ def test_filters_by_household_building_and_hukou(api, people, tree, three):
     assert names(client.get(URL, {"hukou": "411400000000"})) == ["钱五"]
 
 
+@pytest.mark.parametrize("param", ["household", "building"])
+def test_malformed_household_or_building_id_is_a_400(api, people, three, param):
+    response = api.as_(people.worker_a).get(URL, {param: "not-a-uuid"})
+
+    assert response.status_code == 400
+    assert "编号格式不对" in response.json()[param][0]
+
+
 def test_filters_by_eight_clear_and_overdue_check(api, people, home_a):
     complete = make_person(
         home_a,

@@ -573,3 +573,25 @@ def test_flow_list_runs_a_constant_number_of_queries(
         response = client.get(reverse("registry:flow_list"))
 
     assert len(flow_rows(response)) == count
+
+
+@pytest.mark.parametrize("param", ["household", "building"])
+def test_malformed_household_or_building_id_lists_nobody_and_says_why(
+    web, people, homes, residents, param
+):
+    response = web.as_(people.worker_a).get(list_url(f"{param}=not-a-uuid"))
+
+    assert response.status_code == 200
+    assert names(response) == []
+    problem = text(response.content.decode())
+    assert "筛选条件有误" in problem
+    assert "编号格式不对" in problem
+
+
+def test_export_with_a_malformed_household_id_is_refused(web, people, homes, residents):
+    response = web.as_(people.worker_a).get(
+        reverse("registry:export", args=["persons"]) + "?household=123&format=csv"
+    )
+
+    assert response.status_code == 400
+    assert "户的编号格式不对" in response.content.decode()

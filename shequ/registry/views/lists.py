@@ -82,7 +82,10 @@ def person_list(request: HttpRequest) -> HttpResponse:
         queryset=selectors.persons_visible(user).select_related("unit__parent"),
         request=request,
     )
-    persons, sort = sort_by(request, filterset.qs, PERSON_SORTS, "name")
+    problems = filterset.problems()
+    # A filter that cannot be applied lists nobody (and says why), never everyone.
+    persons = filterset.queryset.none() if problems else filterset.qs
+    persons, sort = sort_by(request, persons, PERSON_SORTS, "name")
     page = paginate(request, persons)
     today = timezone.localdate()
     for person in page.object_list:
@@ -106,6 +109,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "form": form,
+            "problems": problems,
             "advanced_fields": [
                 form[name]
                 for name in form.fields
