@@ -321,10 +321,11 @@ def timed(function, arguments: list, warmup: int = 5) -> dict[str, float]:
 
 def list_query(user, params: dict) -> int:
     """What the person list does in the database: scoped selector, PersonFilter, ordering by
-    name, a 50-row page and its COUNT."""
-    from django.core.paginator import Paginator
+    name, a 50-row page and its count, through the list's own paginator (the page's ids,
+    then its rows; the count capped at 10,000, skipped when the page is the last)."""
     from django.http import QueryDict
 
+    from shequ.core.web import ListPaginator
     from shequ.registry import selectors
 
     data = QueryDict(mutable=True)
@@ -335,7 +336,7 @@ def list_query(user, params: dict) -> int:
         queryset=selectors.persons_visible(user).select_related("unit__parent"),
         request=request,
     )
-    page = Paginator(filterset.qs.order_by("name", "id"), 50).get_page(1)
+    page = ListPaginator(filterset.qs.order_by("name", "id"), 50).get_page(1)
     rows = list(page.object_list)
     return page.paginator.count + len(rows)
 

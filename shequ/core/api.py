@@ -7,11 +7,24 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from shequ.core.web import ListPaginator
+
 
 class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class ExactListPaginator(ListPaginator):
+    cap = None  # an API client pages through everything: its count must be exact
+
+
+class ListPagination(Pagination):
+    """For long lists: the page's ids first, then its rows (``ListPaginator``); the count
+    stays exact."""
+
+    django_paginator_class = ExactListPaginator
 
 
 def validation_error_body(exc: DjangoValidationError) -> dict:

@@ -9,10 +9,11 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from shequ.core.tabular import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, Table
@@ -77,12 +78,83 @@ def action_required(action: Action) -> Callable:
     return decorator
 
 
-def paginate(request: HttpRequest, queryset: QuerySet | list, per_page: int = 50) -> Page:
+COUNT_CAP = 10_000  # a long list counts this far; past it the page says "10,000+"
+
+
+class ListPaginator(Paginator):
+    """Pages of a long, ordered queryset: the page's ids first, and a count that stops.
+
+    - The page's primary keys are read first, from the filtered and ordered table alone (an
+      index can answer that without visiting the rows), then only those rows with their
+      joins. Paginating the joined queryset made the database fetch and join rows before
+      it could filter and sort them.
+    - A page with fewer rows than a page is the last one: its position is the count, so a
+      search that fits in one page runs no COUNT at all.
+    - Otherwise the count stops at ``cap`` (``None``: exact): ``capped`` then says there are
+      more, the list shows "10,000+", and pages up to the cap can be reached (sort the other
+      way or narrow the search for the rest). An exact COUNT of a district or of a broad
+      search reads hundreds of thousands of rows on every page view.
+    """
+
+    cap: int | None = COUNT_CAP
+
+    def __init__(self, object_list: QuerySet, per_page: int, **kwargs: Any):
+        super().__init__(object_list, per_page, **kwargs)
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        ids = self.object_list.order_by().values("pk")
+        if self.cap is None:
+            return ids.count()
+        found = ids[: self.cap + 1].count()
+        self.capped = found > self.cap
+        return min(found, self.cap)
+
+    def get_page(self, number: Any) -> Page:
+        try:
+            return self.page(number)
+        except PageNotAnInteger:
+            return self.page(1)
+        except EmptyPage:
+            return self.page(self.num_pages)
+
+    def page(self, number: Any) -> Page:
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(_("页码不是整数。")) from None
+        if number < 1:
+            raise EmptyPage(_("页码小于 1。"))
+        bottom = (number - 1) * self.per_page
+        if self.cap is not None and number > 1 and bottom >= self.cap:
+            raise EmptyPage(_("页码超出范围。"))
+        ids = list(
+            self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page + 1]
+        )
+        if len(ids) <= self.per_page and (ids or number == 1):
+            self.__dict__["count"] = bottom + len(ids)  # the last page: the count is known
+        elif not ids:
+            raise EmptyPage(_("该页没有内容。"))
+        ids = ids[: self.per_page]
+        rows = {row.pk: row for row in self.object_list.order_by().filter(pk__in=ids)}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+
+
+def paginate(
+    request: HttpRequest,
+    queryset: QuerySet | list,
+    per_page: int = 50,
+    *,
+    paginator_class: type[Paginator] = Paginator,
+) -> Page:
     try:
         size = min(max(int(request.GET.get("page_size", per_page)), 10), 200)
     except ValueError:
         size = per_page
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
+    return paginator_class(queryset, size).get_page(request.GET.get("page"))
 
 
 def sort_by(

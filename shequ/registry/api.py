@@ -16,7 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from shequ.core.api import ReasonSerializer
+from shequ.core.api import ListPagination, ReasonSerializer
 from shequ.core.identifiers import mask_id_number
 from shequ.core.text import prefix_q
 from shequ.org.audit import SensitiveTarget, audit_sensitive_read
@@ -281,6 +281,7 @@ class PersonViewSet(_UidLookup, viewsets.GenericViewSet):
     serializer_class = PersonSerializer
     filterset_class = selectors.PersonFilter
     filter_backends = [DjangoFilterBackend, PersonOrdering]
+    pagination_class = ListPagination
     ordering_fields = ["name", "birth_date", "registered_at"]
     write_action = Action.EDIT_REGISTRY
     write_actions = {"reveal": Action.REVEAL_ID_NUMBER}

@@ -4,10 +4,13 @@ import datetime
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from shequ.core.identifiers import mask_id_number
+from shequ.core.web import ListPaginator
 from shequ.org.models import SensitiveAccess
 from shequ.registry import services
 from shequ.registry.models import Check, Person
@@ -595,3 +598,49 @@ def test_export_with_a_malformed_household_id_is_refused(web, people, homes, res
 
     assert response.status_code == 400
     assert "户的编号格式不对" in response.content.decode()
+
+
+# --- Long lists: the count stops at a cap, a short search runs no COUNT ----------------------
+
+
+@pytest.fixture
+def twenty_five(homes):
+    return [make_person(homes["a"], name=chinese_name(i, given="丽")) for i in range(25)]
+
+
+def test_long_list_counts_up_to_the_cap_and_says_there_are_more(
+    web, people, twenty_five, monkeypatch
+):
+    monkeypatch.setattr(ListPaginator, "cap", 20)
+    client = web.as_(people.worker_a)
+
+    first = client.get(list_url("page_size=10"))
+    beyond = client.get(list_url("page_size=10&page=5"))
+
+    assert "共 20+ 条" in text(first.content.decode())
+    assert "1 / 2" in text(first.content.decode())
+    # Past the cap the last reachable page is shown, in the list's order.
+    every = sorted(Person.objects.values_list("name", "id"))
+    assert names(beyond) == [name for name, _id in every[10:20]]
+
+
+def test_list_under_the_cap_counts_exactly(web, people, twenty_five, monkeypatch):
+    monkeypatch.setattr(ListPaginator, "cap", 100)
+
+    response = web.as_(people.worker_a).get(list_url("page_size=10&page=2"))
+
+    assert "第 11–20 条，共 25 条" in text(response.content.decode())
+    every = sorted(Person.objects.values_list("name", "id"))
+    assert names(response) == [name for name, _id in every[10:20]]
+
+
+def test_search_that_fits_on_one_page_runs_no_count(web, people, twenty_five):
+    client = web.as_(people.worker_a)
+    target = twenty_five[3]
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(list_url(f"search={target.id_number}"))
+
+    assert names(response) == [target.name]
+    assert "共 1 条" in text(response.content.decode())
+    assert not [q for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]

@@ -15,7 +15,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shequ.core.identifiers import mask_id_number
-from shequ.core.web import action_required, paginate, query_without, sort_by, staff_required
+from shequ.core.web import (
+    ListPaginator,
+    action_required,
+    paginate,
+    query_without,
+    sort_by,
+    staff_required,
+)
 from shequ.org.models import OrgUnit
 from shequ.org.roles import Action, Level, can
 from shequ.org.scoping import code_in_scope
@@ -86,7 +93,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     # A filter that cannot be applied lists nobody (and says why), never everyone.
     persons = filterset.queryset.none() if problems else filterset.qs
     persons, sort = sort_by(request, persons, PERSON_SORTS, "name")
-    page = paginate(request, persons)
+    page = paginate(request, persons, paginator_class=ListPaginator)
     today = timezone.localdate()
     for person in page.object_list:
         person.age = age_on(person.birth_date, today)
