@@ -2,6 +2,8 @@
 
 from django import forms
 from django.forms.renderers import TemplatesSetting
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 
@@ -57,6 +59,46 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class PlainSelect(forms.Select):
+    """A single ``<select>`` written in Python, the same HTML as ``forms.Select``.
+
+    Django renders every ``<option>`` through the form template engine (an include per
+    option): the person list's filter form with a district's 260 streets and communities
+    took ~100 ms of a 160 ms page. Grouped choices go the usual way.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        choices = list(self.choices)
+        if self.allow_multiple_selected or any(
+            isinstance(label, (list, tuple)) for _value, label in choices
+        ):
+            return super().render(name, value, attrs, renderer)
+        selected = set(self.format_value(value))
+        final = self.build_attrs(self.attrs, attrs)
+        attributes = format_html_join(
+            "",
+            " {}{}",
+            (
+                (key, "" if value is True else format_html('="{}"', value))
+                for key, value in final.items()
+                if value is not False and value is not None
+            ),
+        )
+        options = format_html_join(
+            "\n",
+            '<option value="{}"{}>{}</option>',
+            (
+                (
+                    "" if option is None else option,
+                    mark_safe(" selected") if str(option) in selected else "",
+                    label,
+                )
+                for option, label in choices
+            ),
+        )
+        return format_html('<select name="{}"{}>\n{}\n</select>', name, attributes, options)
 
 
 def add_service_errors(form: forms.Form, exc) -> None:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from shequ.core.forms import PlainSelect
 from shequ.core.identifiers import mask_id_number
 from shequ.core.web import (
     ListPaginator,
@@ -68,6 +69,9 @@ def _person_filter_form(filterset, user, unit: str) -> forms.Form:
     for name in _HIDDEN_FILTERS:
         form.fields[name].widget = forms.HiddenInput()
     _style(form)
+    for field in form.fields.values():
+        if type(field.widget) is forms.Select:
+            field.widget = PlainSelect(attrs=field.widget.attrs, choices=field.widget.choices)
     form.fields["search"].widget.attrs.update(
         {
             "class": "form-control form-control-lg",
