@@ -14,7 +14,7 @@ class MenuEntry:
     label: str | Promise
     url_name: str
     icon: str
-    section: str  # the first path segment that marks the entry active
+    section: str  # the path prefix that marks the entry active (the longest match wins)
     action: Action | None = None  # None: every staff member
 
 
@@ -23,6 +23,13 @@ MENU: list[MenuEntry] = [
     MenuEntry(_("组织"), "org:tree", "diagram-3", "org"),
     MenuEntry(_("人口"), "registry:person_list", "people", "registry"),
     MenuEntry(_("房屋"), "registry:building_list", "buildings", "housing"),
+    MenuEntry(
+        _("导入导出"),
+        "registry:import_start",
+        "file-earmark-arrow-up",
+        "registry/import",
+        Action.IMPORT_REGISTRY,
+    ),
     MenuEntry(_("用户"), "org:user_list", "person-badge", "users", Action.MANAGE_USERS),
     MenuEntry(_("审计"), "org:audit_events", "journal-text", "audit", Action.VIEW_AUDIT),
 ]
@@ -32,10 +39,10 @@ def menu(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"menu": []}
-    path = request.path_info.strip("/").split("/")
-    if path and path[0] == "en":
-        path = path[1:]
-    section = path[0] if path else ""
+    parts = request.path_info.strip("/").split("/")
+    if parts and parts[0] == "en":
+        parts = parts[1:]
+    path = "/".join(parts) + "/"
     entries = []
     for entry in MENU:
         if entry.action and not can(user, entry.action):
@@ -49,7 +56,11 @@ def menu(request) -> dict:
                 "label": entry.label,
                 "url": url,
                 "icon": entry.icon,
-                "active": entry.section == section,
+                "section": entry.section,
             }
         )
+    matches = [e for e in entries if path.startswith(e["section"] + "/")]
+    active = max(matches, key=lambda e: len(e["section"]), default=None)
+    for entry in entries:
+        entry["active"] = entry is active
     return {"menu": entries}

@@ -178,7 +178,8 @@ def test_start_page_lists_recent_jobs_in_constant_queries(
     with django_assert_max_num_queries(8):
         many = client.get(reverse("registry:import_start"))
 
-    assert few.content.decode().count('href="/registry/import/') == 3 + 3 * 2
+    # the menu entry, the page's own links and two per job
+    assert few.content.decode().count('href="/registry/import/') == 1 + 3 + 3 * 2
     assert many.content.decode().count("registry/import/") > few.content.decode().count(
         "registry/import/"
     )
@@ -241,3 +242,15 @@ def test_start_page_offers_templates_and_exports(web, people):
 
     assert reverse("registry:import_template", args=["persons"]) in page
     assert reverse("registry:export", args=["buildings"]) + "?format=csv" in page
+
+
+def test_the_menu_leads_to_the_import_page_and_marks_it_active(web, people):
+    home_page = web.as_(people.worker_a).get("/").text
+    assert 'href="/registry/import/"' in home_page
+    import_page = web.get("/registry/import/").text
+    assert 'active" href="/registry/import/" aria-current="page"' in import_page
+    assert 'active" href="/registry/persons/"' not in import_page
+
+
+def test_roles_that_may_not_import_see_no_import_entry(web, people):
+    assert 'href="/registry/import/"' not in web.as_(people.auditor).get("/").text
