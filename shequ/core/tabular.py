@@ -10,6 +10,7 @@ import csv
 import datetime
 import functools
 import io
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -277,11 +278,28 @@ def estimate_rows(content: bytes, filename: str) -> int:
         return max(content.count(b"\n") - 1 + (0 if content.endswith(b"\n") else 1), 0)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True)
-        rows = workbook.worksheets[0].max_row or 0
+        sheet = workbook.worksheets[0]
+        rows = sheet.max_row or 0
         workbook.close()
+        if not rows:
+            # Files written in streaming mode (ours among them) carry no dimension record:
+            # count the row elements of the first sheet instead, without parsing it.
+            rows = _count_xml_rows(content, sheet)
     except Exception:  # a broken file is reported by the import itself
         return 0
     return max(rows - 1, 0)
+
+
+def _count_xml_rows(content: bytes, sheet: Any) -> int:
+    path = getattr(sheet, "_worksheet_path", "") or "xl/worksheets/sheet1.xml"
+    rows = 0
+    tail = b""  # shorter than a tag, so a tag cut at a block boundary is counted once
+    with zipfile.ZipFile(io.BytesIO(content)) as archive, archive.open(path.lstrip("/")) as xml:
+        while block := xml.read(1 << 20):
+            chunk = tail + block
+            rows += chunk.count(b"<row ") + chunk.count(b"<row>")
+            tail = chunk[-4:]
+    return rows
 
 
 # --- Cell parsers and renderers the tables of every app share --------------------------
@@ -405,7 +423,11 @@ def _read_xlsx(handle: IO[bytes]) -> Iterator[list[Any]]:
     try:
         workbook = load_workbook(handle, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ValidationError(_("无法读取 Excel 文件：%(e)s") % {"e": exc}) from exc
+        raise ValidationError(
+            _(
+                "无法读取 Excel 文件：它不是 .xlsx 工作簿，或文件已损坏。旧版 .xls 请先另存为 .xlsx 或 CSV。"
+            )
+        ) from exc
     sheet = workbook.worksheets[0]
     for row in sheet.iter_rows(values_only=True):
         yield [_cell_text(v) for v in row]

@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from shequ.core.imports import import_job_create
 from shequ.registry import services
 from shequ.registry.models import Building, Check, Child, Flow, Household, Person
 from tests.factories import (
@@ -128,3 +129,24 @@ def test_exports_rebuild_the_same_records_in_an_emptied_scope(web, api, people, 
     after = {kind: export(client, kind) for kind in KINDS}
     for kind in KINDS:
         assert after[kind].decode("utf-8-sig") == before[kind].decode("utf-8-sig"), kind
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_exported_file_announces_its_row_count_before_the_import_reads_it(
+    web, people, registry, fmt
+):
+    content = export(web.as_(people.worker_a), "persons", fmt)
+
+    job = import_job_create(
+        actor=people.worker_a, kind="persons", filename=f"persons.{fmt}", content=content
+    )
+
+    assert job.total_rows == Person.objects.count() > 0
+
+
+def test_a_file_that_is_not_a_workbook_gets_a_plain_chinese_reason(api, people):
+    result = reimport(api, people.worker_a, "persons", b"not a zip", fmt="xlsx")
+
+    assert result["status"] == "failed"
+    assert "它不是 .xlsx 工作簿，或文件已损坏" in result["message"]
+    assert "zip" not in result["message"]
