@@ -129,3 +129,22 @@ def test_adduser_error_exits_non_zero(tree, capsys):
         utility.execute()
     assert excinfo.value.code == 1
     assert "CommandError: 单位代码 1 不存在" in capsys.readouterr().err
+
+
+def test_adduser_without_a_terminal_says_to_pass_the_password(tree, monkeypatch, capsys):
+    from django.core.management import ManagementUtility
+
+    def no_terminal(prompt=""):
+        raise EOFError  # what getpass raises with no tty and an empty stdin
+
+    monkeypatch.setattr("getpass.getpass", no_terminal)
+    utility = ManagementUtility(
+        ["shequ", "adduser", "xiaoli", "--role", "community", "--unit", tree.community_a.code]
+    )
+    with pytest.raises(SystemExit) as excinfo:
+        utility.execute()
+    assert excinfo.value.code == 1
+    err = capsys.readouterr().err
+    assert "CommandError: 没有可以输入密码的终端：请用 --password 给出密码，或在终端中运行。" in err
+    assert "Traceback" not in err
+    assert not User.objects.filter(username="xiaoli").exists()

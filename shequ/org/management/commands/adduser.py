@@ -2,6 +2,7 @@ import getpass
 
 from django.core.exceptions import ValidationError
 from django.core.management import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from shequ.org import services
 from shequ.org.models import OrgUnit
@@ -25,8 +26,15 @@ class Command(BaseCommand):
         except OrgUnit.DoesNotExist as exc:
             raise CommandError(f"单位代码 {unit} 不存在 (no unit with code {unit})") from exc
         if not password:
-            password = getpass.getpass("Password: ")
-            if password != getpass.getpass("Password (again): "):
+            try:
+                password = getpass.getpass("Password: ")
+                again = getpass.getpass("Password (again): ")
+            except EOFError as exc:
+                # No terminal and nothing on stdin (a script, cron, docker exec without -t).
+                raise CommandError(
+                    _("没有可以输入密码的终端：请用 --password 给出密码，或在终端中运行。")
+                ) from exc
+            if password != again:
                 raise CommandError("passwords differ")
         try:
             user = services.user_create(
