@@ -429,7 +429,8 @@ class PersonViewSet(_UidLookup, viewsets.GenericViewSet):
         responses={201: FlowSerializer},
         description=(
             "记录一次人口流动：move（辖区内换住址，需 household）、transfer_in（在别处登记的人员"
-            "迁入，需 id_number 和 household）、departure（迁出注销，可填 division、address）、"
+            "迁入，需 id_number、name（身份证上的姓名，须与记录相符）和 household）、"
+            "departure（迁出注销，可填 division、address）、"
             "death、cancellation、outflow（外出登记，需 division）、return（返回登记）。"
             "人来登记请用 POST /api/v1/persons/。"
         ),
@@ -465,8 +466,11 @@ class FlowViewSet(_UidLookup, viewsets.GenericViewSet):
         )
         common = {"actor": user, "date": values.get("date"), "reason": values["reason"]}
         if kind == FlowKind.TRANSFER_IN:
+            # Named by id the record is already in the caller's jurisdiction: nothing to prove.
+            by_number = bool(values.get("id_number"))
             person = services.person_transfer_in(
-                id_number=values.get("id_number") or person.id_number,
+                id_number=values["id_number"] if by_number else person.id_number,
+                name=values.get("name", "") if by_number else person.name,
                 household=household,
                 **common,
             )

@@ -255,9 +255,22 @@ ChildFormSet = forms.formset_factory(
 class TransferInForm(HousingForm):
     """市内迁入: the same record moves here from elsewhere in the city, or is reactivated."""
 
-    field_order = ["id_number", "building", "household", "new_household", "date", "reason"]
+    field_order = [
+        "id_number",
+        "name",
+        "building",
+        "household",
+        "new_household",
+        "date",
+        "reason",
+    ]
 
     id_number = IdNumberField()
+    name = forms.CharField(
+        label=_("姓名"),
+        max_length=50,
+        help_text=_("按身份证填写；号码和姓名都与登记记录相符才能迁入。"),
+    )
     date = forms.DateField(label=_("迁入日期"), widget=DateInput())
     reason = ReasonField()
 

@@ -446,6 +446,12 @@ class FlowCreateSerializer(serializers.Serializer):
     id_number = serializers.CharField(
         max_length=40, required=False, allow_blank=True, help_text=_("市内迁入：身份证号码")
     )
+    name = serializers.CharField(
+        max_length=50,
+        required=False,
+        allow_blank=True,
+        help_text=_("市内迁入：身份证上的姓名，须与登记记录相符"),
+    )
     date = serializers.DateField(required=False, allow_null=True, help_text=_("误登注销可不填"))
     reason = serializers.CharField(max_length=500, help_text=_("原因，记入历史。"))
     household = serializers.UUIDField(required=False, help_text=_("迁移、迁入：新住户 id"))
@@ -464,6 +470,8 @@ class FlowCreateSerializer(serializers.Serializer):
         if kind == FlowKind.TRANSFER_IN:
             if not attrs.get("id_number") and not attrs.get("person"):
                 errors["id_number"] = [_("请填写身份证号码。")]
+            if attrs.get("id_number") and not (attrs.get("name") or "").strip():
+                errors["name"] = [_("请填写身份证上的姓名。")]
         elif not attrs.get("person"):
             errors["person"] = [_("请选择人员。")]
         if errors:

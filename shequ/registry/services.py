@@ -7,6 +7,7 @@ import and the demo all come through here.
 
 import datetime
 import functools
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -403,13 +404,12 @@ def _duplicate_error(existing: Person, actor) -> ValidationError:
         }
         code = "registered_here"
     else:
-        found = OrgUnit.objects.filter(code=existing.unit_id).select_related("parent").first()
-        unit = found.name if found else existing.unit_id
-        if found is not None and found.level == Level.GRID and found.parent is not None:
-            unit = f"{found.parent.name} {found.name}"  # every community has a 第1网格
+        # Where, and in which state, stays with the unit that manages the record: anyone
+        # typing numbers must not learn where a person lives.
         message = _(
-            "该身份证号码已在 %(unit)s 登记。如此人已搬到本辖区，请办理“市内迁入”，记录将转入本辖区，不会重复建档。"
-        ) % {"unit": unit}
+            "该身份证号码已在本市登记。如此人已搬到本辖区，请凭身份证办理“市内迁入”，"
+            "记录将转入本辖区，不会重复建档。"
+        )
         code = "registered_elsewhere"
     return ValidationError({"id_number": [ValidationError(message, code=code)]})
 
@@ -606,12 +606,32 @@ def _transfer(*, actor, person, household, date, reason, kind, today) -> Person:
     return person
 
 
+def _same_name(typed: str, recorded: str) -> bool:
+    """The name on the identity card, as typed, is the recorded one (width and spaces aside)."""
+
+    def plain(name: str) -> str:
+        return "".join(unicodedata.normalize("NFKC", name or "").split())
+
+    return bool(plain(typed)) and plain(typed) == plain(recorded)
+
+
 @transaction.atomic
 def person_transfer_in(
-    *, actor, id_number: str, household: Household, date: datetime.date, reason: str
+    *,
+    actor,
+    id_number: str,
+    name: str,
+    household: Household,
+    date: datetime.date,
+    reason: str,
 ) -> Person:
     """市内迁入: a person registered elsewhere in the city (or departed earlier) now lives in
-    ``household``; the same record moves here, never a second one."""
+    ``household``; the same record moves here, never a second one.
+
+    The record may lie outside the actor's jurisdiction, so the actor proves the person is
+    present: the identity number and the name on the card must both match it. A wrong name
+    gets the same answer as an unknown number, so the form cannot be used to look people up.
+    """
     _require(actor)
     _require_scope(actor, household.unit_id)
     reason = _reason(reason)
@@ -622,9 +642,16 @@ def person_transfer_in(
         .select_related("household")
         .first()
     )
-    if person is None:
+    if person is None or not _same_name(name, person.name):
         raise ValidationError(
-            {"id_number": [_("没有找到该身份证号码的登记记录，请办理人来登记。")]}
+            {
+                "id_number": [
+                    _(
+                        "没有找到与该身份证号码和姓名相符的登记记录。请核对身份证上的号码和姓名；"
+                        "此人确未在本市登记的，请办理人来登记。"
+                    )
+                ]
+            }
         )
     if person.status == PersonStatus.DECEASED:
         raise ValidationError({"id_number": [_("该人员已登记死亡，不能迁入。")]})

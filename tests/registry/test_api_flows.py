@@ -4,8 +4,9 @@ import datetime
 
 import pytest
 
+from shequ.org.models import AuditEvent
 from shequ.registry.models import Flow, Person
-from tests.factories import SUIXIAN_HENAN, make_building, make_household, make_person
+from tests.factories import SUIXIAN_HENAN, id_number, make_building, make_household, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +58,7 @@ def test_transfer_in_by_identity_number_moves_the_record_from_elsewhere(
         people.worker_a,
         kind="transfer_in",
         id_number=person.id_number,
+        name="孙七",
         household=str(home_a.uid),
     )
     assert response.status_code == 201, response.content
@@ -69,6 +71,90 @@ def test_transfer_in_by_identity_number_moves_the_record_from_elsewhere(
     assert Person.objects.count() == 1
     person.refresh_from_db()
     assert person.unit_id == home_a.unit_id
+
+
+def transfer_in(api, user, person, household, **body):
+    return record(
+        api,
+        user,
+        kind="transfer_in",
+        id_number=person.id_number,
+        household=str(household.uid),
+        **body,
+    )
+
+
+def test_transfer_in_by_number_needs_the_name(api, people, home_a, home_c):
+    person = make_person(home_c, name="孙七")
+    response = transfer_in(api, people.worker_a, person, home_a)
+    assert response.status_code == 400
+    assert "name" in response.json()
+    person.refresh_from_db()
+    assert person.unit_id == home_c.unit_id
+
+
+def test_transfer_in_with_another_name_is_answered_like_an_unknown_number(
+    api, people, home_a, home_c
+):
+    person = make_person(home_c, name="孙七")
+    wrong = transfer_in(api, people.worker_a, person, home_a, name="孙八")
+    person.refresh_from_db()
+    unknown = record(
+        api,
+        people.worker_a,
+        kind="transfer_in",
+        id_number=id_number(),
+        name="孙七",
+        household=str(home_a.uid),
+    )
+    assert wrong.status_code == unknown.status_code == 400
+    assert wrong.json() == unknown.json()
+    assert person.unit_id == home_c.unit_id
+    assert not Flow.objects.filter(kind="move").exists()
+
+
+def test_grid_worker_of_another_district_cannot_take_a_person_without_the_name(
+    api, people, tree, home_a
+):
+    person = make_person(home_a, name="张三", contraception="iud")
+    home_c = make_household(make_building(tree.community_c, "9号楼"))
+    response = transfer_in(api, people.worker_c, person, home_c, name="张四")
+    assert response.status_code == 400
+    assert "丽景社区" not in response.content.decode()
+    person.refresh_from_db()
+    assert person.unit_id == home_a.unit_id
+    detail = api.as_(people.worker_c).get(f"/api/v1/persons/{person.uid}/")
+    assert detail.status_code == 404
+
+
+def test_transfer_in_name_ignores_spaces_and_full_width(api, people, home_a, home_c):
+    person = make_person(home_c, name="Ayi·Li")
+    response = transfer_in(api, people.worker_a, person, home_a, name=" Ａｙｉ·Ｌｉ ")
+    assert response.status_code == 201, response.content
+
+
+def test_transfer_in_writes_the_change_log_of_both_communities(api, people, home_a, home_c):
+    person = make_person(home_c, name="孙七")
+    transfer_in(api, people.worker_a, person, home_a, name="孙七")
+    events = AuditEvent.objects.filter(action="person.move", target_id=str(person.uid))
+    assert sorted(e.unit_code for e in events) == sorted([home_a.unit_id, home_c.unit_id])
+    for event in events:
+        assert event.changes["unit"] == [home_c.unit_id, home_a.unit_id]
+
+
+def test_transfer_in_reactivates_a_person_departed_from_another_community(
+    api, people, home_a, home_c
+):
+    person = make_person(home_c, name="孙七")
+    record(api, people.worker_c, kind="departure", person=str(person.uid), division=SUIXIAN_HENAN)
+    response = transfer_in(api, people.worker_a, person, home_a, name="孙七")
+    assert response.status_code == 201, response.content
+    assert (response.json()["kind"], response.json()["from_unit"]) == (
+        "reactivation",
+        home_c.unit_id,
+    )
+    person.refresh_from_db()
+    assert person.status == "active"
 
 
 def test_departure_ends_the_record_with_destination(api, people, home_a):
@@ -226,13 +312,7 @@ def test_flow_list_filters_by_kind_and_person(api, people, home_a):
 
 def test_departed_person_stays_in_flows_of_the_unit_they_left(api, people, home_a, home_c):
     person = make_person(home_c)
-    record(
-        api,
-        people.worker_a,
-        kind="transfer_in",
-        id_number=person.id_number,
-        household=str(home_a.uid),
-    )
+    transfer_in(api, people.worker_a, person, home_a, name=person.name)
     kinds = [r["kind"] for r in api.as_(people.worker_c).get(URL).json()["results"]]
     assert kinds == ["move", "registration"]
 

@@ -2,6 +2,7 @@
 its timeline, and revealing the identity number."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -342,9 +343,39 @@ def test_id_check_links_to_a_person_already_registered_here(web, people, home):
 def test_id_check_offers_transfer_for_a_person_registered_elsewhere(web, people, home_b):
     person = factories.make_person(home_b, name="钱七")
     page = check_number(web, people.worker_a, person.id_number).content.decode()
-    assert "文苑社区 第1网格" in page
+    assert "该号码已在本市登记。" in page
+    assert "市内迁入" in page
     assert 'data-testid="offer-transfer"' in page
     assert "钱七" not in page  # the name stays with the community that manages the record
+
+
+@pytest.mark.parametrize("mode", ["register", "transfer", "edit"])
+def test_id_check_does_not_say_where_a_person_of_another_community_lives(web, people, home_b, mode):
+    person = factories.make_person(home_b, name="钱七")
+    page = check_number(web, people.worker_a, person.id_number, mode).content.decode()
+    assert "文苑社区" not in page
+    assert "第1网格" not in page
+    assert "在册" not in page
+    assert str(person.uid) not in page
+
+
+@pytest.mark.parametrize("end", ["depart", "record_death"])
+def test_id_check_does_not_say_the_state_of_a_record_of_another_community(web, people, home_b, end):
+    person = factories.make_person(home_b)
+    getattr(services, f"person_{end}")(
+        actor=None, person=person, date=timezone.localdate(), reason="离开"
+    )
+    page = check_number(web, people.worker_a, person.id_number).content.decode()
+    assert "该号码已在本市登记。" in page
+    assert "已迁出" not in page and "已死亡" not in page
+    assert "文苑社区" not in page
+
+
+def test_id_check_names_the_place_inside_the_jurisdiction(web, people, home_b):
+    person = factories.make_person(home_b, name="钱七")
+    page = check_number(web, people.street, person.id_number).content.decode()
+    assert "钱七" in page
+    assert reverse("registry:person_detail", args=[person.uid]) in page
 
 
 def test_id_check_offers_transfer_for_a_departed_person(web, people, home):
@@ -381,7 +412,8 @@ def test_register_duplicate_elsewhere_offers_transfer(web, people, home, home_b)
     person = factories.make_person(home_b)
     response = register(web, people.worker_a, register_data(home, id_number=person.id_number))
     page = response.content.decode()
-    assert "该身份证号码已在 文苑社区 第1网格 登记。" in page
+    assert "该身份证号码已在本市登记。" in page
+    assert "文苑社区" not in page
     assert 'data-testid="offer-transfer"' in page
     assert f'formaction="{reverse("registry:person_transfer_in")}"' in page
     assert Person.objects.count() == 1
@@ -397,14 +429,16 @@ def test_transfer_page_is_prefilled_from_the_register_form(web, people, home, ho
     page = response.content.decode()
     assert response.status_code == 200
     assert f'value="{person.id_number}"' in page
+    assert 'value="李梅"' in page  # the name typed there, to be checked against the record
     assert f'<option value="{home.uid}" selected>' in page
     assert "请填写" not in page and "必填" not in page  # a fresh form, not a failed one
     assert Person.objects.get().unit_id == home_b.unit_id
 
 
-def transfer(web, user, number, household, **overrides):
+def transfer(web, user, number, household, name="张三", **overrides):
     data = {
         "id_number": number,
+        "name": name,
         "building": str(household.building.uid),
         "household": str(household.uid),
         "new_household": "",
@@ -417,7 +451,7 @@ def transfer(web, user, number, household, **overrides):
 
 def test_transfer_in_moves_the_same_record_here(web, people, home, home_b):
     person = factories.make_person(home_b, name="钱七")
-    response = transfer(web, people.worker_a, person.id_number, home)
+    response = transfer(web, people.worker_a, person.id_number, home, name="钱七")
     assert response.status_code == 302
     assert Person.objects.count() == 1
     person.refresh_from_db()
@@ -445,7 +479,75 @@ def test_transfer_in_reactivates_a_departed_record(web, people, home):
 def test_transfer_in_of_unknown_number_points_to_registration(web, people, home):
     number = id_number_for_test("340603", datetime.date(1991, 4, 5), 3, "M")
     page = transfer(web, people.worker_a, number, home).content.decode()
-    assert "没有找到该身份证号码的登记记录，请办理人来登记。" in page
+    assert NOT_FOUND in page
+
+
+NOT_FOUND = (
+    "没有找到与该身份证号码和姓名相符的登记记录。请核对身份证上的号码和姓名；"
+    "此人确未在本市登记的，请办理人来登记。"
+)
+
+
+def test_transfer_in_with_another_name_is_answered_like_an_unknown_number(
+    web, people, home, home_b
+):
+    person = factories.make_person(home_b, name="钱七")
+    response = transfer(web, people.worker_a, person.id_number, home, name="钱八")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert NOT_FOUND in page
+    assert "文苑社区" not in page
+    person.refresh_from_db()
+    assert person.unit_id == home_b.unit_id
+    assert not person.flows.filter(kind=Flow.Kind.MOVE).exists()
+
+
+def test_transfer_in_requires_the_name(web, people, home, home_b):
+    person = factories.make_person(home_b, name="钱七")
+    response = transfer(web, people.worker_a, person.id_number, home, name="")
+    assert response.status_code == 200
+    person.refresh_from_db()
+    assert person.unit_id == home_b.unit_id
+
+
+def test_transfer_in_of_a_deceased_person_says_so_only_with_the_right_name(
+    web, people, home, home_b
+):
+    person = factories.make_person(home_b, name="钱七")
+    services.person_record_death(
+        actor=None, person=person, date=timezone.localdate(), reason="病故"
+    )
+    wrong = transfer(web, people.worker_a, person.id_number, home, name="钱八")
+    assert "死亡" not in wrong.content.decode()
+    right = transfer(web, people.worker_a, person.id_number, home, name="钱七")
+    assert "该人员已登记死亡，不能迁入。" in right.content.decode()
+    person.refresh_from_db()
+    assert (person.status, person.unit_id) == ("deceased", home_b.unit_id)
+
+
+def test_transfer_in_reactivates_a_person_departed_from_another_community(
+    web, people, home, home_b
+):
+    person = factories.make_person(home_b, name="钱七")
+    services.person_depart(actor=None, person=person, date=timezone.localdate(), reason="外出")
+    response = transfer(web, people.worker_a, person.id_number, home, name="钱七")
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert (person.status, person.unit_id) == ("active", home.unit_id)
+    flow = person.flows.get(kind=Flow.Kind.REACTIVATION)
+    assert flow.from_unit_code == home_b.unit_id
+
+
+def test_the_origin_community_sees_the_transfer_in_its_flow_list(web, people, home, home_b):
+    person = factories.make_person(home_b, name="钱七")
+    transfer(web, people.worker_a, person.id_number, home, name="钱七")
+    page = web.as_(people.worker_b).get(reverse("registry:flow_list")).content.decode()
+    rows = re.findall(r'<tr data-testid="flow-row">(.*?)</tr>', page, re.S)
+    moves = [row for row in rows if "市内迁移" in row]
+    assert len(moves) == 1
+    assert "钱*" in moves[0]  # no longer theirs: the surname only
+    assert "丽景社区" in moves[0]  # where the person went
+    assert reverse("registry:person_detail", args=[person.uid]) not in page
 
 
 def test_transfer_in_requires_a_reason(web, people, home, home_b):

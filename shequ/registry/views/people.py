@@ -132,7 +132,8 @@ def division_options(request: HttpRequest) -> HttpResponse:
 
 
 def id_check_context(user, raw: str, *, mode: str, exclude: uuid.UUID | None = None) -> dict:
-    """What the form says about a typed number: invalid (why), free, or registered (where)."""
+    """What the form says about a typed number: invalid (why), free, or registered (where, only
+    inside the user's jurisdiction)."""
     raw = (raw or "").strip()
     if not raw:
         return {}
@@ -152,19 +153,22 @@ def id_check_context(user, raw: str, *, mode: str, exclude: uuid.UUID | None = N
         .values("uid", "name", "status", "unit_id")
         .first()
     )
-    if existing is not None:
-        in_scope = code_in_scope(user, existing["unit_id"])
+    if existing is not None and not code_in_scope(user, existing["unit_id"]):
+        # Outside the jurisdiction: only that the number is taken in the city, never where
+        # or in which state (the unit managing the record keeps that). 市内迁入 checks the
+        # name on the card before it says more.
+        result["existing"] = {"in_scope": False, "can_transfer": True}
+    elif existing is not None:
         status = existing["status"]
         result["existing"] = {
             "uid": existing["uid"],
-            "name": existing["name"] if in_scope else "",
-            "in_scope": in_scope,
+            "name": existing["name"],
+            "in_scope": True,
             "status": status,
             "status_label": PersonStatus(status).label,
             "active": status == PersonStatus.ACTIVE,
             "unit": unit_label(existing["unit_id"]),
-            "can_transfer": status in (PersonStatus.DEPARTED, PersonStatus.CANCELLED)
-            or (status == PersonStatus.ACTIVE and not in_scope),
+            "can_transfer": status in (PersonStatus.DEPARTED, PersonStatus.CANCELLED),
         }
     return result
 
@@ -443,7 +447,7 @@ def person_transfer_in(request: HttpRequest) -> HttpResponse:
         # Sent from the register form's "市内迁入" button: carry over what was typed there.
         initial = {
             key: request.POST.get(key, "")
-            for key in ("id_number", "building", "household", "new_household")
+            for key in ("id_number", "name", "building", "household", "new_household")
         }
         form = forms.TransferInForm(initial={**initial, "date": today}, user=user)
     else:
@@ -456,6 +460,7 @@ def person_transfer_in(request: HttpRequest) -> HttpResponse:
                     person = services.person_transfer_in(
                         actor=user,
                         id_number=form.cleaned_data["id_number"],
+                        name=form.cleaned_data["name"],
                         household=household,
                         date=form.cleaned_data["date"],
                         reason=form.cleaned_data["reason"],
