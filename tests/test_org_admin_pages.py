@@ -6,6 +6,7 @@ import io
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from openpyxl import load_workbook
 from rest_framework.authtoken.models import Token
 
@@ -154,6 +155,44 @@ def test_duplicate_code_is_refused(web, people, tree):
     assert errors_of(response) == ["代码 34060302000101 已被使用。"]
 
 
+def test_name_of_an_active_sibling_is_refused(web, people, tree):
+    response = create(
+        web, people.street, tree.street, kind="community", code="340603020003", name=" 丽景社区 "
+    )
+    assert response.status_code == 200
+    assert errors_of(response) == ["示范街道 下已有名为“丽景社区”的单位（340603020001）。"]
+    assert not OrgUnit.objects.filter(code="340603020003").exists()
+
+
+def test_command_line_service_refuses_a_sibling_name_too(people, tree):
+    with pytest.raises(ValidationError) as excinfo:
+        services.org_unit_create(
+            actor=people.city,
+            parent=tree.street,
+            code="340603020003",
+            kind="community",
+            name="文苑社区",
+        )
+    assert excinfo.value.message_dict == {
+        "name": ["示范街道 下已有名为“文苑社区”的单位（340603020002）。"]
+    }
+
+
+def test_same_name_under_another_parent_is_accepted(web, people, tree):
+    response = create(
+        web, people.street, tree.community_b, kind="grid", code="34060302000202", name="第2网格"
+    )
+    assert response.status_code == 302  # 丽景社区 has a 第2网格 too
+
+
+def test_name_of_a_closed_sibling_may_be_used_again(web, people, tree):
+    services.org_unit_close(actor=people.street, unit=tree.grid_a2, reason=REASON)
+    response = create(
+        web, people.street, tree.community_a, kind="grid", code="34060302000103", name="第2网格"
+    )
+    assert response.status_code == 302
+
+
 def test_kind_of_another_level_is_not_offered(web, people, tree):
     response = create(
         web, people.street, tree.street, kind="street", code="340603020003", name="街道"
@@ -201,6 +240,39 @@ def test_rename_keeps_the_reason_in_audit_and_history(web, people, tree):
         REASON,
         people.street,
     )
+
+
+def test_rename_to_the_name_of_a_sibling_is_refused(web, people, tree):
+    response = web.as_(people.street).post(
+        f"/org/{tree.community_a.code}/rename/", {"name": "文苑社区", "reason": REASON}
+    )
+    assert response.status_code == 200
+    assert errors_of(response) == ["示范街道 下已有名为“文苑社区”的单位（340603020002）。"]
+    tree.community_a.refresh_from_db()
+    assert tree.community_a.name == "丽景社区"
+
+
+def test_rename_through_the_api_refuses_a_sibling_name(api, people, tree):
+    response = api.as_(people.street).patch(
+        f"/api/v1/org-units/{tree.grid_a1.code}/",
+        {"name": "第2网格", "reason": REASON},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"name": ["丽景社区 下已有名为“第2网格”的单位（34060302000102）。"]}
+
+
+def test_closed_unit_whose_name_was_taken_reopens_only_after_a_rename(web, people, tree):
+    services.org_unit_close(actor=people.street, unit=tree.grid_a2, reason=REASON)
+    make_unit("34060302000103", "第2网格", OrgUnit.Kind.GRID, tree.community_a)
+    client = web.as_(people.street)
+    response = client.post(f"/org/{tree.grid_a2.code}/reopen/", {"reason": REASON})
+    assert errors_of(response) == [
+        "丽景社区 下已有名为“第2网格”的单位（34060302000103）。请先将其中一个更名。"
+    ]
+    assert f"/org/{tree.grid_a2.code}/rename/" in client.get(f"/org/{tree.grid_a2.code}/").text
+    client.post(f"/org/{tree.grid_a2.code}/rename/", {"name": "原第2网格", "reason": REASON})
+    assert client.post(f"/org/{tree.grid_a2.code}/reopen/", {"reason": REASON}).status_code == 302
 
 
 def test_admin_cannot_rename_own_unit(web, people, tree):

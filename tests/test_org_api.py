@@ -32,11 +32,17 @@ def test_org_unit_list_is_paginated_with_the_contract_shape(api, people):
 def test_page_size_is_capped_at_200(api, people, tree):
     for number in range(3, 100):
         make_unit(
-            f"{tree.community_a.code}{number:02d}", "网格", OrgUnit.Kind.GRID, tree.community_a
+            f"{tree.community_a.code}{number:02d}",
+            f"第{number}网格",
+            OrgUnit.Kind.GRID,
+            tree.community_a,
         )
     for number in range(3, 100):
         make_unit(
-            f"{tree.community_b.code}{number:02d}", "网格", OrgUnit.Kind.GRID, tree.community_b
+            f"{tree.community_b.code}{number:02d}",
+            f"第{number}网格",
+            OrgUnit.Kind.GRID,
+            tree.community_b,
         )
     body = api.as_(people.city).get(UNITS, {"page_size": 500}).json()
     assert body["count"] == 13 + 2 * 97
@@ -500,7 +506,10 @@ def test_org_unit_list_runs_constant_queries(
 ):
     for number in range(3, 3 + extra):
         make_unit(
-            f"{tree.community_a.code}{number:02d}", "网格", OrgUnit.Kind.GRID, tree.community_a
+            f"{tree.community_a.code}{number:02d}",
+            f"第{number}网格",
+            OrgUnit.Kind.GRID,
+            tree.community_a,
         )
     client = api.as_(people.city)
     with django_assert_max_num_queries(4):

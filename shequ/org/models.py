@@ -123,6 +123,12 @@ class OrgUnit(models.Model):
                 condition=models.Q(delegate__isnull=True) | models.Q(kind="compound"),
                 name="orgunit_only_compounds_delegated",
             ),
+            # The services say it in words first (_check_sibling_name); this holds it.
+            models.UniqueConstraint(
+                fields=["parent", "name"],
+                condition=models.Q(is_active=True),
+                name="orgunit_active_sibling_name",
+            ),
         ]
 
     def __str__(self) -> str:

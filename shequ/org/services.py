@@ -83,6 +83,26 @@ def _check_child_code(parent: OrgUnit, code: str, kind: str) -> None:
         )
 
 
+def _check_sibling_name(parent: OrgUnit | None, name: str, *, exclude: OrgUnit | None = None):
+    """Two active units under one parent never share a name: lists, pickers and exports tell
+    units apart by name, and a duplicate is almost always the same place entered twice."""
+    siblings = OrgUnit.objects.filter(parent=parent, name=name, is_active=True)
+    if exclude is not None:
+        siblings = siblings.exclude(pk=exclude.pk)
+    twin = siblings.only("code").first()
+    if twin is not None:
+        raise ValidationError(
+            {
+                "name": _("%(parent)s 下已有名为“%(name)s”的单位（%(code)s）。")
+                % {
+                    "parent": parent.name if parent else _("顶层"),
+                    "name": name,
+                    "code": twin.code,
+                }
+            }
+        )
+
+
 @transaction.atomic
 def org_unit_create(
     *, actor, parent: OrgUnit, code: str, name: str, kind: str, reason: str = ""
@@ -98,6 +118,7 @@ def org_unit_create(
     _check_child_code(parent, code, kind)
     if OrgUnit.objects.filter(code=code).exists():
         raise ValidationError({"code": _("代码 %(code)s 已被使用。") % {"code": code}})
+    _check_sibling_name(parent, name)
     unit = OrgUnit(code=code, name=name, kind=kind, level=OrgUnit.KIND_LEVEL[kind], parent=parent)
     unit.full_clean()
     save_with_history(unit, actor=actor, reason=reason or _("新建"))
@@ -120,6 +141,9 @@ def org_unit_rename(*, actor, unit: OrgUnit, name: str, reason: str) -> OrgUnit:
     _require_below_own_unit(actor, unit)
     reason = _require_reason(reason)
     name = (name or "").strip()
+    if unit.is_active:
+        # A closed unit may keep the name a successor now uses; reopening checks again.
+        _check_sibling_name(unit.parent, name, exclude=unit)
     before = {"name": unit.name}
     unit.name = name
     unit.full_clean()
@@ -182,6 +206,12 @@ def org_unit_reopen(*, actor, unit: OrgUnit, reason: str) -> OrgUnit:
         raise ValidationError(_("该单位未撤销。"))
     if unit.parent and not unit.parent.is_active:
         raise ValidationError(_("上级单位已撤销，请先恢复上级单位。"))
+    try:
+        _check_sibling_name(unit.parent, unit.name, exclude=unit)
+    except ValidationError as exc:
+        raise ValidationError(
+            _("%(message)s请先将其中一个更名。") % {"message": exc.messages[0]}
+        ) from exc
     unit.is_active = True
     unit.closed_at = None
     unit.closed_reason = ""
