@@ -7,10 +7,13 @@ the views put back on these fields with ``add_service_errors``.
 
 import datetime
 import uuid
+from functools import cached_property
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +33,7 @@ from shequ.registry.models import (
     Relation,
     Sex,
 )
+from shequ.registry.selectors_housing import BUILDING_MATCHES, buildings_matching
 from shequ.registry.validation import PERSON_FIELDS
 
 BLANK = [("", _("（未登记）"))]
@@ -80,9 +84,30 @@ class DivisionCodeField(forms.CharField):
         )
 
 
-class HousingForm(StyledForm):
-    """Building, then one of its households or the number of a new one."""
+BUILDING_SELECT_MAX = 50  # up to this many buildings in scope, one plain <select> lists them
 
+
+class SearchInput(forms.TextInput):
+    input_type = "search"
+
+
+class HousingForm(StyledForm):
+    """Building, then one of its households or the number of a new one.
+
+    A worker with few buildings picks from one list. With more (a street has thousands, too
+    many for one page on a phone) the list holds only the buildings found by the search box
+    above it: typed words query the server as you type (HTMX), and without JavaScript the
+    "查找" button sends the form back with the matches, saving nothing. Either way the
+    building sent is validated against the whole jurisdiction.
+    """
+
+    building_search = forms.CharField(
+        label=_("查找楼栋"),
+        max_length=60,
+        required=False,
+        widget=SearchInput(),
+        help_text=_("输入楼栋名称、地址、楼号或社区名，再从下面的列表中选择。"),
+    )
     building = forms.ModelChoiceField(
         label=_("楼栋/院落"),
         queryset=Household.objects.none(),
@@ -104,16 +129,31 @@ class HousingForm(StyledForm):
     )
 
     def _init_housing(self, user) -> None:
+        self._housing_user = user
         self.fields["building"].queryset = (
             selectors.buildings_visible(user)
             .filter(is_active=True)
             .select_related("unit__parent")
             .order_by("unit_id", "name")
         )
-        self.fields["building"].label_from_instance = _building_label
-        building_uid = _uuid_or_none(self.data.get(self.add_prefix("building")))
-        if building_uid is None and not self.is_bound:
-            building_uid = _uuid_or_none(self.initial.get("building"))
+        # Options computed when the field is drawn: the preview posts never pay for them.
+        self.fields["building"].widget.choices = lambda: self._building_choices
+        self.fields["building_search"].widget.attrs.update(
+            {
+                "autocomplete": "off",
+                "enterkeyhint": "search",
+                "placeholder": _("如 丽景 3号楼"),
+                "data-building-search": "",
+                "hx-get": reverse("registry:building_options"),
+                "hx-trigger": "input changed delay:300ms, building-search",
+                "hx-target": "#id_building",
+                "hx-swap": "innerHTML",
+                "hx-sync": "this:replace",
+                "hx-params": "building_search",
+                "aria-controls": "id_building",
+            }
+        )
+        building_uid = self._chosen_building_uid()
         self.fields["household"].queryset = (
             selectors.households_visible(user)
             .filter(is_active=True, building__uid=building_uid)
@@ -122,6 +162,56 @@ class HousingForm(StyledForm):
             else Household.objects.none()
         )
         self.fields["household"].label_from_instance = _household_label
+
+    def _chosen_building_uid(self) -> uuid.UUID | None:
+        building_uid = _uuid_or_none(self.data.get(self.add_prefix("building")))
+        if building_uid is None and not self.is_bound:
+            building_uid = _uuid_or_none(self.initial.get("building"))
+        return building_uid
+
+    @cached_property
+    def _few_buildings(self) -> list | None:
+        """Every building in scope when there are few enough for one list (None: too many)."""
+        rows = list(self.fields["building"].queryset[: BUILDING_SELECT_MAX + 1])
+        return rows if len(rows) <= BUILDING_SELECT_MAX else None
+
+    @property
+    def searches_buildings(self) -> bool:
+        """Whether the building is found with the search box (too many for one list)."""
+        return "building" in self.fields and self._few_buildings is None
+
+    @property
+    def finding_building(self) -> bool:
+        """The form was sent with "查找" (no JavaScript): show the matches, save nothing."""
+        return self.is_bound and bool(self.data.get("find_building")) and self.searches_buildings
+
+    @cached_property
+    def _building_choices(self) -> list[tuple[str, str]]:
+        few = self._few_buildings
+        empty = ("", self.fields["building"].empty_label)
+        if few is not None:
+            return [empty, *((str(b.uid), building_label(b)) for b in few)]
+        term = self.data.get(self.add_prefix("building_search"), "") if self.is_bound else ""
+        choices = building_search_choices(self._housing_user, term)
+        chosen = self._chosen_building_uid()
+        if chosen is not None and all(value != str(chosen) for value, _label in choices):
+            building = self.fields["building"].queryset.filter(uid=chosen).first()
+            if building is not None:
+                choices.insert(1, (str(building.uid), building_label(building)))
+        return choices
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if not self.finding_building:
+            return
+        # Only the search answers; the worker has not finished the form yet.
+        for field in self.fields.values():
+            classes = field.widget.attrs.get("class", "").split()
+            field.widget.attrs["class"] = " ".join(c for c in classes if c != "is-invalid")
+            field.widget.attrs.pop("aria-invalid", None)
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
+        self.add_error("building", _("请在下面的列表中选择楼栋，然后保存。"))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -136,10 +226,27 @@ class HousingForm(StyledForm):
         return cleaned
 
 
-def _building_label(building) -> str:
+def building_label(building) -> str:
     unit = building.unit
     place = f"{unit.parent.name} {unit.name}" if unit.level >= 5 and unit.parent else unit.name
     return f"{place} · {building.name}"
+
+
+def building_search_choices(user, term: str) -> list[tuple[str, str]]:
+    """The options of the building list for a search: a first line saying what was found,
+    then at most ``BUILDING_MATCHES`` buildings of the jurisdiction."""
+    term = (term or "").strip()
+    if not term:
+        return [("", str(_("（请先在上面输入楼栋名称、地址或楼号）")))]
+    found = buildings_matching(user, term)
+    shown = found[:BUILDING_MATCHES]
+    if not shown:
+        head = _("（没有找到“%(term)s”，请换个词）") % {"term": term}
+    elif len(found) > BUILDING_MATCHES:
+        head = _("（前 %(n)d 栋，输入更多字可缩小范围）") % {"n": len(shown)}
+    else:
+        head = _("（找到 %(n)d 栋，请选择）") % {"n": len(shown)}
+    return [("", str(head)), *((str(b.uid), building_label(b)) for b in shown)]
 
 
 def _household_label(household) -> str:
@@ -296,7 +403,9 @@ def _today() -> datetime.date:
 
 class DepartForm(StyledForm):
     date = forms.DateField(label=_("迁出日期"), widget=DateInput(), initial=_today)
-    division = DivisionCodeField(label=_("去向地区划代码"), required=False)
+    division = DivisionCodeField(
+        label=_("去向地区划代码"), help_text=_("本市以外的去向地，选到区县或直接输入代码。")
+    )
     address = forms.CharField(label=_("去向详细地址"), max_length=200, required=False)
     reason = ReasonField()
 

@@ -10,6 +10,8 @@ import pytest
 from django.utils import timezone
 
 from shequ.core.identifiers import id_number_for_test
+from shequ.registry.forms_people import BUILDING_SELECT_MAX
+from shequ.registry.models import Building
 from tests import factories
 from tests.conftest import PASSWORD
 
@@ -23,7 +25,11 @@ WRONG_CHECK_DIGIT = ID_NUMBER[:-1] + ("0" if ID_NUMBER[-1] != "0" else "1")
 
 @pytest.fixture
 def home(tree):
-    """A household of 丽景社区 where two people already live: 张三 (zs) and 李四 (ls)."""
+    """A household of 丽景社区 where two people already live: 张三 (zs) and 李四 (ls); the
+    community has more buildings than one list holds, so the forms search for them."""
+    Building.objects.bulk_create(
+        Building(unit=tree.grid_a2, name=f"{i}号楼") for i in range(1, BUILDING_SELECT_MAX + 1)
+    )
     household = factories.make_household(factories.make_building(tree.grid_a1, "3号楼"), "201")
     factories.make_person(household, name="张三")
     factories.make_person(household, name="李四", sex="M")
@@ -69,7 +75,18 @@ def register_arrival(page, live_server, home) -> None:
     assert page.input_value("#id_sex") == "M"
 
     page.fill("#id_name", "张三丰")
+    # The building is searched as one types; the list then holds the matches, best first.
+    page.fill("#id_building_search", "第1网格 3号")
+    page.locator("#id_building option", has_text="丽景社区 第1网格 · 3号楼").wait_for(
+        state="attached"
+    )
+    # The only match comes chosen and its households are loaded at once.
+    assert page.input_value("#id_building") == str(home.building.uid)
+    page.locator(f"#id_household option[value='{home.uid}']").wait_for(state="attached")
+    page.fill("#id_building_search", "3号楼")  # several matches: choose one
+    page.locator("#id_building option", has_text="第2网格 · 13号楼").wait_for(state="attached")
     page.select_option("#id_building", label="丽景社区 第1网格 · 3号楼")
+    page.locator(f"#id_household option[value='{home.uid}']").wait_for(state="attached")
     page.select_option("#id_household", str(home.uid))  # options loaded for the building
     pick_division(page, "hukou", ZHONGYUAN)
     assert page.input_value("#id_hukou_division") == "410102000000"

@@ -6,6 +6,7 @@ from shequ.registry.views.housing import (  # noqa: F401
     building_detail,
     building_edit,
     building_list,
+    building_options,
     household_create,
     household_edit,
 )

@@ -27,6 +27,7 @@ from shequ.registry.forms_housing import (
     ReasonForm,
     unit_filter_choices,
 )
+from shequ.registry.forms_people import building_search_choices
 from shequ.registry.models import Building, Household, PopulationType, Relation
 from shequ.registry.rules import age_on
 
@@ -65,6 +66,19 @@ def building_list(request: HttpRequest) -> HttpResponse:
             "can_edit": can(user, Action.EDIT_REGISTRY),
             "can_export": can(user, Action.EXPORT_REGISTRY),
         },
+    )
+
+
+@action_required(Action.EDIT_REGISTRY)
+def building_options(request: HttpRequest) -> HttpResponse:
+    """The <option>s of the building picker for the words typed in its search box (HTMX):
+    at most 20 buildings of the jurisdiction; a single match comes chosen."""
+    choices = building_search_choices(request.user, request.GET.get("building_search", ""))
+    found = [value for value, _label in choices if value]
+    return render(
+        request,
+        "registry/_building_options.html",
+        {"choices": choices, "selected": found[0] if len(found) == 1 else ""},
     )
 
 

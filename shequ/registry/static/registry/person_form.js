@@ -1,6 +1,6 @@
 // The person forms (register, edit, transfer, lifecycle events): fill birth date and sex from
-// the checked identity number, drive the division pickers, add child rows, and show the
-// sections that apply. Plain JavaScript loaded as a file (the CSP forbids inline scripts).
+// the checked identity number, drive the division and building pickers, add child rows, and
+// show the sections that apply. Plain JavaScript loaded as a file (the CSP forbids inline scripts).
 (function () {
   "use strict";
 
@@ -52,6 +52,24 @@
       }
     }
     if (target.id === "person-preview") toggleMigrantSections();
+    // New search results in the building list: load the households of the building now
+    // chosen (the only match), or empty them.
+    if (target.id === "id_building") fire(target);
+  });
+
+  // The building search asks the server as one types (HTMX). Enter and the "查找" button,
+  // which without JavaScript send the form back with the matches, search in place instead.
+  function searchBuildings(input) {
+    if (!input || !window.htmx) return false;
+    window.htmx.trigger(input, "building-search");
+    return true;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.matches("[data-building-search]")) {
+      event.preventDefault();
+      searchBuildings(event.target);
+    }
   });
 
   document.addEventListener("change", function (event) {
@@ -79,6 +97,13 @@
       input.value = code;
       fire(input);
     }
+  });
+
+  document.addEventListener("click", function (event) {
+    var find = event.target.closest("[data-building-find]");
+    if (!find) return;
+    var input = find.form && find.form.querySelector("[data-building-search]");
+    if (searchBuildings(input)) event.preventDefault();
   });
 
   // Children formset: a new row from the <template>, numbered after the last one.
