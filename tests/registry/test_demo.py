@@ -236,3 +236,24 @@ def test_demo_refuses_a_database_that_is_not_empty(db):
 
     with pytest.raises(CommandError, match="--reset"):
         load_demo(persons=0)
+
+
+def test_marriages_and_methods_have_plausible_dates(small_demo):
+    today = timezone.localdate()
+    married = Person.objects.exclude(marriage_date=None)
+    assert not married.filter(marriage_date__gt=today).exists()
+    # People born since 1970 married under today's law: women at 20, men at 22 or later.
+    for sex, age in (("F", 20), ("M", 22)):
+        too_young = [
+            p
+            for p in married.filter(sex=sex, birth_date__year__gte=1970)
+            if p.marriage_date < p.birth_date.replace(year=p.birth_date.year + age)
+        ]
+        assert too_young == [], too_young[:3]
+    starts = list(
+        Person.objects.exclude(contraception_since=None).values_list(
+            "contraception_since", flat=True
+        )
+    )
+    busiest = max(starts.count(day) for day in set(starts))
+    assert busiest <= max(3, len(starts) // 100)

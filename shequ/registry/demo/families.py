@@ -96,10 +96,12 @@ class UnitBuilder:
         if with_method:
             parity = min(len(births), 2)
             wife.contraception = self.gen.pick(METHODS_BY_PARITY[parity])
-            since = (births[-1] if births else wife.marriage_date) + DAY * self.rng.randrange(
-                40, 700
+            # A method is chosen some weeks to two years after the last birth or the wedding,
+            # never after today (clamping to today piled a thousand starts on one day).
+            last = births[-1] if births else wife.marriage_date
+            wife.contraception_since = self.gen.day_between(
+                min(last + DAY * 40, self.today), min(last + DAY * 700, self.today)
             )
-            wife.contraception_since = min(since, self.today)
         else:
             # Pregnant, planning a child or not using any: recorded as such, or not yet known.
             wife.contraception = "" if self.chance(blank_share) else Contraception.NONE
@@ -387,7 +389,7 @@ class UnitBuilder:
             )
             # Married soon after the younger one turned 22.
             married = max(_add_years(wife_birth, 22), _add_years(husband.birth_date, 22))
-            married += DAY * self.rng.randrange(0, 700)
+            married = self.gen.day_between(married, min(married + DAY * 700, self.today))
             husband.marriage_date = wife.marriage_date = married
             home = Home(members=[husband, wife], tenure="rented", migrant=True)
             births = self.kid_births(wife_birth, wife.marriage_date, "migrant")
