@@ -6,7 +6,7 @@ import io
 import re
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from openpyxl import load_workbook
 from rest_framework.authtoken.models import Token
 
@@ -462,8 +462,99 @@ def test_grid_role_on_a_community_is_refused(web, people, tree):
     assert errors_of(response) == ["“网格员”须属于网格级单位，丽景社区 是社区/村级。"]
 
 
-def test_auditor_may_sit_at_a_street(web, people, tree):
+def role_options(page: str) -> list[str]:
+    select = re.search(r'<select name="role".*?</select>', page, re.S).group(0)
+    return re.findall(r'<option value="([a-z]+)"', select)
+
+
+def test_street_admin_is_offered_only_the_roles_it_can_give(web, people):
+    page = web.as_(people.street).get("/users/new/").text
+    assert role_options(page) == ["street", "community", "grid", "provider"]
+
+
+def test_district_admin_is_offered_auditors_below_it(web, people):
+    page = web.as_(people.district).get("/users/new/").text
+    assert role_options(page) == ["district", "street", "community", "grid", "provider", "auditor"]
+
+
+def test_city_admin_is_offered_every_role(web, people):
+    assert role_options(web.as_(people.city).get("/users/new/").text) == list(Role.values)
+
+
+def test_edit_page_keeps_the_present_role_selectable(web, people):
+    page = web.as_(people.street).get(f"/users/{people.street.uid}/").text
+    assert "street" in role_options(page)
+
+
+def test_auditor_may_sit_at_a_street_appointed_by_its_district(web, people, tree):
+    response = new_user(web, people.district, role=Role.AUDITOR, unit=tree.street.code)
+    assert response.status_code == 302
+    assert User.objects.get(username="xiaoli").role == Role.AUDITOR
+
+
+def test_street_admin_cannot_appoint_its_own_auditor(web, people, tree):
     response = new_user(web, people.street, role=Role.AUDITOR, unit=tree.street.code)
+    assert errors_of(response) == ["选择一个有效的选项。 auditor 不在可用的选项中。"]
+    with pytest.raises(
+        PermissionDenied, match="审计员只能由上级单位设立和管理，不能由本单位管理。"
+    ):
+        services.user_create(
+            actor=people.street,
+            username="xiaoli",
+            full_name="李小丽",
+            role=Role.AUDITOR,
+            unit=tree.street,
+            password="Lijing-work-2026",
+        )
+    assert not User.objects.filter(username="xiaoli").exists()
+
+
+def test_api_refuses_an_auditor_for_the_own_unit(api, people, tree):
+    response = api.as_(people.district).post(
+        "/api/v1/users/",
+        {
+            "username": "xiaoli",
+            "full_name": "李小丽",
+            "role": Role.AUDITOR,
+            "unit": tree.district.code,
+            "password": "Lijing-work-2026",
+        },
+        format="json",
+    )
+    assert response.status_code == 403
+    assert response.json() == {"detail": "审计员只能由上级单位设立和管理，不能由本单位管理。"}
+
+
+def test_admin_cannot_turn_a_colleague_into_its_own_auditor(people, tree):
+    with pytest.raises(PermissionDenied):
+        services.user_update(
+            actor=people.street,
+            user=people.provider,
+            full_name="provider",
+            role=Role.AUDITOR,
+            unit=tree.street,
+            phone="",
+            reason=REASON,
+        )
+    people.provider.refresh_from_db()
+    assert people.provider.role == Role.PROVIDER
+
+
+def test_admin_cannot_switch_off_or_reset_its_own_auditor(web, people, tree):
+    auditor = make_user("street_auditor", Role.AUDITOR, tree.street)
+    client = web.as_(people.street)
+    response = client.post(f"/users/{auditor.uid}/deactivate/", {"reason": REASON})
+    assert response.status_code == 403
+    response = client.post(
+        f"/users/{auditor.uid}/password/", {"password": "Reset-pass-2026", "reason": REASON}
+    )
+    assert response.status_code == 403
+    auditor.refresh_from_db()
+    assert auditor.is_active and auditor.check_password(PASSWORD)
+    # The district above the street may.
+    response = web.as_(people.district).post(
+        f"/users/{auditor.uid}/deactivate/", {"reason": REASON}
+    )
     assert response.status_code == 302
 
 
@@ -530,7 +621,7 @@ def test_user_page_shows_its_change_history(web, people, tree):
 def test_admin_cannot_change_own_role(web, people, tree):
     response = web.as_(people.street).post(
         f"/users/{people.street.uid}/",
-        {"full_name": "x", "role": Role.AUDITOR, "unit": tree.street.code, "reason": REASON},
+        {"full_name": "x", "role": Role.PROVIDER, "unit": tree.street.code, "reason": REASON},
     )
     assert response.status_code == 403
     assert "不能修改自己的角色或单位。" in response.text

@@ -96,9 +96,10 @@ class UserCreateForm(PhoneMixin, StyledForm):
         label=_("初始密码"), widget=forms.PasswordInput(render_value=False), strip=False
     )
 
-    def __init__(self, *args, units, **kwargs):
+    def __init__(self, *args, units, roles, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
+        self.fields["role"].choices = roles
 
 
 class UserEditForm(PhoneMixin, StyledForm):
@@ -110,9 +111,14 @@ class UserEditForm(PhoneMixin, StyledForm):
     )
     reason = ReasonField()
 
-    def __init__(self, *args, units, **kwargs):
+    def __init__(self, *args, units, roles, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
+        # The user's present role stays selectable, so other fields can still be edited.
+        current = kwargs.get("initial", {}).get("role")
+        if current and current not in {value for value, _label in roles}:
+            roles = [*roles, (current, Role(current).label)]
+        self.fields["role"].choices = roles
 
 
 class PasswordResetForm(StyledForm):

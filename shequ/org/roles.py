@@ -77,6 +77,16 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
 assert set(ROLE_ACTIONS) == set(Role.values)
 
 
+def may_manage_auditor_at(actor, unit_level: int) -> bool:
+    """Separation of duties: an auditor is appointed and managed (created, edited, switched
+    off, given a new password) only from a unit strictly above the auditor's own, so nobody
+    appoints or silences the auditor who watches them. The command line (no actor) and a
+    superuser set up the top. Jurisdiction is checked separately."""
+    if actor is None or actor.is_superuser:
+        return True
+    return actor.unit is not None and actor.unit.level < unit_level
+
+
 def can(user, action: Action) -> bool:
     """Whether the user's role allows the action (jurisdiction is checked separately)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from shequ.core.identifiers import division_parents
 from shequ.core.text import prefix_q
 from shequ.org.models import AuditEvent, OrgUnit, SensitiveAccess, User
+from shequ.org.roles import ROLE_LEVELS, Role, may_manage_auditor_at
 from shequ.org.scoping import get_in_scope_or_404, scoped, subtree_q
 
 
@@ -57,6 +58,21 @@ def org_unit_subtree_counts(unit: OrgUnit) -> dict[int, int]:
         .annotate(n=Count("id"))
     )
     return {row["level"]: row["n"] for row in rows}
+
+
+def user_roles_assignable(user, units: QuerySet[OrgUnit]) -> list[tuple[str, str]]:
+    """The roles the user can actually give at one of ``units`` (the units they manage):
+    a role whose level has no such unit, or an auditor the user may not appoint, would only
+    fail on saving."""
+    levels = set(units.order_by().values_list("level", flat=True).distinct())
+    choices = []
+    for value, label in Role.choices:
+        possible = levels & ROLE_LEVELS[value]
+        if value == Role.AUDITOR:
+            possible = {level for level in possible if may_manage_auditor_at(user, level)}
+        if possible:
+            choices.append((value, label))
+    return choices
 
 
 def users_visible(user) -> QuerySet[User]:

@@ -16,7 +16,7 @@ from shequ.core.identifiers import (
 )
 from shequ.org.audit import audit_change, field_changes, save_with_history
 from shequ.org.models import OrgUnit, User
-from shequ.org.roles import ROLE_LEVELS, Action, Level, Role, can
+from shequ.org.roles import ROLE_LEVELS, Action, Level, Role, can, may_manage_auditor_at
 from shequ.org.scoping import code_in_scope, forget_jurisdiction
 
 # Other apps register here what keeps a unit from being closed (e.g. people still living in
@@ -288,6 +288,11 @@ def _check_role_for_unit(role: str, unit: OrgUnit) -> None:
         )
 
 
+def _require_auditor_separation(actor, role: str, unit: OrgUnit | None) -> None:
+    if role == Role.AUDITOR and unit is not None and not may_manage_auditor_at(actor, unit.level):
+        raise PermissionDenied(_("审计员只能由上级单位设立和管理，不能由本单位管理。"))
+
+
 def _clean_phone(phone: str) -> str:
     """A staff user's phone is optional; when given it is a mainland mobile number (the API
     and the command line reach here without a form that checked it)."""
@@ -332,6 +337,7 @@ def user_create(
         _require(actor, Action.MANAGE_USERS)
         if not actor.is_superuser and not code_in_scope(actor, unit.code):
             raise PermissionDenied(_("只能为本单位及以下单位建立用户。"))
+    _require_auditor_separation(actor, role, unit)
     _check_role_for_unit(role, unit)
     username = (username or "").strip()
     if User.objects.filter(username__iexact=username).exists():
@@ -380,6 +386,8 @@ def user_update(
         raise PermissionDenied(_("只能将用户调入本单位及以下单位。"))
     if user.pk == actor.pk and (role != user.role or unit.code != user.unit_id):
         raise PermissionDenied(_("不能修改自己的角色或单位。"))
+    _require_auditor_separation(actor, user.role, user.unit)
+    _require_auditor_separation(actor, role, unit)
     _check_role_for_unit(role, unit)
     before = _user_snapshot(user)
     user.full_name, user.role, user.unit = full_name.strip(), role, unit
@@ -407,6 +415,7 @@ def user_set_active(*, actor, user: User, active: bool, reason: str) -> User:
     reason = _require_reason(reason)
     if user.pk == actor.pk:
         raise PermissionDenied(_("不能停用自己的账号。"))
+    _require_auditor_separation(actor, user.role, user.unit)
     if user.is_active == active:
         raise ValidationError(_("用户已经是该状态。"))
     if active:
@@ -435,6 +444,7 @@ def user_set_password(*, actor, user: User, password: str, reason: str) -> User:
     """Set a new password for a staff user (an administrator's reset)."""
     _require(actor, Action.MANAGE_USERS)
     _require_user_in_scope(actor, user)
+    _require_auditor_separation(actor, user.role, user.unit)
     reason = _require_reason(reason)
     try:
         validate_password(password, user)

@@ -329,9 +329,11 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @action_required(Action.MANAGE_USERS)
 @require_http_methods(["GET", "POST"])
 def user_create(request: HttpRequest) -> HttpResponse:
+    units = _manageable_units(request.user)
     form = UserCreateForm(
         request.POST or None,
-        units=_manageable_units(request.user),
+        units=units,
+        roles=selectors.user_roles_assignable(request.user, units),
         initial={"unit": request.GET.get("unit")},
     )
     if request.method == "POST" and form.is_valid():
@@ -349,9 +351,11 @@ def user_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def user_edit(request: HttpRequest, uid) -> HttpResponse:
     target = selectors.user_get(request.user, uid)
+    units = _manageable_units(request.user)
     form = UserEditForm(
         request.POST or None,
-        units=_manageable_units(request.user),
+        units=units,
+        roles=selectors.user_roles_assignable(request.user, units),
         initial={
             "full_name": target.full_name,
             "phone": target.phone,
