@@ -336,7 +336,9 @@ def list_query(user, params: dict) -> int:
         queryset=selectors.persons_visible(user).select_related("unit__parent"),
         request=request,
     )
-    page = ListPaginator(filterset.qs.order_by("name", "id"), 50).get_page(1)
+    persons = filterset.qs.order_by("name", "id")
+    id_sources = selectors.person_id_sources(persons, params.get("search"))
+    page = ListPaginator(persons, 50, id_sources=id_sources).get_page(1)
     rows = list(page.object_list)
     return page.paginator.count + len(rows)
 

@@ -98,13 +98,34 @@ class ListPaginator(Paginator):
 
     cap: int | None = COUNT_CAP
 
-    def __init__(self, object_list: QuerySet, per_page: int, **kwargs: Any):
+    def __init__(
+        self,
+        object_list: QuerySet,
+        per_page: int,
+        *,
+        id_sources: list[QuerySet] | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(object_list, per_page, **kwargs)
         self.capped = False
+        # Disjoint parts whose union is ``object_list``, each of which an index can answer
+        # alone: the ids and the count are then read from their UNION ALL.
+        self.id_sources = id_sources
+
+    def _ids(self, *, ordered: bool = True) -> QuerySet:
+        """The ids, in the list's order: (sort keys…, pk) rows when read from the parts."""
+        if not self.id_sources:
+            ids = self.object_list.values_list("pk", flat=True)
+            return ids if ordered else ids.order_by()
+        order = list(self.object_list.query.order_by or self.object_list.model._meta.ordering)
+        keys = [name.lstrip("-") for name in order] if ordered else []
+        first, *rest = [part.order_by().values_list(*keys, "pk") for part in self.id_sources]
+        union = first.union(*rest, all=True)
+        return union.order_by(*order) if ordered else union
 
     @cached_property
     def count(self) -> int:
-        ids = self.object_list.order_by().values("pk")
+        ids = self._ids(ordered=False)
         if self.cap is None:
             return ids.count()
         found = ids[: self.cap + 1].count()
@@ -131,9 +152,9 @@ class ListPaginator(Paginator):
         bottom = (number - 1) * self.per_page
         if self.cap is not None and number > 1 and bottom >= self.cap:
             raise EmptyPage(_("页码超出范围。"))
-        ids = list(
-            self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page + 1]
-        )
+        ids = list(self._ids()[bottom : bottom + self.per_page + 1])
+        if self.id_sources:
+            ids = [row[-1] for row in ids]
         if len(ids) <= self.per_page and (ids or number == 1):
             self.__dict__["count"] = bottom + len(ids)  # the last page: the count is known
         elif not ids:

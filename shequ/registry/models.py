@@ -342,6 +342,7 @@ class Person(models.Model):
         blank=True,
         related_name="+",
         db_column="flow_out_division",
+        db_index=False,  # person_flow_out below
     )
     flow_out_address = models.CharField(_("去向地址"), max_length=200, blank=True)
 
@@ -378,11 +379,25 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["unit", "status", "name"], name="person_unit_status_name"),
             models.Index(fields=["name", "id"], name="person_name"),
-            models.Index(fields=["name_initials", "name"], name="person_initials_name"),
-            models.Index(fields=["name_pinyin"], name="person_pinyin"),
+            # A pinyin search reads its page's ids from these alone (no visit to the rows):
+            # each holds the other key, the sort (name, id) and the scope (unit, status).
+            models.Index(
+                fields=["name_initials", "name", "id", "unit", "status", "name_pinyin"],
+                name="person_initials_search",
+            ),
+            models.Index(
+                fields=["name_pinyin", "name", "id", "unit", "status", "name_initials"],
+                name="person_pinyin_search",
+            ),
             models.Index(fields=["unit", "population_type", "status"], name="person_unit_type"),
             models.Index(fields=["household", "status"], name="person_household"),
             models.Index(fields=["hukou_division"], name="person_hukou"),
+            # Only the few people who left have a destination: no entry for everyone else.
+            models.Index(
+                fields=["flow_out_division"],
+                condition=Q(flow_out_division__isnull=False),
+                name="person_flow_out",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(sex__in=["M", "F"]), name="person_sex_valid"),

@@ -644,3 +644,22 @@ def test_search_that_fits_on_one_page_runs_no_count(web, people, twenty_five):
     assert names(response) == [target.name]
     assert "共 1 条" in text(response.content.decode())
     assert not [q for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
+
+
+def test_pinyin_search_lists_each_match_once_in_name_order_across_pages(
+    web, people, homes, monkeypatch
+):
+    # "z" matches 张 by its initials and by its full pinyin: each person still comes once.
+    zhang = [make_person(homes["a"], name=f"张{given}") for given in "一二三四五六七八九十丁"]
+    other = make_person(homes["a"], name="李正")  # initials lz, pinyin lizheng: no match
+    monkeypatch.setattr(ListPaginator, "cap", 100)
+    client = web.as_(people.worker_a)
+
+    first = client.get(list_url("search=z&page_size=10"))
+    second = client.get(list_url("search=z&page_size=10&page=2"))
+
+    expected = [p.name for p in sorted(zhang, key=lambda p: (p.name, p.pk))]
+    assert names(first) + names(second) == expected
+    assert "共 11 条" in text(first.content.decode())
+    assert other.name not in names(first) + names(second)
+    assert names(client.get(list_url("search=zhangyi"))) == ["张一"]

@@ -1,6 +1,7 @@
 """The person list with its search, filters and bulk checks, and the list of flows."""
 
 import uuid
+from functools import partial
 from urllib.parse import parse_qsl, urlencode
 
 from django import forms
@@ -97,7 +98,10 @@ def person_list(request: HttpRequest) -> HttpResponse:
     # A filter that cannot be applied lists nobody (and says why), never everyone.
     persons = filterset.queryset.none() if problems else filterset.qs
     persons, sort = sort_by(request, persons, PERSON_SORTS, "name")
-    page = paginate(request, persons, paginator_class=ListPaginator)
+    id_sources = (
+        None if problems else selectors.person_id_sources(persons, request.GET.get("search"))
+    )
+    page = paginate(request, persons, paginator_class=partial(ListPaginator, id_sources=id_sources))
     today = timezone.localdate()
     for person in page.object_list:
         person.age = age_on(person.birth_date, today)
