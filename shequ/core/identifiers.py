@@ -154,6 +154,16 @@ def mask_id_number(value: str | None) -> str:
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
+def mask_phone(value: str | None) -> str:
+    """Keep the first three and the last four digits: 139****5678 (a short number: its end)."""
+    if not value:
+        return ""
+    digits = value.strip()
+    if len(digits) < 8:
+        return "*" * max(len(digits) - 2, 1) + digits[-2:]
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
 def id_number_for_test(region: str, birth_date: datetime.date, serial: int, sex: str) -> str:
     """Compose a valid number from its parts (demo data and tests); serial is 0..499."""
     sequence = serial * 2 + (1 if sex == "M" else 0)

@@ -50,7 +50,7 @@ def registry_cards(user, unit) -> list[Card]:
         query = urlencode({**base, **params})
         return reverse("registry:person_list") + (f"?{query}" if query else "")
 
-    buildings_query = urlencode({**base, "has_rented": "true"})
+    rented_query = urlencode(base)
     return [
         Card(_("在册人员"), figures["active"], persons_url(), "people"),
         Card(
@@ -68,7 +68,7 @@ def registry_cards(user, unit) -> list[Card]:
         Card(
             _("出租房屋"),
             figures["rented_homes"],
-            reverse("registry:building_list") + f"?{buildings_query}",
+            reverse("registry:rented_home_list") + (f"?{rented_query}" if rented_query else ""),
             "key",
         ),
         Card(

@@ -1,15 +1,115 @@
-"""Reads of the housing side (以房管人) beyond one building: the building search of the
-housing pickers.
+"""Reads of the housing side (以房管人) beyond one building: the register of rented homes
+(出租房屋登记) and the building search of the housing pickers.
 
-Always through the jurisdiction (``selectors.buildings_visible``), complete with their joins.
+Always through the jurisdiction (``selectors.households_visible`` / ``buildings_visible``),
+complete with their joins, so a list of any length runs the same few queries.
 """
 
-from django.db.models import Case, IntegerField, Q, Value, When
+import django_filters
+from django.db.models import (
+    Case,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, NullIf
+from django.utils.translation import gettext_lazy as _
 
-from shequ.registry.models import Building
-from shequ.registry.selectors import buildings_visible
+from shequ.org.roles import Action, can
+from shequ.org.scoping import subtree_q
+from shequ.registry.models import Building, Household, Person, PersonStatus, PopulationType
+from shequ.registry.selectors import buildings_visible, households_visible
 
 BUILDING_MATCHES = 20  # a search-as-you-type picker shows at most this many buildings
+
+
+def _count_of(queryset: QuerySet) -> Subquery:
+    """COUNT(*) of a correlated queryset, as a column of the outer query (no GROUP BY)."""
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Subquery(counted, output_field=IntegerField())
+
+
+def rented_homes(user) -> QuerySet[Household]:
+    """The rented homes in use in the user's jurisdiction, with building, unit and landlord,
+    each with the people living there and the migrants (流入) among them counted in the same
+    query. People registered as gone out (流出) are on the home's roll but do not live there."""
+    living = Person.objects.filter(household=OuterRef("pk"), status=PersonStatus.ACTIVE).exclude(
+        population_type=PopulationType.OUTFLOW
+    )
+    return (
+        households_visible(user)
+        .filter(is_active=True, is_rented=True)
+        .select_related("unit__parent")
+        .annotate(
+            occupant_count=_count_of(living),
+            migrant_count=_count_of(living.filter(population_type=PopulationType.INFLOW)),
+            # A registered landlord's name lives in their record, an outside one's on the home.
+            landlord_sort=Coalesce(F("landlord__name"), NullIf(F("landlord_name"), Value(""))),
+        )
+    )
+
+
+def contact_visible(user) -> bool:
+    """Whether the user sees landlords' names and phones in full: the roles that keep the
+    housing register and sign agreements with landlords; the others see them masked."""
+    return can(user, Action.EDIT_REGISTRY)
+
+
+class RentedHomeFilter(django_filters.FilterSet):
+    """Search and filters of the rented-home register (page and its export)."""
+
+    search = django_filters.CharFilter(method="filter_search", label=_("地址或房东"))
+    unit = django_filters.CharFilter(method="filter_unit", label=_("单位代码（含下级）"))
+    building = django_filters.UUIDFilter(
+        field_name="building__uid",
+        label=_("楼栋"),
+        error_messages={"invalid": _("楼栋的编号格式不对：应为楼栋页面链接中的编号（UUID）。")},
+    )
+    occupants = django_filters.ChoiceFilter(
+        choices=[
+            ("none", _("无登记住户")),
+            ("migrants", _("有流入人口")),
+        ],
+        method="filter_occupants",
+        label=_("住户"),
+    )
+
+    class Meta:
+        model = Household
+        fields = ["search", "unit", "building", "occupants"]
+
+    def filter_search(self, queryset, name, value):
+        """Every word must match the address (building, its address, the door number, the
+        grid or community) or the landlord (name; phone for those who may see it)."""
+        user = getattr(self.request, "user", None)
+        with_phone = user is not None and contact_visible(user)
+        for word in value.split()[:5]:
+            match = (
+                Q(building__name__icontains=word)
+                | Q(building__address__icontains=word)
+                | Q(number__icontains=word)
+                | Q(unit__name__icontains=word)
+                | Q(landlord_name__icontains=word)
+                | Q(landlord__name__icontains=word)
+            )
+            if with_phone:
+                match |= Q(landlord_phone__contains=word) | Q(landlord__phone__contains=word)
+            queryset = queryset.filter(match)
+        return queryset
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.filter(subtree_q("unit_id", value.strip()))
+
+    def filter_occupants(self, queryset, name, value):
+        if value == "none":
+            return queryset.filter(occupant_count=0)
+        return queryset.filter(migrant_count__gt=0)
 
 
 def buildings_matching(user, term: str, *, limit: int = BUILDING_MATCHES) -> list[Building]:

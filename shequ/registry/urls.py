@@ -29,6 +29,7 @@ urlpatterns = [
     path("housing/", views.building_list, name="building_list"),
     path("housing/new/", views.building_create, name="building_create"),
     path("housing/options/", views.building_options, name="building_options"),
+    path("housing/rented/", views.rented_home_list, name="rented_home_list"),
     path("housing/<uuid:uid>/", views.building_detail, name="building_detail"),
     path("housing/<uuid:uid>/edit/", views.building_edit, name="building_edit"),
     path("housing/<uuid:uid>/close/", views.building_close, name="building_close"),

@@ -112,14 +112,14 @@ def test_each_card_links_to_a_list_of_the_same_people(web, people, city, label):
     assert f"共 {value} 条" in listing.content.decode()
 
 
-def test_rented_homes_card_links_to_the_buildings_with_rented_homes(web, people, city):
+def test_rented_homes_card_links_to_the_register_of_rented_homes(web, people, city):
     client = web.as_(people.worker_a)
-    _value, url = cards(client.get(reverse("home")))["出租房屋"]
+    value, url = cards(client.get(reverse("home")))["出租房屋"]
 
     listing = client.get(url).content.decode()
 
-    assert url == reverse("registry:building_list") + "?has_rented=true"
-    assert "1号楼" in listing
+    assert url == reverse("registry:rented_home_list")
+    assert listing.count('data-testid="rented-home"') == value == 2
 
 
 @pytest.mark.parametrize("extra", [0, 20])

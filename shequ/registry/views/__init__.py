@@ -31,3 +31,4 @@ from shequ.registry.views.people import (  # noqa: F401
     person_reveal_id,
     person_transfer_in,
 )
+from shequ.registry.views.rented import rented_home_list  # noqa: F401
