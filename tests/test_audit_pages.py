@@ -78,10 +78,108 @@ def test_auditor_browses_the_change_log_newest_first(web, people, changes):
     assert reasons(response) == ["更名20", "更名10", "更名3"]
 
 
+def change_cells(response) -> list[str]:
+    """The text of each row's 变更内容 cell, tags dropped."""
+    cells = re.findall(r'data-label="变更内容">(.*?)</td>', response.text, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in cells]
+
+
+def action_cells(response) -> list[str]:
+    return re.findall(r'data-label="操作"><span title="([^"]+)">([^<]+)</span>', response.text)
+
+
 def test_change_log_shows_actor_and_changes(web, people, changes):
-    page = web.as_(people.auditor).get("/audit/", {"actor": "city"}).text
-    assert "org_unit.rename" in page
-    assert "name: 水泥厂社区 → 水泥厂社区（新）" in page
+    response = web.as_(people.auditor).get("/audit/", {"actor": "city"})
+    assert action_cells(response) == [("org_unit.rename", "单位更名")]
+    assert change_cells(response) == ["名称 ： 水泥厂社区 → 水泥厂社区（新）"]
+
+
+def test_export_event_reads_as_facts_not_pairs(web, people, tree):
+    AuditEvent.objects.create(
+        actor=people.worker_a,
+        action="export.persons",
+        target_type="registry.person",
+        target_id="",
+        target_label="导出人员 120 条",
+        unit_code=tree.community_a.code,
+        changes={"rows": 120, "format": "xlsx", "id_numbers": "masked"},
+    )
+    response = web.as_(people.auditor).get("/audit/", {"action": "export.persons"})
+    assert action_cells(response) == [("export.persons", "导出人员")]
+    assert change_cells(response) == ["条数 ： 120 格式 ： xlsx 身份号码 ： 遮盖"]
+
+
+def test_unknown_action_shows_its_code(web, people, tree):
+    AuditEvent.objects.create(
+        action="campaign.launch",
+        target_type="campaign.campaign",
+        target_id="1",
+        target_label="宣传月",
+        unit_code=tree.zone.code,
+        changes={"title": [None, "宣传月"]},
+    )
+    response = web.as_(people.auditor).get("/audit/", {"unit": tree.zone.code})
+    assert action_cells(response) == [("campaign.launch", "campaign.launch")]
+    assert change_cells(response) == ["title ： （空） → 宣传月"]
+
+
+@pytest.fixture
+def housing_changes(people, tree):
+    """A move to another home and a landlord named for a rented home, through the services."""
+    from shequ.registry import services as registry
+    from tests.factories import make_building, make_household, make_person
+
+    building = make_building(tree.grid_a1, "3号楼")
+    first, second = make_household(building, "101"), make_household(building, "202")
+    person = make_person(first, name="赵敏")
+    landlord = make_person(first, name="钱房东", relation="head")
+    registry.person_move(
+        actor=people.worker_a,
+        person=person,
+        household=second,
+        date=timezone.localdate(),
+        reason="搬家",
+    )
+    registry.household_update(
+        actor=people.worker_a,
+        household=second,
+        number="202",
+        reason="出租",
+        is_rented=True,
+        landlord=landlord,
+    )
+    return first, second, landlord
+
+
+def test_change_log_names_homes_landlords_and_choices(web, people, housing_changes):
+    _first, second, landlord = housing_changes
+    client = web.as_(people.auditor)
+    move = client.get("/audit/", {"action": "person.move"})
+    assert action_cells(move) == [("person.move", "市内迁移")]
+    assert "现居住户 ： 3号楼 101 → 3号楼 202" in change_cells(move)[0]
+    assert f'title="{second.uid}">3号楼 202</span>' in move.text
+    rented = client.get("/audit/", {"action": "household.update"})
+    (cell,) = change_cells(rented)
+    assert "出租房屋 ： 否 → 是" in cell
+    assert "房东（登记人员） ： （空） → 钱房东" in cell
+    assert f'title="{landlord.pk}">钱房东</span>' in rented.text
+    registered = client.get("/audit/", {"action": "person.register"})
+    assert "人口类型 ： （空） → 户籍常住" in change_cells(registered)[0]
+
+
+def test_records_outside_the_jurisdiction_stay_unnamed(web, auditor_x, tree, housing_changes):
+    _first, second, _landlord = housing_changes
+    AuditEvent.objects.create(
+        action="person.move",
+        target_type="registry.person",
+        target_id="x",
+        target_label="某人",
+        unit_code=tree.community_c.code,
+        changes={"household": [None, str(second.uid)]},
+    )
+    response = web.as_(auditor_x).get("/audit/", {"action": "person.move"})
+    assert change_cells(response) == [f"现居住户 ： （空） → {second.uid}"]
+    assert "3号楼" not in response.text
 
 
 def test_change_log_filters_by_user(web, people, changes):
@@ -196,6 +294,26 @@ def test_sensitive_reads_export(web, people, reads):
     ]
 
 
+def test_sensitive_summary_counts_occasions_not_rows(web, people, tree):
+    # One export writes a row per person in a single insert; three reveals on three days.
+    audit_sensitive_read(
+        actor=people.worker_a,
+        targets=[
+            SensitiveTarget("registry.person", str(i), f"人{i}", tree.grid_a1.code)
+            for i in range(40)
+        ],
+        fields=["id_number"],
+        purpose=SensitiveAccess.Purpose.SERVICE,
+        channel=SensitiveAccess.Channel.EXPORT,
+    )
+    SensitiveAccess.objects.filter(actor=people.worker_a).update(at=at(5))
+    for day in (3, 10, 20):
+        read(people.worker_b, f"李四{day}", tree.community_b.code, day)
+    response = web.as_(people.auditor).get("/audit/sensitive/")
+    summary = re.search(r'data-testid="summary"[^>]*>(.*?)</p>', response.text).group(1)
+    assert summary == "查看次数最多的用户：worker_b（3 次）、worker_a（1 次）"
+
+
 def test_sensitive_reads_outside_the_subtree_are_absent(web, auditor_x, reads):
     assert read_targets(web.as_(auditor_x).get("/audit/sensitive/")) == ["王五"]
 
@@ -266,6 +384,39 @@ def test_change_log_runs_constant_queries(web, people, tree, count, django_asser
     client = web.as_(people.auditor)
     with django_assert_max_num_queries(8):
         assert client.get("/audit/").status_code == 200
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_change_log_names_related_records_in_constant_queries(
+    web, people, tree, housing_changes, count, django_assert_max_num_queries
+):
+    first, second, _landlord = housing_changes
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor=people.worker_a,
+            action="person.move",
+            target_type="registry.person",
+            target_id=str(i),
+            target_label=f"人{i}",
+            unit_code=tree.grid_a1.code,
+            changes={
+                "household": [str(first.uid), str(second.uid)],
+                "unit": [tree.grid_a1.code, tree.grid_a2.code],
+                "hukou_division": [None, "340603000000"],
+                "population_type": ["resident", "inflow"],
+            },
+        )
+        for i in range(count)
+    )
+    client = web.as_(people.auditor)
+    with django_assert_max_num_queries(11):
+        response = client.get("/audit/", {"action": "person.move"})
+    cells = change_cells(response)
+    assert len(cells) == min(count + 1, 50)
+    assert "现居住户 ： 3号楼 101 → 3号楼 202" in cells[0]
+    assert "现居住网格/社区 ： 第1网格 → 第2网格" in cells[0]
+    assert "户籍地 ： （空） → " in cells[0]
+    assert "户籍常住 → 流入" in cells[0]
 
 
 @pytest.mark.parametrize("count", [5, 60])

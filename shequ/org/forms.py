@@ -133,3 +133,13 @@ class AuditFilterForm(StyledForm):
     unit = forms.CharField(label=_("单位代码"), required=False)
     since = forms.DateField(label=_("自"), required=False, widget=DateInput())
     until = forms.DateField(label=_("至"), required=False, widget=DateInput())
+
+
+class AuditEventFilterForm(AuditFilterForm):
+    action = forms.ChoiceField(label=_("操作"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from shequ.org.audit_display import ACTION_LABELS
+
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("全部")), *ACTION_LABELS.items()]

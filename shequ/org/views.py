@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +22,9 @@ from shequ.core.web import (
     staff_required,
 )
 from shequ.org import selectors, services
+from shequ.org.audit_display import describe_changes
 from shequ.org.forms import (
+    AuditEventFilterForm,
     AuditFilterForm,
     DelegateForm,
     OrgUnitCreateForm,
@@ -371,9 +373,12 @@ def user_edit(request: HttpRequest, uid) -> HttpResponse:
         else:
             messages.success(request, _("已保存 %(u)s。") % {"u": target.username})
             return redirect("org:user_list")
-    history = selectors.audit_events(request.user).filter(
-        target_type="org.user", target_id=str(target.uid)
-    )[:20]
+    history = list(
+        selectors.audit_events(request.user).filter(
+            target_type="org.user", target_id=str(target.uid)
+        )[:20]
+    )
+    describe_changes(request.user, history)
     return render(
         request,
         "org/user_edit.html",
@@ -474,15 +479,15 @@ ACCESS_TABLE = Table(
 )
 
 
-def _audit_filters(request) -> tuple[AuditFilterForm, dict]:
-    form = AuditFilterForm(request.GET or None)
+def _audit_filters(request, form_class=AuditFilterForm) -> tuple[AuditFilterForm, dict]:
+    form = form_class(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     return form, {k: v for k, v in filters.items() if v}
 
 
 @action_required(Action.VIEW_AUDIT)
 def audit_events(request: HttpRequest) -> HttpResponse:
-    form, filters = _audit_filters(request)
+    form, filters = _audit_filters(request, AuditEventFilterForm)
     events = selectors.audit_events(request.user, **filters)
     if request.GET.get("export") in ("xlsx", "csv"):
         rows = (
@@ -499,12 +504,15 @@ def audit_events(request: HttpRequest) -> HttpResponse:
             for e in events.iterator(chunk_size=2000)
         )
         return download(EVENT_TABLE, rows, basename="audit-events", fmt=request.GET["export"])
+    page = paginate(request, events)
+    page.object_list = list(page.object_list)
+    describe_changes(request.user, page.object_list)
     return render(
         request,
         "org/audit_events.html",
         {
             "form": form,
-            "page": paginate(request, events),
+            "page": page,
             "query": query_without(request, "page"),
             "export_query": query_without(request, "page", "export"),
             "tab": "events",
@@ -531,7 +539,7 @@ def sensitive_accesses(request: HttpRequest) -> HttpResponse:
             for a in accesses.iterator(chunk_size=2000)
         )
         return download(ACCESS_TABLE, rows, basename="sensitive-reads", fmt=request.GET["export"])
-    summary = accesses.values("actor__username").annotate(n=Count("id")).order_by("-n")[:10]
+    summary = selectors.sensitive_access_summary(accesses)
     return render(
         request,
         "org/sensitive_accesses.html",
