@@ -62,6 +62,28 @@ def derive_population_type(*, hukou_code: str, residence_code: str, city_prefix:
     return PopulationType.INFLOW
 
 
+def destination_problem(code: str | None, *, city_prefix: str, outflow: bool) -> str | None:
+    """Why a destination cannot be the one of a 迁出注销 (``outflow`` False) or a 外出登记:
+    none given, or a place inside the city, where the record stays and moves instead."""
+    if not code:
+        return str(_("请选择去向地。"))
+    if city_prefix and code.startswith(city_prefix):
+        if outflow:
+            return str(
+                _(
+                    "去向地在本市之内。外出登记只用于到本市以外居住；在本市内搬家的，"
+                    "请办理“迁移”，或由新住址所在社区办理“市内迁入”。"
+                )
+            )
+        return str(
+            _(
+                "去向地在本市之内。此人仍住在本市的，请不要注销：改用“迁移”，"
+                "或由新住址所在社区办理“市内迁入”，记录保留在本市，不会重复建档。"
+            )
+        )
+    return None
+
+
 def eight_clear_missing(values: Mapping[str, Any], *, today: datetime.date) -> list[str]:
     """Which of the 八个清楚 facts a migrant's record still lacks ([] when all are clear, or
     when the person is not a migrant)."""

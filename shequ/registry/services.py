@@ -40,7 +40,11 @@ from shequ.registry.models import (
     PersonStatus,
     PopulationType,
 )
-from shequ.registry.rules import derive_population_type, eight_clear_missing
+from shequ.registry.rules import (
+    derive_population_type,
+    destination_problem,
+    eight_clear_missing,
+)
 from shequ.registry.validation import PERSON_FIELDS, validate_person
 
 # Changes to these fields are logged as "changed" without their values (they stay in the
@@ -140,6 +144,16 @@ def _raise(errors: Mapping[str, list[str]]) -> None:
 def _check_division(code: str | None, field: str, errors: dict) -> None:
     if code and not Division.objects.filter(code=code).exists():
         errors.setdefault(field, []).append(_("区划代码 %(code)s 不存在。") % {"code": code})
+
+
+def _check_destination(code: str | None, errors: dict, *, outflow: bool) -> None:
+    """Where someone went when leaving the city (迁出注销) or living outside it (外出登记):
+    required, known and outside the city (inside, the record stays and moves instead)."""
+    problem = destination_problem(code, city_prefix=city_prefix(), outflow=outflow)
+    if problem:
+        errors["division"] = [problem]
+    else:
+        _check_division(code, "division", errors)
 
 
 def _apply_values(person: Person, cleaned: Mapping[str, Any]) -> None:
@@ -689,7 +703,8 @@ def _end(
     if date < person.birth_date:
         raise ValidationError({"date": [_("日期不能早于出生日期。")]})
     errors: dict[str, list[str]] = {}
-    _check_division(division, "division", errors)
+    if kind == Flow.Kind.DEPARTURE:
+        _check_destination(division, errors, outflow=False)
     _raise(errors)
     before = _snapshot(person)
     person.status = status
@@ -782,9 +797,7 @@ def person_register_outflow(
     if person.population_type not in (PopulationType.RESIDENT, PopulationType.SEPARATED):
         raise ValidationError(_("只有本地户籍人员可以登记流出；流入人员离开请办理迁出注销。"))
     errors: dict[str, list[str]] = {}
-    if not division:
-        errors["division"] = [_("请选择去向地。")]
-    _check_division(division, "division", errors)
+    _check_destination(division, errors, outflow=True)
     _raise(errors)
     before = _snapshot(person)
     person.population_type = PopulationType.OUTFLOW

@@ -174,6 +174,41 @@ def test_departure_ends_the_record_with_destination(api, people, home_a):
     assert (person.status, person.end_reason) == ("departed", "回原籍")
 
 
+def test_departure_needs_a_destination(api, people, home_a):
+    person = make_person(home_a)
+    response = record(api, people.worker_a, kind="departure", person=str(person.uid))
+    assert response.status_code == 400
+    assert response.json()["division"] == ["请选择去向地。"]
+    person.refresh_from_db()
+    assert person.status == "active"
+
+
+@pytest.mark.parametrize("division", ["340603020000", "340602000000"])
+def test_departure_to_a_place_inside_the_city_is_400(api, people, home_a, division):
+    person = make_person(home_a)
+    response = record(
+        api, people.worker_a, kind="departure", person=str(person.uid), division=division
+    )
+    assert response.status_code == 400
+    message = response.json()["division"][0]
+    assert message.startswith("去向地在本市之内。")
+    assert "迁移" in message and "市内迁入" in message
+    person.refresh_from_db()
+    assert person.status == "active"
+
+
+def test_outflow_to_a_place_inside_the_city_is_400(api, people, home_a):
+    person = make_person(home_a)
+    response = record(
+        api, people.worker_a, kind="outflow", person=str(person.uid), division="340603000000"
+    )
+    assert response.status_code == 400
+    message = response.json()["division"][0]
+    assert message.startswith("去向地在本市之内。外出登记只用于到本市以外居住")
+    person.refresh_from_db()
+    assert person.population_type == "resident"
+
+
 def test_departure_to_an_unknown_division_is_400(api, people, home_a):
     person = make_person(home_a)
     response = record(
@@ -248,8 +283,9 @@ def test_arrival_is_not_a_flow_kind_here(api, people, home_a):
 
 def test_departure_of_someone_already_departed_is_400_with_detail(api, people, home_a):
     person = make_person(home_a)
-    record(api, people.worker_a, kind="departure", person=str(person.uid))
-    response = record(api, people.worker_a, kind="departure", person=str(person.uid))
+    body = {"kind": "departure", "person": str(person.uid), "division": SUIXIAN_HENAN}
+    record(api, people.worker_a, **body)
+    response = record(api, people.worker_a, **body)
     assert response.status_code == 400
     assert "已迁出" in response.json()["detail"]
 

@@ -102,7 +102,11 @@ def test_search_by_identity_number_prefix_finds_people_born_that_day(api, people
 
 def test_list_shows_active_people_unless_status_all(api, people, three):
     services.person_depart(
-        actor=people.worker_a, person=three["zhang"], date=datetime.date.today(), reason="回老家"
+        actor=people.worker_a,
+        person=three["zhang"],
+        date=datetime.date.today(),
+        reason="回老家",
+        division=SUIXIAN_HENAN,
     )
     client = api.as_(people.worker_a)
     assert "张三" not in names(client.get(URL))

@@ -62,7 +62,13 @@ def city(tree):
     migrant(let1, "刘七")
     migrant(let2, "陈八", employment="", employer_name="")
     gone = migrant(let2, "周九")
-    services.person_depart(actor=None, person=gone, date=datetime.date(2025, 6, 1), reason="返乡")
+    services.person_depart(
+        actor=None,
+        person=gone,
+        date=datetime.date(2025, 6, 1),
+        reason="返乡",
+        division=SUIXIAN_HENAN,
+    )
     b_home = make_household(
         make_building(tree.grid_b1, "9号楼"),
         "1",
@@ -179,7 +185,13 @@ def test_a_grid_with_an_empty_building_cannot_be_closed(web, people, tree):
 def test_a_grid_whose_people_left_and_building_closed_can_be_closed(web, people, tree):
     building = make_building(tree.grid_a2, "2号楼")
     person = make_person(make_household(building, "1"), name="张三")
-    services.person_depart(actor=None, person=person, date=datetime.date(2025, 6, 1), reason="迁走")
+    services.person_depart(
+        actor=None,
+        person=person,
+        date=datetime.date(2025, 6, 1),
+        reason="迁走",
+        division=SUIXIAN_HENAN,
+    )
     services.building_close(actor=None, building=building, reason="拆除")
 
     close(web, people.street, tree.grid_a2)

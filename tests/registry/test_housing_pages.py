@@ -387,7 +387,11 @@ def test_building_detail_shows_empty_state(web, people, tree):
 
 def test_building_detail_does_not_list_departed_people(web, people, housing):
     services.person_depart(
-        actor=None, person=housing["tenant"], date=datetime.date(2025, 6, 1), reason="返乡"
+        actor=None,
+        person=housing["tenant"],
+        date=datetime.date(2025, 6, 1),
+        reason="返乡",
+        division=SUIXIAN_HENAN,
     )
 
     response = web.as_(people.worker_a).get(

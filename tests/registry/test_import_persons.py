@@ -433,3 +433,15 @@ def test_validation_progress_is_committed_chunk_by_chunk(api, people, home, monk
 
     assert seen == [0, 2, 4]
     assert (data["processed_rows"], data["total_rows"], data["progress"]) == (5, 5, 100)
+
+
+def test_outflow_destination_inside_the_city_is_a_problem_of_its_row(api, people, home):
+    headers = [*HEADERS, "人口类型", "流出去向代码"]
+    inside = [*row(new_id_number()), "流出", "340602000000"]
+    outside = [*row(new_id_number()), "流出", HEFEI_YAOHAI]
+
+    data = upload(api, people.worker_a, tabular_file(headers, [outside, inside]))
+
+    assert [(r, c) for r, c, _m in problems(data)] == [(3, "流出去向代码")]
+    assert problems(data)[0][2].startswith("去向地在本市之内。外出登记只用于到本市以外居住")
+    assert not Person.objects.exists()

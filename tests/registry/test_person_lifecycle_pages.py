@@ -253,10 +253,44 @@ def test_depart_to_a_place_inside_the_city_warns(web, people, person):
     assert "去向地在本市之内" in page
 
 
+def test_depart_requires_a_destination(web, people, person):
+    response = web.as_(people.worker_a).post(
+        url("person_depart", person), {"date": today(), "reason": "走了"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="confirm"' not in page
+    assert "is-invalid" in page
+    person.refresh_from_db()
+    assert person.status == "active"
+
+
+def test_depart_to_a_place_inside_the_city_is_refused_when_confirmed(web, people, person):
+    response = web.as_(people.worker_a).post(
+        url("person_depart", person),
+        {"date": today(), "division": "340603020000", "reason": "搬家", "confirmed": "1"},
+    )
+    assert "去向地在本市之内。此人仍住在本市的，请不要注销" in response.content.decode()
+    person.refresh_from_db()
+    assert person.status == "active"
+
+
+def test_outflow_to_a_place_inside_the_city_is_refused(web, people, person):
+    response = web.as_(people.worker_a).post(
+        url("person_outflow", person),
+        {"date": today(), "division": "340603000000", "reason": "搬到区里"},
+    )
+    assert response.status_code == 200
+    assert "外出登记只用于到本市以外居住" in response.content.decode()
+    person.refresh_from_db()
+    assert person.population_type == "resident"
+
+
 def test_depart_refuses_a_future_date(web, people, person):
     future = (timezone.localdate() + datetime.timedelta(days=2)).isoformat()
     response = web.as_(people.worker_a).post(
-        url("person_depart", person), {"date": future, "reason": "走了", "confirmed": "1"}
+        url("person_depart", person),
+        {"date": future, "division": SUIXIAN_HENAN, "reason": "走了", "confirmed": "1"},
     )
     assert "日期不能晚于今天。" in response.content.decode()
     person.refresh_from_db()
@@ -313,7 +347,13 @@ def test_cancel_requires_a_reason(web, people, person):
 
 
 def test_a_departed_person_cannot_depart_again(web, people, person):
-    services.person_depart(actor=None, person=person, date=timezone.localdate(), reason="离开")
+    services.person_depart(
+        actor=None,
+        person=person,
+        date=timezone.localdate(),
+        reason="离开",
+        division=SUIXIAN_HENAN,
+    )
     page = web.as_(people.worker_a).get(url("person_depart", person)).content.decode()
     assert 'data-testid="refusal"' in page
     assert "已迁出" in page
@@ -394,6 +434,7 @@ def test_check_with_another_result_and_a_note(web, people, person):
 
 def test_grid_worker_of_the_grid_may_record_a_departure(web, people, person):
     response = web.as_(people.grid_a1).post(
-        url("person_depart", person), {"date": today(), "reason": "离开", "confirmed": "1"}
+        url("person_depart", person),
+        {"date": today(), "division": SUIXIAN_HENAN, "reason": "离开", "confirmed": "1"},
     )
     assert response.status_code == 302

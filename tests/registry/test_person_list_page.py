@@ -197,7 +197,11 @@ def test_filter_by_age_band_and_marital_status(web, people, homes, residents):
 
 def test_departed_people_leave_the_list_but_remain_findable(web, people, residents):
     services.person_depart(
-        actor=None, person=residents["wangwu"], date=datetime.date(2025, 6, 1), reason="返乡"
+        actor=None,
+        person=residents["wangwu"],
+        date=datetime.date(2025, 6, 1),
+        reason="返乡",
+        division=SUIXIAN_HENAN,
     )
     client = web.as_(people.worker_a)
 

@@ -31,7 +31,7 @@ from shequ.registry.models import (
     PersonStatus,
     PopulationType,
 )
-from shequ.registry.rules import derive_population_type
+from shequ.registry.rules import derive_population_type, destination_problem
 from shequ.registry.tables import PERSONS, person_row
 from shequ.registry.validation import PERSON_FIELDS, validate_person
 
@@ -347,6 +347,11 @@ class PersonImporter(PlanningImporter):
                     problems.append(
                         ("流出去向代码", _("区划代码 %(code)s 不存在。") % {"code": code})
                     )
+                else:
+                    # The same rule as 外出登记 on the person's page (services).
+                    problem = destination_problem(code, city_prefix=self.city_prefix, outflow=True)
+                    if problem:
+                        problems.append(("流出去向代码", problem))
         day = outflow.get("flow_out_date")
         if day and day > self.ctx.today:
             problems.append(("流出日期", _("流出日期不能晚于今天。")))
