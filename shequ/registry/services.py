@@ -683,6 +683,21 @@ def person_transfer_in(
     )
 
 
+def person_end_check(
+    *, person: Person, kind: str, date: datetime.date | None, division: str | None = None
+) -> None:
+    """The facts of a 迁出注销, death or 误登注销 checked without writing anything, so a page
+    can refuse them before its confirmation step; the service runs the same checks."""
+    _not_future(date, "date", timezone.localdate())
+    _require_active(person)
+    if date < person.birth_date:
+        raise ValidationError({"date": [_("日期不能早于出生日期。")]})
+    errors: dict[str, list[str]] = {}
+    if kind == Flow.Kind.DEPARTURE:
+        _check_destination(division, errors, outflow=False)
+    _raise(errors)
+
+
 def _end(
     *,
     actor,
@@ -697,15 +712,7 @@ def _end(
     _require(actor)
     _require_scope(actor, person.unit_id)
     reason = _reason(reason)
-    today = timezone.localdate()
-    _not_future(date, "date", today)
-    _require_active(person)
-    if date < person.birth_date:
-        raise ValidationError({"date": [_("日期不能早于出生日期。")]})
-    errors: dict[str, list[str]] = {}
-    if kind == Flow.Kind.DEPARTURE:
-        _check_destination(division, errors, outflow=False)
-    _raise(errors)
+    person_end_check(person=person, kind=kind, date=date, division=division)
     before = _snapshot(person)
     person.status = status
     person.ended_on = date

@@ -240,7 +240,7 @@ def test_depart_confirmed_leaves_the_active_list_but_keeps_the_record(web, peopl
     assert client.get(url("person_detail", person)).status_code == 200
 
 
-def test_depart_to_a_place_inside_the_city_warns(web, people, person):
+def test_depart_to_a_place_inside_the_city_is_refused_before_confirmation(web, people, person):
     page = (
         web.as_(people.worker_a)
         .post(
@@ -249,8 +249,36 @@ def test_depart_to_a_place_inside_the_city_warns(web, people, person):
         )
         .content.decode()
     )
-    assert 'data-testid="warning"' in page
-    assert "去向地在本市之内" in page
+    assert 'data-testid="confirm"' not in page
+    assert "去向地在本市之内。此人仍住在本市的，请不要注销" in page
+    person.refresh_from_db()
+    assert person.status == "active"
+
+
+@pytest.mark.parametrize(
+    ("event", "data"),
+    [
+        ("person_depart", {"division": SUIXIAN_HENAN, "reason": "回原籍"}),
+        ("person_death", {"reason": "病故"}),
+    ],
+)
+def test_a_future_date_is_refused_before_confirmation(web, people, person, event, data):
+    response = web.as_(people.worker_a).post(url(event, person), {"date": "2030-01-01", **data})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="confirm"' not in page
+    assert "日期不能晚于今天。" in page
+    person.refresh_from_db()
+    assert person.status == "active"
+
+
+def test_a_date_before_birth_is_refused_before_confirmation(web, people, person):
+    response = web.as_(people.worker_a).post(
+        url("person_death", person), {"date": "1950-01-01", "reason": "病故"}
+    )
+    page = response.content.decode()
+    assert 'data-testid="confirm"' not in page
+    assert "日期不能早于出生日期。" in page
 
 
 def test_depart_requires_a_destination(web, people, person):

@@ -30,7 +30,14 @@ from shequ.org.roles import Action, Level, can
 from shequ.org.scoping import code_in_scope
 from shequ.registry import forms_people as forms
 from shequ.registry import rules, selectors, services
-from shequ.registry.models import Check, Household, Person, PersonStatus, PopulationType
+from shequ.registry.models import (
+    Check,
+    Flow,
+    Household,
+    Person,
+    PersonStatus,
+    PopulationType,
+)
 from shequ.registry.timeline import person_timeline
 from shequ.registry.validation import PERSON_FIELDS
 
@@ -625,34 +632,39 @@ def _event_view(
     form_factory: Callable[..., Any],
     run: Callable[[Person, dict], Any],
     blocked: Callable[[Person], str] = _needs_active,
-    warnings: Callable[[Person, dict], list[str]] = lambda person, data: [],
+    check: Callable[[Person, dict], None] | None = None,
     initial: Callable[[Person], dict] = lambda person: {},
 ) -> HttpResponse:
+    """``check`` runs the service's checks of the facts typed (raising its ValidationError)
+    before the confirmation step, so the worker does not confirm what will be refused."""
     person = selectors.person_get(request.user, uid)
     refusal = blocked(person)
     data = request.POST if request.method == "POST" else None
     form = form_factory(data, initial=initial(person))
     title = event.title % {"name": person.name}
     if data is not None and not refusal and form.is_valid() and not data.get("back"):
-        if event.confirm and data.get("confirmed") != "1":
-            return render(
-                request,
-                "registry/person_event_confirm.html",
-                {
-                    "person": person,
-                    "form": form,
-                    "title": title,
-                    "event": event,
-                    "summary": _summary(form),
-                    "warnings": warnings(person, form.cleaned_data),
-                },
-            )
+        confirming = event.confirm and data.get("confirmed") != "1"
         try:
-            with transaction.atomic():
-                run(person, form.cleaned_data)
+            if not confirming:
+                with transaction.atomic():
+                    run(person, form.cleaned_data)
+            elif check is not None:
+                check(person, form.cleaned_data)
         except ValidationError as exc:
             _service_errors(form, exc, _HOUSEHOLD_ERRORS)
         else:
+            if confirming:
+                return render(
+                    request,
+                    "registry/person_event_confirm.html",
+                    {
+                        "person": person,
+                        "form": form,
+                        "title": title,
+                        "event": event,
+                        "summary": _summary(form),
+                    },
+                )
             messages.success(request, event.success % {"name": person.name})
             return redirect("registry:person_detail", uid=person.uid)
     picker = None
@@ -756,19 +768,6 @@ CHECK = _Event(
 )
 
 
-def _in_city_warning(person: Person, data: dict) -> list[str]:
-    division = data.get("division") or ""
-    prefix = services.city_prefix()
-    if division and prefix and division.startswith(prefix):
-        return [
-            _(
-                "去向地在本市之内。此人如仍住在本市，请不要注销：改用“迁移”，或由新住址所在社区办理“市内迁入”，"
-                "记录保留在本市，不会重复建档。"
-            )
-        ]
-    return []
-
-
 @action_required(Action.EDIT_REGISTRY)
 @require_http_methods(["GET", "POST"])
 def person_move(request: HttpRequest, uid) -> HttpResponse:
@@ -811,7 +810,12 @@ def person_depart(request: HttpRequest, uid) -> HttpResponse:
             division=data.get("division") or None,
             address=data.get("address", ""),
         ),
-        warnings=_in_city_warning,
+        check=lambda person, data: services.person_end_check(
+            person=person,
+            kind=Flow.Kind.DEPARTURE,
+            date=data["date"],
+            division=data.get("division") or None,
+        ),
     )
 
 
@@ -826,6 +830,9 @@ def person_death(request: HttpRequest, uid) -> HttpResponse:
         form_factory=forms.DeathForm,
         run=lambda person, data: services.person_record_death(
             actor=user, person=person, date=data["date"], reason=data["reason"]
+        ),
+        check=lambda person, data: services.person_end_check(
+            person=person, kind=Flow.Kind.DEATH, date=data["date"]
         ),
     )
 
