@@ -243,6 +243,7 @@ SPECTACULAR_SETTINGS = {
         "BuildingKindEnum": "shequ.registry.models.Building.Kind",
         "CheckKindEnum": "shequ.registry.models.Check.Kind",
         "ImportJobStatusEnum": "shequ.core.models.ImportJob.Status",
+        "ExportJobStatusEnum": "shequ.core.models.ExportJob.Status",
     },
 }
 
@@ -252,6 +253,12 @@ TASKS = {
         "BACKEND": env_str("TASKS_BACKEND") or "django_tasks_db.DatabaseBackend",
     }
 }
+# An export of more rows than this is built by the task worker (a request has 30 s under
+# gunicorn); a smaller one downloads at once.
+EXPORT_JOB_MIN_ROWS = env_int("EXPORT_JOB_MIN_ROWS", 5000)
+# Export jobs and their files are deleted this many days after they were asked for (by the
+# next export job that runs).
+EXPORT_JOB_KEEP_DAYS = env_int("EXPORT_JOB_KEEP_DAYS", 7)
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,4 @@
-"""Data every capability shares: the import jobs of the tabular engine."""
+"""Data every capability shares: the import and export jobs of the tabular engine."""
 
 import uuid
 
@@ -99,3 +99,80 @@ class ImportJob(models.Model):
     @property
     def valid_rows(self) -> int:
         return self.created_count + self.updated_count + self.unchanged_count
+
+
+class ExportJob(models.Model):
+    """One export too large to build within a request: its filters, progress and file.
+
+    The job keeps the filters as the query string the user sent, never a queryset: the task
+    applies the actor's jurisdiction and role when it runs. The file is kept in the
+    database, like an import's upload, for whichever app server the download reaches. Only
+    the actor may see the job and download the file.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("进行中")
+        SUCCEEDED = "succeeded", _("已完成")
+        FAILED = "failed", _("失败")
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", "Excel (.xlsx)"
+        CSV = "csv", "CSV"
+
+    scope_field = "unit_code"
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导出人"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    # The actor's unit when the job was asked for (the audit log's and the admin's view).
+    unit_code = models.CharField(_("单位代码"), max_length=14, blank=True)
+    kind = models.CharField(_("导出类型"), max_length=20)
+    format = models.CharField(_("格式"), max_length=4, choices=Format.choices)
+    filters = models.TextField(_("筛选条件"), blank=True, help_text=_("列表页的查询字符串。"))
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    message = models.TextField(_("说明"), blank=True)
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已写行数"), default=0)
+    row_count = models.PositiveIntegerField(_("导出行数"), default=0)
+    filename = models.CharField(_("文件名"), max_length=100, blank=True)
+    content = models.BinaryField(_("文件内容"), blank=True, default=b"", editable=False)
+    size = models.PositiveBigIntegerField(_("文件大小"), default=0)
+    downloads = models.PositiveIntegerField(_("下载次数"), default=0)
+
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导出任务")
+        verbose_name_plural = _("导出任务")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["actor", "created_at"], name="exportjob_actor_created"),
+            models.Index(fields=["created_at"], name="exportjob_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}.{self.format} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    @property
+    def progress(self) -> int:
+        """Percent of the rows written so far."""
+        if self.status == self.Status.SUCCEEDED:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, self.processed_rows * 100 // self.total_rows)

@@ -1,4 +1,4 @@
-"""Background tasks of the core: running an import job in the task worker.
+"""Background tasks of the core: running an import or export job in the task worker.
 
 The page and the API enqueue the job here; ``shequ db_worker`` (started by ``make serve``)
 runs it. The job row itself carries progress and the report, so any app server can show
@@ -7,8 +7,9 @@ them; the task only says "run job X".
 
 from django_tasks import task
 
+from shequ.core.exports import export_job_run
 from shequ.core.imports import import_job_run
-from shequ.core.models import ImportJob
+from shequ.core.models import ExportJob, ImportJob
 
 
 @task()
@@ -23,3 +24,16 @@ def run_import_job(job_uid: str) -> str:
 
 def enqueue_import_job(job: ImportJob) -> None:
     run_import_job.enqueue(str(job.uid))
+
+
+@task()
+def run_export_job(job_uid: str) -> str:
+    """Build one queued export job's file; returns its final status."""
+    job = ExportJob.objects.select_related("actor").filter(uid=job_uid).first()
+    if job is None or job.status != ExportJob.Status.QUEUED:
+        return job.status if job else "missing"
+    return export_job_run(job).status
+
+
+def enqueue_export_job(job: ExportJob) -> None:
+    run_export_job.enqueue(str(job.uid))

@@ -1,18 +1,16 @@
-"""Import and export of the registry through pages and the API.
+"""Import of the registry through pages and the API (exports: ``export_views``).
 
 The upload page stores the file as an import job and hands it to the task worker; the
 status page polls the job (HTMX, every second) until it ends, then shows the counts and
-every problem by row and column. Exports apply the list pages' own filters, so a user
-exports exactly what the list shows, and log the unmasked identity numbers they contain.
+every problem by row and column.
 """
 
 import io
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
@@ -34,8 +32,7 @@ from shequ.core.tabular import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from shequ.core.tasks import enqueue_import_job
 from shequ.core.web import action_required, staff_required
 from shequ.org.roles import Action, can
-from shequ.registry import selectors
-from shequ.registry.tables import KIND_TITLES, TABLES, export_write
+from shequ.registry.tables import KIND_TITLES, TABLES
 
 KIND_CHOICES = [
     ("persons", gettext_lazy("人员")),
@@ -161,45 +158,6 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     fmt = _fmt(request)
     table.write_template(buffer, fmt)
     return _file_response(buffer.getvalue(), basename=f"template-{kind}", fmt=fmt)
-
-
-@action_required(Action.EXPORT_REGISTRY)
-def export(request: HttpRequest, kind: str) -> HttpResponse:
-    """What the list page shows (same filters, same jurisdiction), as .xlsx or ?format=csv."""
-    user = request.user
-    if kind == "persons":
-        filterset = selectors.PersonFilter(
-            request.GET, queryset=selectors.persons_visible(user), request=request
-        )
-        if problems := filterset.problems():
-            return HttpResponseBadRequest(" ".join(problems), content_type="text/plain")
-        queryset = filterset.qs
-    elif kind == "buildings":
-        data = request.GET.copy()
-        if not data.get("is_active"):
-            data["is_active"] = "true"  # as the building list: those in use unless asked
-        queryset = selectors.BuildingFilter(
-            data, queryset=selectors.buildings_visible(user), request=request
-        ).qs
-    elif kind == "households":
-        queryset = selectors.HouseholdFilter(
-            request.GET, queryset=selectors.households_visible(user), request=request
-        ).qs
-    else:
-        raise Http404
-    buffer = io.BytesIO()
-    fmt = _fmt(request)
-    export_write(
-        kind,
-        queryset,
-        buffer,
-        actor=user,
-        fmt=fmt,
-        reveal=can(user, Action.REVEAL_ID_NUMBER),
-        health=can(user, Action.VIEW_HEALTH),
-    )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return _file_response(buffer.getvalue(), basename=f"{kind}-{stamp}", fmt=fmt)
 
 
 # --- API: /api/v1/imports/ ------------------------------------------------------------------

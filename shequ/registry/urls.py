@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from shequ.registry import api, import_views, views
+from shequ.registry import api, export_views, import_views, views
 
 app_name = "registry"
 
@@ -41,7 +41,9 @@ urlpatterns = [
     path(
         "registry/import/template/<str:kind>/", import_views.import_template, name="import_template"
     ),
-    path("registry/export/<str:kind>/", import_views.export, name="export"),
+    path("registry/export/<str:kind>/", export_views.export, name="export"),
+    path("registry/exports/<uuid:uid>/", export_views.export_status, name="export_status"),
+    path("registry/exports/<uuid:uid>/file/", export_views.export_file, name="export_file"),
 ]
 
 
@@ -53,3 +55,4 @@ def register_api(router) -> None:
     router.register("persons", api.PersonViewSet, basename="person")
     router.register("flows", api.FlowViewSet, basename="flow")
     router.register("imports", import_views.ImportJobViewSet, basename="import-job")
+    router.register("exports", export_views.ExportJobViewSet, basename="export-job")
