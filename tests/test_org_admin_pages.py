@@ -2,6 +2,7 @@
 
 import csv
 import datetime
+import html
 import io
 import re
 
@@ -770,9 +771,11 @@ def test_org_tree_page_runs_constant_queries(
 ):
     add_grids(tree.community_a, extra)
     client = web.as_(people.street)
-    with django_assert_max_num_queries(12):
+    # The counts per child: one grouped query per kind of record, not one per child.
+    with django_assert_max_num_queries(16):
         response = client.get(f"/org/{tree.community_a.code}/")
     assert response.text.count('data-label="名称"><a href=') == extra + 2
+    assert response.text.count('data-label="在册人员"><a href=') == extra + 2
 
 
 @pytest.mark.parametrize("extra", [3, 48])
@@ -791,3 +794,187 @@ def test_home_page_runs_constant_queries(web, people, tree, django_assert_max_nu
     # Other capabilities add their cards to the home page: a little room for them.
     with django_assert_max_num_queries(15):
         assert client.get("/").status_code == 200
+
+
+# --- The tree page as a drill-down -------------------------------------------------------------
+
+
+@pytest.fixture
+def residents(tree):
+    """丽景: 第1网格 1号楼 (101: 张三, 102: migrant 王五, departed migrant 周九), 第2网格 2号楼
+    (201: 李四); 文苑: 第1网格 9号楼 (1: migrant 赵六)."""
+    from shequ.registry import services as registry
+    from tests.factories import SUIXIAN_HENAN, make_building, make_household, make_person
+
+    def migrant(home, name):
+        return make_person(
+            home,
+            name=name,
+            hukou_division=SUIXIAN_HENAN,
+            flow_in_date=datetime.date(2025, 1, 5),
+            flow_in_reason="work",
+        )
+
+    a1 = make_building(tree.grid_a1, "1号楼")
+    make_person(make_household(a1, "101"), name="张三")
+    let = make_household(a1, "102")
+    migrant(let, "王五")
+    gone = migrant(let, "周九")
+    registry.person_depart(
+        actor=None,
+        person=gone,
+        date=datetime.date(2025, 6, 1),
+        reason="返乡",
+        division=SUIXIAN_HENAN,
+    )
+    make_person(make_household(make_building(tree.grid_a2, "2号楼"), "201"), name="李四")
+    migrant(make_household(make_building(tree.grid_b1, "9号楼"), "1"), "赵六")
+
+
+def child_figures(response, code: str) -> dict[str, tuple[int, str]]:
+    """The counts in the row of one child unit: {label: (count, link)}."""
+    row = re.search(
+        rf'<tr[^>]*>\s*<td data-label="名称"><a href="/org/{code}/">.*?</tr>', response.text, re.S
+    )
+    cells = re.findall(r'data-label="([^"]+)"><a href="([^"]+)">([\d,]+)</a></td>', row.group(0))
+    return {label: (int(n.replace(",", "")), html.unescape(url)) for label, url, n in cells}
+
+
+def unit_totals(response) -> dict[str, tuple[int, str]]:
+    block = re.search(
+        r'data-testid="unit-figures">(.*?)</div>\s*\n{0,2}\s*(?:<form|{|$)', response.text, re.S
+    )
+    found = re.findall(
+        r'<a class="card[^"]*" href="([^"]+)">.*?text-body-secondary">([^<]+)</div><div class="fs-4">([\d,]+)</div>',
+        block.group(1),
+        re.S,
+    )
+    return {label: (int(n.replace(",", "")), html.unescape(url)) for url, label, n in found}
+
+
+def test_street_page_counts_each_community(web, people, tree, residents):
+    response = web.as_(people.street).get(f"/org/{tree.street.code}/")
+    figures = ("在册人员", "流入人口", "住户", "楼栋")
+
+    def counts(code):
+        found = child_figures(response, code)
+        return tuple(found[label][0] for label in figures)
+
+    assert counts(tree.community_a.code) == (3, 1, 3, 2)
+    assert counts(tree.community_b.code) == (1, 1, 1, 1)
+    assert counts(tree.zone.code) == (0, 0, 0, 0)
+
+
+def test_unit_page_shows_its_own_totals_with_links(web, people, tree, residents):
+    response = web.as_(people.street).get(f"/org/{tree.street.code}/")
+    totals = unit_totals(response)
+    assert {label: n for label, (n, _url) in totals.items()} == {
+        "在册人员": 4,
+        "流入人口": 2,
+        "住户": 4,
+        "楼栋": 3,
+    }
+    assert totals["在册人员"][1] == f"/registry/persons/?unit={tree.street.code}"
+    assert (
+        totals["流入人口"][1]
+        == f"/registry/persons/?unit={tree.street.code}&population_type=inflow"
+    )
+
+
+def test_child_counts_link_to_the_lists_filtered_to_the_child(web, people, tree, residents):
+    response = web.as_(people.street).get(f"/org/{tree.community_a.code}/")
+    grid = child_figures(response, tree.grid_a1.code)
+    assert grid["在册人员"] == (2, f"/registry/persons/?unit={tree.grid_a1.code}")
+    assert grid["楼栋"] == (1, f"/housing/?unit={tree.grid_a1.code}")
+    assert child_figures(response, tree.grid_a2.code)["在册人员"][0] == 1
+
+
+def test_unit_page_links_to_its_people_and_buildings(web, people, tree, residents):
+    client = web.as_(people.street)
+    page = client.get(f"/org/{tree.community_b.code}/").text
+    links = re.search(r'data-testid="unit-links">(.*?)</div>', page, re.S).group(1)
+    assert f'href="/registry/persons/?unit={tree.community_b.code}">人员名单</a>' in links
+    assert f'href="/housing/?unit={tree.community_b.code}">楼栋名单</a>' in links
+    # The lists behind the links show the unit's records only.
+    persons = client.get("/registry/persons/", {"unit": tree.community_b.code}).text
+    assert "赵六" in persons and "张三" not in persons
+    buildings = client.get("/housing/", {"unit": tree.community_b.code}).text
+    assert "9号楼" in buildings and "1号楼" not in buildings
+
+
+def test_counts_stay_inside_the_jurisdiction(web, people, tree, residents):
+    response = web.as_(people.worker_a).get(f"/org/{tree.community_a.code}/")
+    assert unit_totals(response)["在册人员"][0] == 3
+
+
+@pytest.mark.parametrize("path", ["", "?export=xlsx"])
+def test_unit_page_of_another_community_is_404(web, people, tree, path):
+    assert web.as_(people.worker_b).get(f"/org/{tree.community_a.code}/{path}").status_code == 404
+
+
+def test_tree_exports_units_below_with_their_counts(web, people, tree, residents):
+    response = web.as_(people.street).get(f"/org/{tree.street.code}/", {"export": "xlsx"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith(
+        f'attachment; filename="org-{tree.street.code}-'
+    )
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[0] == (
+        "代码",
+        "名称",
+        "上级代码",
+        "层级",
+        "类型",
+        "状态",
+        "在册人员",
+        "流入人口",
+        "住户",
+        "楼栋",
+    )
+    by_code = {row[0]: row for row in rows[1:]}
+    assert list(by_code) == sorted(by_code)
+    assert set(by_code) == {
+        tree.street.code,
+        tree.community_a.code,
+        tree.grid_a1.code,
+        tree.grid_a2.code,
+        tree.community_b.code,
+        tree.grid_b1.code,
+        tree.zone.code,
+        tree.zone_grid.code,
+    }
+    assert by_code[tree.street.code][1:] == (
+        "示范街道",
+        tree.district.code,
+        "街道/乡镇",
+        "街道",
+        "在用",
+        "4",
+        "2",
+        "4",
+        "3",
+    )
+    assert by_code[tree.grid_a1.code][6:] == ("2", "1", "2", "1")
+    assert by_code[tree.zone.code][4] == "未建社区的新建小区（盲区）"
+
+
+def test_tree_export_as_csv_marks_closed_units(web, people, tree):
+    services.org_unit_close(actor=people.street, unit=tree.grid_a2, reason=REASON)
+    response = web.as_(people.worker_a).get(f"/org/{tree.community_a.code}/", {"export": "csv"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [(row[0], row[5]) for row in rows[1:]] == [
+        (tree.community_a.code, "在用"),
+        (tree.grid_a1.code, "在用"),
+        (tree.grid_a2.code, "已撤销"),
+    ]
+
+
+@pytest.mark.parametrize("extra", [3, 48])
+def test_tree_export_runs_constant_queries(
+    web, people, tree, residents, django_assert_max_num_queries, extra
+):
+    add_grids(tree.community_a, extra)
+    client = web.as_(people.street)
+    with django_assert_max_num_queries(20):
+        response = client.get(f"/org/{tree.street.code}/", {"export": "csv"})
+    assert len(response.content.decode("utf-8-sig").splitlines()) == 1 + 8 + extra

@@ -1,10 +1,13 @@
 """Reads of the organisation tree, users and audit logs, always through the jurisdiction."""
 
 import datetime
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncSecond
 from django.utils import timezone
+from django.utils.functional import Promise
 
 from shequ.core.identifiers import division_parents
 from shequ.core.text import prefix_q
@@ -42,6 +45,42 @@ def org_unit_children(user, unit: OrgUnit) -> QuerySet[OrgUnit]:
         )
         .order_by("-is_active", "code")
     )
+
+
+@dataclass(frozen=True)
+class UnitFigure:
+    """One count shown for every unit of a tree page or export, with the list behind it."""
+
+    key: str
+    label: str | Promise
+    values: Mapping[str, int]  # unit prefix → count of records in that unit's subtree
+    url: Callable[[str], str]  # unit code → the list of those records
+    link_label: str | Promise = ""  # also offered as a button for the page's own unit
+
+    def of(self, unit: OrgUnit) -> int:
+        return self.values.get(unit.prefix, 0)
+
+
+# Other apps count their records per unit here (the registry: persons, homes, buildings).
+# A provider takes (user, within, units) and returns figures for the units, all inside
+# ``within``'s subtree, in a number of queries that does not grow with the units.
+UnitFigureProvider = Callable[[object, OrgUnit, Sequence[OrgUnit]], list[UnitFigure]]
+UNIT_FIGURE_PROVIDERS: list[UnitFigureProvider] = []
+
+
+def org_unit_figures(user, within: OrgUnit, units: Sequence[OrgUnit]) -> list[UnitFigure]:
+    """Every provider's counts for ``units`` (each the root of a subtree inside ``within``)."""
+    figures: list[UnitFigure] = []
+    for provider in UNIT_FIGURE_PROVIDERS:
+        figures.extend(provider(user, within, units))
+    return figures
+
+
+def org_units_in_subtree(user, unit: OrgUnit) -> QuerySet[OrgUnit]:
+    """The unit and every unit below it that the user may see, in code order."""
+    return scoped(
+        OrgUnit.objects.filter(prefix_q("prefix", unit.prefix)).select_related("parent"), user
+    ).order_by("code")
 
 
 def org_unit_root_for(user) -> OrgUnit | None:

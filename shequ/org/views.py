@@ -89,10 +89,49 @@ def tree(request: HttpRequest) -> HttpResponse:
     return redirect("org:unit", code=unit.code)
 
 
+def _tree_table(figures) -> Table:
+    return Table(
+        kind="org_units",
+        title=_("组织"),
+        columns=[
+            Column(_("代码"), "code", width=16, text=True),
+            Column(_("名称"), "name", width=20),
+            Column(_("上级代码"), "parent_code", width=16, text=True),
+            Column(_("层级"), "level", width=10),
+            Column(_("类型"), "kind", width=18),
+            Column(_("状态"), "status", width=8),
+            *[Column(str(figure.label), figure.key, width=10) for figure in figures],
+        ],
+    )
+
+
+def _tree_export(request: HttpRequest, unit: OrgUnit) -> HttpResponse:
+    """The unit and every unit below it, each with the counts of its subtree."""
+    units = list(selectors.org_units_in_subtree(request.user, unit))
+    figures = selectors.org_unit_figures(request.user, unit, units)
+    rows = (
+        {
+            "code": u.code,
+            "name": u.name,
+            "parent_code": u.parent.code if u.parent else "",
+            "level": u.get_level_display(),
+            "kind": u.get_kind_display(),
+            "status": _("在用") if u.is_active else _("已撤销"),
+            **{figure.key: figure.of(u) for figure in figures},
+        }
+        for u in units
+    )
+    return download(
+        _tree_table(figures), rows, basename=f"org-{unit.code}", fmt=request.GET["export"]
+    )
+
+
 @staff_required
 def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     user = request.user
     unit = selectors.org_unit_get(user, code)
+    if request.GET.get("export") in ("xlsx", "csv"):
+        return _tree_export(request, unit)
     children = selectors.org_unit_children(user, unit)
     show_closed = request.GET.get("closed") == "1"
     if not show_closed:
@@ -101,8 +140,18 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     if q:
         children = children.filter(Q(name__contains=q) | Q(code__startswith=q))
     page = paginate(request, children, per_page=100)
+    page.object_list = list(page.object_list)
+    # One grouped query per kind of record for the unit and all children of the page.
+    figures = selectors.org_unit_figures(user, unit, [unit, *page.object_list])
     context = _unit_context(user, unit) | {
         "page": page,
+        "figures": figures,
+        "child_rows": [
+            (child, [(f.label, f.of(child), f.url(child.code)) for f in figures])
+            for child in page.object_list
+        ],
+        "totals": [(f.label, f.of(unit), f.url(unit.code)) for f in figures],
+        "unit_links": [(f.link_label, f.url(unit.code)) for f in figures if f.link_label],
         "q": q,
         "show_closed": show_closed,
         "query": query_without(request, "page"),

@@ -1,0 +1,76 @@
+"""The registry's counts per unit for the organisation tree page and its export.
+
+A unit's subtree is every code starting with its prefix, and the units of one level have
+prefixes of one length; so one GROUP BY on the first N characters of the unit code counts
+the records below every unit of that level at once (a query per kind of record and per
+prefix length, never per unit).
+"""
+
+from collections.abc import Sequence
+from urllib.parse import urlencode
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from shequ.org.models import OrgUnit
+from shequ.org.scoping import scoped, subtree_q
+from shequ.org.selectors import UnitFigure
+from shequ.registry.models import Building, Household, Person, PersonStatus, PopulationType
+
+
+def _grouped(queryset: QuerySet, lengths: set[int], **counts) -> dict[str, dict[str, int]]:
+    """``{name: {prefix: count}}`` for each conditional count, grouped by unit-code prefix."""
+    result: dict[str, dict[str, int]] = {name: {} for name in counts}
+    for length in sorted(lengths):
+        rows = (
+            queryset.order_by()
+            .annotate(unit_prefix=Substr("unit_id", 1, length))
+            .values("unit_prefix")
+            .annotate(**counts)
+        )
+        for row in rows:
+            for name in counts:
+                result[name][row["unit_prefix"]] = row[name]
+    return result
+
+
+def _list_url(name: str, **params: str):
+    def url(code: str) -> str:
+        return reverse(name) + "?" + urlencode({"unit": code, **params})
+
+    return url
+
+
+def registry_unit_figures(user, within: OrgUnit, units: Sequence[OrgUnit]) -> list[UnitFigure]:
+    """Active persons, inflow migrants, active homes and buildings below each unit."""
+    lengths = {len(unit.prefix) for unit in units}
+    if not lengths:
+        return []
+    below = subtree_q("unit_id", within.code)
+    persons = _grouped(
+        scoped(Person.objects.filter(below, status=PersonStatus.ACTIVE), user),
+        lengths,
+        active=Count("pk"),
+        inflow=Count("pk", filter=Q(population_type=PopulationType.INFLOW)),
+    )
+    homes = _grouped(
+        scoped(Household.objects.filter(below, is_active=True), user), lengths, n=Count("pk")
+    )
+    buildings = _grouped(
+        scoped(Building.objects.filter(below, is_active=True), user), lengths, n=Count("pk")
+    )
+    persons_url = _list_url("registry:person_list")
+    buildings_url = _list_url("registry:building_list")
+    return [
+        UnitFigure("persons", _("在册人员"), persons["active"], persons_url, _("人员名单")),
+        UnitFigure(
+            "inflow",
+            _("流入人口"),
+            persons["inflow"],
+            _list_url("registry:person_list", population_type=PopulationType.INFLOW),
+        ),
+        UnitFigure("households", _("住户"), homes["n"], buildings_url),
+        UnitFigure("buildings", _("楼栋"), buildings["n"], buildings_url, _("楼栋名单")),
+    ]
