@@ -2,12 +2,13 @@
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from shequ.core import views as core_views
+from shequ.core.api import NotFoundView
 from shequ.org import api as org_api
 from shequ.org import views as org_views
 from shequ.org.forms import LoginForm, StyledPasswordChangeForm
@@ -30,6 +31,9 @@ urlpatterns = [
     path("api/v1/", include(api_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", core_views.api_docs(SpectacularSwaggerSplitView), name="api-docs"),
+    # Last of the API: a detail route with a malformed id (ids are UUIDs in the routes) or an
+    # unknown path answers the API's JSON 404, not the site's HTML page.
+    re_path(r"^api/.*/$", NotFoundView.as_view()),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz/", core_views.healthz, name="healthz"),
 ]

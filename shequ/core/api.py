@@ -4,10 +4,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from shequ.core.web import ListPaginator
+from shequ.core.web import ListPaginator, is_staff_member
 
 
 class Pagination(PageNumberPagination):
@@ -51,3 +53,21 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(
         max_length=500, help_text="变更原因，记入历史。", trim_whitespace=True
     )
+
+
+class _StaffOnly(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return is_staff_member(request.user)
+
+
+class NotFoundView(APIView):
+    """Any path under the API that names nothing, a malformed id (``/persons/123/``) included:
+    the API's JSON 404 instead of the site's HTML page. Authentication comes first, as on
+    every route, so an anonymous caller cannot tell paths that exist from those that do not."""
+
+    permission_classes = [_StaffOnly]
+    schema = None  # not an endpoint of the contract
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise exceptions.NotFound()

@@ -478,10 +478,20 @@ class Flow(models.Model):
     unit_code = models.CharField(_("单位代码"), max_length=14)  # where the person is after
     from_unit_code = models.CharField(_("原单位代码"), max_length=14, blank=True)
     from_household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Household,
+        verbose_name=_("原住户"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     to_household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Household,
+        verbose_name=_("新住户"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     division = models.ForeignKey(
         Division,

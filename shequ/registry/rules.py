@@ -47,13 +47,21 @@ def is_wcba(sex: str, birth_date: datetime.date, day: datetime.date) -> bool:
     return sex == Sex.FEMALE and WCBA_MIN_AGE <= age_on(birth_date, day) <= WCBA_MAX_AGE
 
 
-def derive_population_type(*, hukou_code: str, residence_code: str, city_prefix: str) -> str:
+def derive_population_type(
+    *, hukou_code: str, residence_code: str, city_prefix: str, outflow: bool = False
+) -> str:
     """户籍常住 when the household-registration place contains the residence; 人户分离 when
     both lie in the city; 流入 when the registration place is outside the city.
+
+    ``outflow``: the record is 流出 (a local registered resident living outside the city,
+    recorded by 外出登记); it stays so while its 户籍地 lies in the city, and takes the type
+    its facts give once the 户籍地 is corrected to a place outside.
 
     A 户籍地 given only down to the county counts as 户籍常住 for anyone living in that
     county: the registry cannot tell finer than what was recorded.
     """
+    if outflow and city_prefix and hukou_code.startswith(city_prefix):
+        return PopulationType.OUTFLOW
     hukou_prefix = division_prefix(hukou_code)
     if residence_code.startswith(hukou_prefix):
         return PopulationType.RESIDENT

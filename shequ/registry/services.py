@@ -515,12 +515,15 @@ def person_update(
             raise _duplicate_error(clash, actor)
     before = _snapshot(person)
     _apply_values(person, cleaned)
-    if person.population_type != PopulationType.OUTFLOW:
-        person.population_type = derive_population_type(
-            hukou_code=person.hukou_division_id,
-            residence_code=person.unit_id,
-            city_prefix=city_prefix(),
-        )
+    was_outflow = person.population_type == PopulationType.OUTFLOW
+    person.population_type = derive_population_type(
+        hukou_code=person.hukou_division_id,
+        residence_code=person.unit_id,
+        city_prefix=city_prefix(),
+        outflow=was_outflow,
+    )
+    if was_outflow and person.population_type != PopulationType.OUTFLOW:
+        _clear_outflow(person)  # the history keeps where they had gone
     refresh_derived(person, today=today)
     person.full_clean(exclude=["household", "unit", "hukou_division"])
     save_with_history(person, actor=actor, reason=reason)
@@ -547,15 +550,21 @@ def _require_active(person: Person) -> None:
         )
 
 
+def _clear_outflow(person: Person) -> None:
+    person.flow_out_date = None
+    person.flow_out_division = None
+    person.flow_out_address = ""
+
+
 def _relocate(person: Person, household: Household, *, today) -> None:
     person.household = household
     person.unit_id = household.unit_id
-    if person.population_type != PopulationType.OUTFLOW:
-        person.population_type = derive_population_type(
-            hukou_code=person.hukou_division_id,
-            residence_code=household.unit_id,
-            city_prefix=city_prefix(),
-        )
+    person.population_type = derive_population_type(
+        hukou_code=person.hukou_division_id,
+        residence_code=household.unit_id,
+        city_prefix=city_prefix(),
+        outflow=person.population_type == PopulationType.OUTFLOW,
+    )
     refresh_derived(person, today=today)
 
 
@@ -853,9 +862,7 @@ def person_return(*, actor, person: Person, date: datetime.date, reason: str) ->
         residence_code=person.unit_id,
         city_prefix=city_prefix(),
     )
-    person.flow_out_date = None
-    person.flow_out_division = None
-    person.flow_out_address = ""
+    _clear_outflow(person)
     refresh_derived(person, today=today)
     save_with_history(person, actor=actor, reason=reason)
     Flow.objects.create(

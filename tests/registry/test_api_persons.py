@@ -463,3 +463,33 @@ def test_record_monthly_check(api, people, home_a):
     assert response.json()["actor"] == "grid_a1"
     person.refresh_from_db()
     assert person.last_monthly_check.isoformat() == today
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/persons/123/",
+        "/api/v1/persons/123/history/",
+        "/api/v1/flows/not-a-uuid/",
+        "/api/v1/households/123/",
+        "/api/v1/buildings/123/",
+        "/api/v1/no-such-thing/",
+    ],
+)
+def test_a_malformed_id_or_unknown_path_answers_a_json_404(api, people, path):
+    response = api.as_(people.worker_a).get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "未找到。"}
+
+
+def test_a_malformed_id_in_a_write_answers_a_json_404(api, people):
+    response = api.as_(people.worker_a).post(
+        "/api/v1/persons/123/reveal/", {"purpose": "service"}, format="json"
+    )
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+
+
+def test_an_anonymous_caller_cannot_tell_unknown_paths_apart(client, db):
+    assert client.get("/api/v1/persons/123/").status_code == client.get(URL).status_code

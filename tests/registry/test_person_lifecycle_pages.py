@@ -466,3 +466,62 @@ def test_grid_worker_of_the_grid_may_record_a_departure(web, people, person):
         {"date": today(), "division": SUIXIAN_HENAN, "reason": "离开", "confirmed": "1"},
     )
     assert response.status_code == 302
+
+
+# --- Small defects ---------------------------------------------------------------------------
+
+
+def test_detail_of_a_deceased_person_says_so_once(web, people, person):
+    services.person_record_death(
+        actor=None, person=person, date=timezone.localdate(), reason="病故"
+    )
+    page = web.as_(people.worker_a).get(url("person_detail", person)).content.decode()
+    assert f"此记录已死亡（{today()}）" in page
+    assert "已已" not in page
+
+
+def test_flow_list_filters_are_labelled_in_chinese(web, people, person):
+    page = web.as_(people.worker_a).get(reverse("registry:flow_list")).content.decode()
+    start = page.index('data-testid="filters"')
+    filters = page[start : page.index("</form>", start)]
+    assert '<label class="form-label small mb-0" for="id_kind">类型</label>' in filters
+    assert "Kind" not in filters
+
+
+def outflow(person: Person) -> None:
+    services.person_register_outflow(
+        actor=None,
+        person=person,
+        date=timezone.localdate(),
+        reason="外出务工",
+        division=HEFEI_YAOHAI,
+    )
+
+
+def test_outflow_person_whose_hukou_is_corrected_to_outside_the_city_is_no_longer_outflow(
+    web, people, person
+):
+    outflow(person)
+    person.refresh_from_db()
+    response = web.as_(people.worker_a).post(
+        url("person_edit", person),
+        edit_data(person, hukou_division=SUIXIAN_HENAN, reason="户籍地登记有误"),
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.population_type == "inflow"
+    assert (person.flow_out_division_id, person.flow_out_date) == (None, None)
+    assert person.history.filter(flow_out_division=HEFEI_YAOHAI).exists()
+
+
+def test_outflow_person_whose_hukou_moves_within_the_city_stays_outflow(web, people, person):
+    outflow(person)
+    person.refresh_from_db()
+    response = web.as_(people.worker_a).post(
+        url("person_edit", person),
+        edit_data(person, hukou_division=factories.DUJI, reason="户籍地登记有误"),
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.population_type == "outflow"
+    assert person.flow_out_division_id == HEFEI_YAOHAI

@@ -231,12 +231,15 @@ def _preview_context(user, data, *, person: Person | None = None) -> dict[str, A
         )
         has_home = bool(data.get("household") or (data.get("new_household") or "").strip())
     population_type = None
-    if person is not None and person.population_type == PopulationType.OUTFLOW:
-        population_type = PopulationType.OUTFLOW
-    elif division is not None and residence:
+    if division is not None and residence:
         population_type = rules.derive_population_type(
-            hukou_code=division.code, residence_code=residence, city_prefix=services.city_prefix()
+            hukou_code=division.code,
+            residence_code=residence,
+            city_prefix=services.city_prefix(),
+            outflow=person is not None and person.population_type == PopulationType.OUTFLOW,
         )
+    elif person is not None and person.population_type == PopulationType.OUTFLOW:
+        population_type = PopulationType.OUTFLOW
     birth_date, sex = _parse_date(data.get("birth_date")), data.get("sex") or ""
     try:
         info = parse_id_number(data.get("id_number") or "", today=today)
