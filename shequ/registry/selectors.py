@@ -73,6 +73,11 @@ def person_search_q(term: str) -> Q:
     return prefix_q("name", term)
 
 
+def is_whole_id_number(term: str) -> bool:
+    """Whether a search term is a whole identity number (which matches one person at most)."""
+    return bool(_FULL_ID.fullmatch((term or "").strip().upper().replace(" ", "")))
+
+
 def _pinyin_parts(term: str) -> list[Q] | None:
     """A Latin search term as two disjoint conditions: its initials match, or its full
     pinyin matches and its initials do not (None: not a pinyin term)."""
@@ -235,6 +240,21 @@ class PersonFilter(django_filters.FilterSet):
 
     def filter_hukou(self, queryset, name, value):
         return queryset.filter(subtree_q("hukou_division_id", value.strip()))
+
+
+INACTIVE_HINT_CAP = 100  # the list says "100+" past this: the hint need not be exact
+
+
+def persons_inactive_matching(user, data, *, request=None, cap: int = INACTIVE_HINT_CAP) -> int:
+    """How many people no longer in the register (迁出、死亡、注销) the list's search and
+    filters would find with 状态=全部, counted up to ``cap`` + 1 (one LIMITed query)."""
+    data = data.copy()
+    data["status"] = "all"
+    filterset = PersonFilter(data, queryset=scoped(Person.objects.all(), user), request=request)
+    if filterset.problems():
+        return 0
+    inactive = filterset.qs.exclude(status=PersonStatus.ACTIVE).order_by().values("pk")
+    return inactive[: cap + 1].count()
 
 
 def overdue_q(kind: str, today: datetime.date) -> Q:

@@ -210,6 +210,59 @@ def test_departed_people_leave_the_list_but_remain_findable(web, people, residen
     assert "王五" in names(client.get(list_url("status=all&search=ww")))
 
 
+def test_search_for_a_departed_person_says_they_are_found_with_every_status(
+    web, people, residents, django_assert_max_num_queries
+):
+    person = residents["wangwu"]
+    services.person_depart(
+        actor=None,
+        person=person,
+        date=datetime.date(2025, 6, 1),
+        reason="返乡",
+        division=SUIXIAN_HENAN,
+    )
+    client = web.as_(people.worker_a)
+
+    with django_assert_max_num_queries(8):
+        response = client.get(list_url(f"search={person.id_number}&page_size=20"))
+
+    assert names(response) == []
+    html = response.content.decode()
+    assert "另有 1 名已迁出/死亡/注销的人员符合搜索。" in text(html)
+    link = f'href="?search={person.id_number}&amp;page_size=20&amp;status=all"'
+    assert link in html
+    assert names(client.get(list_url(f"search={person.id_number}&status=all"))) == ["王五"]
+
+
+def test_inactive_hint_counts_only_people_in_the_jurisdiction(web, people, homes, residents):
+    for person in (residents["zhangsan"], residents["zhangshan"]):  # 张珊 lives in 文苑
+        services.person_depart(
+            actor=None,
+            person=person,
+            date=datetime.date(2025, 6, 1),
+            reason="迁走",
+            division=SUIXIAN_HENAN,
+        )
+
+    response = web.as_(people.worker_a).get(list_url("search=zs"))
+
+    assert "另有 1 名已迁出/死亡/注销的人员符合搜索。" in text(response.content.decode())
+
+
+def test_no_inactive_hint_without_a_search_or_with_a_status_chosen(web, people, residents):
+    services.person_depart(
+        actor=None,
+        person=residents["wangwu"],
+        date=datetime.date(2025, 6, 1),
+        reason="返乡",
+        division=SUIXIAN_HENAN,
+    )
+    client = web.as_(people.worker_a)
+
+    for query in ("", "status=departed&search=ww", "status=active&search=ww"):
+        assert 'data-testid="inactive-matches"' not in client.get(list_url(query)).content.decode()
+
+
 def test_filter_by_building_from_the_building_page(web, people, homes, residents):
     building = homes["a"].building
 

@@ -85,6 +85,20 @@ def _person_filter_form(filterset, user, unit: str) -> forms.Form:
     return form
 
 
+def _inactive_matches(request: HttpRequest, page, problems: list[str]) -> int:
+    """For a search among the people in the register (the default status) that found few or
+    none, how many who have left (迁出、死亡、注销) it would find: they stay findable, and
+    the page says so rather than "nobody". One capped query, and only for a short result."""
+    term = request.GET.get("search", "").strip()
+    if problems or request.GET.get("status") or not term:
+        return 0
+    if page.number != 1 or len(page.object_list) >= page.paginator.per_page:
+        return 0
+    if page.object_list and selectors.is_whole_id_number(term):
+        return 0  # the one person with this number is listed: nobody else can match
+    return selectors.persons_inactive_matching(request.user, request.GET, request=request)
+
+
 @staff_required
 def person_list(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -115,6 +129,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
         services.log_health_read(
             actor=user, persons=page.object_list, channel="web", purpose="service"
         )
+    inactive = _inactive_matches(request, page, problems)
     form = _person_filter_form(filterset, user, request.GET.get("unit", ""))
     query = query_without(request, "page")
     overdue = request.GET.get("overdue", "")
@@ -143,6 +158,13 @@ def person_list(request: HttpRequest) -> HttpResponse:
             "sort": sort,
             "sort_choices": PERSON_SORT_CHOICES,
             "query": query,
+            "inactive_matches": inactive,
+            "inactive_label": f"{selectors.INACTIVE_HINT_CAP}+"
+            if inactive > selectors.INACTIVE_HINT_CAP
+            else str(inactive),
+            "all_status_query": urlencode(
+                [*parse_qsl(query_without(request, "page", "status")), ("status", "all")]
+            ),
             "sort_query": query_without(request, "page", "sort"),
             "export_query": query_without(request, "page", "sort", "page_size"),
             "check_kinds": Check.Kind.choices,
