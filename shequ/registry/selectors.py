@@ -127,7 +127,27 @@ AGE_BANDS = {
 }
 
 
-class PersonFilter(django_filters.FilterSet):
+class StrictFilterSet(django_filters.FilterSet):
+    """A filter set that names the filters it cannot apply instead of dropping them."""
+
+    def problems(self) -> list[str]:
+        """What is wrong with the filters asked for, one sentence each ([]: nothing).
+
+        A filter that cannot be applied (a malformed household or building id, an unknown
+        choice such as ?status=xyz, a malformed date) must not be dropped silently: the list
+        would show everyone in scope — the departed too — as if it had been applied. The API
+        answers 400 with these; the page and the export say so and list nobody.
+        """
+        if self.is_valid():
+            return []
+        return [
+            f"{self.form.fields[name].label}：{message}" if name in self.form.fields else message
+            for name, messages in self.errors.items()
+            for message in messages
+        ]
+
+
+class PersonFilter(StrictFilterSet):
     """Search and filters of the person list (page, export and API)."""
 
     search = django_filters.CharFilter(method="filter_search", label=_("身份证号/姓名/拼音"))
@@ -191,22 +211,6 @@ class PersonFilter(django_filters.FilterSet):
     @property
     def today(self) -> datetime.date:
         return timezone.localdate()
-
-    def problems(self) -> list[str]:
-        """What is wrong with the filters asked for, one sentence each ([]: nothing).
-
-        A filter that cannot be applied (a malformed household or building id, an unknown
-        choice) must not be dropped silently: the list would show everyone in scope as if
-        it were the household's members. The API answers 400 with these; the page and the
-        export say so and list nobody.
-        """
-        if self.is_valid():
-            return []
-        return [
-            f"{self.form.fields[name].label}：{message}" if name in self.form.fields else message
-            for name, messages in self.errors.items()
-            for message in messages
-        ]
 
     def filter_search(self, queryset, name, value):
         return queryset.filter(person_search_q(value))
@@ -430,7 +434,7 @@ class HouseholdFilter(django_filters.FilterSet):
         return queryset.filter(subtree_q("unit_id", value.strip()))
 
 
-class FlowFilter(django_filters.FilterSet):
+class FlowFilter(StrictFilterSet):
     unit = django_filters.CharFilter(method="filter_unit", label=_("单位代码（含下级）"))
     person = django_filters.UUIDFilter(field_name="person__uid", label=_("人员"))
     since = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("自"))

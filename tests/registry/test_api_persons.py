@@ -147,6 +147,17 @@ def test_malformed_household_or_building_id_is_a_400(api, people, three, param):
     assert "编号格式不对" in response.json()[param][0]
 
 
+@pytest.mark.parametrize(
+    "param",
+    ["status", "population_type", "sex", "marital_status", "age", "contraception", "overdue"],
+)
+def test_an_unknown_choice_is_a_400_naming_the_filter(api, people, three, param):
+    response = api.as_(people.worker_a).get(URL, {param: "xyz"})
+
+    assert response.status_code == 400
+    assert "xyz" in response.json()[param][0]
+
+
 def test_filters_by_eight_clear_and_overdue_check(api, people, home_a):
     complete = make_person(
         home_a,

@@ -648,6 +648,59 @@ def test_malformed_household_or_building_id_lists_nobody_and_says_why(
     assert "编号格式不对" in problem
 
 
+@pytest.mark.parametrize(
+    ("param", "label"),
+    [
+        ("status", "状态"),
+        ("population_type", "人口类型"),
+        ("sex", "性别"),
+        ("marital_status", "婚姻状况"),
+        ("age", "年龄段"),
+        ("contraception", "节育措施"),
+        ("eight_clear", "八个清楚"),
+        ("overdue", "核查"),
+    ],
+)
+def test_an_unknown_choice_lists_nobody_and_names_the_filter(web, people, residents, param, label):
+    services.person_depart(
+        actor=None,
+        person=residents["wangwu"],
+        date=datetime.date(2025, 6, 1),
+        reason="返乡",
+        division=SUIXIAN_HENAN,
+    )
+
+    response = web.as_(people.worker_a).get(list_url(f"{param}=xyz"))
+
+    assert response.status_code == 200
+    assert names(response) == []
+    problem = text(response.content.decode())
+    assert "筛选条件有误，未列出任何人员：" in problem
+    assert f"{label}：" in problem and "xyz" in problem
+
+
+def test_export_with_an_unknown_status_is_refused(web, people, residents):
+    response = web.as_(people.worker_a).get(
+        reverse("registry:export", args=["persons"]) + "?status=xyz&format=csv"
+    )
+
+    assert response.status_code == 400
+    assert "状态" in response.content.decode()
+
+
+@pytest.mark.parametrize("query", ["kind=xyz", "since=2025-13-45"])
+def test_flow_list_with_a_filter_it_cannot_apply_lists_nothing_and_says_why(
+    web, people, homes, query
+):
+    migrant(homes["a"], name="王五")
+
+    response = web.as_(people.worker_a).get(reverse("registry:flow_list") + f"?{query}")
+
+    assert response.status_code == 200
+    assert flow_rows(response) == []
+    assert "筛选条件有误，未列出任何记录：" in text(response.content.decode())
+
+
 def test_export_with_a_malformed_household_id_is_refused(web, people, homes, residents):
     response = web.as_(people.worker_a).get(
         reverse("registry:export", args=["persons"]) + "?household=123&format=csv"

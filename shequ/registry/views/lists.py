@@ -293,7 +293,10 @@ def flow_list(request: HttpRequest) -> HttpResponse:
     filterset = selectors.FlowFilter(
         request.GET, queryset=selectors.flows_visible(user), request=request
     )
-    page = paginate(request, filterset.qs.order_by("-date", "-id"))
+    problems = filterset.problems()
+    # A filter that cannot be applied lists nothing (and says why), never every flow.
+    flows = filterset.queryset.none() if problems else filterset.qs
+    page = paginate(request, flows.order_by("-date", "-id"))
     codes = {c for f in page.object_list for c in (f.unit_code, f.from_unit_code) if c}
     # Unit names are not personal data: a move to another community names it.
     unit_names = {
@@ -316,6 +319,7 @@ def flow_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": [_flow_row(f, user, unit_names) for f in page.object_list],
             "form": form,
+            "problems": problems,
             "query": query_without(request, "page"),
         },
     )
