@@ -169,7 +169,12 @@ class PersonFilter(StrictFilterSet):
     )
     marital_status = django_filters.ChoiceFilter(choices=MaritalStatus.choices, label=_("婚姻状况"))
     contraception = django_filters.ChoiceFilter(
-        choices=[*Contraception.choices, ("unknown", _("未登记"))],
+        choices=[
+            ("any", _("采取任何避孕措施")),
+            *Contraception.choices,
+            ("unprotected", _("未落实（未采取措施或未登记）")),
+            ("unknown", _("未登记")),
+        ],
         method="filter_contraception",
         label=_("节育措施"),
     )
@@ -229,6 +234,10 @@ class PersonFilter(StrictFilterSet):
     def filter_contraception(self, queryset, name, value):
         if value == "unknown":
             return queryset.filter(contraception="")
+        if value == "any":
+            return queryset.exclude(contraception__in=["", Contraception.NONE])
+        if value == "unprotected":
+            return queryset.filter(contraception__in=["", Contraception.NONE])
         return queryset.filter(contraception=value)
 
     def filter_eight_clear(self, queryset, name, value):

@@ -364,6 +364,44 @@ def test_filtering_by_contraception_logs_a_health_read(web, people, homes, resid
     )
 
 
+@pytest.fixture
+def methods(homes):
+    """孙九 uses an IUD, 周十 condoms, 吴一 no method; 郑二 has nothing recorded."""
+
+    def woman(name, contraception):
+        return make_person(
+            homes["a"],
+            name=name,
+            marital_status="married",
+            marriage_date=datetime.date(2015, 1, 1),
+            contraception=contraception,
+        )
+
+    return [woman("孙九", "iud"), woman("周十", "condom"), woman("吴一", "none"), woman("郑二", "")]
+
+
+def test_contraception_filter_any_method_lists_those_with_a_method(web, people, methods):
+    response = web.as_(people.worker_a).get(list_url("contraception=any"))
+
+    assert sorted(names(response)) == sorted(["孙九", "周十"])
+    assert re.search(
+        r'<option value="any"[^>]*>采取任何避孕措施</option>', response.content.decode()
+    )
+    logged = SensitiveAccess.objects.values_list("target_id", flat=True)
+    assert sorted(logged) == sorted(str(p.uid) for p in methods[:2])
+
+
+def test_contraception_filter_unprotected_lists_no_method_and_not_recorded(web, people, methods):
+    client = web.as_(people.worker_a)
+
+    unprotected = names(client.get(list_url("contraception=unprotected&search=w")))
+    unknown = names(client.get(list_url("contraception=unknown&search=z")))
+
+    assert unprotected == ["吴一"]
+    assert unknown == ["郑二"]  # 张三 (zs) has no method recorded either, but is not married
+    assert "郑二" in names(client.get(list_url("contraception=unprotected")))
+
+
 def test_sort_by_birth_date(web, people, homes, residents):
     make_person(homes["a"], name="老人", birth_date=datetime.date(1950, 1, 1), region="340621")
 

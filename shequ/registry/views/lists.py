@@ -38,6 +38,7 @@ PERSON_SORTS = {
     "birth_date": ("birth_date", "id"),
     "registered": ("registered_at", "id"),
 }
+_REVEALING_CONTRACEPTION = {*Contraception.values, "any", "unprotected"}
 # Filters the page keeps in the query string without showing a control for them.
 _HIDDEN_FILTERS = ("household", "building", "hukou")
 
@@ -124,8 +125,9 @@ def person_list(request: HttpRequest) -> HttpResponse:
             selectors.eight_clear_labels(person.eight_clear_missing) if person.is_migrant else []
         )
     contraception = request.GET.get("contraception", "")
-    if "contraception" in filterset.filters and contraception in Contraception.values:
-        # Filtering by a method shows each listed person's method: a health-data read.
+    if "contraception" in filterset.filters and contraception in _REVEALING_CONTRACEPTION:
+        # Filtering by a method (or by any, or none) shows what each listed person does: a
+        # health-data read. "Not registered" shows only that nothing is recorded.
         services.log_health_read(
             actor=user, persons=page.object_list, channel="web", purpose="service"
         )
