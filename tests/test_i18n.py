@@ -20,6 +20,14 @@ from tests.conftest import make_unit
 from tests.factories import SUIXIAN_HENAN
 
 
+@pytest.fixture(autouse=True)
+def default_language_afterwards():
+    """A request to an /en/ page leaves English active in the thread: tests that render
+    without a request must not depend on which test ran before them."""
+    yield
+    translation.deactivate()
+
+
 def breadcrumb(html: str) -> list[str]:
     nav = re.search(r'<nav class="tree-breadcrumb".*?</nav>', html, re.S).group(0)
     return [
@@ -367,3 +375,38 @@ def test_compiled_catalogue_matches_the_po_file():
             assert catalog.ngettext(msgid, entry["msgid_plural"], 2) == entry["msgstr"][1]
         else:
             assert catalog.gettext(msgid) == entry["msgstr"][0], msgid
+
+
+# --- Pages added after the first translation ----------------------------------------------------
+
+
+def test_english_rented_home_register(web, people, tree):
+    building = factories.make_building(tree.grid_a1, "1号楼")
+    let = factories.make_household(building, "102", is_rented=True, landlord_name="钱房东")
+    factories.make_person(let, name="王五", hukou_division=SUIXIAN_HENAN, region="412326")
+    page = web.as_(people.worker_a).get("/en/housing/rented/").text
+    assert "<title>Rented homes register · Community Population Services</title>" in page
+    assert "Rented homes register" in page and "Landlords, tenants and inflow migrants" in page
+    assert ">Occupants</label>" in page  # 住户 in the sense of the people living there
+    assert "Landlord from elsewhere" in page
+    assert "出租房屋" not in page and "房东" not in page.replace("钱房东", "")
+
+
+def test_english_unit_page_labels_its_counts(web, people, tree):
+    page = web.as_(people.street).get(f"/en/org/{tree.street.code}/").text
+    totals = re.findall(
+        r'<div class="small text-body-secondary">([^<]+)</div><div class="fs-4">', page
+    )
+    assert totals == ["Registered persons", "Inflow migrants", "Households", "Building"]
+    assert "List of persons" in page and "Export units to Excel" in page
+    assert "在册人员" not in page and "导出组织" not in page
+
+
+def test_english_change_log_names_actions_and_facts():
+    from shequ.org.audit_display import EXTRA_FIELDS, action_label
+
+    with translation.override("en"):
+        assert action_label("export.rented_homes") == "Export rented homes"
+        assert action_label("person.register") == "Register person"
+        assert str(EXTRA_FIELDS["id_numbers"][1]["masked"]) == "Masked"
+    assert action_label("export.rented_homes") == "导出出租房屋"

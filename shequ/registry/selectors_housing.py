@@ -20,6 +20,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.org.roles import Action, can
 from shequ.org.scoping import subtree_q
@@ -77,7 +78,7 @@ class RentedHomeFilter(django_filters.FilterSet):
             ("migrants", _("有流入人口")),
         ],
         method="filter_occupants",
-        label=_("住户"),
+        label=pgettext_lazy("occupants", "住户"),
     )
 
     class Meta:
