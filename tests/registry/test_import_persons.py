@@ -419,6 +419,7 @@ def test_validation_progress_is_committed_chunk_by_chunk(api, people, home, monk
     from shequ.registry.importers import PersonImporter
 
     monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(imports, "PROGRESS_SECONDS", 0)
     seen = []
     original = PersonImporter.validate
 
@@ -433,6 +434,54 @@ def test_validation_progress_is_committed_chunk_by_chunk(api, people, home, monk
 
     assert seen == [0, 2, 4]
     assert (data["processed_rows"], data["total_rows"], data["progress"]) == (5, 5, 100)
+
+
+def progress_seen(monkeypatch) -> list[int]:
+    """The processed rows the status page would read as each chunk's validation begins."""
+    from shequ.registry.importers import PersonImporter
+
+    seen = []
+    original = PersonImporter.validate
+
+    def spy(self, rows):
+        seen.append(ImportJob.objects.get(pk=self.ctx.job.pk).processed_rows)
+        return original(self, rows)
+
+    monkeypatch.setattr(PersonImporter, "validate", spy)
+    return seen
+
+
+def fake_clock(monkeypatch, step: float) -> None:
+    from shequ.core import imports
+
+    ticks = iter(range(10_000))
+    monkeypatch.setattr(imports.time, "monotonic", lambda: next(ticks) * step)
+
+
+def test_progress_moves_every_thousand_rows_of_a_slow_import(api, people, home, monkeypatch):
+    seen = progress_seen(monkeypatch)
+    fake_clock(monkeypatch, step=1.0)  # each chunk takes a second
+    born = [datetime.date(1990, 1, 1) + datetime.timedelta(days=i // 400) for i in range(2500)]
+    content = tabular_file(HEADERS, [row(new_id_number(day)) for day in born])
+
+    data = upload(api, people.worker_a, content, dry_run="true")
+
+    assert seen == [0, 1000, 2000]
+    assert (data["processed_rows"], data["progress"], data["error_rows"]) == (2500, 100, 0)
+
+
+def test_progress_is_committed_at_most_every_half_second(api, people, home, monkeypatch):
+    from shequ.core import imports
+
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    seen = progress_seen(monkeypatch)
+    fake_clock(monkeypatch, step=0.2)  # five chunks a second
+    content = tabular_file(HEADERS, [row(new_id_number()) for _ in range(9)])
+
+    data = upload(api, people.worker_a, content)
+
+    assert seen == [0, 2, 2, 2, 8]  # saved after the 1st chunk, then 0.6 s later
+    assert (data["processed_rows"], data["progress"]) == (9, 100)
 
 
 def test_outflow_destination_inside_the_city_is_a_problem_of_its_row(api, people, home):
