@@ -659,6 +659,75 @@ def test_flow_list_filters_by_kind_and_date(web, people, homes):
     assert departures == []
 
 
+def flow_export_rows(response) -> list[list]:
+    import io
+
+    from openpyxl import load_workbook
+
+    assert response.status_code == 200, response.content[:300]
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    return [[c.value for c in r] for r in sheet.iter_rows()]
+
+
+def test_flow_list_exports_what_it_lists_masked_as_listed(web, people, homes):
+    from shequ.org.models import AuditEvent
+
+    person = migrant(homes["a"], name="王小五", flow_in_date=datetime.date(2025, 1, 5))
+    services.person_move(
+        actor=people.street,
+        person=person,
+        household=homes["b"],
+        date=datetime.date(2025, 2, 1),
+        reason="搬到文苑",
+    )
+    migrant(homes["a"], name="刘七", flow_in_date=datetime.date(2025, 3, 1))
+    migrant(homes["b"], name="赵六")  # 文苑: not in the worker's list
+    client = web.as_(people.worker_a)
+
+    page = client.get(reverse("registry:flow_list") + "?since=2025-01-01")
+    response = client.get(reverse("registry:flow_list") + "?since=2025-01-01&export=xlsx")
+
+    assert 'href="?since=2025-01-01&amp;export=xlsx"' in page.content.decode()
+    rows = flow_export_rows(response)
+    assert rows[0] == ["日期", "类型", "人员", "从", "到", "原因", "登记人"]
+    assert [(r[0], r[1], r[2]) for r in rows[1:]] == [
+        ("2025-03-01", "流入登记", "刘七"),
+        ("2025-02-01", "市内迁移", "王**"),
+        ("2025-01-05", "流入登记", "王**"),
+    ]
+    assert "9号楼" not in str(rows)  # the home they moved to is not ours to see
+    event = AuditEvent.objects.get(action="export.flows")
+    assert (event.actor, event.changes["rows"], event.changes["filters"]) == (
+        people.worker_a,
+        3,
+        "since=2025-01-01",
+    )
+
+
+def test_flow_export_is_refused_to_a_role_that_may_not_export(web, people, homes):
+    migrant(homes["a"], name="刘七")
+    client = web.as_(people.grid_a1)
+
+    page = client.get(reverse("registry:flow_list")).content.decode()
+    response = client.get(reverse("registry:flow_list") + "?export=xlsx")
+
+    assert 'data-testid="export"' not in page
+    assert response.status_code == 403
+
+
+def test_flow_export_past_the_request_limit_asks_to_narrow_it(web, people, homes, settings):
+    settings.EXPORT_JOB_MIN_ROWS = 1
+    migrant(homes["a"], name="刘七")
+    migrant(homes["a"], name="王五")
+
+    response = web.as_(people.worker_a).get(
+        reverse("registry:flow_list") + "?kind=arrival&export=xlsx", follow=True
+    )
+
+    assert response.redirect_chain[0][0] == reverse("registry:flow_list") + "?kind=arrival"
+    assert "请按日期或网格/社区缩小范围后再导出" in response.content.decode()
+
+
 @pytest.mark.parametrize("count", [5, 40])
 def test_flow_list_runs_a_constant_number_of_queries(
     web, people, homes, count, django_assert_max_num_queries
