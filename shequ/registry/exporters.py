@@ -29,7 +29,9 @@ def persons_for_export(user, data: QueryDict) -> QuerySet:
     )
     if problems := filterset.problems():
         raise ValidationError(problems)
-    return filterset.qs
+    order = selectors.person_order(data.get("sort"))
+    # In the list's order when it was sorted; otherwise by unit and home (person_rows).
+    return filterset.qs.order_by(*order) if order else filterset.qs
 
 
 def buildings_for_export(user, data: QueryDict) -> QuerySet:

@@ -119,6 +119,23 @@ def person_get(user, uid) -> Person:
     )
 
 
+# The person list's ?sort= keys (a leading "-" reverses them); the export keeps the sort.
+PERSON_SORTS = {
+    "name": ("name", "id"),
+    "birth_date": ("birth_date", "id"),
+    "registered": ("registered_at", "id"),
+}
+
+
+def person_order(sort: str | None) -> list[str] | None:
+    """The order of ``?sort=`` (name, -birth_date …), or None for an unknown key."""
+    key = (sort or "").lstrip("-")
+    if key not in PERSON_SORTS:
+        return None
+    sign = "-" if sort.startswith("-") else ""
+    return [sign + field for field in PERSON_SORTS[key]]
+
+
 AGE_BANDS = {
     "0-14": (0, 14),
     "15-49": (15, 49),

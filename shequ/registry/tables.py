@@ -543,9 +543,16 @@ def person_rows(
     log: _ReadLog | None = None,
     progress: Progress | None = None,
 ) -> Iterator[dict[str, Any]]:
-    values = queryset.order_by(
-        "unit_id", "household__building__name", "household__number", "id"
-    ).values_list("id", "uid", *(field for _key, field in _PERSON_EXPORT))
+    # The queryset's own order (the list's ?sort=), else by unit and home.
+    order = queryset.query.order_by or (
+        "unit_id",
+        "household__building__name",
+        "household__number",
+        "id",
+    )
+    values = queryset.order_by(*order).values_list(
+        "id", "uid", *(field for _key, field in _PERSON_EXPORT)
+    )
     done = 0
     for batch in _batches(values):
         children: dict[int, list[dict[str, Any]]] = {}

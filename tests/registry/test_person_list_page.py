@@ -420,11 +420,32 @@ def test_page_size_parameter(web, people, homes):
     assert "第 1–10 条，共 15 条" in response.content.decode()
 
 
-def test_export_link_carries_the_same_filters(web, people, residents):
-    response = web.as_(people.worker_a).get(list_url("population_type=inflow&search=ww&page=1"))
+def test_export_link_carries_the_same_filters_and_sort(web, people, residents):
+    response = web.as_(people.worker_a).get(
+        list_url("population_type=inflow&search=ww&page=1&sort=-birth_date")
+    )
 
     export = reverse("registry:export", args=["persons"])
-    assert f'href="{export}?population_type=inflow&amp;search=ww"' in response.content.decode()
+    link = f'href="{export}?population_type=inflow&amp;search=ww&amp;sort=-birth_date"'
+    assert link in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [("birth_date", ["老人", "中年", "青年"]), ("-birth_date", ["青年", "中年", "老人"])],
+)
+def test_person_export_keeps_the_list_sort(web, people, homes, sort, expected):
+    import csv
+    import io
+
+    for name, year in (("中年", 1970), ("青年", 2000), ("老人", 1950)):
+        make_person(homes["a2"], name=name, birth_date=datetime.date(year, 1, 1), region="340621")
+    url = reverse("registry:export", args=["persons"])
+
+    response = web.as_(people.worker_a).get(f"{url}?format=csv&sort={sort}")
+
+    rows = csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
+    assert [row["姓名"] for row in rows] == expected
 
 
 def test_export_link_is_not_offered_to_a_role_that_may_not_export(web, people, residents):

@@ -38,11 +38,7 @@ from shequ.registry.forms_housing import ChecksBulkForm, unit_filter_choices
 from shequ.registry.models import Check, Contraception, Flow
 from shequ.registry.rules import age_on, month_start, quarter_start
 
-PERSON_SORTS = {
-    "name": ("name", "id"),
-    "birth_date": ("birth_date", "id"),
-    "registered": ("registered_at", "id"),
-}
+PERSON_SORTS = selectors.PERSON_SORTS
 _REVEALING_CONTRACEPTION = {*Contraception.values, "any", "unprotected"}
 # Filters the page keeps in the query string without showing a control for them.
 _HIDDEN_FILTERS = ("household", "building", "hukou")
@@ -173,7 +169,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
                 [*parse_qsl(query_without(request, "page", "status")), ("status", "all")]
             ),
             "sort_query": query_without(request, "page", "sort"),
-            "export_query": query_without(request, "page", "sort", "page_size"),
+            "export_query": query_without(request, "page", "page_size"),
             "check_kinds": Check.Kind.choices,
             "check_results": Check.Result.choices,
             "can_edit": can(user, Action.EDIT_REGISTRY),
