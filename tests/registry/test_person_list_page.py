@@ -259,8 +259,24 @@ def test_no_inactive_hint_without_a_search_or_with_a_status_chosen(web, people, 
     )
     client = web.as_(people.worker_a)
 
-    for query in ("", "status=departed&search=ww", "status=active&search=ww"):
+    for query in ("", "status=departed&search=ww", "status=all&search=ww"):
         assert 'data-testid="inactive-matches"' not in client.get(list_url(query)).content.decode()
+
+
+def test_inactive_hint_also_follows_the_form_which_sends_the_default_status(web, people, residents):
+    services.person_depart(
+        actor=None,
+        person=residents["wangwu"],
+        date=datetime.date(2025, 6, 1),
+        reason="返乡",
+        division=SUIXIAN_HENAN,
+    )
+
+    response = web.as_(people.worker_a).get(list_url("search=ww&status=active&sex="))
+
+    html = response.content.decode()
+    assert "另有 1 名已迁出/死亡/注销的人员符合搜索。" in text(html)
+    assert 'href="?search=ww&amp;status=all"' in html  # blank filters dropped
 
 
 def test_filter_by_building_from_the_building_page(web, people, homes, residents):

@@ -35,7 +35,7 @@ from shequ.org.roles import Action, Level, can
 from shequ.org.scoping import code_in_scope
 from shequ.registry import selectors, services
 from shequ.registry.forms_housing import ChecksBulkForm, unit_filter_choices
-from shequ.registry.models import Check, Contraception, Flow
+from shequ.registry.models import Check, Contraception, Flow, PersonStatus
 from shequ.registry.rules import age_on, month_start, quarter_start
 
 PERSON_SORTS = selectors.PERSON_SORTS
@@ -92,7 +92,8 @@ def _inactive_matches(request: HttpRequest, page, problems: list[str]) -> int:
     none, how many who have left (迁出、死亡、注销) it would find: they stay findable, and
     the page says so rather than "nobody". One capped query, and only for a short result."""
     term = request.GET.get("search", "").strip()
-    if problems or request.GET.get("status") or not term:
+    # The filter form sends status=active when the user left it at its default.
+    if problems or request.GET.get("status", "") not in ("", PersonStatus.ACTIVE) or not term:
         return 0
     if page.number != 1 or len(page.object_list) >= page.paginator.per_page:
         return 0
