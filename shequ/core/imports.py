@@ -22,11 +22,11 @@ import gc
 import importlib
 import io
 import logging
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from itertools import islice
+from time import monotonic
 from typing import IO, Any, ClassVar
 
 from django.apps import apps
@@ -372,7 +372,7 @@ def _validate(job, importer, source) -> tuple[set[int], list[int]]:
         seen_rows.extend(number for number, _cells in chunk)
         job.processed_rows = len(seen_rows)
         job.total_rows = max(job.total_rows, job.processed_rows)
-        now = time.monotonic()
+        now = monotonic()
         if saved_at is None or now - saved_at >= PROGRESS_SECONDS:
             _save(job, "processed_rows", "total_rows")
             saved_at = now
