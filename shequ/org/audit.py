@@ -7,9 +7,11 @@ user and reason so the timeline of a record shows them.
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Model
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from shequ.core.web import client_ip
@@ -99,6 +101,27 @@ def audit_change(
     )
     event.save(force_insert=True)
     return event
+
+
+def audit_refused(*, actor, action: str, target_type: str, label: str, unit_code: str) -> None:
+    """Log an attempt that changed nothing (a refused lookup), so repeated guessing shows up
+    in the change log. The caller must not be inside a transaction that is rolled back."""
+    AuditEvent.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        target_type=target_type,
+        target_id="",
+        target_label=label[:120],
+        unit_code=unit_code or "",
+        ip=_request_ip(),
+    )
+
+
+def recent_refusals(actor, action: str, *, within: timedelta) -> int:
+    if not getattr(actor, "pk", None):
+        return 0
+    since = timezone.now() - within
+    return AuditEvent.objects.filter(actor=actor, action=action, at__gte=since).count()
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "person.arrival": _("流入登记"),
     "person.registration": _("建档"),
     "person.move": _("市内迁移"),
+    "person.transfer_in_refused": _("市内迁入核对不符"),
     "person.departure": _("迁出注销"),
     "person.outflow": _("外出登记"),
     "person.return": _("返回登记"),

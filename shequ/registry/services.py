@@ -23,8 +23,10 @@ from shequ.org.audit import (
     SensitiveTarget,
     audit_change,
     audit_changes,
+    audit_refused,
     audit_sensitive_read,
     field_changes,
+    recent_refusals,
     save_with_history,
 )
 from shequ.org.models import Division, OrgUnit, SensitiveAccess
@@ -638,7 +640,51 @@ def _same_name(typed: str, recorded: str) -> bool:
     return bool(plain(typed)) and plain(typed) == plain(recorded)
 
 
-@transaction.atomic
+TRANSFER_GUESS_LIMIT = 10  # refused transfer-ins per user and hour before the form stops
+_TRANSFER_REFUSED = "person.transfer_in_refused"
+
+
+def transfer_in_check(*, actor, id_number: str, name: str, unit_code: str) -> Person:
+    """The record a 市内迁入 would take over, or a neutral refusal.
+
+    The record may lie outside the actor's jurisdiction, so the actor proves the person is
+    present: the identity number and the name on the card must both match it. A wrong name
+    gets the same answer as an unknown number, each refusal is logged, and after
+    ``TRANSFER_GUESS_LIMIT`` refusals in an hour the user must wait, so the form cannot be
+    used to look people up. Call it outside any transaction that may roll back (the pages
+    call it before theirs), or the refusal's log row goes with the rollback.
+    """
+    if recent_refusals(actor, _TRANSFER_REFUSED, within=datetime.timedelta(hours=1)) >= (
+        TRANSFER_GUESS_LIMIT
+    ):
+        raise ValidationError(
+            {"id_number": [_("核对不符的次数过多，请一小时后再试，或请原登记社区协助办理。")]},
+            code="throttled",
+        )
+    number = normalize_id_number(id_number)
+    person = Person.objects.filter(id_number=number).select_related("household").first()
+    if person is None or not _same_name(name, person.name):
+        audit_refused(
+            actor=actor,
+            action=_TRANSFER_REFUSED,
+            target_type="registry.person",
+            label=mask_id_number(number),
+            unit_code=unit_code,
+        )
+        raise ValidationError(
+            {
+                "id_number": [
+                    _(
+                        "没有找到与该身份证号码和姓名相符的登记记录。请核对身份证上的号码和姓名；"
+                        "此人确未在本市登记的，请办理人来登记。"
+                    )
+                ]
+            },
+            code="no_match",
+        )
+    return person
+
+
 def person_transfer_in(
     *,
     actor,
@@ -649,47 +695,35 @@ def person_transfer_in(
     reason: str,
 ) -> Person:
     """市内迁入: a person registered elsewhere in the city (or departed earlier) now lives in
-    ``household``; the same record moves here, never a second one.
-
-    The record may lie outside the actor's jurisdiction, so the actor proves the person is
-    present: the identity number and the name on the card must both match it. A wrong name
-    gets the same answer as an unknown number, so the form cannot be used to look people up.
-    """
+    ``household``; the same record moves here, never a second one (see ``transfer_in_check``
+    for how the actor proves the person is present)."""
     _require(actor)
     _require_scope(actor, household.unit_id)
     reason = _reason(reason)
     today = timezone.localdate()
     _not_future(date, "date", today)
-    person = (
-        Person.objects.filter(id_number=normalize_id_number(id_number))
-        .select_related("household")
-        .first()
+    person = transfer_in_check(
+        actor=actor, id_number=id_number, name=name, unit_code=household.unit_id
     )
-    if person is None or not _same_name(name, person.name):
-        raise ValidationError(
-            {
-                "id_number": [
-                    _(
-                        "没有找到与该身份证号码和姓名相符的登记记录。请核对身份证上的号码和姓名；"
-                        "此人确未在本市登记的，请办理人来登记。"
-                    )
-                ]
-            }
-        )
     if person.status == PersonStatus.DECEASED:
         raise ValidationError({"id_number": [_("该人员已登记死亡，不能迁入。")]})
     if person.status == PersonStatus.ACTIVE and code_in_scope(actor, person.unit_id):
         raise ValidationError({"id_number": [_("此人已在您的辖区登记，请使用“迁移”更换住址。")]})
     kind = Flow.Kind.MOVE if person.status == PersonStatus.ACTIVE else Flow.Kind.REACTIVATION
-    return _transfer(
-        actor=actor,
-        person=person,
-        household=household,
-        date=date,
-        reason=reason,
-        kind=kind,
-        today=today,
-    )
+    with transaction.atomic():
+        # Re-read under a lock: another worker may have changed the record meanwhile.
+        locked = Person.objects.select_for_update().select_related("household").get(pk=person.pk)
+        if locked.status != person.status or locked.unit_id != person.unit_id:
+            raise ValidationError(_("此人的记录刚被他人更改，请重新提交。"))
+        return _transfer(
+            actor=actor,
+            person=locked,
+            household=household,
+            date=date,
+            reason=reason,
+            kind=kind,
+            today=today,
+        )
 
 
 def person_end_check(

@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from shequ.org.models import AuditEvent
+from shequ.registry import services
 from shequ.registry.models import Flow, Person
 from tests.factories import SUIXIAN_HENAN, id_number, make_building, make_household, make_person
 
@@ -377,3 +378,35 @@ def test_flow_list_runs_the_same_number_of_queries_for_5_and_60_rows(
     client = api.as_(people.worker_a)
     with django_assert_max_num_queries(4):
         assert len(client.get(URL, {"page_size": 200}).json()["results"]) == 115
+
+
+def test_each_refused_transfer_in_is_logged_with_the_number_masked(api, people, home_a, home_c):
+    person = make_person(home_c, name="孙七")
+    transfer_in(api, people.worker_a, person, home_a, name="孙八")
+    refusals = AuditEvent.objects.filter(action="person.transfer_in_refused")
+    assert list(refusals.values_list("actor__username", "unit_code")) == [
+        ("worker_a", home_a.unit_id)
+    ]
+    assert person.id_number not in refusals.get().target_label
+
+
+def test_too_many_refused_transfer_ins_stop_even_the_right_name(api, people, home_a, home_c):
+    person = make_person(home_c, name="孙七")
+    for _ in range(services.TRANSFER_GUESS_LIMIT):
+        assert transfer_in(api, people.worker_a, person, home_a, name="孙八").status_code == 400
+    response = transfer_in(api, people.worker_a, person, home_a, name="孙七")
+    assert response.status_code == 400
+    assert "核对不符的次数过多" in response.content.decode()
+    person.refresh_from_db()
+    assert person.unit_id == home_c.unit_id
+    # another worker is not held back by a colleague's mistakes
+    assert (
+        transfer_in(
+            api,
+            people.worker_b,
+            person,
+            make_household(make_building(people.worker_b.unit, "8号楼")),
+            name="孙七",
+        ).status_code
+        == 201
+    )

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shequ.core.identifiers import id_number_for_test, mask_id_number
-from shequ.org.models import SensitiveAccess
+from shequ.org.models import AuditEvent, SensitiveAccess
 from shequ.registry import services
 from shequ.registry.models import Child, Flow, Household, Person
 from tests import factories
@@ -874,3 +874,11 @@ def test_pages_require_login(client, home):
     response = client.get(reverse("registry:person_detail", args=[person.uid]))
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_a_refused_transfer_on_the_page_stays_in_the_log(web, people, home, home_b):
+    person = factories.make_person(home_b, name="钱七")
+    transfer(web, people.worker_a, person.id_number, home, name="钱八")
+    refused = AuditEvent.objects.get(action="person.transfer_in_refused")
+    assert refused.actor == people.worker_a
+    assert refused.target_label == mask_id_number(person.id_number)

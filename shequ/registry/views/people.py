@@ -465,6 +465,13 @@ def person_transfer_in(request: HttpRequest) -> HttpResponse:
         form = forms.TransferInForm(data, initial={"date": today}, user=user)
         if data is not None and form.is_valid():
             try:
+                # Checked before the transaction, so a refused guess stays in the log.
+                services.transfer_in_check(
+                    actor=user,
+                    id_number=form.cleaned_data["id_number"],
+                    name=form.cleaned_data["name"],
+                    unit_code=user.unit_id or "",
+                )
                 with transaction.atomic():
                     household = _household_for(form, user)
                     person = services.person_transfer_in(
