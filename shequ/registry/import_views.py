@@ -8,6 +8,7 @@ every problem by row and column.
 import io
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +19,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from shequ.core.exports import export_jobs_of
 from shequ.core.forms import StyledForm, add_service_errors
 from shequ.core.imports import (
     MAX_REPORTED_ERRORS,
@@ -107,7 +109,10 @@ def import_start(request: HttpRequest) -> HttpResponse:
             enqueue_import_job(job)
             return redirect("registry:import_status", uid=job.uid)
     jobs = list(import_jobs_visible(request.user)[:20])
-    for job in jobs:
+    may_export = can(request.user, Action.EXPORT_REGISTRY)
+    # A large export runs as a job: list the user's own, so a closed status page loses nothing.
+    exports = list(export_jobs_of(request.user).order_by("-created_at")[:10]) if may_export else []
+    for job in (*jobs, *exports):
         job.kind_title = KIND_TITLES.get(job.kind, job.kind)
     return render(
         request,
@@ -116,7 +121,9 @@ def import_start(request: HttpRequest) -> HttpResponse:
             "form": form,
             "kinds": KIND_CHOICES,
             "jobs": jobs,
-            "may_export": can(request.user, Action.EXPORT_REGISTRY),
+            "exports": exports,
+            "keep_days": settings.EXPORT_JOB_KEEP_DAYS,
+            "may_export": may_export,
         },
     )
 

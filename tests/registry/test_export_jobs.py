@@ -248,3 +248,21 @@ def test_api_export_with_a_bad_filter_is_400(api, people, registry):
     )
 
     assert response.status_code == 400
+
+
+def test_the_import_export_page_lists_my_own_export_jobs(web, people, registry, small_threshold):
+    web.as_(people.street).get(export_url(query="format=csv"))
+    street_job = ExportJob.objects.get()
+    client = web.as_(people.worker_a)
+    client.get(export_url())
+    mine = ExportJob.objects.exclude(pk=street_job.pk).get()
+
+    page = client.get(reverse("registry:import_start")).content.decode()
+
+    assert reverse("registry:export_file", args=[mine.uid]) in page
+    assert reverse("registry:export_status", args=[street_job.uid]) not in page
+
+
+def test_with_no_export_job_the_page_says_where_they_will_appear(web, people):
+    page = web.as_(people.worker_a).get(reverse("registry:import_start")).content.decode()
+    assert "完成后在这里下载（保留 7 天）" in page
