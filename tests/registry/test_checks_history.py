@@ -50,7 +50,7 @@ def test_bulk_check_writes_a_history_row_per_person_with_who_when_and_why(web, p
         assert row.history_user == people.worker_a
         assert row.history_change_reason == "每月一查：信息无误；入户核实"
         assert row.last_monthly_check == timezone.localdate()
-        assert row.history_date.date() == timezone.localdate()
+        assert timezone.localdate(row.history_date) == timezone.localdate()
 
 
 def test_timeline_shows_the_check_once_with_who_and_the_date_it_set(web, people, home):
