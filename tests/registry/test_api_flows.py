@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from shequ.org.models import AuditEvent
 from shequ.registry import services
@@ -12,7 +13,7 @@ from tests.factories import SUIXIAN_HENAN, id_number, make_building, make_househ
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/flows/"
-TODAY = datetime.date.today().isoformat()
+TODAY = timezone.localdate().isoformat()
 
 
 @pytest.fixture
@@ -293,7 +294,7 @@ def test_departure_of_someone_already_departed_is_400_with_detail(api, people, h
 
 def test_future_date_is_400(api, people, home_a):
     person = make_person(home_a)
-    tomorrow = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
     response = record(api, people.worker_a, kind="death", person=str(person.uid), date=tomorrow)
     assert response.status_code == 400
     assert "date" in response.json()

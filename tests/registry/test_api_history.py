@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from shequ.core.identifiers import mask_id_number
 from shequ.org.models import SensitiveAccess
@@ -64,7 +65,7 @@ def test_history_shows_a_move_as_a_new_household_uid(api, people, home_a, tree):
         actor=people.worker_a,
         person=person,
         household=other,
-        date=datetime.date.today(),
+        date=timezone.localdate(),
         reason="换房",
     )
     latest = history(api, people.worker_a, person)["results"][0]
@@ -133,11 +134,11 @@ def test_history_lists_the_changes_the_person_page_shows(api, web, people, home_
         actor=people.worker_a,
         person=person,
         household=other,
-        date=datetime.date.today(),
+        date=timezone.localdate(),
         reason="换房",
     )
     services.checks_record(
-        actor=people.worker_a, persons=[person], kind="monthly", date=datetime.date.today()
+        actor=people.worker_a, persons=[person], kind="monthly", date=timezone.localdate()
     )
 
     rows = history(api, people.worker_a, person)["results"][:-1]  # the creation has no diff
@@ -173,7 +174,7 @@ def test_history_runs_the_same_number_of_queries_for_5_and_31_rows(
                 actor=people.worker_a,
                 person=person,
                 household=next(h for h in homes if h.pk != person.household_id),
-                date=datetime.date.today(),
+                date=timezone.localdate(),
                 reason="换房",
             )
 

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from shequ.core.identifiers import mask_id_number
@@ -104,7 +105,7 @@ def test_list_shows_active_people_unless_status_all(api, people, three):
     services.person_depart(
         actor=people.worker_a,
         person=three["zhang"],
-        date=datetime.date.today(),
+        date=timezone.localdate(),
         reason="回老家",
         division=SUIXIAN_HENAN,
     )
@@ -171,7 +172,7 @@ def test_filters_by_eight_clear_and_overdue_check(api, people, home_a):
     assert names(client.get(URL, {"eight_clear": "complete"})) == ["齐全"]
     assert names(client.get(URL, {"eight_clear": "incomplete"})) == ["缺项"]
     services.checks_record(
-        actor=people.worker_a, persons=[complete], kind="monthly", date=datetime.date.today()
+        actor=people.worker_a, persons=[complete], kind="monthly", date=timezone.localdate()
     )
     assert names(client.get(URL, {"overdue": "monthly"})) == ["缺项"]
 
@@ -466,7 +467,7 @@ def test_edit_cannot_move_the_person_by_changing_household(api, people, home_a, 
 
 def test_record_monthly_check(api, people, home_a):
     person = make_person(home_a)
-    today = datetime.date.today().isoformat()
+    today = timezone.localdate().isoformat()
     response = api.as_(people.grid_a1).post(
         f"{URL}{person.uid}/checks/", {"kind": "monthly", "date": today}, format="json"
     )
