@@ -212,11 +212,14 @@ def test_change_log_exports_the_filtered_rows(web, people, changes):
     assert response.status_code == 200
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert rows[0][:3] == ("时间", "操作人", "操作")
-    assert [(row[1], row[2], row[5]) for row in rows[1:]] == [
-        ("street", "org_unit.rename", "更名10"),
-        ("street", "org_unit.rename", "更名3"),
+    assert [(row[1], row[2], row[3], row[6]) for row in rows[1:]] == [
+        ("street", "单位更名", "org_unit.rename", "更名10"),
+        ("street", "单位更名", "org_unit.rename", "更名3"),
     ]
     assert rows[1][0] == "2025-03-10 10:00"
+    # the change in words, as on the page
+    assert rows[1][7].startswith("名称：")
+    assert "→" in rows[1][7]
 
 
 def test_auditor_of_another_district_sees_only_its_changes(web, auditor_x, changes):
@@ -233,7 +236,7 @@ def test_auditor_filtering_outside_the_subtree_finds_nothing(web, auditor_x, tre
 def test_export_by_an_auditor_of_another_district_has_only_its_rows(web, auditor_x, changes):
     response = web.as_(auditor_x).get("/audit/", {"export": "xlsx"})
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
-    assert {row[4][:6] for row in rows[1:]} == {"340602"}
+    assert {row[5][:6] for row in rows[1:]} == {"340602"}
 
 
 def test_district_staff_may_read_the_change_log(web, people, changes):
