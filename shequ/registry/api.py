@@ -430,7 +430,8 @@ class PersonViewSet(_UidLookup, viewsets.GenericViewSet):
         description=(
             "记录一次人口流动：move（辖区内换住址，需 household）、transfer_in（在别处登记的人员"
             "迁入，需 id_number、name（身份证上的姓名，须与记录相符）和 household）、"
-            "departure（迁出注销，可填 division、address）、"
+            "departure（迁出注销，需 division（本市以外），可填 address；去向不明时改填 "
+            "destination_unknown: true，不填 division）、"
             "death、cancellation、outflow（外出登记，需 division）、return（返回登记）。"
             "人来登记请用 POST /api/v1/persons/。"
         ),
@@ -481,6 +482,7 @@ class FlowViewSet(_UidLookup, viewsets.GenericViewSet):
                 person=person,
                 division=values.get("division") or None,
                 address=values["address"],
+                destination_unknown=values["destination_unknown"],
                 **common,
             )
         elif kind == FlowKind.DEATH:

@@ -403,8 +403,16 @@ def _today() -> datetime.date:
 
 class DepartForm(StyledForm):
     date = forms.DateField(label=_("迁出日期"), widget=DateInput(), initial=_today)
+    destination_unknown = forms.BooleanField(
+        label=_("去向不明"),
+        required=False,
+        help_text=_("此人已离开，但不知去了哪里时勾选：不填去向地，在原因中写明情况。"),
+    )
+    # Required unless 去向不明: the service says which, for both the page and the API.
     division = DivisionCodeField(
-        label=_("去向地区划代码"), help_text=_("本市以外的去向地，选到区县或直接输入代码。")
+        label=_("去向地区划代码"),
+        required=False,
+        help_text=_("本市以外的去向地，选到区县或直接输入代码。"),
     )
     address = forms.CharField(label=_("去向详细地址"), max_length=200, required=False)
     reason = ReasonField()

@@ -502,6 +502,8 @@ class Flow(models.Model):
         related_name="+",
     )
     address = models.CharField(_("来源/去向地址"), max_length=200, blank=True)
+    # A 迁出注销 of someone who left without anyone knowing where: no division, by intent.
+    destination_unknown = models.BooleanField(_("去向不明"), default=False)
     reason = models.CharField(_("原因"), max_length=500, blank=True)
     actor = models.ForeignKey(
         User, verbose_name=_("登记人"), on_delete=models.PROTECT, null=True, blank=True

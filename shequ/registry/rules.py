@@ -70,9 +70,20 @@ def derive_population_type(
     return PopulationType.INFLOW
 
 
-def destination_problem(code: str | None, *, city_prefix: str, outflow: bool) -> str | None:
+def destination_problem(
+    code: str | None, *, city_prefix: str, outflow: bool, unknown: bool = False
+) -> str | None:
     """Why a destination cannot be the one of a 迁出注销 (``outflow`` False) or a 外出登记:
-    none given, or a place inside the city, where the record stays and moves instead."""
+    none given, or a place inside the city, where the record stays and moves instead.
+
+    ``unknown`` is a 迁出注销 declared 去向不明: then no place may be given at all. A 外出登记
+    cannot be 去向不明: the person is still served by the community, which must know where."""
+    if unknown:
+        if outflow:
+            return str(_("外出登记必须填写去向地，不能登记为去向不明。"))
+        if code:
+            return str(_("已选择“去向不明”，请不要再填写去向地；知道去向的，请取消“去向不明”。"))
+        return None
     if not code:
         return str(_("请选择去向地。"))
     if city_prefix and code.startswith(city_prefix):

@@ -410,12 +410,16 @@ class FlowSerializer(serializers.ModelSerializer):
             "from_household",
             "to_household",
             "division",
+            "destination_unknown",
             "address",
             "reason",
             "actor",
             "created_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "destination_unknown": {"help_text": _("迁出注销登记为去向不明（division 为空）")}
+        }
 
 
 class FlowKind:
@@ -456,10 +460,21 @@ class FlowCreateSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, help_text=_("原因，记入历史。"))
     household = serializers.UUIDField(required=False, help_text=_("迁移、迁入：新住户 id"))
     division = serializers.CharField(
-        max_length=12, required=False, allow_blank=True, help_text=_("迁出、外出：去向区划代码")
+        max_length=12,
+        required=False,
+        allow_blank=True,
+        help_text=_("迁出、外出：去向区划代码（本市以外）；迁出注销为去向不明时不填"),
     )
     address = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default="", help_text=_("去向地址")
+    )
+    destination_unknown = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "仅迁出注销（departure）：去向不明时填 true，此时不能填 division；"
+            "外出登记必须填写去向地。"
+        ),
     )
 
     def validate(self, attrs):
@@ -474,6 +489,8 @@ class FlowCreateSerializer(serializers.Serializer):
                 errors["name"] = [_("请填写身份证上的姓名。")]
         elif not attrs.get("person"):
             errors["person"] = [_("请选择人员。")]
+        if attrs.get("destination_unknown") and kind != FlowKind.DEPARTURE:
+            errors["destination_unknown"] = [_("只有迁出注销可以登记为去向不明。")]
         if errors:
             raise serializers.ValidationError(errors)
         return attrs

@@ -148,10 +148,13 @@ def _check_division(code: str | None, field: str, errors: dict) -> None:
         errors.setdefault(field, []).append(_("区划代码 %(code)s 不存在。") % {"code": code})
 
 
-def _check_destination(code: str | None, errors: dict, *, outflow: bool) -> None:
+def _check_destination(
+    code: str | None, errors: dict, *, outflow: bool, unknown: bool = False
+) -> None:
     """Where someone went when leaving the city (迁出注销) or living outside it (外出登记):
-    required, known and outside the city (inside, the record stays and moves instead)."""
-    problem = destination_problem(code, city_prefix=city_prefix(), outflow=outflow)
+    required, known and outside the city (inside, the record stays and moves instead).
+    A 迁出注销 declared 去向不明 (``unknown``) has none, and may not name one."""
+    problem = destination_problem(code, city_prefix=city_prefix(), outflow=outflow, unknown=unknown)
     if problem:
         errors["division"] = [problem]
     else:
@@ -727,7 +730,12 @@ def person_transfer_in(
 
 
 def person_end_check(
-    *, person: Person, kind: str, date: datetime.date | None, division: str | None = None
+    *,
+    person: Person,
+    kind: str,
+    date: datetime.date | None,
+    division: str | None = None,
+    destination_unknown: bool = False,
 ) -> None:
     """The facts of a 迁出注销, death or 误登注销 checked without writing anything, so a page
     can refuse them before its confirmation step; the service runs the same checks."""
@@ -737,7 +745,7 @@ def person_end_check(
         raise ValidationError({"date": [_("日期不能早于出生日期。")]})
     errors: dict[str, list[str]] = {}
     if kind == Flow.Kind.DEPARTURE:
-        _check_destination(division, errors, outflow=False)
+        _check_destination(division, errors, outflow=False, unknown=destination_unknown)
     _raise(errors)
 
 
@@ -751,11 +759,18 @@ def _end(
     reason: str,
     division: str | None = None,
     address: str = "",
+    destination_unknown: bool = False,
 ) -> Person:
     _require(actor)
     _require_scope(actor, person.unit_id)
     reason = _reason(reason)
-    person_end_check(person=person, kind=kind, date=date, division=division)
+    person_end_check(
+        person=person,
+        kind=kind,
+        date=date,
+        division=division,
+        destination_unknown=destination_unknown,
+    )
     before = _snapshot(person)
     person.status = status
     person.ended_on = date
@@ -769,6 +784,7 @@ def _end(
         from_unit_code=person.unit_id,
         from_household=person.household,
         division_id=division or None,
+        destination_unknown=destination_unknown,
         address=address,
         reason=reason,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -793,8 +809,13 @@ def person_depart(
     reason: str,
     division: str | None = None,
     address: str = "",
+    destination_unknown: bool = False,
 ) -> Person:
-    """人走注销: the person left the city; the record leaves the active lists, not the registry."""
+    """人走注销: the person left the city; the record leaves the active lists, not the registry.
+
+    The destination (``division``) is required and outside the city, unless the worker
+    declares it unknown (``destination_unknown``, 去向不明): then none may be given, and the
+    departure is recorded as 去向不明."""
     return _end(
         actor=actor,
         person=person,
@@ -804,6 +825,7 @@ def person_depart(
         reason=reason,
         division=division,
         address=address,
+        destination_unknown=destination_unknown,
     )
 
 

@@ -279,10 +279,18 @@ def _flow_detail(flow: Flow) -> str:
             text += " · " + _("来自 %(d)s") % {"d": flow.division.full_name}
         return text
     if flow.kind in (Flow.Kind.DEPARTURE, Flow.Kind.OUTFLOW):
-        place = " ".join(
-            filter(None, [flow.division.full_name if flow.division else "", flow.address])
-        )
+        place = " ".join(filter(None, [flow_destination_name(flow), flow.address]))
         return _("去向：%(p)s") % {"p": place} if place else ""
+    return ""
+
+
+def flow_destination_name(flow: Flow) -> str:
+    """The place a flow came from or went to: the division's name, or 去向不明 for a departure
+    recorded without one on purpose ("" when none was recorded)."""
+    if flow.division_id:
+        return flow.division.full_name
+    if flow.destination_unknown:
+        return _("去向不明")
     return ""
 
 

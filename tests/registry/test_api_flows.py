@@ -185,6 +185,61 @@ def test_departure_needs_a_destination(api, people, home_a):
     assert person.status == "active"
 
 
+def test_departure_with_destination_unknown_needs_no_division(api, people, home_a):
+    person = make_person(home_a)
+    response = record(
+        api,
+        people.worker_a,
+        kind="departure",
+        person=str(person.uid),
+        destination_unknown=True,
+        reason="人已离开，去向不明",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["division"], body["destination_unknown"]) == (None, True)
+    person.refresh_from_db()
+    assert person.status == "departed"
+    listed = api.as_(people.worker_a).get(URL, {"person": str(person.uid)}).json()
+    departures = [row for row in listed["results"] if row["kind"] == "departure"]
+    assert [row["destination_unknown"] for row in departures] == [True]
+
+
+def test_departure_with_destination_unknown_and_a_division_is_400(api, people, home_a):
+    person = make_person(home_a)
+    response = record(
+        api,
+        people.worker_a,
+        kind="departure",
+        person=str(person.uid),
+        division=SUIXIAN_HENAN,
+        destination_unknown=True,
+    )
+    assert response.status_code == 400
+    assert response.json()["division"][0].startswith("已选择“去向不明”")
+    person.refresh_from_db()
+    assert person.status == "active"
+
+
+def test_outflow_cannot_be_destination_unknown(api, people, home_a):
+    person = make_person(home_a)
+    response = record(
+        api, people.worker_a, kind="outflow", person=str(person.uid), destination_unknown=True
+    )
+    assert response.status_code == 400
+    assert response.json()["destination_unknown"] == ["只有迁出注销可以登记为去向不明。"]
+    person.refresh_from_db()
+    assert person.population_type == "resident"
+
+
+def test_a_known_departure_answers_destination_unknown_false(api, people, home_a):
+    person = make_person(home_a)
+    response = record(
+        api, people.worker_a, kind="departure", person=str(person.uid), division=SUIXIAN_HENAN
+    )
+    assert response.json()["destination_unknown"] is False
+
+
 @pytest.mark.parametrize("division", ["340603020000", "340602000000"])
 def test_departure_to_a_place_inside_the_city_is_400(api, people, home_a, division):
     person = make_person(home_a)

@@ -4,6 +4,7 @@ reason, move, 迁出注销, death, 误登注销, 外出/返回登记, and the mo
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -291,6 +292,107 @@ def test_depart_requires_a_destination(web, people, person):
     assert "is-invalid" in page
     person.refresh_from_db()
     assert person.status == "active"
+
+
+def test_depart_with_destination_unknown_needs_no_division(web, people, person):
+    client = web.as_(people.worker_a)
+    data = {"date": today(), "destination_unknown": "on", "reason": "人已不在，去向不明"}
+    page = client.post(url("person_depart", person), data).content.decode()
+    assert 'data-testid="confirm"' in page
+    assert "去向不明" in page
+    response = client.post(url("person_depart", person), {**data, "confirmed": "1"})
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.status == "departed"
+    flow = person.flows.get(kind=Flow.Kind.DEPARTURE)
+    assert (flow.destination_unknown, flow.division_id) == (True, None)
+    detail = client.get(url("person_detail", person)).content.decode()
+    assert "去向：去向不明" in detail  # the ended notice and the timeline
+    flows = client.get(reverse("registry:flow_list")).content.decode()
+    assert "去向不明" in flows
+
+
+def test_depart_with_destination_unknown_and_a_division_is_refused(web, people, person):
+    response = web.as_(people.worker_a).post(
+        url("person_depart", person),
+        {
+            "date": today(),
+            "destination_unknown": "on",
+            "division": SUIXIAN_HENAN,
+            "reason": "回原籍",
+        },
+    )
+    page = response.content.decode()
+    assert 'data-testid="confirm"' not in page
+    assert "已选择“去向不明”，请不要再填写去向地" in page
+    person.refresh_from_db()
+    assert person.status == "active"
+
+
+def test_depart_with_destination_unknown_still_requires_a_reason(web, people, person):
+    response = web.as_(people.worker_a).post(
+        url("person_depart", person), {"date": today(), "destination_unknown": "on"}
+    )
+    page = response.content.decode()
+    assert 'data-testid="confirm"' not in page
+    assert "is-invalid" in page
+    person.refresh_from_db()
+    assert person.status == "active"
+
+
+def test_depart_service_records_destination_unknown(people, person):
+    services.person_depart(
+        actor=people.worker_a,
+        person=person,
+        date=timezone.localdate(),
+        reason="去向不明",
+        destination_unknown=True,
+    )
+    flow = person.flows.get(kind=Flow.Kind.DEPARTURE)
+    assert (person.status, flow.destination_unknown, flow.division_id) == (
+        "departed",
+        True,
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("division", "unknown", "message"),
+    [
+        (None, False, "请选择去向地。"),
+        (SUIXIAN_HENAN, True, "已选择“去向不明”"),
+        ("340603020000", False, "去向地在本市之内。"),
+    ],
+)
+def test_depart_service_refuses_a_missing_or_contradictory_destination(
+    people, person, division, unknown, message
+):
+    with pytest.raises(ValidationError) as refused:
+        services.person_depart(
+            actor=people.worker_a,
+            person=person,
+            date=timezone.localdate(),
+            reason="走了",
+            division=division,
+            destination_unknown=unknown,
+        )
+    assert refused.value.message_dict["division"][0].startswith(message)
+    person.refresh_from_db()
+    assert person.status == "active"
+    assert not person.flows.filter(kind=Flow.Kind.DEPARTURE).exists()
+
+
+def test_outflow_has_no_destination_unknown_and_still_requires_a_destination(web, people, person):
+    page = web.as_(people.worker_a).get(url("person_outflow", person)).content.decode()
+    assert 'name="destination_unknown"' not in page
+    response = web.as_(people.worker_a).post(
+        url("person_outflow", person),
+        {"date": today(), "destination_unknown": "on", "reason": "外出务工"},
+    )
+    assert response.status_code == 200
+    assert "is-invalid" in response.content.decode()
+    person.refresh_from_db()
+    assert person.population_type == "resident"
 
 
 def test_depart_to_a_place_inside_the_city_is_refused_when_confirmed(web, people, person):

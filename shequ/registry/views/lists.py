@@ -37,6 +37,7 @@ from shequ.registry import selectors, services
 from shequ.registry.forms_housing import ChecksBulkForm, unit_filter_choices
 from shequ.registry.models import Check, Contraception, Flow, PersonStatus
 from shequ.registry.rules import age_on, month_start, quarter_start
+from shequ.registry.timeline import flow_destination_name
 
 PERSON_SORTS = selectors.PERSON_SORTS
 _REVEALING_CONTRACEPTION = {*Contraception.values, "any", "unprotected"}
@@ -267,11 +268,7 @@ def _flow_row(flow: Flow, user, unit_names: dict[str, str]) -> dict:
             return f"{name} {household.building.name} {household.number}"
         return name
 
-    elsewhere = ""
-    if flow.division_id:
-        elsewhere = flow.division.full_name + (f" {flow.address}" if flow.address else "")
-    elif flow.address:
-        elsewhere = flow.address
+    elsewhere = " ".join(filter(None, [flow_destination_name(flow), flow.address]))
     kind = flow.kind
     if kind == Flow.Kind.ARRIVAL:
         origin, destination = elsewhere, place(flow.unit_code, flow.to_household)

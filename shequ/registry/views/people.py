@@ -38,7 +38,7 @@ from shequ.registry.models import (
     PersonStatus,
     PopulationType,
 )
-from shequ.registry.timeline import person_timeline
+from shequ.registry.timeline import flow_destination_name, person_timeline
 from shequ.registry.validation import PERSON_FIELDS
 
 # Errors of ``household_create`` name its own field; on our forms it is ``new_household``.
@@ -546,10 +546,26 @@ def _detail_context(request: HttpRequest, person: Person, **extra) -> dict[str, 
         "monthly_due": monthly_due,
         "quarterly_due": quarterly_due,
         "timeline": person_timeline(user, person, show_health=show_health),
+        "departure_destination": _departure_destination(person),
         "actions": _actions(person) if can_edit else [],
         "today": today,
         **extra,
     }
+
+
+def _departure_destination(person: Person) -> str:
+    """Where a departed person went (去向不明 when the departure said so), "" otherwise."""
+    if person.status != PersonStatus.DEPARTED:
+        return ""
+    flow = (
+        person.flows.filter(kind=Flow.Kind.DEPARTURE)
+        .select_related("division")
+        .order_by("-date", "-id")
+        .first()
+    )
+    if flow is None:
+        return ""
+    return " ".join(filter(None, [flow_destination_name(flow), flow.address]))
 
 
 @dataclass(frozen=True)
@@ -700,9 +716,11 @@ def _summary(form) -> list[tuple[str, str]]:
     rows = []
     for name, field in form.fields.items():
         value = form.cleaned_data.get(name)
-        if value in (None, ""):
+        if value in (None, "") or value is False:
             continue
-        if name == "division":
+        if value is True:
+            value = _("是")
+        elif name == "division":
             text = Division.objects.filter(code=value).values_list("full_name", flat=True).first()
             value = f"{text or ''}（{value}）"
         elif hasattr(field, "choices"):
@@ -819,12 +837,14 @@ def person_depart(request: HttpRequest, uid) -> HttpResponse:
             reason=data["reason"],
             division=data.get("division") or None,
             address=data.get("address", ""),
+            destination_unknown=bool(data.get("destination_unknown")),
         ),
         check=lambda person, data: services.person_end_check(
             person=person,
             kind=Flow.Kind.DEPARTURE,
             date=data["date"],
             division=data.get("division") or None,
+            destination_unknown=bool(data.get("destination_unknown")),
         ),
     )
 
