@@ -70,7 +70,7 @@ class Command(BaseCommand):
     def _print_logins(self, logins: list[tuple[str, str, str, str]]) -> None:
         if not logins:
             return
-        self.stdout.write("\n演示账号 Demo logins (user / role / unit / password):")
+        self.stdout.write("\n演示账号 Demo logins (user / password / role · unit):")
         width = max(len(login[0]) for login in logins)
         for username, role, unit, password in logins:
             self.stdout.write(f"  {username.ljust(width)}  {password}  {role} · {unit}")
