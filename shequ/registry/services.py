@@ -715,7 +715,11 @@ def person_transfer_in(
     kind = Flow.Kind.MOVE if person.status == PersonStatus.ACTIVE else Flow.Kind.REACTIVATION
     with transaction.atomic():
         # Re-read under a lock: another worker may have changed the record meanwhile.
-        locked = Person.objects.select_for_update().select_related("household").get(pk=person.pk)
+        locked = (
+            Person.objects.select_for_update(of=("self",))
+            .select_related("household")
+            .get(pk=person.pk)
+        )
         if locked.status != person.status or locked.unit_id != person.unit_id:
             raise ValidationError(_("此人的记录刚被他人更改，请重新提交。"))
         return _transfer(
