@@ -85,9 +85,8 @@ def register_arrival(page, live_server, home) -> None:
     page.locator(f"#id_household option[value='{home.uid}']").wait_for(state="attached")
     page.fill("#id_building_search", "3号楼")  # several matches: choose one
     page.locator("#id_building option", has_text="第2网格 · 13号楼").wait_for(state="attached")
-    page.select_option("#id_building", label="丽景社区 第1网格 · 3号楼")
-    page.locator(f"#id_household option[value='{home.uid}']").wait_for(state="attached")
-    page.select_option("#id_household", str(home.uid))  # options loaded for the building
+    with page.expect_response(lambda r: "part=households" in r.url):
+        page.select_option("#id_building", label="丽景社区 第1网格 · 3号楼")
     pick_division(page, "hukou", ZHONGYUAN)
     assert page.input_value("#id_hukou_division") == "410102000000"
     page.fill("#id_hukou_address", "郑州市中原区建设路1号")
@@ -97,6 +96,10 @@ def register_arrival(page, live_server, home) -> None:
     page.fill("#id_employer_name", "淮北矿业")
     page.fill("#id_flow_in_date", "2024-03-01")
     page.select_option("#id_flow_in_reason", "work")
+    # The household last: each building choice above reloads its options, and a late answer
+    # would empty a choice made earlier.
+    page.locator(f"#id_household option[value='{home.uid}']").wait_for(state="attached")
+    page.select_option("#id_household", str(home.uid))
     # The side panel judges the population type from 户籍地 and the home.
     preview = page.locator("#person-preview [data-testid=population-type]")
     preview.wait_for()
@@ -104,7 +107,11 @@ def register_arrival(page, live_server, home) -> None:
         "document.querySelector('#person-preview [data-testid=population-type]')"
         ".textContent.trim() === '流入'"
     )
-    assert "齐全" in page.locator("#person-preview [data-testid=eight-clear]").inner_text()
+    page.wait_for_function(
+        "document.querySelector('#person-preview [data-testid=eight-clear]')"
+        ".textContent.includes('齐全')"
+    )
+    assert page.input_value("#id_household") == str(home.uid)
     with page.expect_navigation():
         page.click("#person-form button[type=submit]:has-text('登记')")
 
