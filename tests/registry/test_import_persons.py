@@ -495,3 +495,78 @@ def test_outflow_destination_inside_the_city_is_a_problem_of_its_row(api, people
     assert [(r, c) for r, c, _m in problems(data)] == [(3, "流出去向代码")]
     assert problems(data)[0][2].startswith("去向地在本市之内。外出登记只用于到本市以外居住")
     assert not Person.objects.exists()
+
+
+def _outflow(person, people):
+    from shequ.registry import services
+
+    services.person_register_outflow(
+        actor=people.worker_a,
+        person=person,
+        date=datetime.date(2024, 5, 1),
+        reason="外出务工",
+        division=HEFEI_YAOHAI,
+    )
+
+
+def test_update_keeps_an_outflow_record_whose_hukou_stays_in_the_city(api, people, home):
+    person = make_person(home, name="王五")
+    _outflow(person, people)
+    content = tabular_file(
+        [*HEADERS, "联系电话"], [[*row(person.id_number, "王五"), "13912345678"]]
+    )
+
+    data = upload(api, people.worker_a, content, update="true")
+
+    assert (data["updated"], data["error_rows"]) == (1, 0)
+    person.refresh_from_db()
+    assert person.population_type == PopulationType.OUTFLOW
+    assert person.flow_out_division_id == HEFEI_YAOHAI
+    assert person.phone == "13912345678"
+
+
+def test_update_moving_an_outflow_hukou_outside_the_city_ends_the_outflow(api, people, home):
+    # As on the person's page: a 户籍地 corrected to a place outside gives the facts' type.
+    person = make_person(home, name="王五")
+    _outflow(person, people)
+    content = tabular_file(HEADERS, [row(person.id_number, "王五", hukou=HEFEI_YAOHAI)])
+
+    data = upload(api, people.worker_a, content, update="true", name="更正.csv")
+
+    assert (data["updated"], data["error_rows"]) == (1, 0)
+    person.refresh_from_db()
+    assert person.population_type == PopulationType.INFLOW
+    assert (person.flow_out_date, person.flow_out_division_id, person.flow_out_address) == (
+        None,
+        None,
+        "",
+    )
+    previous = person.history.order_by("-history_id")[1]
+    assert previous.flow_out_division_id == HEFEI_YAOHAI  # the history keeps where they went
+    assert person.history.order_by("-history_id")[0].history_change_reason == "导入：更正.csv 第2行"
+
+
+def test_update_saying_outflow_for_a_hukou_outside_the_city_is_a_problem(api, people, home):
+    person = make_person(home, name="王五")
+    _outflow(person, people)
+    content = tabular_file(
+        [*HEADERS, "人口类型"], [[*row(person.id_number, "王五", hukou=HEFEI_YAOHAI), "流出"]]
+    )
+
+    data = upload(api, people.worker_a, content, update="true")
+
+    assert problems(data) == [
+        (2, "人口类型", "人口类型应为“流入”（由户籍地和现居住地推得），文件中为“流出”。")
+    ]
+    person.refresh_from_db()
+    assert person.population_type == PopulationType.OUTFLOW
+
+
+def test_update_turning_an_outflow_record_back_to_resident_asks_for_the_return(api, people, home):
+    person = make_person(home, name="王五")
+    _outflow(person, people)
+    content = tabular_file([*HEADERS, "人口类型"], [[*row(person.id_number, "王五"), "户籍常住"]])
+
+    data = upload(api, people.worker_a, content, update="true")
+
+    assert problems(data) == [(2, "人口类型", "流出人员返回请在人员页面办理“返回登记”。")]

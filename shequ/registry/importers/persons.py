@@ -373,16 +373,21 @@ class PersonImporter(PlanningImporter):
         """The type the record gets, or (header, problem) when the file contradicts it.
 
         The type follows from 户籍地 and residence; only 流出 is a fact of its own, kept for a
-        record that has it and accepted for a new local resident with a destination.
+        record that has it while its 户籍地 lies in the city (as on the person's page: a 户籍地
+        corrected to a place outside gives the type the facts give) and accepted for a new
+        local resident with a destination.
         """
+        was_outflow = person is not None and person.population_type == PopulationType.OUTFLOW
         derived = derive_population_type(
-            hukou_code=hukou, residence_code=unit_code, city_prefix=self.city_prefix
+            hukou_code=hukou,
+            residence_code=unit_code,
+            city_prefix=self.city_prefix,
+            outflow=was_outflow,
         )
         given = values.get("population_type")
-        was_outflow = person is not None and person.population_type == PopulationType.OUTFLOW
-        if given == PopulationType.OUTFLOW or (not given and was_outflow):
-            if was_outflow:
-                return PopulationType.OUTFLOW
+        if derived == PopulationType.OUTFLOW and given in (None, "", PopulationType.OUTFLOW):
+            return PopulationType.OUTFLOW  # a 流出 record that stays so
+        if given == PopulationType.OUTFLOW and not was_outflow:
             if person is not None:
                 return ("人口类型", _("登记流出请在人员页面办理“外出登记”。"))
             if derived == PopulationType.INFLOW:
@@ -390,7 +395,7 @@ class PersonImporter(PlanningImporter):
             if not outflow.get("flow_out_division"):
                 return ("流出去向代码", _("流出人员须填写流出去向代码。"))
             return PopulationType.OUTFLOW
-        if was_outflow:
+        if derived == PopulationType.OUTFLOW:
             return ("人口类型", _("流出人员返回请在人员页面办理“返回登记”。"))
         if given and given != derived:
             labels = dict(PopulationType.choices)
@@ -440,6 +445,8 @@ class PersonImporter(PlanningImporter):
                 if key in values:
                     attname = "flow_out_division_id" if key == "flow_out_division" else key
                     setattr(person, attname, values[key] or _blank(key))
+        elif before["population_type"] == PopulationType.OUTFLOW:
+            services._clear_outflow(person)  # the history keeps where they had gone
         fields = {f for f in _COMPARED if _value(person, f) != before[f]}
 
         new_children = None
