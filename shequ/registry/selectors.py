@@ -428,6 +428,10 @@ def unit_close_objection(unit) -> str:
 class BuildingFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", label=_("楼栋名称或地址"))
     unit = django_filters.CharFilter(method="filter_unit", label=_("单位代码（含下级）"))
+    # Labels given, not taken from the model: an automatic label is fixed the first time a
+    # filter's form field is built, and the OpenAPI schema builds it before any FilterSet has
+    # told the filter its model ("Kind" instead of 类型 on every page afterwards).
+    kind = django_filters.ChoiceFilter(choices=Building.Kind.choices, label=_("类型"))
     is_active = django_filters.BooleanFilter(label=_("在用"), widget=forms.NullBooleanSelect)
     has_rented = django_filters.BooleanFilter(
         method="filter_rented", label=_("有出租房屋"), widget=forms.NullBooleanSelect
@@ -451,6 +455,8 @@ class BuildingFilter(django_filters.FilterSet):
 class HouseholdFilter(django_filters.FilterSet):
     unit = django_filters.CharFilter(method="filter_unit", label=_("单位代码（含下级）"))
     building = django_filters.UUIDFilter(field_name="building__uid", label=_("楼栋"))
+    is_rented = django_filters.BooleanFilter(label=_("出租房屋"))
+    is_active = django_filters.BooleanFilter(label=_("在用"))
 
     class Meta:
         model = Household
@@ -461,6 +467,7 @@ class HouseholdFilter(django_filters.FilterSet):
 
 
 class FlowFilter(StrictFilterSet):
+    kind = django_filters.ChoiceFilter(choices=Flow.Kind.choices, label=_("类型"))
     unit = django_filters.CharFilter(method="filter_unit", label=_("单位代码（含下级）"))
     person = django_filters.UUIDFilter(field_name="person__uid", label=_("人员"))
     since = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("自"))

@@ -590,6 +590,13 @@ def test_flow_list_filters_are_labelled_in_chinese(web, people, person):
     assert "Kind" not in filters
 
 
+def test_filter_labels_stay_chinese_after_the_api_schema_was_built(web, people, person):
+    # The schema builds the filters' form fields first; labels must not fall back to names.
+    assert web.as_(people.worker_a).get("/api/schema/").status_code == 200
+    flows = web.as_(people.worker_a).get(reverse("registry:flow_list")).content.decode()
+    assert 'for="id_kind">类型</label>' in flows
+
+
 def outflow(person: Person) -> None:
     services.person_register_outflow(
         actor=None,
