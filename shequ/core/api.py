@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
@@ -51,7 +52,7 @@ def exception_handler(exc, context):
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(
-        max_length=500, help_text="变更原因，记入历史。", trim_whitespace=True
+        max_length=500, help_text=gettext_lazy("变更原因，记入历史。"), trim_whitespace=True
     )
 
 

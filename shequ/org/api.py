@@ -4,6 +4,7 @@ import django_filters
 from django.contrib.auth import authenticate
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
@@ -95,7 +96,7 @@ class OrgUnitSerializer(serializers.ModelSerializer):
 
 
 class OrgUnitCreateSerializer(serializers.Serializer):
-    parent = serializers.CharField(help_text="上级单位代码")
+    parent = serializers.CharField(help_text=gettext_lazy("上级单位代码"))
     code = serializers.CharField(max_length=14)
     name = serializers.CharField(max_length=80)
     kind = serializers.ChoiceField(choices=OrgUnit.Kind.choices)
@@ -108,7 +109,9 @@ class OrgUnitRenameSerializer(serializers.Serializer):
 
 
 class DelegateSerializer(serializers.Serializer):
-    delegate = serializers.CharField(allow_null=True, help_text="代管单位代码；null 交还街道")
+    delegate = serializers.CharField(
+        allow_null=True, help_text=gettext_lazy("代管单位代码；null 交还街道")
+    )
     reason = serializers.CharField(max_length=500)
 
 
@@ -214,7 +217,7 @@ class UserCreateSerializer(serializers.Serializer):
     full_name = serializers.CharField(max_length=50)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     role = serializers.ChoiceField(choices=Role.choices)
-    unit = serializers.CharField(help_text="单位代码")
+    unit = serializers.CharField(help_text=gettext_lazy("单位代码"))
     password = serializers.CharField(write_only=True, trim_whitespace=False)
 
 

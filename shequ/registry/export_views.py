@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -100,9 +101,15 @@ def export_file(request: HttpRequest, uid) -> HttpResponse:
 
 class ExportJobSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
-    progress = serializers.IntegerField(read_only=True, help_text="已写行数占总行数的百分比。")
-    filters = serializers.SerializerMethodField(help_text="筛选条件（与列表页的查询参数相同）。")
-    file = serializers.SerializerMethodField(help_text="完成后下载文件的地址；未完成时为空。")
+    progress = serializers.IntegerField(
+        read_only=True, help_text=gettext_lazy("已写行数占总行数的百分比。")
+    )
+    filters = serializers.SerializerMethodField(
+        help_text=gettext_lazy("筛选条件（与列表页的查询参数相同）。")
+    )
+    file = serializers.SerializerMethodField(
+        help_text=gettext_lazy("完成后下载文件的地址；未完成时为空。")
+    )
 
     class Meta:
         model = ExportJob
@@ -139,7 +146,7 @@ class ExportJobSerializer(serializers.ModelSerializer):
 
 class ExportJobCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
-        choices=sorted(TABLES), help_text="persons、households 或 buildings。"
+        choices=sorted(TABLES), help_text=gettext_lazy("persons、households 或 buildings。")
     )
     format = serializers.ChoiceField(choices=ExportJob.Format.values, default="xlsx")
     filters = serializers.DictField(
@@ -190,7 +197,7 @@ class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
                 OpenApiTypes.BINARY
             ),
             (200, "text/csv"): OpenApiTypes.BINARY,
-            409: OpenApiResponse(description="导出尚未完成或已失败。"),
+            409: OpenApiResponse(description=gettext_lazy("导出尚未完成或已失败。")),
         }
     )
     @action(detail=True, methods=["get"])

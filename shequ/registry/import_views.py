@@ -174,12 +174,13 @@ class ImportJobSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
     actor = serializers.CharField(source="actor.username", default=None, read_only=True)
     progress = serializers.IntegerField(
-        read_only=True, help_text="已校验的行占总行数的百分比（写入阶段见 phase）。"
+        read_only=True, help_text=gettext_lazy("已校验的行占总行数的百分比（写入阶段见 phase）。")
     )
     accepted_all = serializers.BooleanField(
-        read_only=True, help_text="文件的每一行都通过了校验（命令行退出码 0 的条件）。"
+        read_only=True,
+        help_text=gettext_lazy("文件的每一行都通过了校验（命令行退出码 0 的条件）。"),
     )
-    outcome = serializers.SerializerMethodField(help_text="结果说明。")
+    outcome = serializers.SerializerMethodField(help_text=gettext_lazy("结果说明。"))
     created = serializers.IntegerField(source="created_count", read_only=True)
     updated = serializers.IntegerField(source="updated_count", read_only=True)
     unchanged = serializers.IntegerField(source="unchanged_count", read_only=True)
@@ -218,16 +219,22 @@ class ImportJobSerializer(serializers.ModelSerializer):
 
 
 class ImportProblemSerializer(serializers.Serializer):
-    row = serializers.IntegerField(help_text="表格中的行号（第 1 行是列名）。")
-    column = serializers.CharField(help_text="列名；空表示整行。")
+    row = serializers.IntegerField(help_text=gettext_lazy("表格中的行号（第 1 行是列名）。"))
+    column = serializers.CharField(help_text=gettext_lazy("列名；空表示整行。"))
     message = serializers.CharField()
 
 
 class ImportJobDetailSerializer(ImportJobSerializer):
-    errors = serializers.SerializerMethodField(help_text="每个问题：行号、列名、说明。")
-    errors_not_listed = serializers.SerializerMethodField(help_text="超出上限未列出的问题数。")
-    rejected_rows = serializers.SerializerMethodField(help_text="有问题的行，如 “3, 7-9”。")
-    taken_rows = serializers.SerializerMethodField(help_text="已写入的行（写入时）。")
+    errors = serializers.SerializerMethodField(
+        help_text=gettext_lazy("每个问题：行号、列名、说明。")
+    )
+    errors_not_listed = serializers.SerializerMethodField(
+        help_text=gettext_lazy("超出上限未列出的问题数。")
+    )
+    rejected_rows = serializers.SerializerMethodField(
+        help_text=gettext_lazy("有问题的行，如 “3, 7-9”。")
+    )
+    taken_rows = serializers.SerializerMethodField(help_text=gettext_lazy("已写入的行（写入时）。"))
 
     class Meta(ImportJobSerializer.Meta):
         fields = [
@@ -258,11 +265,13 @@ class ImportJobDetailSerializer(ImportJobSerializer):
 
 class ImportJobCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[k for k, _label in KIND_CHOICES])
-    file = serializers.FileField(help_text=".xlsx 或 .csv，第一行为模板中的列名。")
-    dry_run = serializers.BooleanField(default=False, help_text="只校验，不写入。")
-    update = serializers.BooleanField(default=False, help_text="更新已在辖区登记的记录。")
+    file = serializers.FileField(help_text=gettext_lazy(".xlsx 或 .csv，第一行为模板中的列名。"))
+    dry_run = serializers.BooleanField(default=False, help_text=gettext_lazy("只校验，不写入。"))
+    update = serializers.BooleanField(
+        default=False, help_text=gettext_lazy("更新已在辖区登记的记录。")
+    )
     take_good = serializers.BooleanField(
-        default=False, help_text="写入无误的行（默认：有一行有问题就不写入）。"
+        default=False, help_text=gettext_lazy("写入无误的行（默认：有一行有问题就不写入）。")
     )
 
 
