@@ -21,14 +21,27 @@ from django.utils import timezone
 _random = threading.local()
 
 
+_UUID_BATCH = 4096
+# Version 4, RFC 4122 variant: the bits ``uuid.UUID(..., version=4)`` sets.
+_UUID_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
+_UUID_SET = (0x8000 << 48) | (4 << 76)
+
+
 def new_uuid4() -> uuid.UUID:
-    """A random UUID like ``uuid.uuid4()``, from the same OS randomness drawn 4096 at a time:
-    one system call per thousands of new rows instead of one per row."""
-    pool = getattr(_random, "pool", b"")
-    if not pool:
-        pool = os.urandom(16 * 4096)
-    _random.pool = pool[16:]
-    return uuid.UUID(bytes=pool[:16], version=4)
+    """A random UUID like ``uuid.uuid4()``, from the same OS randomness drawn 4,096 at a time:
+    one system call per thousands of new rows instead of one per row, and built without
+    ``UUID.__init__``'s argument checks (an import makes one per record and history row)."""
+    batch = getattr(_random, "batch", None)
+    if not batch:
+        data = os.urandom(16 * _UUID_BATCH)
+        batch = _random.batch = [
+            (int.from_bytes(data[i : i + 16], "big") & _UUID_CLEAR) | _UUID_SET
+            for i in range(0, len(data), 16)
+        ]
+    value = uuid.UUID.__new__(uuid.UUID)
+    object.__setattr__(value, "int", batch.pop())
+    object.__setattr__(value, "is_safe", uuid.SafeUUID.unknown)
+    return value
 
 
 def instance_factory(model) -> Callable[..., Any]:
@@ -176,7 +189,13 @@ def bulk_insert(
 def history_insert(
     model, objs: list, *, actor=None, reasons: list[str] | None = None, now=None, history_type="~"
 ) -> None:
-    """One simple-history row per saved instance ("+" created, "~" changed), in bulk."""
+    """One simple-history row per saved instance ("+" created, "~" changed), in bulk.
+
+    On PostgreSQL the rows are copied from the records as the table now holds them (one
+    ``INSERT … SELECT``): the history row is what was stored, and the values are not
+    formatted and sent a second time. That moves work from Python to the database, which
+    an import's writing does beside the validation of later rows.
+    """
     history = model.history.model
     stamp = {"history_date", "history_change_reason", "history_type", "history_user"}
     tracked = [
@@ -187,6 +206,9 @@ def history_insert(
     # sorted(stamp): history_change_reason, history_date, history_type, history_user
     fixed = (now or timezone.now(), history_type, getattr(actor, "pk", None))
     reasons = [reason[:100] for reason in reasons] if reasons else [""] * len(objs)
+    if connection.vendor == "postgresql" and objs:
+        _history_from_table(model, history, tracked, columns, objs, reasons, fixed)
+        return
     values = attrgetter(*(f.attname for f in tracked))
     rows = [(*values(obj), reason, *fixed) for obj, reason in zip(objs, reasons, strict=True)]
     _insert_rows(history._meta.db_table, columns, rows)
@@ -198,3 +220,25 @@ def insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
     database's own."""
     if rows:
         _insert_rows(model._meta.db_table, [model._meta.get_field(f) for f in fields], rows)
+
+
+def _history_from_table(model, history, tracked, columns, objs, reasons, fixed) -> None:
+    quote = connection.ops.quote_name
+    # The history model mirrors the model's columns under the same names.
+    source = ", ".join(f"t.{quote(f.column)}" for f in tracked)
+    names = ", ".join(quote(c.column) for c in columns)
+    pk = quote(model._meta.pk.column)
+    pk_type = model._meta.pk.rel_db_type(connection)  # bigint, or varchar(n) for a code
+    # Names come from the models' metadata, never from input; the values are parameters.
+    sql = (
+        f"INSERT INTO {quote(history._meta.db_table)} ({names}) "  # noqa: S608
+        f"SELECT {source}, r.reason, %s, %s, %s "
+        f"FROM unnest(%s::{pk_type}[], %s::text[]) WITH ORDINALITY AS r(id, reason, n) "
+        f"JOIN {quote(model._meta.db_table)} t ON t.{pk} = r.id ORDER BY r.n"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*fixed, [obj.pk for obj in objs], reasons])
+        if cursor.rowcount != len(objs):  # never a record written without its history
+            raise RuntimeError(
+                f"history of {model._meta.label}: {cursor.rowcount} rows for {len(objs)} records"
+            )
