@@ -121,8 +121,11 @@ def _cached_pinyin_keys(name: str) -> tuple[str, str]:
     return pinyin_keys(name)  # names repeat a lot; bulk imports and the demo ask for each row
 
 
-def refresh_derived(person: Person, *, today: datetime.date) -> None:
-    """Recompute what the record derives from its own facts: pinyin keys and 八个清楚."""
+def refresh_derived(person: Person, *, today: datetime.date, housed: bool | None = None) -> None:
+    """Recompute what the record derives from its own facts: pinyin keys and 八个清楚.
+
+    ``housed``: whether the person has a home, for a record whose new home is not written
+    yet (an import plans it; None: from ``household_id``)."""
     person.name_initials, person.name_pinyin = _cached_pinyin_keys(person.name)
     # Built from ids, not from _snapshot(): that reads household.uid, a query per person
     # when the household is not loaded (bulk imports set only household_id).
@@ -130,7 +133,7 @@ def refresh_derived(person: Person, *, today: datetime.date) -> None:
     facts.update(
         hukou_division=person.hukou_division_id,
         population_type=person.population_type,
-        household=person.household_id,
+        household=person.household_id if housed is None else housed,
         flow_out_division=person.flow_out_division_id,
         flow_out_address=person.flow_out_address,
         flow_out_date=person.flow_out_date,

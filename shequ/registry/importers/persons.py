@@ -65,6 +65,7 @@ def insert_persons(
     today: datetime.date | None = None,
     now: datetime.datetime | None = None,
     registration_flows: bool = True,
+    derived: bool = False,
 ) -> None:
     """Insert new, already validated persons in bulk, as ``person_register`` would one by one.
 
@@ -73,8 +74,9 @@ def insert_persons(
     persons, a history row each (reason from ``reason_for_row(index, person)``, user
     ``actor``), an arrival flow for an inflow migrant — and, unless ``registration_flows`` is
     off, a registration flow for anyone else — and the children given (``children[i]`` for
-    ``persons[i]``: order, birth_date, sex, name) with their history. Call inside a
-    transaction; sets the persons' primary keys.
+    ``persons[i]``: order, birth_date, sex, name) with their history. ``derived``: the
+    caller has already refreshed the derived fields. Call inside a transaction; sets the
+    persons' primary keys.
     """
     if not persons:
         return
@@ -84,7 +86,8 @@ def insert_persons(
     actor_id = getattr(actor, "pk", None)
     reasons = []
     for index, person in enumerate(persons):
-        services.refresh_derived(person, today=today)
+        if not derived:
+            services.refresh_derived(person, today=today)
         reasons.append(reason_for_row(index, person))
     bulk_insert(Person, list(persons), actor=actor, reasons=reasons, now=now)
 
@@ -421,6 +424,9 @@ class PersonImporter(PlanningImporter):
             person.household_id = housed.household.pk
         else:
             new_household = self._new_household(number, housed)
+        # Here rather than when writing: on PostgreSQL the writing runs beside the validation
+        # of later rows, and the less Python it runs the more the two overlap.
+        services.refresh_derived(person, today=self.ctx.today, housed=True)
         self.plan_create(_NewPerson(number, person, children, new_household))
 
     def _new_household(self, number: int, housed: _Housed) -> Household:
@@ -500,6 +506,7 @@ class PersonImporter(PlanningImporter):
             # was made; a registration flow would add a row, its indexes and its foreign-key
             # checks to every row of a city-sized load.
             registration_flows=False,
+            derived=True,
         )
         self._write_updates(plans.updates)
 
