@@ -145,3 +145,20 @@ def web(client):
 
     client.as_ = as_
     return client
+
+
+@pytest.fixture
+def divisions(transactional_db) -> None:
+    """The national division codes, as the data migration ``org/0002`` loads them, for a
+    test that runs like Django's TransactionTestCase (``django_db(transaction=True)``).
+
+    After such a test every table is emptied, this reference data included. Loading it again
+    before each (the loader only inserts what is missing) makes the pages and imports that
+    need it (the division picker, a person's 户籍地) work whatever ran before. Tests with
+    ordinary ``db`` run first (pytest-django orders them so) and still find the rows the
+    migration left.
+    """
+    from shequ.org.divisions import load_divisions
+    from shequ.org.models import Division
+
+    load_divisions(Division)

@@ -35,20 +35,8 @@ def pytest_runtest_makereport(item: pytest.Item, call):
 
 
 @pytest.fixture(autouse=True)
-def divisions(transactional_db) -> None:
-    """The national division codes, as the data migration ``org/0002`` loads them.
-
-    A live-server test runs like Django's TransactionTestCase: after it, every table is
-    emptied, this reference data included. Loading it again before each browser test (the
-    loader only inserts what is missing) makes the pages that need it (the division picker,
-    a person's 户籍地) work whatever ran before: another browser test or any transactional
-    test elsewhere in the suite. Tests with ordinary ``db`` run first (pytest-django orders
-    them so) and still find the rows the migration left.
-    """
-    from shequ.org.divisions import load_divisions
-    from shequ.org.models import Division
-
-    load_divisions(Division)
+def _divisions(divisions) -> None:
+    """Every browser test needs the division codes (see ``divisions``)."""
 
 
 @pytest.fixture(scope="module")
