@@ -130,7 +130,10 @@ class Importer(ABC):
 
     @abstractmethod
     def write(self, plans: Any) -> None:
-        """Write planned rows (called inside the job's one transaction)."""
+        """Write planned rows, inside the job's one transaction. May be called several
+        times with successive plans, on another thread than ``validate`` (PostgreSQL writes
+        ahead): use only the plans and the context, and make later plans able to refer to
+        what earlier ones created (a new home's id is set when it is written)."""
 
 
 _IMPORTERS: dict[str, type[Importer]] = {}
