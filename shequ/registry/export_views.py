@@ -146,7 +146,8 @@ class ExportJobSerializer(serializers.ModelSerializer):
 
 class ExportJobCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
-        choices=sorted(TABLES), help_text=gettext_lazy("persons、households 或 buildings。")
+        choices=sorted(KIND_TITLES),
+        help_text=gettext_lazy("persons、households、buildings 或 flows（流动记录）。"),
     )
     format = serializers.ChoiceField(choices=ExportJob.Format.values, default="xlsx")
     filters = serializers.DictField(

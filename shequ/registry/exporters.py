@@ -15,6 +15,7 @@ from django.http import QueryDict
 from shequ.core.exports import Exporter, register
 from shequ.org.roles import Action, can
 from shequ.registry import selectors
+from shequ.registry.flow_rows import flows_for_export, write_flows
 from shequ.registry.tables import KIND_TITLES, Progress, export_write
 
 
@@ -88,3 +89,13 @@ for _kind, _select in (
             write=_writer(_kind),
         )
     )
+
+register(
+    Exporter(
+        kind="flows",
+        title=KIND_TITLES["flows"],
+        action=Action.EXPORT_REGISTRY,
+        select=flows_for_export,
+        write=write_flows,
+    )
+)

@@ -308,6 +308,7 @@ KIND_TITLES = {
     "buildings": gettext_lazy("楼栋"),
     "households": gettext_lazy("户"),
     "persons": gettext_lazy("人员"),
+    "flows": gettext_lazy("流动记录"),  # exported only (the flow list), never imported
 }
 
 

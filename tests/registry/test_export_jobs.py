@@ -266,3 +266,30 @@ def test_the_import_export_page_lists_my_own_export_jobs(web, people, registry, 
 def test_with_no_export_job_the_page_says_where_they_will_appear(web, people):
     page = web.as_(people.worker_a).get(reverse("registry:import_start")).content.decode()
     assert "完成后在这里下载（保留 7 天）" in page
+
+
+def test_api_exports_the_flow_list_masked_as_listed(api, people, registry):
+    client = api.as_(people.worker_a)
+
+    created = client.post(
+        "/api/v1/exports/",
+        {"kind": "flows", "format": "csv", "filters": {"kind": "registration"}},
+        format="json",
+    )
+
+    assert created.status_code == 202
+    job = created.json()
+    assert (job["kind"], job["status"], job["row_count"]) == ("flows", "succeeded", 3)
+    content = client.get(f"/api/v1/exports/{job['id']}/file/").content.decode("utf-8-sig")
+    assert content.splitlines()[0] == "日期,类型,人员,从,到,原因,登记人"
+    assert {"甲一", "甲二", "甲三"} <= set(content.replace("\r", "").replace("\n", ",").split(","))
+    assert "乙一" not in content  # community B's flows are not the worker's
+
+
+def test_api_flow_export_with_a_bad_filter_is_400(api, people, registry):
+    response = api.as_(people.worker_a).post(
+        "/api/v1/exports/", {"kind": "flows", "filters": {"since": "yesterday"}}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert not ExportJob.objects.exists()

@@ -752,17 +752,43 @@ def test_flow_export_is_refused_to_a_role_that_may_not_export(web, people, homes
     assert response.status_code == 403
 
 
-def test_flow_export_past_the_request_limit_asks_to_narrow_it(web, people, homes, settings):
+def test_flow_export_past_the_request_limit_becomes_an_export_job(web, people, homes, settings):
+    from shequ.core.models import ExportJob
+    from shequ.org.models import AuditEvent
+
     settings.EXPORT_JOB_MIN_ROWS = 1
-    migrant(homes["a"], name="刘七")
-    migrant(homes["a"], name="王五")
-
-    response = web.as_(people.worker_a).get(
-        reverse("registry:flow_list") + "?kind=arrival&export=xlsx", follow=True
+    person = migrant(homes["a"], name="王小五", flow_in_date=datetime.date(2025, 1, 5))
+    services.person_move(
+        actor=people.street,
+        person=person,
+        household=homes["b"],
+        date=datetime.date(2025, 2, 1),
+        reason="搬到文苑",
     )
+    migrant(homes["b"], name="赵六")  # 文苑: not in the worker's list
+    client = web.as_(people.worker_a)
 
-    assert response.redirect_chain[0][0] == reverse("registry:flow_list") + "?kind=arrival"
-    assert "请按日期或网格/社区缩小范围后再导出" in response.content.decode()
+    response = client.get(reverse("registry:flow_list") + "?since=2025-01-01&export=xlsx&page=2")
+
+    job = ExportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("registry:export_status", args=[job.uid])
+    assert (job.kind, job.status, job.row_count, job.filters) == (
+        "flows",
+        "succeeded",
+        2,
+        "since=2025-01-01",
+    )
+    status = client.get(response["Location"]).content.decode()
+    assert "流动记录" in status
+    rows = flow_export_rows(client.get(reverse("registry:export_file", args=[job.uid])))
+    assert [(r[0], r[1], r[2]) for r in rows[1:]] == [
+        ("2025-02-01", "市内迁移", "王**"),
+        ("2025-01-05", "流入登记", "王**"),
+    ]
+    assert "9号楼" not in str(rows)  # the home they moved to is not ours to see
+    assert AuditEvent.objects.get(action="export.flows").changes["rows"] == 2
+    assert web.as_(people.worker_b).get(response["Location"]).status_code == 404
 
 
 @pytest.mark.parametrize("count", [5, 40])

@@ -1,43 +1,41 @@
 """The person list with its search, filters and bulk checks, and the list of flows."""
 
+import io
 import uuid
 from functools import partial
-from itertools import islice
 from urllib.parse import parse_qsl, urlencode
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from shequ.core.exports import export_needs_job
+from shequ.core.exports import export_file_name, export_job_create, export_needs_job
 from shequ.core.forms import PlainSelect
 from shequ.core.identifiers import mask_id_number
-from shequ.core.tabular import Column, Table
+from shequ.core.tasks import enqueue_export_job
 from shequ.core.web import (
     ListPaginator,
     action_required,
-    download,
+    client_ip,
     paginate,
     query_without,
     sort_by,
     staff_required,
 )
-from shequ.org.models import AuditEvent, OrgUnit
-from shequ.org.roles import Action, Level, can
-from shequ.org.scoping import code_in_scope
+from shequ.org.roles import Action, can
 from shequ.registry import selectors, services
+from shequ.registry.export_views import file_response
+from shequ.registry.flow_rows import flow_row, flow_unit_names, write_flows
 from shequ.registry.forms_housing import ChecksBulkForm, unit_filter_choices
-from shequ.registry.models import Check, Contraception, Flow, PersonStatus
+from shequ.registry.models import Check, Contraception, PersonStatus
 from shequ.registry.rules import age_on, month_start, quarter_start
-from shequ.registry.timeline import flow_destination_name
 
 PERSON_SORTS = selectors.PERSON_SORTS
 _REVEALING_CONTRACEPTION = {*Contraception.values, "any", "unprotected"}
@@ -243,133 +241,23 @@ def checks_bulk(request: HttpRequest) -> HttpResponse:
     return back
 
 
-def unit_label(unit: OrgUnit, user) -> str:
-    """A grid named with its community (every community has a 第1网格), unless it is the
-    user's own community."""
-    parent = unit.parent
-    if unit.level == Level.GRID and parent is not None and parent.code != user.unit_id:
-        return f"{parent.name} · {unit.name}"
-    return unit.name
-
-
-def mask_name(name: str) -> str:
-    """张三 → 张*: the surname only, for someone no longer in the user's jurisdiction."""
-    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
-
-
-def _flow_row(flow: Flow, user, unit_names: dict[str, str]) -> dict:
-    visible = code_in_scope(user, flow.person.unit_id)
-
-    def place(unit_code: str, household) -> str:
-        if not unit_code:
-            return ""
-        name = unit_names.get(unit_code, unit_code)
-        if household is not None and code_in_scope(user, household.unit_id):
-            return f"{name} {household.building.name} {household.number}"
-        return name
-
-    elsewhere = " ".join(filter(None, [flow_destination_name(flow), flow.address]))
-    kind = flow.kind
-    if kind == Flow.Kind.ARRIVAL:
-        origin, destination = elsewhere, place(flow.unit_code, flow.to_household)
-    elif kind in (Flow.Kind.DEPARTURE, Flow.Kind.OUTFLOW):
-        origin, destination = place(flow.from_unit_code, flow.from_household), elsewhere
-    elif kind in (Flow.Kind.DEATH, Flow.Kind.CANCELLATION):
-        origin, destination = place(flow.from_unit_code, flow.from_household), ""
-    else:
-        origin = place(flow.from_unit_code, flow.from_household)
-        destination = place(flow.unit_code, flow.to_household)
-    return {
-        "flow": flow,
-        "person_visible": visible,
-        "person_name": flow.person.name if visible else mask_name(flow.person.name),
-        "origin": origin,
-        "destination": destination,
-    }
-
-
-def _unit_names(flows: list[Flow], user) -> dict[str, str]:
-    # Unit names are not personal data: a move to another community names it.
-    codes = {c for f in flows for c in (f.unit_code, f.from_unit_code) if c}
-    return {
-        unit.code: unit_label(unit, user)
-        for unit in OrgUnit.objects.filter(code__in=codes).select_related("parent")
-    }
-
-
-def flows_table() -> Table:
-    """The columns of the flow export: what the list shows, named in the request's language."""
-    return Table(
-        kind="flows",
-        title=_("流动记录"),
-        columns=[
-            Column(_("日期"), "date", width=12),
-            Column(_("类型"), "kind", width=10),
-            Column(_("人员"), "person", width=10),
-            Column(_("从"), "origin", width=30),
-            Column(_("到"), "destination", width=30),
-            Column(_("原因"), "reason", width=20),
-            Column(_("登记人"), "actor", width=12),
-        ],
-    )
-
-
 def _export_flows(request: HttpRequest, flows) -> HttpResponse:
     """The listed flows as a file, masked as the list masks them (a person who has left
-    the jurisdiction by surname, their new home not named); one audit event."""
+    the jurisdiction by surname, their new home not named); one audit event. A large export
+    goes to the task worker and the user to its status page, as the other exports do."""
     user = request.user
     if not can(user, Action.EXPORT_REGISTRY):
         raise PermissionDenied(_("您的角色不能导出数据。"))
-    limit = settings.EXPORT_JOB_MIN_ROWS
+    fmt = "csv" if request.GET["export"] == "csv" else "xlsx"
+    filters = query_without(request, "export", "page", "page_size")
+    ip = client_ip(request)
     if export_needs_job(flows):
-        messages.warning(
-            request,
-            _("符合条件的流动记录超过 %(n)d 条，请按日期或网格/社区缩小范围后再导出。")
-            % {"n": limit},
-        )
-        url = reverse("registry:flow_list")
-        query = query_without(request, "export")
-        return HttpResponseRedirect(f"{url}?{query}" if query else url)
-    fmt = request.GET["export"]
-    written = 0
-
-    def rows():
-        nonlocal written
-        for batch in _batches(flows.iterator(chunk_size=_FLOW_BATCH), _FLOW_BATCH):
-            unit_names = _unit_names(batch, user)
-            for flow in batch:
-                row = _flow_row(flow, user, unit_names)
-                written += 1
-                yield {
-                    "date": flow.date,
-                    "kind": flow.get_kind_display(),
-                    "person": row["person_name"],
-                    "origin": row["origin"],
-                    "destination": row["destination"],
-                    "reason": flow.reason,
-                    "actor": flow.actor.get_full_name() if flow.actor else "",
-                }
-
-    response = download(flows_table(), rows(), basename="flows", fmt=fmt)
-    AuditEvent.objects.create(
-        actor=user,
-        action="export.flows",
-        target_type="registry.flow",
-        target_id="",
-        target_label=_("导出流动记录 %(n)d 条") % {"n": written},
-        unit_code=user.unit_id or "",
-        changes={"rows": written, "format": fmt, "filters": query_without(request, "export")},
-    )
-    return response
-
-
-_FLOW_BATCH = 2000
-
-
-def _batches(rows, size: int):
-    rows = iter(rows)
-    while batch := list(islice(rows, size)):
-        yield batch
+        job = export_job_create(actor=user, kind="flows", fmt=fmt, filters=filters, ip=ip)
+        enqueue_export_job(job)
+        return redirect("registry:export_status", uid=job.uid)
+    buffer = io.BytesIO()
+    write_flows(flows, buffer, actor=user, fmt=fmt, ip=ip, filters=filters)
+    return file_response(buffer.getvalue(), filename=export_file_name("flows", fmt), fmt=fmt)
 
 
 @staff_required
@@ -384,7 +272,7 @@ def flow_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("export") in ("xlsx", "csv") and not problems:
         return _export_flows(request, flows)
     page = paginate(request, flows)
-    unit_names = _unit_names(page.object_list, user)
+    unit_names = flow_unit_names(page.object_list, user)
     form = filterset.form
     form.fields["unit"].widget = forms.Select(
         choices=unit_filter_choices(user, request.GET.get("unit", ""))
@@ -399,7 +287,7 @@ def flow_list(request: HttpRequest) -> HttpResponse:
         "registry/flow_list.html",
         {
             "page": page,
-            "rows": [_flow_row(f, user, unit_names) for f in page.object_list],
+            "rows": [flow_row(f, user, unit_names) for f in page.object_list],
             "form": form,
             "problems": problems,
             "query": query_without(request, "page"),

@@ -18,10 +18,10 @@ from shequ.core.web import download, paginate, query_without, sort_by, staff_req
 from shequ.org.models import AuditEvent
 from shequ.org.roles import Action, can
 from shequ.org.scoping import code_in_scope
+from shequ.registry.flow_rows import mask_name, unit_label
 from shequ.registry.forms_housing import unit_filter_choices
 from shequ.registry.models import Household
 from shequ.registry.selectors_housing import RentedHomeFilter, contact_visible, rented_homes
-from shequ.registry.views.lists import mask_name, unit_label
 
 RENTED_SORTS = {
     "unit": ("unit_id", "building__name", "number", "id"),
