@@ -706,9 +706,9 @@ def flow_export_rows(response) -> list[list]:
     return [[c.value for c in r] for r in sheet.iter_rows()]
 
 
-def test_flow_list_exports_what_it_lists_masked_as_listed(web, people, homes):
-    from shequ.org.models import AuditEvent
-
+def moved_to_wenyuan(people, homes):
+    """王小五 arrived in 丽景 (2025-01-05), then moved to 文苑 (2025-02-01), out of the worker's
+    jurisdiction: listed and exported by surname, the new home not named."""
     person = migrant(homes["a"], name="王小五", flow_in_date=datetime.date(2025, 1, 5))
     services.person_move(
         actor=people.street,
@@ -717,6 +717,13 @@ def test_flow_list_exports_what_it_lists_masked_as_listed(web, people, homes):
         date=datetime.date(2025, 2, 1),
         reason="搬到文苑",
     )
+    return person
+
+
+def test_flow_list_exports_what_it_lists_masked_as_listed(web, people, homes):
+    from shequ.org.models import AuditEvent
+
+    moved_to_wenyuan(people, homes)
     migrant(homes["a"], name="刘七", flow_in_date=datetime.date(2025, 3, 1))
     migrant(homes["b"], name="赵六")  # 文苑: not in the worker's list
     client = web.as_(people.worker_a)
@@ -757,14 +764,7 @@ def test_flow_export_past_the_request_limit_becomes_an_export_job(web, people, h
     from shequ.org.models import AuditEvent
 
     settings.EXPORT_JOB_MIN_ROWS = 1
-    person = migrant(homes["a"], name="王小五", flow_in_date=datetime.date(2025, 1, 5))
-    services.person_move(
-        actor=people.street,
-        person=person,
-        household=homes["b"],
-        date=datetime.date(2025, 2, 1),
-        reason="搬到文苑",
-    )
+    moved_to_wenyuan(people, homes)
     migrant(homes["b"], name="赵六")  # 文苑: not in the worker's list
     client = web.as_(people.worker_a)
 
