@@ -83,9 +83,11 @@ def parse_id_number(value: str, *, today: datetime.date | None = None) -> IdNumb
     return IdNumberInfo(number=number, birth_date=birth_date, sex=sex, region_code=number[:6])
 
 
+@functools.lru_cache(maxsize=65536)
 def _region_valid_at_birth(region: str, year: int) -> bool:
     """Whether the six-digit region code was assigned in the birth year (as stdnum's
-    ``ric.get_birth_place`` decides it)."""
+    ``ric.get_birth_place`` decides it). Cached: a city's numbers share a few hundred
+    codes and a hundred birth years."""
     spans = _region_spans(region)
     if spans is None:  # a code stdnum describes otherwise: ask it, year by year
         return _region_valid_at_birth_slow(region, year)
@@ -296,7 +298,7 @@ def validate_credit_code(value: str) -> str:
 
 # --- 大陆手机号码 ------------------------------------------------------------------------
 
-_MOBILE = re.compile(r"1[3-9]\d{9}")
+MOBILE_RE = re.compile(r"1[3-9]\d{9}")
 
 
 def validate_mobile(value: str) -> str:
@@ -305,7 +307,7 @@ def validate_mobile(value: str) -> str:
         number = number[3:]
     elif number.startswith("0086"):
         number = number[4:]
-    if not _MOBILE.fullmatch(number):
+    if not MOBILE_RE.fullmatch(number):
         raise ValidationError(
             _("手机号码应为 11 位，以 13–19 开头，当前为“%(value)s”。") % {"value": value},
             code="mobile",

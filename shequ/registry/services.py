@@ -127,6 +127,9 @@ def refresh_derived(person: Person, *, today: datetime.date, housed: bool | None
     ``housed``: whether the person has a home, for a record whose new home is not written
     yet (an import plans it; None: from ``household_id``)."""
     person.name_initials, person.name_pinyin = _cached_pinyin_keys(person.name)
+    if person.population_type not in (PopulationType.INFLOW, PopulationType.OUTFLOW):
+        person.eight_clear_missing = ""  # a fact list of migrants only (most rows of a city)
+        return
     # Built from ids, not from _snapshot(): that reads household.uid, a query per person
     # when the household is not loaded (bulk imports set only household_id).
     facts = {field: getattr(person, field) for field in PERSON_FIELDS if field != "hukou_division"}
@@ -174,6 +177,7 @@ def _apply_values(person: Person, cleaned: Mapping[str, Any]) -> None:
             setattr(person, field, value if value is not None else _blank_for(field))
 
 
+@functools.cache
 def _blank_for(field: str) -> Any:
     return None if Person._meta.get_field(field).null else ""
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shequ.core.identifiers import (
+    MOBILE_RE,
     check_id_number_agrees,
     parse_id_number,
     validate_division_code,
@@ -82,6 +83,8 @@ _CHOICE_VALUES = {field: frozenset(_choice_values(choices)) for field, choices i
 
 def validate_phone(value: str) -> str:
     """A mainland mobile number, or a landline with its area code."""
+    if MOBILE_RE.fullmatch(value):  # the usual case, as typed: no spaces, no prefix
+        return value
     if _LANDLINE.fullmatch(value.replace(" ", "")):
         return value.replace(" ", "")
     return validate_mobile(value)

@@ -30,7 +30,7 @@ class HousingLookup:
     def load_units(self, codes) -> None:
         missing = {c for c in codes if c and c not in self.units}
         if missing:
-            found = {u.code: u for u in OrgUnit.objects.filter(code__in=missing)}
+            found = {u.code: u for u in OrgUnit.objects.filter(code__any_of=missing)}
             for code in missing:
                 self.units[code] = found.get(code)
 
@@ -40,7 +40,8 @@ class HousingLookup:
             found = {
                 (b.unit_id, b.name): b
                 for b in Building.objects.filter(
-                    unit_id__in={u for u, _n in missing}, name__in={n for _u, n in missing}
+                    unit_id__any_of={u for u, _n in missing},
+                    name__any_of={n for _u, n in missing},
                 )
             }
             for key in missing:
@@ -52,9 +53,11 @@ class HousingLookup:
             found = {
                 (h.building_id, h.number): h
                 for h in Household.objects.filter(
-                    building_id__in={b for b, _n in missing},
-                    number__in={n for _b, n in missing},
-                ).select_related("landlord")
+                    building_id__any_of={b for b, _n in missing},
+                    number__any_of={n for _b, n in missing},
+                )
+                .select_related("landlord")
+                .order_by()
             }
             for key in missing:
                 self.households[key] = found.get(key)

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.core.bulk import bulk_insert, history_insert, insert_rows, instance_factory, new_uuid4
+from shequ.core.bulk import bulk_insert, history_insert, insert_rows, instance_factory, new_uuid7
 from shequ.core.identifiers import validate_division_code
 from shequ.core.imports import ImportContext, RowError, register
 from shequ.org.models import Division
@@ -98,7 +98,7 @@ def insert_persons(
             continue
         flows.append(
             (
-                new_uuid4(),
+                new_uuid7(),
                 person.pk,
                 Flow.Kind.ARRIVAL if arrival else Flow.Kind.REGISTRATION,
                 person.flow_in_date or today,
@@ -222,13 +222,13 @@ class PersonImporter(PlanningImporter):
     def _existing(self, numbers: set[str]) -> dict[str, Person]:
         if not numbers:
             return {}
-        queryset = Person.objects.filter(id_number__in=numbers)
+        queryset = Person.objects.filter(id_number__any_of=numbers).order_by()
         if not self.ctx.update:
             queryset = queryset.only("id", "id_number", "unit", "name", "status")
             return {p.id_number: p for p in queryset}
         found = {p.id_number: p for p in queryset.select_related("household__building")}
         # Children in one query for the chunk (a prefetch would build a queryset per person).
-        children = Child.objects.filter(parent_id__in=[p.pk for p in found.values()])
+        children = Child.objects.filter(parent_id__any_of=[p.pk for p in found.values()])
         for parent_id, *child in children.order_by("parent_id", "order").values_list(
             "parent_id", "order", "birth_date", "sex", "name"
         ):
