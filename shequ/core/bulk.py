@@ -7,11 +7,13 @@ front so history rows, children and flows can point at them, and stream them to 
 database. Call them inside a transaction.
 """
 
+import io
 import os
 import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
@@ -19,6 +21,7 @@ import psycopg
 from django.db import connection, connections
 from django.db.models.base import ModelState
 from django.utils import timezone
+from psycopg.copy import Copy, FileWriter
 
 _random = threading.local()
 
@@ -96,11 +99,15 @@ def _allocate_ids(model, count: int) -> list[int]:
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, model._meta.pk.column, count],
-            )
-            return [row[0] for row in cursor.fetchall()]
+            # One array, read in binary: a row per id made the driver build a tuple each.
+            with psycopg.Cursor(connection.connection) as raw:
+                raw.execute(
+                    "SELECT array_agg(nextval(pg_get_serial_sequence(%s, %s))) "
+                    "FROM generate_series(1, %s)",
+                    [table, model._meta.pk.column, count],
+                    binary=True,
+                )
+                return raw.fetchone()[0]
         # SQLite: the write transaction holds the database lock, so nobody else takes these.
         # AUTOINCREMENT never reuses the id of a deleted row: start above sqlite_sequence.
         quote = connection.ops.quote_name
@@ -142,22 +149,127 @@ def _converter(field) -> Callable[[Any], Any] | None:
     return prepared
 
 
-def _insert_rows(table: str, columns: list, rows: list[tuple]) -> None:
+@dataclass
+class Rows:
+    """Rows ready to be inserted into ``table``: on PostgreSQL already formatted for COPY
+    (``payload``), elsewhere the value tuples. See ``prepare_rows``."""
+
+    table: str
+    columns: list
+    rows: list[tuple] | None = None
+    payload: bytes | None = None
+
+
+def prepare_rows(table: str, columns: list, rows) -> Rows:
+    """Format value tuples for COPY now, on the calling thread's connection (PostgreSQL).
+
+    An import validates on one thread and writes on another; what the writing thread does
+    in Python waits for the interpreter lock held by the validation, while the server waits
+    for the writing thread. Formatting the rows beside the validation leaves the writer
+    nothing but sending bytes and waiting for the server.
+    """
+    if connection.vendor != "postgresql":
+        return Rows(table, columns, rows=list(rows))
+    connection.ensure_connection()
+    buffer = io.BytesIO()
+    with (
+        psycopg.Cursor(connection.connection) as cursor,
+        Copy(cursor, writer=FileWriter(buffer)) as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+    return Rows(table, columns, payload=buffer.getvalue())
+
+
+def write_rows(prepared: Rows) -> None:
+    """Insert rows made by ``prepare_rows`` (on any thread of the same database)."""
     quote = connection.ops.quote_name
-    names = ", ".join(quote(c.column) for c in columns)
+    names = ", ".join(quote(c.column) for c in prepared.columns)
+    table = quote(prepared.table)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+        if prepared.payload is not None:
+            if prepared.payload:
+                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    copy.write(prepared.payload)
             return
-        prep = [_converter(c) for c in columns]
+        rows = prepared.rows or []
+        prep = [_converter(c) for c in prepared.columns]
         if any(prep):
             rows = [tuple(p(v) if p else v for p, v in zip(prep, row, strict=True)) for row in rows]
-        placeholders = ", ".join(["%s"] * len(columns))
-        insert = f"INSERT INTO {quote(table)} ({names}) VALUES ({placeholders})"  # noqa: S608
+        placeholders = ", ".join(["%s"] * len(prepared.columns))
+        insert = f"INSERT INTO {table} ({names}) VALUES ({placeholders})"  # noqa: S608
         for start in range(0, len(rows), 10_000):
             cursor.executemany(insert, rows[start : start + 10_000])
+
+
+def _insert_rows(table: str, columns: list, rows: list[tuple]) -> None:
+    write_rows(prepare_rows(table, columns, rows))
+
+
+@dataclass
+class Records:
+    """New instances of ``model`` ready to be inserted: keys allocated and rows formatted
+    (PostgreSQL), or kept for ``write_records`` to do both (SQLite, whose keys are taken
+    inside the write transaction). See ``prepare_records``."""
+
+    model: Any
+    objs: list
+    now: Any
+    rows: Rows | None = None
+
+
+def prepare_records(model, objs: list, *, now=None) -> Records:
+    """The first half of ``bulk_insert``, for a thread other than the one that writes: on
+    PostgreSQL the primary keys are taken from the sequence now (they are set on the
+    instances) and the rows formatted; nothing is written."""
+    now = now or timezone.now()
+    prepared = Records(model, objs, now)
+    if objs and connection.vendor == "postgresql":
+        _assign_keys(model, objs, now)
+        columns = list(model._meta.concrete_fields)
+        getter = attrgetter(*(c.attname for c in columns))
+        prepared.rows = prepare_rows(model._meta.db_table, columns, map(getter, objs))
+    return prepared
+
+
+def write_records(
+    prepared: Records, *, actor=None, reasons: list[str] | None = None, history_type: str = "+"
+) -> None:
+    """The second half of ``bulk_insert``: write the records and their history rows."""
+    model, objs = prepared.model, prepared.objs
+    if not objs:
+        return
+    if prepared.rows is None:
+        _assign_keys(model, objs, prepared.now)
+        columns = list(model._meta.concrete_fields)
+        getter = attrgetter(*(c.attname for c in columns))
+        write_rows(prepare_rows(model._meta.db_table, columns, map(getter, objs)))
+    else:
+        write_rows(prepared.rows)
+    if hasattr(model, "history"):
+        history_insert(
+            model, objs, actor=actor, reasons=reasons, now=prepared.now, history_type=history_type
+        )
+
+
+def _assign_keys(model, objs: list, now) -> None:
+    opts = model._meta
+    stamped = [
+        f.attname
+        for f in opts.concrete_fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    # Straight into each instance's attributes: the ``pk`` property and the connection
+    # proxy (a thread-local lookup) cost more than the rest of the loop, once per row.
+    pk_name, alias = opts.pk.attname, connection.alias
+    for obj, pk in zip(objs, _allocate_ids(model, len(objs)), strict=True):
+        attrs = obj.__dict__
+        attrs[pk_name] = pk
+        for name in stamped:
+            attrs[name] = now
+        state = obj._state
+        state.adding = False
+        state.db = alias
 
 
 def bulk_insert(
@@ -174,27 +286,12 @@ def bulk_insert(
 
     Call it inside a transaction. Fields with ``auto_now``/``auto_now_add`` get ``now``.
     """
-    if not objs:
-        return
-    now = now or timezone.now()
-    opts = model._meta
-    for field in opts.concrete_fields:
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            for obj in objs:
-                setattr(obj, field.attname, now)
-    for obj, pk in zip(objs, _allocate_ids(model, len(objs)), strict=True):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = connection.alias
-    columns = list(opts.concrete_fields)
-    _insert_rows(
-        opts.db_table,
-        columns,
-        list(map(attrgetter(*(c.attname for c in columns)), objs)),
-    )
-    if hasattr(model, "history"):
-        history_insert(
-            model, objs, actor=actor, reasons=reasons, now=now, history_type=history_type
+    if objs:
+        write_records(
+            prepare_records(model, objs, now=now),
+            actor=actor,
+            reasons=reasons,
+            history_type=history_type,
         )
 
 
@@ -224,6 +321,11 @@ def history_insert(
     values = attrgetter(*(f.attname for f in tracked))
     rows = [(*values(obj), reason, *fixed) for obj, reason in zip(objs, reasons, strict=True)]
     _insert_rows(history._meta.db_table, columns, rows)
+
+
+def prepare_insert_rows(model, fields: list[str], rows) -> Rows:
+    """``insert_rows`` in two halves: this one formats, ``write_rows`` inserts."""
+    return prepare_rows(model._meta.db_table, [model._meta.get_field(f) for f in fields], rows)
 
 
 def insert_rows(model, fields: list[str], rows: list[tuple]) -> None:

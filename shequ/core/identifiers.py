@@ -8,7 +8,7 @@ with a message a worker can act on, and returns the number in its canonical form
 import datetime
 import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -20,8 +20,7 @@ from stdnum.cn import ric, uscc
 # --- 公民身份号码 (GB 11643) ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class IdNumberInfo:
+class IdNumberInfo(NamedTuple):  # a tuple: built for every imported row, 4x cheaper
     number: str
     birth_date: datetime.date
     sex: str  # "M" or "F", from the parity of the 17th digit

@@ -128,6 +128,13 @@ class Importer(ABC):
     def take_plans(self) -> Any:
         """The writes planned since the last call (and forget them)."""
 
+    def prepare(self, plans: Any) -> Any:
+        """Ready planned writes on the validating thread, before they go to ``write``
+        (primary keys taken, rows formatted): on PostgreSQL ``write`` runs on a writer
+        thread, whose Python waits for the interpreter lock the validation holds, while the
+        server waits for it. Returns what ``write`` gets; by default the plans as they are."""
+        return plans
+
     @abstractmethod
     def write(self, plans: Any) -> None:
         """Write planned rows, inside the job's one transaction. May be called several
@@ -366,11 +373,11 @@ def _run(job: ImportJob, source: IO[bytes] | None, now) -> None:
             _finish(job)
 
         if writer is not None:
-            writer.put(importer.take_plans())
+            writer.put(importer.prepare(importer.take_plans()))
             writer.finish(complete)
             return
         with transaction.atomic():
-            importer.write(importer.take_plans())
+            importer.write(importer.prepare(importer.take_plans()))
             complete()
     finally:
         if writer is not None:
@@ -493,7 +500,7 @@ def _validate(job, importer, source, writer=None) -> tuple[set[int], list[int]]:
             if bad_rows and not job.take_good:
                 writer.close()  # nothing will be applied: stop and roll back
             elif len(seen_rows) - handed >= WRITE_AHEAD_ROWS:
-                writer.put(importer.take_plans())
+                writer.put(importer.prepare(importer.take_plans()))
                 handed = len(seen_rows)
         job.processed_rows = len(seen_rows)
         job.total_rows = max(job.total_rows, job.processed_rows)

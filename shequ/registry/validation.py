@@ -81,6 +81,11 @@ def _choice_values(choices) -> set[str]:
 _CHOICE_VALUES = {field: frozenset(_choice_values(choices)) for field, choices in CHOICES.items()}
 
 
+# Lazy labels, made once: translated only when a message is shown.
+_CONTRACEPTION_SINCE = gettext_lazy("措施起始日期")
+_FLOW_IN_DATE = gettext_lazy("流入日期")
+
+
 def validate_phone(value: str) -> str:
     """A mainland mobile number, or a landline with its area code."""
     if MOBILE_RE.fullmatch(value):  # the usual case, as typed: no spaces, no prefix
@@ -165,9 +170,8 @@ def validate_person(
         if birth and day < birth:
             fail(field, _("%(label)s不能早于出生日期。") % {"label": label})
 
-    # Lazy labels: translated only when a message is shown, not once per imported row.
-    not_future_nor_before_birth("contraception_since", gettext_lazy("措施起始日期"))
-    not_future_nor_before_birth("flow_in_date", gettext_lazy("流入日期"))
+    not_future_nor_before_birth("contraception_since", _CONTRACEPTION_SINCE)
+    not_future_nor_before_birth("flow_in_date", _FLOW_IN_DATE)
     if cleaned.get("contraception_since") and cleaned.get("contraception") in (
         None,
         "",

@@ -107,6 +107,7 @@ class Plans:
     creates: list = dataclasses.field(default_factory=list)
     updates: list = dataclasses.field(default_factory=list)
     households: list = dataclasses.field(default_factory=list)  # homes a person file creates
+    prepared: dict = dataclasses.field(default_factory=dict)  # what ``prepare`` readied
 
 
 class PlanningImporter(Importer):

@@ -1,15 +1,28 @@
 """The importer of persons, and ``insert_persons``, the fast insert other code reuses."""
 
+import dataclasses
 import datetime
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.core.bulk import bulk_insert, history_insert, insert_rows, instance_factory, new_uuid7
+from shequ.core.bulk import (
+    Records,
+    Rows,
+    bulk_insert,
+    history_insert,
+    instance_factory,
+    new_uuid7,
+    prepare_insert_rows,
+    prepare_records,
+    write_records,
+    write_rows,
+)
 from shequ.core.identifiers import validate_division_code
 from shequ.core.imports import ImportContext, RowError, register
 from shequ.org.models import Division
@@ -56,6 +69,20 @@ _FLOW_FIELDS = [
 ]
 
 
+@dataclass
+class NewPersons:
+    """New persons ready to be written (``prepare_persons``), with their flows and children."""
+
+    persons: Records
+    reasons: list[str]
+    actor: Any
+    flows: Rows | None = None
+    children: Records | None = None
+    child_reasons: list[str] = dataclasses.field(default_factory=list)
+    # Builds (flows, children, their reasons) once the persons have their keys.
+    dependents: Callable[[], tuple[list[tuple], list[Child], list[str]]] | None = None
+
+
 def insert_persons(
     persons: Sequence[Person],
     *,
@@ -78,48 +105,72 @@ def insert_persons(
     caller has already refreshed the derived fields. Call inside a transaction; sets the
     persons' primary keys.
     """
-    if not persons:
-        return
+    write_persons(
+        prepare_persons(
+            persons,
+            actor=actor,
+            reason_for_row=reason_for_row,
+            children=children,
+            today=today,
+            now=now,
+            registration_flows=registration_flows,
+            derived=derived,
+        )
+    )
+
+
+def prepare_persons(
+    persons: Sequence[Person],
+    *,
+    actor,
+    reason_for_row: Callable[[int, Person], str],
+    children: Sequence[Sequence[Mapping[str, Any]]] | None = None,
+    today: datetime.date | None = None,
+    now: datetime.datetime | None = None,
+    registration_flows: bool = True,
+    derived: bool = False,
+) -> NewPersons:
+    """The first half of ``insert_persons`` (same arguments): on PostgreSQL the keys are
+    taken and every row formatted here, so that ``write_persons``, on the thread that
+    writes, only sends them. Elsewhere the keys are taken when writing."""
     reason_labels = {code: str(label) for code, label in FlowInReason.choices}
     now = now or timezone.now()
     today = today or timezone.localdate(now)
     actor_id = getattr(actor, "pk", None)
+    persons = list(persons)
     reasons = []
     for index, person in enumerate(persons):
         if not derived:
             services.refresh_derived(person, today=today)
         reasons.append(reason_for_row(index, person))
-    bulk_insert(Person, list(persons), actor=actor, reasons=reasons, now=now)
 
-    flows = []
-    for person, reason in zip(persons, reasons, strict=True):
-        arrival = person.population_type == PopulationType.INFLOW
-        if not (arrival or registration_flows):
-            continue
-        flows.append(
-            (
-                new_uuid7(),
-                person.pk,
-                Flow.Kind.ARRIVAL if arrival else Flow.Kind.REGISTRATION,
-                person.flow_in_date or today,
-                person.unit_id,
-                "",
-                person.household_id,
-                person.hukou_division_id if arrival else None,
-                False,
-                "",
-                reason_labels.get(person.flow_in_reason, "") if arrival else reason,
-                actor_id,
-                now,
+    def dependents() -> tuple[list[tuple], list[Child], list[str]]:
+        flows = []
+        for person, reason in zip(persons, reasons, strict=True):
+            arrival = person.population_type == PopulationType.INFLOW
+            if not (arrival or registration_flows):
+                continue
+            flows.append(
+                (
+                    new_uuid7(),
+                    person.pk,
+                    Flow.Kind.ARRIVAL if arrival else Flow.Kind.REGISTRATION,
+                    person.flow_in_date or today,
+                    person.unit_id,
+                    "",
+                    person.household_id,
+                    person.hukou_division_id if arrival else None,
+                    False,
+                    "",
+                    reason_labels.get(person.flow_in_reason, "") if arrival else reason,
+                    actor_id,
+                    now,
+                )
             )
-        )
-    insert_rows(Flow, _FLOW_FIELDS, flows)
-
-    if children:
-        rows, child_reasons = [], []
-        for person, reason, items in zip(persons, reasons, children, strict=True):
+        kids, kid_reasons = [], []
+        for person, reason, items in zip(persons, reasons, children or (), strict=False):
             for item in items or ():
-                rows.append(
+                kids.append(
                     _make_child(
                         parent_id=person.pk,
                         order=int(item["order"]),
@@ -128,8 +179,28 @@ def insert_persons(
                         name=item.get("name") or "",
                     )
                 )
-                child_reasons.append(reason)
-        bulk_insert(Child, rows, actor=actor, reasons=child_reasons, now=now)
+                kid_reasons.append(reason)
+        return flows, kids, kid_reasons
+
+    prepared = NewPersons(prepare_records(Person, persons, now=now), reasons, actor)
+    if prepared.persons.rows is None:  # keys are taken when writing
+        prepared.dependents = dependents
+        return prepared
+    flows, kids, prepared.child_reasons = dependents()
+    prepared.flows = prepare_insert_rows(Flow, _FLOW_FIELDS, flows)
+    prepared.children = prepare_records(Child, kids, now=now)
+    return prepared
+
+
+def write_persons(prepared: NewPersons) -> None:
+    """Write what ``prepare_persons`` made, inside the caller's transaction."""
+    write_records(prepared.persons, actor=prepared.actor, reasons=prepared.reasons)
+    if prepared.dependents is not None:
+        flows, kids, prepared.child_reasons = prepared.dependents()
+        prepared.flows = prepare_insert_rows(Flow, _FLOW_FIELDS, flows)
+        prepared.children = prepare_records(Child, kids, now=prepared.persons.now)
+    write_rows(prepared.flows)
+    write_records(prepared.children, actor=prepared.actor, reasons=prepared.child_reasons)
 
 
 # --- Persons -----------------------------------------------------------------------------
@@ -481,20 +552,28 @@ class PersonImporter(PlanningImporter):
 
     # --- writing ---
 
+    def prepare(self, plans: Plans) -> Plans:
+        homes = [h for _n, h in plans.households]
+        plans.prepared["homes"] = prepare_records(Household, homes, now=self.ctx.now)
+        if connection.vendor == "postgresql":  # the new homes have their keys already
+            plans.prepared["persons"] = self._prepare_persons(plans.creates)
+        return plans
+
     def write(self, plans: Plans) -> None:
         ctx = self.ctx
-        bulk_insert(
-            Household,
-            [h for _n, h in plans.households],
-            actor=ctx.actor,
-            reasons=[ctx.reason(n) for n, _h in plans.households],
-            now=ctx.now,
+        homes = plans.prepared.get("homes") or prepare_records(
+            Household, [h for _n, h in plans.households], now=ctx.now
         )
-        creates: list[_NewPerson] = plans.creates
+        write_records(homes, actor=ctx.actor, reasons=[ctx.reason(n) for n, _h in plans.households])
+        write_persons(plans.prepared.get("persons") or self._prepare_persons(plans.creates))
+        self._write_updates(plans.updates)
+
+    def _prepare_persons(self, creates: list[_NewPerson]) -> NewPersons:
+        ctx = self.ctx
         for plan in creates:
-            if plan.new_household is not None:  # written now or with an earlier chunk
+            if plan.new_household is not None:  # readied now or with an earlier chunk
                 plan.person.household_id = plan.new_household.pk
-        insert_persons(
+        return prepare_persons(
             [plan.person for plan in creates],
             actor=ctx.actor,
             reason_for_row=lambda i, _p: ctx.reason(creates[i].row),
@@ -508,7 +587,6 @@ class PersonImporter(PlanningImporter):
             registration_flows=False,
             derived=True,
         )
-        self._write_updates(plans.updates)
 
     def _write_updates(self, updates: list[_Change]) -> None:
         ctx = self.ctx
