@@ -483,9 +483,12 @@ class PersonImporter(PlanningImporter):
         return derived
 
     def _plan_new(self, number, cleaned, children, outflow, population_type, housed) -> None:
-        person = _make_person(status=PersonStatus.ACTIVE, unit_id=housed.unit_code)
-        services._apply_values(person, cleaned)
-        person.population_type = population_type
+        person = _make_person(
+            status=PersonStatus.ACTIVE,
+            unit_id=housed.unit_code,
+            population_type=population_type,
+            **services.attribute_values(cleaned),
+        )
         if population_type == PopulationType.OUTFLOW:
             person.flow_out_date = outflow.get("flow_out_date")
             person.flow_out_division_id = outflow.get("flow_out_division")
