@@ -387,11 +387,7 @@ def _run(job: ImportJob, source: IO[bytes] | None, now) -> None:
 # Whether PostgreSQL imports write validated rows while later ones are validated, and how
 # many rows at a time. The bench turns it off to measure the difference.
 WRITE_AHEAD = True
-# 5,000 rather than 10,000 since the writes are readied on the validating thread: the writer
-# starts sooner and the last batch, written after the validation ends, is shorter (a
-# 50,000-person file into a city of 100,000: 5,800 rows/s with 10,000, 6,400-7,300 with
-# 5,000, 6,100-6,700 with 2,500).
-WRITE_AHEAD_ROWS = 5_000
+WRITE_AHEAD_ROWS = 10_000
 
 
 def _write_ahead(job: ImportJob) -> bool:
@@ -423,9 +419,8 @@ class _Writer:
     Why: validating is Python, writing is mostly PostgreSQL's work (index entries,
     foreign-key checks), and the machine has more than one core. Constraints are checked at
     each statement rather than at commit, so that work too overlaps the validation. Plans
-    go over in batches of ``WRITE_AHEAD_ROWS``, readied first (``Importer.prepare``) so that
-    the writer runs little Python: each time it needs the interpreter lock it waits for the
-    validating thread to let go of it (1,000-row batches were slower than not writing ahead).
+    go over in batches of ``WRITE_AHEAD_ROWS``: each round trip of the writer waits for the
+    interpreter lock held by the validating thread, so few large ones beat many small ones.
     """
 
     _END = object()
