@@ -83,40 +83,11 @@ class NewPersons:
     dependents: Callable[[], tuple[list[tuple], list[Child], list[str]]] | None = None
 
 
-def insert_persons(
-    persons: Sequence[Person],
-    *,
-    actor,
-    reason_for_row: Callable[[int, Person], str],
-    children: Sequence[Sequence[Mapping[str, Any]]] | None = None,
-    today: datetime.date | None = None,
-    now: datetime.datetime | None = None,
-    registration_flows: bool = True,
-    derived: bool = False,
-) -> None:
-    """Insert new, already validated persons in bulk, as ``person_register`` would one by one.
-
-    Each person needs its facts, ``unit_id``, ``household_id`` (or none), ``population_type``
-    and ``status`` set. This computes the derived fields (pinyin keys, 八个清楚), inserts the
-    persons, a history row each (reason from ``reason_for_row(index, person)``, user
-    ``actor``), an arrival flow for an inflow migrant — and, unless ``registration_flows`` is
-    off, a registration flow for anyone else — and the children given (``children[i]`` for
-    ``persons[i]``: order, birth_date, sex, name) with their history. ``derived``: the
-    caller has already refreshed the derived fields. Call inside a transaction; sets the
-    persons' primary keys.
-    """
-    write_persons(
-        prepare_persons(
-            persons,
-            actor=actor,
-            reason_for_row=reason_for_row,
-            children=children,
-            today=today,
-            now=now,
-            registration_flows=registration_flows,
-            derived=derived,
-        )
-    )
+def insert_persons(persons: Sequence[Person], **options: Any) -> None:
+    """Insert new, already validated persons in bulk, as ``person_register`` would one by one
+    (the options are those of ``prepare_persons``). Call inside a transaction; sets the
+    persons' primary keys."""
+    write_persons(prepare_persons(persons, **options))
 
 
 def prepare_persons(
@@ -130,9 +101,18 @@ def prepare_persons(
     registration_flows: bool = True,
     derived: bool = False,
 ) -> NewPersons:
-    """The first half of ``insert_persons`` (same arguments): on PostgreSQL the keys are
-    taken and every row formatted here, so that ``write_persons``, on the thread that
-    writes, only sends them. Elsewhere the keys are taken when writing."""
+    """The first half of ``insert_persons``; ``write_persons`` is the second.
+
+    Each person needs its facts, ``unit_id``, ``household_id`` (or none), ``population_type``
+    and ``status`` set. This computes the derived fields (pinyin keys, 八个清楚) unless
+    ``derived`` (the caller has), and readies the persons, a history row each (reason from
+    ``reason_for_row(index, person)``, user ``actor``), an arrival flow for an inflow
+    migrant — and, unless ``registration_flows`` is off, a registration flow for anyone
+    else — and the children given (``children[i]`` for ``persons[i]``: order, birth_date,
+    sex, name) with their history. On PostgreSQL the keys are taken and every row formatted
+    here, so that ``write_persons``, on the thread that writes, only sends them; elsewhere
+    the keys are taken when writing.
+    """
     reason_labels = {code: str(label) for code, label in FlowInReason.choices}
     now = now or timezone.now()
     today = today or timezone.localdate(now)
