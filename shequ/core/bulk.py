@@ -5,6 +5,11 @@ Django's ``bulk_create`` builds an instance and a parameter list per row and can
 these functions take unsaved instances (or plain tuples), allocate their primary keys up
 front so history rows, children and flows can point at them, and stream them to the
 database. Call them inside a transaction.
+
+``bulk_insert`` and ``insert_rows`` also come in two halves — ``prepare_records`` /
+``prepare_insert_rows`` (keys taken, rows formatted for COPY) and ``write_records`` /
+``write_rows`` — so that an import can ready its rows on the thread that validates and
+leave the thread that writes only the sending.
 """
 
 import io
@@ -63,8 +68,9 @@ def instance_factory(model) -> Callable[..., Any]:
     """A fast constructor of unsaved instances for bulk inserts: ``make(**attnames)``.
 
     Django's ``Model.__init__`` costs more per row than validating it; this sets the field
-    defaults (callable ones called per instance; a ``uuid4`` default becomes ``new_uuid7``) and the given values
-    straight into the instance. Give foreign keys by attname (``unit_id``).
+    defaults (callable ones called per instance; a ``uuid4`` default becomes ``new_uuid7``)
+    and the given values straight into the instance. Give foreign keys by attname
+    (``unit_id``).
     """
     static: dict[str, Any] = {}
     dynamic: list[tuple[str, Callable[[], Any]]] = []
@@ -226,9 +232,7 @@ def prepare_records(model, objs: list, *, now=None) -> Records:
     prepared = Records(model, objs, now)
     if objs and connection.vendor == "postgresql":
         _assign_keys(model, objs, now)
-        columns = list(model._meta.concrete_fields)
-        getter = attrgetter(*(c.attname for c in columns))
-        prepared.rows = prepare_rows(model._meta.db_table, columns, map(getter, objs))
+        prepared.rows = _record_rows(model, objs)
     return prepared
 
 
@@ -241,15 +245,17 @@ def write_records(
         return
     if prepared.rows is None:
         _assign_keys(model, objs, prepared.now)
-        columns = list(model._meta.concrete_fields)
-        getter = attrgetter(*(c.attname for c in columns))
-        write_rows(prepare_rows(model._meta.db_table, columns, map(getter, objs)))
-    else:
-        write_rows(prepared.rows)
+    write_rows(prepared.rows or _record_rows(model, objs))
     if hasattr(model, "history"):
         history_insert(
             model, objs, actor=actor, reasons=reasons, now=prepared.now, history_type=history_type
         )
+
+
+def _record_rows(model, objs: list) -> Rows:
+    columns = list(model._meta.concrete_fields)
+    getter = attrgetter(*(c.attname for c in columns))
+    return prepare_rows(model._meta.db_table, columns, map(getter, objs))
 
 
 def _assign_keys(model, objs: list, now) -> None:

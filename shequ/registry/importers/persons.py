@@ -82,6 +82,12 @@ class NewPersons:
     # Builds (flows, children, their reasons) once the persons have their keys.
     dependents: Callable[[], tuple[list[tuple], list[Child], list[str]]] | None = None
 
+    def ready_dependents(self) -> None:
+        flows, kids, self.child_reasons = self.dependents()
+        self.flows = prepare_insert_rows(Flow, _FLOW_FIELDS, flows)
+        self.children = prepare_records(Child, kids, now=self.persons.now)
+        self.dependents = None
+
 
 def insert_persons(persons: Sequence[Person], **options: Any) -> None:
     """Insert new, already validated persons in bulk, as ``person_register`` would one by one
@@ -162,23 +168,19 @@ def prepare_persons(
                 kid_reasons.append(reason)
         return flows, kids, kid_reasons
 
-    prepared = NewPersons(prepare_records(Person, persons, now=now), reasons, actor)
-    if prepared.persons.rows is None:  # keys are taken when writing
-        prepared.dependents = dependents
-        return prepared
-    flows, kids, prepared.child_reasons = dependents()
-    prepared.flows = prepare_insert_rows(Flow, _FLOW_FIELDS, flows)
-    prepared.children = prepare_records(Child, kids, now=now)
+    prepared = NewPersons(
+        prepare_records(Person, persons, now=now), reasons, actor, dependents=dependents
+    )
+    if prepared.persons.rows is not None:  # the persons have their keys already
+        prepared.ready_dependents()
     return prepared
 
 
 def write_persons(prepared: NewPersons) -> None:
     """Write what ``prepare_persons`` made, inside the caller's transaction."""
     write_records(prepared.persons, actor=prepared.actor, reasons=prepared.reasons)
-    if prepared.dependents is not None:
-        flows, kids, prepared.child_reasons = prepared.dependents()
-        prepared.flows = prepare_insert_rows(Flow, _FLOW_FIELDS, flows)
-        prepared.children = prepare_records(Child, kids, now=prepared.persons.now)
+    if prepared.dependents is not None:  # the persons' keys were taken just now
+        prepared.ready_dependents()
     write_rows(prepared.flows)
     write_records(prepared.children, actor=prepared.actor, reasons=prepared.child_reasons)
 
