@@ -211,6 +211,25 @@ def test_person_already_registered_here_is_a_duplicate_without_update(api, peopl
     ]
 
 
+def test_every_registered_person_of_a_large_file_is_found(api, people, home):
+    # More numbers than one lookup query takes (LOOKUP_GROUP): none may slip through.
+    numbers = [
+        new_id_number(birth_date=datetime.date(1990, 1, 1) + datetime.timedelta(days=day))
+        for day in range(600)
+    ]
+    content = tabular_file(HEADERS, [row(number) for number in numbers])
+    first = upload(api, people.worker_a, content)
+    assert first["created"] == 600, (first["status"], first["message"], first["errors"][:3])
+
+    again = upload(api, people.worker_a, content)
+
+    assert (again["created"], again["error_rows"], again["applied"]) == (0, 600, False)
+    assert {message for _row, _column, message in problems(again)} == {
+        "该身份证号码已登记：张三（在册）。如要更新，请勾选“更新已有记录”。"
+    }
+    assert Person.objects.filter(id_number__in=numbers).count() == 600
+
+
 def test_person_registered_in_another_community_must_be_transferred_in(api, people, tree):
     other = make_person(make_household(make_building(tree.grid_b1, "文苑1号楼"), "101"))
     make_household(make_building(tree.grid_a1, "1号楼"), "101")
