@@ -219,7 +219,11 @@ class Household(models.Model):
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     building = models.ForeignKey(
-        Building, verbose_name=_("楼栋"), on_delete=models.PROTECT, related_name="households"
+        Building,
+        verbose_name=_("楼栋"),
+        on_delete=models.PROTECT,
+        related_name="households",
+        db_index=False,  # household_unique_number_in_building (building, number) serves it
     )
     unit = _unit_fk(verbose_name=_("所属网格/社区"))  # always the building's unit
     number = models.CharField(_("门牌/室号"), max_length=40)
@@ -231,6 +235,7 @@ class Household(models.Model):
         null=True,
         blank=True,
         related_name="rented_homes",
+        db_index=False,  # household_landlord below
     )
     landlord_name = models.CharField(_("房东姓名"), max_length=50, blank=True)
     landlord_phone = models.CharField(_("房东电话"), max_length=20, blank=True)
@@ -253,7 +258,13 @@ class Household(models.Model):
                 name="household_landlord_only_when_rented",
             ),
         ]
-        indexes = [models.Index(fields=["unit", "is_rented"], name="household_unit_rented")]
+        indexes = [
+            models.Index(fields=["unit", "is_rented"], name="household_unit_rented"),
+            # Only a rented home with a registered landlord has one.
+            models.Index(
+                fields=["landlord"], condition=Q(landlord__isnull=False), name="household_landlord"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.building.name} {self.number}"
@@ -422,7 +433,11 @@ class Child(models.Model):
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     parent = models.ForeignKey(
-        Person, verbose_name=_("父/母"), on_delete=models.PROTECT, related_name="children"
+        Person,
+        verbose_name=_("父/母"),
+        on_delete=models.PROTECT,
+        related_name="children",
+        db_index=False,  # child_unique_order (parent, order) serves it
     )
     order = models.PositiveSmallIntegerField(_("孩次"))
     name = models.CharField(_("姓名"), max_length=50, blank=True)
@@ -435,6 +450,7 @@ class Child(models.Model):
         null=True,
         blank=True,
         related_name="as_child",
+        db_index=False,  # child_person below
     )
     is_living = models.BooleanField(_("健在"), default=True)
 
@@ -447,6 +463,10 @@ class Child(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["parent", "order"], name="child_unique_order"),
             models.CheckConstraint(condition=Q(order__gte=1), name="child_order_positive"),
+        ]
+        # Few children have a record of their own: no index entry for the others.
+        indexes = [
+            models.Index(fields=["person"], condition=Q(person__isnull=False), name="child_person")
         ]
 
     def __str__(self) -> str:
@@ -471,7 +491,11 @@ class Flow(models.Model):
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     person = models.ForeignKey(
-        Person, verbose_name=_("人员"), on_delete=models.PROTECT, related_name="flows"
+        Person,
+        verbose_name=_("人员"),
+        on_delete=models.PROTECT,
+        related_name="flows",
+        db_index=False,  # flow_person_date (person, date) serves it
     )
     kind = models.CharField(_("类型"), max_length=14, choices=Kind.choices)
     date = models.DateField(_("日期"))
@@ -484,6 +508,7 @@ class Flow(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # flow_from_household below
     )
     to_household = models.ForeignKey(
         Household,
@@ -500,6 +525,9 @@ class Flow(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        # flow_division below: without the second, pattern-matching index Django adds to a
+        # text key (nobody searches a division code by pattern here).
+        db_index=False,
     )
     address = models.CharField(_("来源/去向地址"), max_length=200, blank=True)
     # A 迁出注销 of someone who left without anyone knowing where: no division, by intent.
@@ -518,6 +546,13 @@ class Flow(models.Model):
             models.Index(fields=["unit_code", "date"], name="flow_unit_date"),
             models.Index(fields=["from_unit_code", "date"], name="flow_from_unit_date"),
             models.Index(fields=["person", "date"], name="flow_person_date"),
+            models.Index(fields=["division"], name="flow_division"),
+            # Only a move within the city has a home it left.
+            models.Index(
+                fields=["from_household"],
+                condition=Q(from_household__isnull=False),
+                name="flow_from_household",
+            ),
         ]
 
     def __str__(self) -> str:
