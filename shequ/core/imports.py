@@ -25,6 +25,7 @@ import importlib
 import io
 import logging
 import queue
+import sys
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
@@ -348,6 +349,12 @@ def _run(job: ImportJob, source: IO[bytes] | None, now) -> None:
     _save(job, "phase", "total_rows")
 
     writer = _Writer(importer) if _write_ahead(job) else None
+    handovers = _quick_handovers() if writer is not None else contextlib.nullcontext()
+    with handovers:
+        _validate_and_write(job, importer, source, writer)
+
+
+def _validate_and_write(job, importer, source, writer) -> None:
     try:
         bad_rows, seen_rows = _validate(job, importer, source, writer)
         job.total_rows = len(seen_rows)
@@ -387,7 +394,37 @@ def _run(job: ImportJob, source: IO[bytes] | None, now) -> None:
 # Whether PostgreSQL imports write validated rows while later ones are validated, and how
 # many rows at a time. The bench turns it off to measure the difference.
 WRITE_AHEAD = True
-WRITE_AHEAD_ROWS = 10_000
+# Small enough that the writer starts soon and the last batch, written after the
+# validation, is short; large enough that its round trips stay few. Measured on 50,000
+# persons into a city of 950,000 (docs/benchmarks.md): 10,000 rows 8,500-8,900 rows/s,
+# 4,000 9,200-9,500, 3,000 9,400-9,500, 2,000 9,200-9,700 (with the switch interval below).
+WRITE_AHEAD_ROWS = 3_000
+# While an import writes ahead, the interpreter hands the lock over this often (seconds;
+# Python's default is 0.005): the writer thread, woken by the server's answer, waits for
+# the lock the validating thread holds, and with batches this size it wakes ~70 times a file.
+WRITE_AHEAD_SWITCH_INTERVAL = 0.0005
+_switch_lock = threading.Lock()
+_switch_users = 0
+_switch_saved = 0.0
+
+
+@contextlib.contextmanager
+def _quick_handovers() -> Iterator[None]:
+    """Shorten the interpreter's switch interval while a writer runs (process-wide, so
+    counted: the last import to end restores it)."""
+    global _switch_users, _switch_saved
+    with _switch_lock:
+        if _switch_users == 0:
+            _switch_saved = sys.getswitchinterval()
+            sys.setswitchinterval(WRITE_AHEAD_SWITCH_INTERVAL)
+        _switch_users += 1
+    try:
+        yield
+    finally:
+        with _switch_lock:
+            _switch_users -= 1
+            if _switch_users == 0:
+                sys.setswitchinterval(_switch_saved)
 
 
 def _write_ahead(job: ImportJob) -> bool:
@@ -420,7 +457,8 @@ class _Writer:
     foreign-key checks), and the machine has more than one core. Constraints are checked at
     each statement rather than at commit, so that work too overlaps the validation. Plans
     go over in batches of ``WRITE_AHEAD_ROWS``: each round trip of the writer waits for the
-    interpreter lock held by the validating thread, so few large ones beat many small ones.
+    interpreter lock held by the validating thread (hence ``_quick_handovers``), so a
+    thousand rows at a time was slower than not writing ahead at all.
     """
 
     _END = object()
