@@ -169,18 +169,18 @@ def _check_destination(
 
 def attribute_values(cleaned: Mapping[str, Any]) -> dict[str, Any]:
     """Validated facts as a new Person's attributes (what ``_apply_values`` sets), for
-    ``instance_factory``: one dict instead of an attribute assignment per fact (imports)."""
-    return {
-        _ATTNAMES.get(field, field): (
-            _blank_for(field)
-            if value is None or (value == "" and field == "children_count")
-            else value
-        )
-        for field, value in cleaned.items()
-    }
-
-
-_ATTNAMES = {"hukou_division": "hukou_division_id"}
+    ``instance_factory``: one dict instead of an attribute assignment per fact (imports).
+    A copy with the few exceptions patched: a comprehension asking each field for its
+    name and blank took a tenth of an imported row's planning."""
+    values = dict(cleaned)
+    for field, value in cleaned.items():
+        if value is None:
+            values[field] = _blank_for(field)
+    if values.get("children_count") == "":
+        values["children_count"] = None
+    if "hukou_division" in values:
+        values["hukou_division_id"] = values.pop("hukou_division")
+    return values
 
 
 def _apply_values(person: Person, cleaned: Mapping[str, Any]) -> None:

@@ -57,6 +57,8 @@ PERSON_FIELDS = (
     "flow_in_reason",
 )
 REQUIRED = ("id_number", "name", "hukou_division", "marital_status")
+_PERSON_FIELD_SET = frozenset(PERSON_FIELDS)
+
 CHOICES = {
     "sex": Sex,
     "ethnicity": dict(ETHNICITY_CHOICES),
@@ -99,7 +101,7 @@ def validate_person(
     values: Mapping[str, Any], *, today: datetime.date, children: list[Mapping[str, Any]] = ()
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Return (cleaned values, {field: [messages]}) for one person's facts."""
-    cleaned = {key: values.get(key) for key in PERSON_FIELDS if key in values}
+    cleaned = {key: value for key, value in values.items() if key in _PERSON_FIELD_SET}
     errors: dict[str, list[str]] = {}
 
     def fail(field: str, message: str) -> None:
