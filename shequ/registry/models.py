@@ -160,6 +160,17 @@ ETHNIC_GROUPS = [
 ETHNICITY_CHOICES = [(f"{i:02d}", name) for i, name in enumerate(ETHNIC_GROUPS, start=1)]
 
 
+# References to reference data — org units, division codes and, from history rows, users —
+# are checked by the application, not by a database constraint (``db_constraint=False``).
+# Those rows are never deleted (no code path deletes them, and ``on_delete=PROTECT`` still
+# stops a delete through the ORM), every path that writes a code checks it first (forms,
+# API, imports: ``validate_division_code`` + existence, the import's unit lookup), and a
+# constraint costs a query per written row: at a million persons these checks were a
+# quarter of the database's work in an import (docs/benchmarks.md). References between
+# the registry's own records (person -> household, child -> parent, ...) keep theirs.
+REFERENCE = {"on_delete": models.PROTECT, "related_name": "+", "db_constraint": False}
+
+
 def _unit_fk(**kwargs) -> models.ForeignKey:
     """A unit reference stored as the unit's code, so a subtree is a range on this column.
 
@@ -167,13 +178,7 @@ def _unit_fk(**kwargs) -> models.ForeignKey:
     the range; a separate one (two on PostgreSQL for a text key) only slows each insert.
     """
     return models.ForeignKey(
-        OrgUnit,
-        to_field="code",
-        db_column="unit_code",
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-        **kwargs,
+        OrgUnit, to_field="code", db_column="unit_code", db_index=False, **REFERENCE, **kwargs
     )
 
 
@@ -198,7 +203,7 @@ class Building(models.Model):
     closed_reason = models.CharField(_("停用原因"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
 
-    history = HistoricalRecords(no_db_index=["uid", "unit"])
+    history = HistoricalRecords(no_db_index=["uid", "unit"], user_db_constraint=False)
 
     class Meta:
         verbose_name = _("楼栋")
@@ -243,7 +248,9 @@ class Household(models.Model):
     is_active = models.BooleanField(_("在用"), default=True)
     created_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
 
-    history = HistoricalRecords(no_db_index=["uid", "unit", "building", "landlord"])
+    history = HistoricalRecords(
+        no_db_index=["uid", "unit", "building", "landlord"], user_db_constraint=False
+    )
 
     class Meta:
         verbose_name = _("户")
@@ -300,8 +307,7 @@ class Person(models.Model):
     hukou_division = models.ForeignKey(
         Division,
         verbose_name=_("户籍地"),
-        on_delete=models.PROTECT,
-        related_name="+",
+        **REFERENCE,
         db_column="hukou_division",
         db_index=False,  # person_hukou below
     )
@@ -348,10 +354,9 @@ class Person(models.Model):
     flow_out_division = models.ForeignKey(
         Division,
         verbose_name=_("流出去向"),
-        on_delete=models.PROTECT,
+        **REFERENCE,
         null=True,
         blank=True,
-        related_name="+",
         db_column="flow_out_division",
         db_index=False,  # person_flow_out below
     )
@@ -381,6 +386,7 @@ class Person(models.Model):
             "hukou_division",
             "flow_out_division",
         ],
+        user_db_constraint=False,
     )
 
     class Meta:
@@ -454,7 +460,8 @@ class Child(models.Model):
     )
     is_living = models.BooleanField(_("健在"), default=True)
 
-    history = HistoricalRecords(no_db_index=["uid", "person"])  # read by parent_id, id
+    # Read by parent_id and id.
+    history = HistoricalRecords(no_db_index=["uid", "person"], user_db_constraint=False)
 
     class Meta:
         verbose_name = _("子女")
@@ -521,10 +528,9 @@ class Flow(models.Model):
     division = models.ForeignKey(
         Division,
         verbose_name=_("来源地/去向地"),
-        on_delete=models.PROTECT,
+        **REFERENCE,
         null=True,
         blank=True,
-        related_name="+",
         # flow_division below: without the second, pattern-matching index Django adds to a
         # text key (nobody searches a division code by pattern here).
         db_index=False,
