@@ -28,7 +28,8 @@ import queue
 import sys
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from itertools import islice
 from time import monotonic
@@ -94,6 +95,9 @@ class ImportContext:
     today: Any
     now: Any
     _reason: str | None = None
+    # Runs a read on another connection and returns its Future (see Importer.lookahead);
+    # None when the engine does not read ahead.
+    read_ahead: Callable[..., Future] | None = None
 
     @property
     def update(self) -> bool:
@@ -128,6 +132,12 @@ class Importer(ABC):
     @abstractmethod
     def take_plans(self) -> Any:
         """The writes planned since the last call (and forget them)."""
+
+    def lookahead(self, rows: list[tuple[int, dict[str, str]]]) -> None:
+        """Start the database reads ``validate`` will need for these rows (the next chunk)
+        with ``ctx.read_ahead``, so that they run on another connection while the current
+        chunk is validated. Called only when the engine reads ahead; by default nothing."""
+        return None
 
     def prepare(self, plans: Any) -> Any:
         """Ready planned writes on the validating thread, before they go to ``write``
@@ -349,9 +359,17 @@ def _run(job: ImportJob, source: IO[bytes] | None, now) -> None:
     _save(job, "phase", "total_rows")
 
     writer = _Writer(importer) if _write_ahead(job) else None
+    # Where the writing goes ahead, so do the reads (the same conditions: PostgreSQL, no
+    # caller's transaction whose rows another connection would not see).
+    reader = _ReadAhead() if writer is not None else None
+    ctx.read_ahead = reader.submit if reader is not None else None
     handovers = _quick_handovers() if writer is not None else contextlib.nullcontext()
-    with handovers:
-        _validate_and_write(job, importer, source, writer)
+    try:
+        with handovers:
+            _validate_and_write(job, importer, source, writer)
+    finally:
+        if reader is not None:
+            reader.close()
 
 
 def _validate_and_write(job, importer, source, writer) -> None:
@@ -438,6 +456,32 @@ def _write_ahead(job: ImportJob) -> bool:
         and connection.vendor == "postgresql"
         and not connection.in_atomic_block
     )
+
+
+class _ReadAhead:
+    """One thread with its own database connection for an import's look-ahead reads.
+
+    The validating thread waits for each query it sends (the registered identity numbers
+    of a chunk: half a second of every 50,000 persons); sent a chunk early from here, the
+    query runs while the chunk before is validated. Only committed rows are read, as the
+    validating connection reads them.
+    """
+
+    def __init__(self):
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-reader")
+
+    def submit(self, function: Callable, *args: Any) -> Future:
+        return self.pool.submit(function, *args)
+
+    def close(self) -> None:
+        # A function resolving the connection in the reader's thread: ``connection.close``
+        # named here would be the method of this thread's connection.
+        self.pool.submit(_close_connection).result()
+        self.pool.shutdown()
+
+
+def _close_connection() -> None:
+    connection.close()
 
 
 class _WriterAborted(Exception):
@@ -528,7 +572,12 @@ def _validate(job, importer, source, writer=None) -> tuple[set[int], list[int]]:
     seen_rows: list[int] = []
     saved_at = None
     handed = 0
-    for chunk in _chunks(importer.table.read(source, job.filename), CHUNK_ROWS):
+    chunks = _chunks(importer.table.read(source, job.filename), CHUNK_ROWS)
+    following = next(chunks, None)
+    while (chunk := following) is not None:
+        following = next(chunks, None)
+        if following is not None and importer.ctx.read_ahead is not None:
+            importer.lookahead(following)
         found = importer.validate(chunk)
         error_count += len(found)
         errors.extend(found[: max(MAX_REPORTED_ERRORS - len(errors), 0)])

@@ -141,3 +141,36 @@ def test_a_failure_while_writing_leaves_nothing_and_says_so(tmp_path, home, writ
     assert "内部错误（RuntimeError）" in str(raised.value)
     assert Person.objects.count() == 0
     assert ImportJob.objects.get().status == ImportJob.Status.FAILED
+
+
+def test_registered_numbers_of_later_chunks_are_read_ahead(tmp_path, home, writers, monkeypatch):
+    readers = []
+
+    class Spy(imports._ReadAhead):
+        def __init__(self):
+            super().__init__()
+            self.submitted = 0
+            readers.append(self)
+
+        def submit(self, function, *args):
+            self.submitted += 1
+            return super().submit(function, *args)
+
+    monkeypatch.setattr(imports, "_ReadAhead", Spy)
+    registered = new_id_number()
+    run_import(tmp_path, [row(registered, name="李四")])
+    rows = [row(new_id_number()) for _ in range(3)] + [row(registered)] + [row(new_id_number())]
+
+    with pytest.raises(CommandError):
+        run_import(tmp_path, rows)
+
+    # The fourth row of the file (row 5 of the sheet), in its second chunk.
+    [(line, column, message)] = ImportJob.objects.latest("id").report["errors"]
+    assert (line, column) == (5, "公民身份号码")
+    assert message.startswith("该身份证号码已登记：李四")
+    assert Person.objects.count() == 1
+    if writes_ahead():  # chunks 2 and 3 of the second file were read ahead, then closed
+        assert [r.submitted for r in readers] == [0, 2]
+        assert all(r.pool._shutdown for r in readers)
+    else:
+        assert readers == []

@@ -3,6 +3,7 @@
 import dataclasses
 import datetime
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ from shequ.core.bulk import (
     write_records,
     write_rows,
 )
-from shequ.core.identifiers import validate_division_code
+from shequ.core.identifiers import normalize_id_number, validate_division_code
 from shequ.core.imports import ImportContext, RowError, register
 from shequ.core.lookups import present_values
 from shequ.org.models import Division
@@ -211,9 +212,6 @@ class _Change:
     new_household: Household | None  # moved into a home this file creates
 
 
-# Identity numbers looked up per query while validating (see PersonImporter._existing).
-LOOKUP_GROUP = 250
-
 # Fields compared and written when a file updates a person (housing is handled apart).
 _COMPARED = (
     *PERSON_FIELDS,
@@ -251,12 +249,23 @@ class PersonImporter(PlanningImporter):
         self.new_households: dict[tuple[int, str], Household] = {}
         self.key_of = {c.header: c.key for c in self.table.columns}
         self.children_of: dict[int, list[tuple]] = {}  # of the registered persons of the file
+        # Chunks whose registered numbers are being read ahead: first row -> (asked, Future).
+        self.ahead: dict[int, tuple[set[str], Future]] = {}
+
+    def lookahead(self, rows):
+        asked = {
+            normalize_id_number(cells["id_number"]) for _n, cells in rows if cells.get("id_number")
+        }
+        self.ahead[rows[0][0]] = (asked, self.ctx.read_ahead(_registered_numbers, asked))
 
     # --- validation ---
 
     def validate(self, rows):
         parsed = [(n, *self.table.parse_row(cells)) for n, cells in rows]
-        existing = self._existing({v["id_number"] for _n, v, _p in parsed if v.get("id_number")})
+        existing = self._existing(
+            {v["id_number"] for _n, v, _p in parsed if v.get("id_number")},
+            self.ahead.pop(rows[0][0], None),
+        )
         housing = self.housing
         housing.load_units(v.get("unit") for _n, v, _p in parsed)
         housing.load_buildings(
@@ -276,19 +285,12 @@ class PersonImporter(PlanningImporter):
             errors.extend(RowError(number, header, message) for header, message in problems)
         return errors
 
-    def _existing(self, numbers: set[str]) -> dict[str, Person]:
-        if not numbers:
-            return {}
-        # A few hundred numbers per query: for a thousand, PostgreSQL's planner reads the
-        # whole person table of a city of 100,000-300,000 people (10-30 ms a chunk, the
-        # validation waiting) rather than probe the unique index a thousand times; a
-        # quarter of that is an index scan at every size (1.4 ms for 250 at 50,000).
-        ordered = sorted(numbers)
-        registered = [
-            number
-            for start in range(0, len(ordered), LOOKUP_GROUP)
-            for number in present_values(Person, "id_number", ordered[start : start + LOOKUP_GROUP])
-        ]
+    def _existing(self, numbers: set[str], ahead) -> dict[str, Person]:
+        registered: set[str] = set()
+        if ahead is not None:  # read while the chunk before was validated
+            asked, future = ahead
+            registered, numbers = future.result() & numbers, numbers - asked
+        registered |= _registered_numbers(numbers)
         if not registered:  # a file of new people: no record to read
             return {}
         queryset = Person.objects.order_by()
@@ -636,6 +638,25 @@ class PersonImporter(PlanningImporter):
                 services._save_children(
                     change.person, change.children, ctx.actor, ctx.reason(change.row)
                 )
+
+
+# Identity numbers looked up per query while validating (see _registered_numbers).
+LOOKUP_GROUP = 250
+
+
+def _registered_numbers(numbers: set[str]) -> set[str]:
+    """Which of these identity numbers are registered (committed), a group per query.
+
+    For a thousand at once PostgreSQL's planner read the whole person table of a city of
+    100,000-300,000 people (10-30 ms a chunk) rather than probe the unique index a thousand
+    times; a quarter of that is an index scan at every size (1.4 ms for 250 at 50,000).
+    """
+    ordered = sorted(numbers)
+    return {
+        number
+        for start in range(0, len(ordered), LOOKUP_GROUP)
+        for number in present_values(Person, "id_number", ordered[start : start + LOOKUP_GROUP])
+    }
 
 
 def _home(person: Person | None) -> int | None:
