@@ -3,7 +3,10 @@
 import time
 import uuid
 
-from shequ.core.bulk import new_uuid7
+import pytest
+
+from shequ.core.bulk import bulk_insert, new_uuid7
+from shequ.registry.models import Building
 
 
 def test_new_uuid7_makes_unique_time_ordered_version_7_uuids():
@@ -30,3 +33,16 @@ def test_new_uuid7_takes_a_new_time_after_a_pause(monkeypatch):
     monkeypatch.setattr(time, "time_ns", lambda: moved_on)
     stamp = new_uuid7().int >> 80
     assert stamp == moved_on // 1_000_000  # not the time of the earlier batch
+
+
+@pytest.mark.django_db
+def test_bulk_history_keeps_each_reason_as_given(tree):
+    reasons = ["导入：a,b.csv 第2行", 'say "hi"', "back\\slash", "", "NULL", "{x}"]
+    buildings = [Building(unit=tree.grid_a1, name=f"{n}号楼") for n in range(len(reasons))]
+    bulk_insert(Building, buildings, reasons=reasons)
+    stored = dict(
+        Building.history.filter(id__in=[b.pk for b in buildings]).values_list(
+            "id", "history_change_reason"
+        )
+    )
+    assert [stored[b.pk] for b in buildings] == reasons

@@ -371,6 +371,21 @@ def insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
         _insert_rows(model._meta.db_table, [model._meta.get_field(f) for f in fields], rows)
 
 
+def array_literal(values: list) -> str:
+    """A PostgreSQL array literal of integers or texts, sent as one text parameter.
+
+    The driver dumps a Python list element by element in Python (a fifth of a second for the
+    ids and reasons of 50,000 history rows, on the writer thread that the validation then
+    waits for); this is one join, and the server's array parser does the rest.
+    """
+    if not values:
+        return "{}"
+    if all(isinstance(value, int) for value in values):
+        return "{" + ",".join(map(str, values)) + "}"
+    quoted = (str(v).replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return '{"' + '","'.join(quoted) + '"}'
+
+
 def _history_from_table(model, history, tracked, columns, objs, reasons, fixed) -> None:
     quote = connection.ops.quote_name
     # The history model mirrors the model's columns under the same names.
@@ -384,14 +399,16 @@ def _history_from_table(model, history, tracked, columns, objs, reasons, fixed) 
     sql = (
         f"INSERT INTO {quote(history._meta.db_table)} ({names}) "  # noqa: S608
         f"SELECT {source}, r.reason, {stamps} "
-        f"FROM unnest(%b::{pk_type}[], %b::text[]) WITH ORDINALITY AS r(id, reason, n) "
+        f"FROM unnest(%s::{pk_type}[], %s::text[]) WITH ORDINALITY AS r(id, reason, n) "
         f"JOIN {quote(model._meta.db_table)} t ON t.{pk} = r.id ORDER BY r.n"
     )
     # Bound on the server, in binary: Django's cursor binds on the client, which quoted the
     # two arrays value by value (a tenth of the writer's Python time in an import).
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, [*fixed, [obj.pk for obj in objs], reasons])
+        cursor.execute(
+            sql, [*fixed, array_literal([obj.pk for obj in objs]), array_literal(reasons)]
+        )
         if cursor.rowcount != len(objs):  # never a record written without its history
             raise RuntimeError(
                 f"history of {model._meta.label}: {cursor.rowcount} rows for {len(objs)} records"

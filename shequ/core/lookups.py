@@ -15,6 +15,8 @@ from django.db import connection
 from django.db.models import Field, ForeignObject, Model
 from django.db.models.lookups import In
 
+from shequ.core.bulk import array_literal
+
 
 class AnyOf(In):
     lookup_name = "any_of"
@@ -54,7 +56,7 @@ def present_values(model: type[Model], field: str, values: Sequence[str]) -> set
         # Names come from the model's metadata, never from input; the values are a parameter.
         cursor.execute(
             f"SELECT {column} FROM {table} WHERE {column} = ANY(%s::text[])",  # noqa: S608
-            [list(values)],
+            [array_literal(list(values))],
             prepare=True,
         )
         return {row[0] for row in cursor}
