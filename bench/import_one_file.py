@@ -1,0 +1,136 @@
+"""One import file, timed the same way again and again: for comparing two versions of the
+import code (PostgreSQL only).
+
+A whole ``bench/registry.py`` run takes minutes and its files vary by a tenth from one run
+to the next; a change worth a few per cent shows only when the same file is imported into
+the same city several times, old and new code alternating. Two steps:
+
+```
+# once: a city of 950,000 in database t950 (the files kept in /var/tmp/shequ-files)
+.venv/bin/python bench/import_one_file.py city --database-url postgres://…/t950 \\
+    --files /var/tmp/shequ-files --persons 1000000 --import 19
+# then, from each checkout in turn: copy t950, import the 20th file, drop the copy
+.venv/bin/python bench/import_one_file.py run --database-url postgres://…/t950 \\
+    --file /var/tmp/shequ-files/persons-020.csv --runs 3
+```
+
+``run`` copies the city (``CREATE DATABASE … TEMPLATE … STRATEGY FILE_COPY``, which starts
+with a checkpoint), reads its registry and org tables and indexes into the server's buffers
+(``pg_prewarm``), imports the file through ``shequ import``'s function and prints a JSON line
+per run: rows/s and the Python process's CPU seconds. Right after the checkpoint every page
+the import changes is written whole to the WAL once: with ``wal_compression = on`` (pglz)
+that dominates; use ``lz4`` (``docs/operations.md``).
+"""
+
+import argparse
+import json
+import resource
+import sys
+from pathlib import Path
+
+import registry as bench
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    steps = parser.add_subparsers(dest="step", required=True)
+    city = steps.add_parser("city", help="build the city to copy, keeping its import files")
+    city.add_argument("--database-url", required=True, help="an empty PostgreSQL database")
+    city.add_argument("--files", type=Path, required=True, help="folder for the CSV files")
+    city.add_argument("--persons", type=int, default=1_000_000)
+    city.add_argument("--import", dest="imported", type=int, default=19, help="files to load")
+    city.add_argument("--seed", type=int, default=1)
+    run = steps.add_parser("run", help="import one file into fresh copies of the city")
+    run.add_argument("--database-url", required=True, help="the city built by 'city'")
+    run.add_argument("--file", type=Path, required=True)
+    run.add_argument("--runs", type=int, default=1)
+    return parser.parse_args()
+
+
+def build_city(args: argparse.Namespace) -> None:
+    bench.setup_django(args.database_url)
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    call_command("migrate", verbosity=0)
+    shared = bench.build_tree(args.seed)
+    grids_of: dict[int, list] = {}
+    for grid in shared["grids"]:
+        grids_of.setdefault(grid.parent_id, []).append(grid)
+    args.files.mkdir(parents=True, exist_ok=True)
+    rows = bench.CityRows(args.seed, timezone.localdate())
+    buildings, persons, _count = bench.write_city(
+        rows, args.files, args.persons, 50_000, shared["communities"], grids_of, args.seed
+    )
+    bench.import_file("buildings", buildings)
+    for path in persons[: args.imported]:
+        count, seconds = bench.import_file("persons", path)
+        bench.log(f"{path.name}: {count:,} rows in {seconds:.1f} s")
+
+
+def run_file(args: argparse.Namespace) -> None:
+    bench.setup_django(args.database_url)
+    from django.db import connection, connections
+
+    city = connection.settings_dict["NAME"]
+    copy = f"{city}_run"
+    for _ in range(args.runs):
+        connections.close_all()
+        _admin(city, f'DROP DATABASE IF EXISTS "{copy}"')
+        _admin(city, f'CREATE DATABASE "{copy}" TEMPLATE "{city}" STRATEGY FILE_COPY')
+        for alias in connections:
+            connections[alias].settings_dict["NAME"] = copy
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+            cursor.execute(
+                "SELECT sum(pg_prewarm(c.oid::regclass)) FROM pg_class c"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i')"
+                " AND c.relname ~ '^(registry|org)_'"
+            )
+        before = resource.getrusage(resource.RUSAGE_SELF)
+        count, seconds = bench.import_file("persons", args.file)
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        print(
+            json.dumps(
+                {
+                    "file": args.file.name,
+                    "rows": count,
+                    "seconds": round(seconds, 2),
+                    "rows_per_s": round(count / seconds),
+                    "python_cpu_s": round(cpu, 2),
+                    "python_probe_s": bench.python_probe(),
+                }
+            ),
+            flush=True,
+        )
+        connections.close_all()
+        for alias in connections:
+            connections[alias].settings_dict["NAME"] = city
+    _admin(city, f'DROP DATABASE IF EXISTS "{copy}"')
+
+
+def _admin(city: str, sql: str) -> None:
+    """A statement that may not run inside a transaction or connected to its target."""
+    from django.db import connection
+
+    connection.settings_dict["NAME"] = "postgres"
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = city
+
+
+def main() -> None:
+    args = parse_args()
+    if args.step == "city":
+        build_city(args)
+    else:
+        run_file(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
