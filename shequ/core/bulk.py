@@ -402,8 +402,9 @@ def _history_from_table(model, history, tracked, columns, objs, reasons, fixed) 
         f"FROM unnest(%s::{pk_type}[], %s::text[]) WITH ORDINALITY AS r(id, reason, n) "
         f"JOIN {quote(model._meta.db_table)} t ON t.{pk} = r.id ORDER BY r.n"
     )
-    # Bound on the server, in binary: Django's cursor binds on the client, which quoted the
-    # two arrays value by value (a tenth of the writer's Python time in an import).
+    # Bound on the server (the stamps in binary, the two arrays as one literal each):
+    # Django's cursor binds on the client, which quoted the arrays value by value (a tenth
+    # of the writer's Python time in an import).
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(

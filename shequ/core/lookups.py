@@ -41,9 +41,10 @@ def present_values(model: type[Model], field: str, values: Sequence[str]) -> set
     """Which of ``values`` a text column of ``model``'s table holds (an import asking which
     of a chunk's identity numbers are registered: nearly always none).
 
-    On PostgreSQL the array is bound on the server, in binary, and the statement prepared
-    once per connection: Django's cursor quotes every value into the statement text on the
-    client and the server plans it again each time, three times the work of the lookup.
+    On PostgreSQL the values go as one array literal bound on the server, and the statement
+    is prepared once per connection: Django's cursor quotes every value into the statement
+    text on the client and the server plans it again each time, three times the work of
+    the lookup.
     """
     if not values:
         return set()
