@@ -247,6 +247,10 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# No index on the history tables' dates: a record's history is read by its id, never across
+# records by day (shequ/core/history.py says why, with the cost of the index).
+SIMPLE_HISTORY_DATE_INDEX = False
+
 # --- Background tasks (imports, recomputation): the database is the queue --------------
 TASKS = {
     "default": {

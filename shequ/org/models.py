@@ -6,8 +6,8 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from shequ.core.history import History
 from shequ.core.identifiers import DIVISION_LEVELS, division_prefix
 from shequ.org.roles import Level, Role
 
@@ -108,7 +108,7 @@ class OrgUnit(models.Model):
     closed_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
-    history = HistoricalRecords(excluded_fields=["prefix"])
+    history = History(excluded_fields=["prefix"])
 
     class Meta:
         verbose_name = _("组织单位")
@@ -167,7 +167,7 @@ class User(AbstractUser):
     role = models.CharField(_("角色"), max_length=10, choices=Role.choices, blank=True)
     deactivated_reason = models.CharField(_("停用原因"), max_length=200, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    history = History(excluded_fields=["password", "last_login"])
 
     scope_field = "unit_id"
 

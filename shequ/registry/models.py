@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from shequ.core.history import History
 from shequ.org.models import Division, OrgUnit, User
 
 
@@ -203,7 +203,7 @@ class Building(models.Model):
     closed_reason = models.CharField(_("停用原因"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
 
-    history = HistoricalRecords(no_db_index=["uid", "unit"], user_db_constraint=False)
+    history = History(no_db_index=["uid", "unit"], user_db_constraint=False)
 
     class Meta:
         verbose_name = _("楼栋")
@@ -248,9 +248,7 @@ class Household(models.Model):
     is_active = models.BooleanField(_("在用"), default=True)
     created_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
 
-    history = HistoricalRecords(
-        no_db_index=["uid", "unit", "building", "landlord"], user_db_constraint=False
-    )
+    history = History(no_db_index=["uid", "unit", "building", "landlord"], user_db_constraint=False)
 
     class Meta:
         verbose_name = _("户")
@@ -309,7 +307,10 @@ class Person(models.Model):
         verbose_name=_("户籍地"),
         **REFERENCE,
         db_column="hukou_division",
-        db_index=False,  # person_hukou below
+        # No index: nothing reads persons by 户籍地 yet, divisions are never deleted (the
+        # one thing an index would serve) and every person insert paid for it. The
+        # 户籍地 exchange will add the one its queries need (by code prefix, with the unit).
+        db_index=False,
     )
     hukou_address = models.CharField(_("户籍地址"), max_length=200, blank=True)
 
@@ -374,7 +375,7 @@ class Person(models.Model):
     registered_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    history = HistoricalRecords(
+    history = History(
         excluded_fields=["name_initials", "name_pinyin", "updated_at", "eight_clear_missing"],
         # A person's history is read by the person's id; an index per copied key would
         # only slow every change (and every imported row).
@@ -408,7 +409,6 @@ class Person(models.Model):
             ),
             models.Index(fields=["unit", "population_type", "status"], name="person_unit_type"),
             models.Index(fields=["household", "status"], name="person_household"),
-            models.Index(fields=["hukou_division"], name="person_hukou"),
             # Only the few people who left have a destination: no entry for everyone else.
             models.Index(
                 fields=["flow_out_division"],
@@ -461,7 +461,7 @@ class Child(models.Model):
     is_living = models.BooleanField(_("健在"), default=True)
 
     # Read by parent_id and id.
-    history = HistoricalRecords(no_db_index=["uid", "person"], user_db_constraint=False)
+    history = History(no_db_index=["uid", "person"], user_db_constraint=False)
 
     class Meta:
         verbose_name = _("子女")
