@@ -455,6 +455,42 @@ def test_validation_progress_is_committed_chunk_by_chunk(api, people, home, monk
     assert (data["processed_rows"], data["total_rows"], data["progress"]) == (5, 5, 100)
 
 
+def test_units_are_read_once_whatever_the_number_of_chunks(api, people, tree, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shequ.core import imports
+
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    make_household(make_building(tree.grid_a1, "1号楼"), "101")
+    make_household(make_building(tree.grid_a2, "2号楼"), "201")
+    in_a2 = {"unit": tree.grid_a2.code, "building": "2号楼", "home": "201"}
+
+    def unit_reads(rows) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            data = upload(api, people.worker_a, tabular_file(HEADERS, rows))
+        assert data["status"] == "succeeded", data
+        return sum('FROM "org_orgunit"' in q["sql"] for q in queries)
+
+    # Each chunk names a unit the ones before did not: a query per chunk, were units read
+    # by chunk.
+    one_chunk = unit_reads([row(new_id_number()), row(new_id_number(), **in_a2)])
+    four_chunks = unit_reads(
+        [row(new_id_number()), row(new_id_number())] * 2
+        + [row(new_id_number(), **in_a2), row(new_id_number(), **in_a2)] * 2
+    )
+    assert four_chunks == one_chunk
+
+
+def test_a_unit_outside_the_scope_reads_as_unknown(api, people, tree, home):
+    data = upload(
+        api, people.worker_a, tabular_file(HEADERS, [row(new_id_number(), unit=tree.grid_b1.code)])
+    )
+    assert problems(data) == [
+        (2, "单位代码", f"单位代码 {tree.grid_b1.code} 不存在或不在您的管辖范围内。")
+    ]
+
+
 def progress_seen(monkeypatch) -> list[int]:
     """The processed rows the status page would read as each chunk's validation begins."""
     from shequ.registry.importers import PersonImporter
