@@ -107,6 +107,14 @@ def test_menu_shows_what_the_role_may_use(web, people):
     assert 'href="/users/"' in city_page
 
 
+def test_the_menu_leads_to_the_rented_homes_register_and_marks_it_active(web, people):
+    assert 'href="/housing/rented/"' in web.as_(people.worker_a).get("/").text
+    register = web.get("/housing/rented/").text
+    assert 'active" href="/housing/rented/" aria-current="page"' in register
+    assert 'active" href="/housing/"' not in register  # the longer section wins
+    assert 'active" href="/housing/"' in web.get("/housing/").text
+
+
 # --- Language ------------------------------------------------------------------------------------
 
 
