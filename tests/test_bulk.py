@@ -2,10 +2,12 @@
 
 import time
 import uuid
+from concurrent.futures import Future
 
 import pytest
+from django.db import connection
 
-from shequ.core.bulk import bulk_insert, new_uuid7
+from shequ.core.bulk import KeyPool, bulk_insert, new_uuid7
 from shequ.registry.models import Building
 
 
@@ -46,3 +48,42 @@ def test_bulk_history_keeps_each_reason_as_given(tree):
         )
     )
     assert [stored[b.pk] for b in buildings] == reasons
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="keys are taken ahead only on PostgreSQL"
+)
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_a_key_pool_waits_only_for_a_tables_first_keys(tree):
+    """The pool asks for the next keys on the reading thread (here: at once) as soon as
+    what it holds would not serve another request of the same size."""
+    asked_ahead = []
+
+    def read_ahead(function, model, count):
+        asked_ahead.append(count)
+        done = Future()
+        done.set_result(function(model, count))
+        return done
+
+    pool = KeyPool(50, read_ahead=read_ahead)
+    taken = [pool.take(Building, 10) for _ in range(12)]
+
+    keys = [key for batch in taken for key in batch]
+    assert len(set(keys)) == len(keys) == 120
+    assert keys == sorted(keys)
+    assert asked_ahead == [40, 40, 40]  # 4 × 10 each time, the first 10 waited for
+    made = Building.objects.create(unit=tree.grid_a1, name="后建")
+    assert made.pk > max(keys)  # the sequence never hands out a pooled key again
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_a_key_pool_without_a_reading_thread_takes_exactly_what_is_asked(tree):
+    pool = KeyPool(10_000)
+    first, second = pool.take(Building, 3), pool.take(Building, 2)
+    made = Building.objects.create(unit=tree.grid_a1, name="后建")
+    assert len(set(first + second)) == 5
+    assert made.pk == max(first + second) + 1  # nothing taken beyond the request

@@ -153,7 +153,8 @@ def test_registered_numbers_of_later_chunks_are_read_ahead(tmp_path, home, write
             readers.append(self)
 
         def submit(self, function, *args):
-            self.submitted += 1
+            if function.__name__ == "_registered_numbers":  # not the keys it takes ahead
+                self.submitted += 1
             return super().submit(function, *args)
 
     monkeypatch.setattr(imports, "_ReadAhead", Spy)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.bulk import (
+    KeyPool,
     Records,
     Rows,
     bulk_insert,
@@ -83,11 +84,12 @@ class NewPersons:
     child_reasons: list[str] = dataclasses.field(default_factory=list)
     # Builds (flows, children, their reasons) once the persons have their keys.
     dependents: Callable[[], tuple[list[tuple], list[Child], list[str]]] | None = None
+    keys: KeyPool | None = None
 
     def ready_dependents(self) -> None:
         flows, kids, self.child_reasons = self.dependents()
         self.flows = prepare_insert_rows(Flow, _FLOW_FIELDS, flows)
-        self.children = prepare_records(Child, kids, now=self.persons.now)
+        self.children = prepare_records(Child, kids, now=self.persons.now, keys=self.keys)
         self.dependents = None
 
 
@@ -108,6 +110,7 @@ def prepare_persons(
     now: datetime.datetime | None = None,
     registration_flows: bool = True,
     derived: bool = False,
+    keys: KeyPool | None = None,
 ) -> NewPersons:
     """The first half of ``insert_persons``; ``write_persons`` is the second.
 
@@ -171,7 +174,11 @@ def prepare_persons(
         return flows, kids, kid_reasons
 
     prepared = NewPersons(
-        prepare_records(Person, persons, now=now), reasons, actor, dependents=dependents
+        prepare_records(Person, persons, now=now, keys=keys),
+        reasons,
+        actor,
+        dependents=dependents,
+        keys=keys,
     )
     if prepared.persons.rows is not None:  # the persons have their keys already
         prepared.ready_dependents()
@@ -190,6 +197,8 @@ def write_persons(prepared: NewPersons) -> None:
 # --- Persons -----------------------------------------------------------------------------
 
 _make_person = instance_factory(Person)
+# The most keys an import takes from a sequence ahead of need (core.bulk.KeyPool).
+KEY_BLOCK = 10_000
 _make_household = instance_factory(Household)
 
 
@@ -251,6 +260,7 @@ class PersonImporter(PlanningImporter):
         self.children_of: dict[int, list[tuple]] = {}  # of the registered persons of the file
         # Chunks whose registered numbers are being read ahead: first row -> (asked, Future).
         self.ahead: dict[int, tuple[set[str], Future]] = {}
+        self.keys: KeyPool | None = None
 
     def lookahead(self, rows):
         asked = {
@@ -560,7 +570,9 @@ class PersonImporter(PlanningImporter):
 
     def prepare(self, plans: Plans) -> Plans:
         homes = [h for _n, h in plans.households]
-        plans.prepared["homes"] = prepare_records(Household, homes, now=self.ctx.now)
+        plans.prepared["homes"] = prepare_records(
+            Household, homes, now=self.ctx.now, keys=self._keys()
+        )
         if connection.vendor == "postgresql":  # the new homes have their keys already
             plans.prepared["persons"] = self._prepare_persons(plans.creates)
         return plans
@@ -592,7 +604,13 @@ class PersonImporter(PlanningImporter):
             # checks to every row of a city-sized load.
             registration_flows=False,
             derived=True,
+            keys=self._keys(),
         )
+
+    def _keys(self) -> KeyPool | None:
+        if self.keys is None and connection.vendor == "postgresql":
+            self.keys = KeyPool(KEY_BLOCK, read_ahead=self.ctx.read_ahead)
+        return self.keys
 
     def _write_updates(self, updates: list[_Change]) -> None:
         ctx = self.ctx
