@@ -259,7 +259,11 @@ def write_rows(prepared: Rows) -> None:
     with connection.cursor() as cursor:
         if prepared.payload is not None:
             if prepared.payload:
-                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                # Django's own exceptions (IntegrityError …) from the driver's COPY too.
+                with (
+                    connection.wrap_database_errors,
+                    cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+                ):
                     copy.write(prepared.payload)
             return
         rows = prepared.rows or []
@@ -442,7 +446,7 @@ def _history_from_table(model, history, tracked, columns, objs, reasons, fixed) 
     # Django's cursor binds on the client, which quoted the arrays value by value (a tenth
     # of the writer's Python time in an import).
     connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(
             sql, [*fixed, array_literal([obj.pk for obj in objs]), array_literal(reasons)]
         )

@@ -37,7 +37,7 @@ from typing import IO, Any, ClassVar
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -301,6 +301,18 @@ def import_job_run(job: ImportJob, *, source: IO[bytes] | None = None) -> Import
         _fail(job, " ".join(exc.messages))
     except PermissionDenied as exc:
         _fail(job, str(exc))
+    except IntegrityError:
+        # The rows were checked against what was committed when they were validated;
+        # another import or a worker committed the same person or home since (the same
+        # file submitted twice, two files naming one new home). Everything rolled back.
+        logger.warning("import job %s collided with a concurrent write", job.uid)
+        _fail(
+            job,
+            _(
+                "写入时发现相同的人员或门牌刚刚由另一个导入或操作登记（例如同一文件提交了两次），"
+                "本次没有写入任何数据。请稍后重新导入：已登记的行将被列为重复。"
+            ),
+        )
     except Exception as exc:
         logger.exception("import job %s failed", job.uid)
         _fail(

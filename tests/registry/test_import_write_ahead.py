@@ -6,6 +6,7 @@ caller's transaction. On SQLite the same tests check the plain path gives the sa
 """
 
 import io
+import threading
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -17,7 +18,7 @@ from shequ.org.models import AuditEvent
 from shequ.registry.importers import PersonImporter
 from shequ.registry.models import Household, Person
 from tests.factories import id_number as new_id_number
-from tests.factories import make_building, make_household, tabular_file
+from tests.factories import make_building, make_household, make_person, tabular_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -175,3 +176,39 @@ def test_registered_numbers_of_later_chunks_are_read_ahead(tmp_path, home, write
         assert all(r.pool._shutdown for r in readers)
     else:
         assert readers == []
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="a second connection writing meanwhile: SQLite's shared in-memory test database locks",
+)
+def test_a_person_registered_meanwhile_fails_the_import_clearly_and_writes_nothing(
+    tmp_path, home, writers, monkeypatch
+):
+    """The same file submitted twice, or a worker registering someone while the file is
+    imported: the rows were validated against what was committed then."""
+    numbers = [new_id_number() for _ in range(4)]
+    real_prepare = PersonImporter.prepare
+
+    def prepare_after_someone_else(self, plans):
+        if not Person.objects.filter(id_number=numbers[0]).exists():
+
+            def register_elsewhere():  # another connection, committed at once
+                make_person(home, id_number=numbers[0], name="王五")
+                connection.close()
+
+            worker = threading.Thread(target=register_elsewhere)
+            worker.start()
+            worker.join()
+        return real_prepare(self, plans)
+
+    monkeypatch.setattr(PersonImporter, "prepare", prepare_after_someone_else)
+
+    with pytest.raises(CommandError) as raised:
+        run_import(tmp_path, [row(n) for n in numbers])
+
+    assert "刚刚由另一个导入或操作登记" in str(raised.value)
+    assert "内部错误" not in str(raised.value)
+    assert list(Person.objects.values_list("name", flat=True)) == ["王五"]  # nothing else
+    job = ImportJob.objects.get()
+    assert (job.status, job.applied) == (ImportJob.Status.FAILED, False)
