@@ -117,6 +117,31 @@ def audit_refused(*, actor, action: str, target_type: str, label: str, unit_code
     )
 
 
+def audit_export(
+    *,
+    actor,
+    kind: str,
+    target_type: str,
+    label: str,
+    changes: Mapping[str, Any],
+    ip: str | None = None,
+) -> AuditEvent:
+    """One row of the change log for an export (action ``export.<kind>``): who took how
+    many rows out, in which format and with which filters (``changes``), from where.
+    ``ip``: the address of the request that asked for it (a background export keeps it from
+    that request); by default the current request's."""
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=f"export.{kind}",
+        target_type=target_type,
+        target_id="",
+        target_label=label[:120],
+        unit_code=getattr(actor, "unit_id", None) or "",
+        changes=dict(changes),
+        ip=ip if ip is not None else _request_ip(),
+    )
+
+
 def recent_refusals(actor, action: str, *, within: timedelta) -> int:
     if not getattr(actor, "pk", None):
         return 0

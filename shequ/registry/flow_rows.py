@@ -15,7 +15,8 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from shequ.core.tabular import Column, Table
-from shequ.org.models import AuditEvent, OrgUnit
+from shequ.org.audit import audit_export
+from shequ.org.models import OrgUnit
 from shequ.org.roles import Level
 from shequ.org.scoping import code_in_scope
 from shequ.registry import selectors
@@ -145,13 +146,11 @@ def write_flows(
     changes = {"rows": written, "format": fmt}
     if filters:
         changes["filters"] = filters
-    AuditEvent.objects.create(
+    audit_export(
         actor=actor,
-        action="export.flows",
+        kind="flows",
         target_type="registry.flow",
-        target_id="",
-        target_label=_("导出流动记录 %(n)d 条") % {"n": written},
-        unit_code=actor.unit_id or "",
+        label=_("导出流动记录 %(n)d 条") % {"n": written},
         changes=changes,
         ip=ip,
     )

@@ -31,7 +31,8 @@ from shequ.core.tabular import (
     parse_int,
     render_bool,
 )
-from shequ.org.models import AuditEvent, SensitiveAccess
+from shequ.org.audit import audit_export
+from shequ.org.models import SensitiveAccess
 from shequ.registry.models import (
     ETHNICITY_CHOICES,
     Building,
@@ -615,13 +616,11 @@ def export_write(
     else:
         raise ValidationError({"kind": [_("未知的导出类型“%(kind)s”。") % {"kind": kind}]})
     count = table.write(rows, out, fmt)
-    AuditEvent.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
-        action=f"export.{kind}",
+    audit_export(
+        actor=actor,
+        kind=kind,
         target_type=f"registry.{kind.removesuffix('s')}",
-        target_id="",
-        target_label=_("导出%(title)s %(n)d 条") % {"title": KIND_TITLES[kind], "n": count},
-        unit_code=getattr(actor, "unit_id", None) or "",
+        label=_("导出%(title)s %(n)d 条") % {"title": KIND_TITLES[kind], "n": count},
         changes={"rows": count, "format": fmt, "id_numbers": "shown" if reveal else "masked"},
         ip=ip,
     )

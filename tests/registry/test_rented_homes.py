@@ -263,6 +263,8 @@ def test_export_writes_what_is_listed_and_is_audited(web, people, homes):
     ]
     event = AuditEvent.objects.get(action="export.rented_homes")
     assert (event.actor, event.changes["rows"]) == (people.worker_a, 2)
+    assert (event.target_type, event.unit_code) == ("registry.household", people.worker_a.unit_id)
+    assert event.ip == "127.0.0.1"  # where it went, as for every other export
 
 
 def test_export_as_excel(web, people, homes):

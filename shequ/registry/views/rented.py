@@ -14,8 +14,15 @@ from django.utils.translation import gettext as _
 
 from shequ.core.identifiers import mask_phone
 from shequ.core.tabular import Column, Table
-from shequ.core.web import download, paginate, query_without, sort_by, staff_required
-from shequ.org.models import AuditEvent
+from shequ.core.web import (
+    client_ip,
+    download,
+    paginate,
+    query_without,
+    sort_by,
+    staff_required,
+)
+from shequ.org.audit import audit_export
 from shequ.org.roles import Action, can
 from shequ.org.scoping import code_in_scope
 from shequ.registry.flow_rows import mask_name, unit_label
@@ -98,14 +105,13 @@ def _export(request: HttpRequest, homes, *, contact: bool) -> HttpResponse:
             yield rented_home_row(home, user, contact=contact)
 
     response = download(rented_homes_table(), rows(), basename="rented-homes", fmt=fmt)
-    AuditEvent.objects.create(
+    audit_export(
         actor=user,
-        action="export.rented_homes",
+        kind="rented_homes",
         target_type="registry.household",
-        target_id="",
-        target_label=_("导出出租房屋 %(n)d 条") % {"n": written},
-        unit_code=user.unit_id or "",
+        label=_("导出出租房屋 %(n)d 条") % {"n": written},
         changes={"rows": written, "format": fmt, "filters": query_without(request, "export")},
+        ip=client_ip(request),
     )
     return response
 
