@@ -53,7 +53,11 @@ def forget_jurisdiction(user) -> None:
 
 
 def scope_q(user, field: str) -> Q:
-    prefixes = jurisdiction_prefixes(user)
+    return prefixes_q(jurisdiction_prefixes(user), field)
+
+
+def prefixes_q(prefixes: tuple[str, ...] | None, field: str) -> Q:
+    """Records whose ``field`` starts with one of ``prefixes`` (None: all; empty: none)."""
     if prefixes is None:
         return Q()
     if not prefixes:

@@ -196,9 +196,10 @@ def write_persons(prepared: NewPersons) -> None:
 
 # --- Persons -----------------------------------------------------------------------------
 
-_make_person = instance_factory(Person)
 # The most keys an import takes from a sequence ahead of need (core.bulk.KeyPool).
 KEY_BLOCK = 10_000
+
+_make_person = instance_factory(Person)
 _make_household = instance_factory(Household)
 
 
