@@ -115,7 +115,7 @@ def run_file(args: argparse.Namespace) -> None:
 
 
 def _thread_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_THREAD)
+    usage = resource.getrusage(bench.RUSAGE_THREAD)
     return usage.ru_utime + usage.ru_stime
 
 
