@@ -12,12 +12,13 @@ database. Call them inside a transaction.
 leave the thread that writes only the sending.
 """
 
+import contextlib
 import io
 import os
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
@@ -113,6 +114,16 @@ def instance_factory(model) -> Callable[..., Any]:
 _PREPARED_TYPES = {"UUIDField", "DateTimeField", "DateField", "TimeField", "DecimalField"}
 
 
+@contextlib.contextmanager
+def server_cursor() -> Iterator[psycopg.Cursor]:
+    """The driver's own cursor on this thread's connection (PostgreSQL): parameters bound on
+    the server, results read in binary, where Django's cursor binds on the client. Its
+    errors are raised as Django's (``IntegrityError`` …), like those of Django's cursor."""
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        yield cursor
+
+
 def _allocate_ids(model, count: int) -> list[int]:
     """Primary keys for ``count`` new rows, taken before the insert so that the history rows,
     children and flows can point at them without reading the rows back."""
@@ -121,7 +132,7 @@ def _allocate_ids(model, count: int) -> list[int]:
         if connection.vendor == "postgresql":
             sequence = _sequence(table, model._meta.pk.column)
             # One array, read in binary: a row per id made the driver build a tuple each.
-            with psycopg.Cursor(connection.connection) as raw:
+            with server_cursor() as raw:
                 raw.execute(
                     "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)",
                     [sequence, count],
@@ -240,12 +251,8 @@ def prepare_rows(table: str, columns: list, rows) -> Rows:
     """
     if connection.vendor != "postgresql":
         return Rows(table, columns, rows=list(rows))
-    connection.ensure_connection()
     buffer = io.BytesIO()
-    with (
-        psycopg.Cursor(connection.connection) as cursor,
-        Copy(cursor, writer=FileWriter(buffer)) as copy,
-    ):
+    with server_cursor() as cursor, Copy(cursor, writer=FileWriter(buffer)) as copy:
         for row in rows:
             copy.write_row(row)
     return Rows(table, columns, payload=buffer.getvalue())
@@ -445,8 +452,7 @@ def _history_from_table(model, history, tracked, columns, objs, reasons, fixed) 
     # Bound on the server (the stamps in binary, the two arrays as one literal each):
     # Django's cursor binds on the client, which quoted the arrays value by value (a tenth
     # of the writer's Python time in an import).
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+    with server_cursor() as cursor:
         cursor.execute(
             sql, [*fixed, array_literal([obj.pk for obj in objs]), array_literal(reasons)]
         )

@@ -10,12 +10,11 @@ the same plan, and the same rows. Other databases get ``IN`` as before.
 
 from collections.abc import Sequence
 
-import psycopg
 from django.db import connection
 from django.db.models import Field, ForeignObject, Model
 from django.db.models.lookups import In
 
-from shequ.core.bulk import array_literal
+from shequ.core.bulk import array_literal, server_cursor
 
 
 class AnyOf(In):
@@ -52,8 +51,7 @@ def present_values(model: type[Model], field: str, values: Sequence[str]) -> set
         return set(model.objects.filter(**{f"{field}__in": values}).values_list(field, flat=True))
     column = connection.ops.quote_name(model._meta.get_field(field).column)
     table = connection.ops.quote_name(model._meta.db_table)
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
+    with server_cursor() as cursor:
         # Names come from the model's metadata, never from input; the values are a parameter.
         cursor.execute(
             f"SELECT {column} FROM {table} WHERE {column} = ANY(%s::text[])",  # noqa: S608
