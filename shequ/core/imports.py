@@ -268,6 +268,24 @@ def _save(job: ImportJob, *fields: str) -> None:
     ImportJob.objects.filter(pk=job.pk).update(**{name: getattr(job, name) for name in fields})
 
 
+def _save_progress(job: ImportJob) -> None:
+    """Commit how far the validation has come, without waiting for the disk (PostgreSQL).
+
+    A commit waits until the WAL up to it is on disk — on PostgreSQL that includes what the
+    writer of the same import has written meanwhile (tens of MB a file): the validation
+    waited 0.1-0.5 s a file for its progress counter, more as a city grew. A progress
+    counter lost to a server crash costs nothing (the import is lost with it), so its commit
+    does not wait for the flush (``synchronous_commit = off`` for that transaction only).
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        _save(job, "processed_rows", "total_rows")
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        _save(job, "processed_rows", "total_rows")
+
+
 def ranges(numbers: Iterable[int]) -> str:
     """2, 3, 4, 7 → "2-4, 7": which rows, compactly."""
     parts: list[str] = []
@@ -605,7 +623,7 @@ def _validate(job, importer, source, writer=None) -> tuple[set[int], list[int]]:
         job.total_rows = max(job.total_rows, job.processed_rows)
         now = monotonic()
         if saved_at is None or now - saved_at >= PROGRESS_SECONDS:
-            _save(job, "processed_rows", "total_rows")
+            _save_progress(job)
             saved_at = now
     if not seen_rows:
         raise ValidationError(_("文件中没有数据行。"))
