@@ -21,9 +21,23 @@ per run: rows/s, the Python process's CPU seconds and those of the validating th
 (the import's critical path). Right after the checkpoint every page the import changes is
 written whole to the WAL once: with ``wal_compression = on`` (pglz) that dominates; use
 ``lz4`` (``docs/operations.md``).
+
+Timed, the same code's validating CPU for the same file moves by a third with the virtual
+machine's speed, so a change worth a few per cent needs many pairs. ``cpu`` counts instead:
+it validates and readies the file's rows (the validating thread's work, nothing written)
+``--runs`` times; under ``valgrind --tool=cachegrind --cache-sim=no`` the instructions of
+``--runs 2`` minus those of ``--runs 0`` (start-up), halved and divided by the rows, are
+the instructions a row costs — the same to 0.2% from one run to the next:
+
+```
+valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
+    .venv/bin/python bench/import_one_file.py cpu --database-url postgres://…/t950 \
+    --file /var/tmp/shequ-files/persons-020.csv --rows 10000 --runs 2
+```
 """
 
 import argparse
+import io
 import json
 import resource
 import sys
@@ -45,6 +59,11 @@ def parse_args() -> argparse.Namespace:
     run.add_argument("--database-url", required=True, help="the city built by 'city'")
     run.add_argument("--file", type=Path, required=True)
     run.add_argument("--runs", type=int, default=1)
+    cpu = steps.add_parser("cpu", help="validate and ready a file's rows, writing nothing")
+    cpu.add_argument("--database-url", required=True, help="the city built by 'city'")
+    cpu.add_argument("--file", type=Path, required=True)
+    cpu.add_argument("--rows", type=int, default=0, help="only the first ROWS rows (0: all)")
+    cpu.add_argument("--runs", type=int, default=1, help="0: start-up only")
     return parser.parse_args()
 
 
@@ -114,6 +133,56 @@ def run_file(args: argparse.Namespace) -> None:
     _admin(city, f'DROP DATABASE IF EXISTS "{copy}"')
 
 
+def cpu_file(args: argparse.Namespace) -> None:
+    """The validating thread's work on a file — reading, validating, readying the rows for
+    COPY — without a writer: a dry run's validation, then the importer's ``prepare``. The
+    keys ``prepare`` takes from the sequences are lost (as a rolled-back import's are)."""
+    bench.setup_django(args.database_url)
+    from django.utils import timezone
+
+    from shequ.core import imports
+
+    content = args.file.read_bytes()
+    if args.rows:
+        content = b"".join(content.splitlines(keepends=True)[: args.rows + 1])
+    for _ in range(args.runs):
+        job = imports.import_job_create(
+            actor=None,
+            kind="persons",
+            filename=args.file.name,
+            content=b"",
+            keep_content=False,
+            dry_run=True,
+        )
+        now = timezone.now()
+        ctx = imports.ImportContext(
+            job=job,
+            actor=None,
+            scope=imports._scope_for(job),
+            today=timezone.localdate(now),
+            now=now,
+        )
+        importer = imports.importer_for("persons")(ctx)
+        started = _thread_cpu()
+        bad_rows, seen_rows = imports._validate(job, importer, io.BytesIO(content))
+        validated = _thread_cpu()
+        importer.prepare(importer.take_plans())
+        readied = _thread_cpu()
+        if bad_rows:
+            raise SystemExit(f"{len(bad_rows)} rows with problems: {job.report['errors'][:5]}")
+        print(
+            json.dumps(
+                {
+                    "file": args.file.name,
+                    "rows": len(seen_rows),
+                    "validating_cpu_s": round(validated - started, 3),
+                    "readying_cpu_s": round(readied - validated, 3),
+                }
+            ),
+            flush=True,
+        )
+
+
 def _thread_cpu() -> float:
     usage = resource.getrusage(bench.RUSAGE_THREAD)
     return usage.ru_utime + usage.ru_stime
@@ -136,6 +205,8 @@ def main() -> None:
     args = parse_args()
     if args.step == "city":
         build_city(args)
+    elif args.step == "cpu":
+        cpu_file(args)
     else:
         run_file(args)
 
