@@ -268,8 +268,9 @@ def _save(job: ImportJob, *fields: str) -> None:
     ImportJob.objects.filter(pk=job.pk).update(**{name: getattr(job, name) for name in fields})
 
 
-def _save_progress(job: ImportJob) -> None:
-    """Commit how far the validation has come, without waiting for the disk (PostgreSQL).
+def _save_progress(job: ImportJob, *fields: str) -> None:
+    """Commit how far the import has come (``fields``, by default the rows counted), without
+    waiting for the disk (PostgreSQL).
 
     A commit waits until the WAL up to it is on disk — on PostgreSQL that includes what the
     writer of the same import has written meanwhile (tens of MB a file): the validation
@@ -277,13 +278,14 @@ def _save_progress(job: ImportJob) -> None:
     counter lost to a server crash costs nothing (the import is lost with it), so its commit
     does not wait for the flush (``synchronous_commit = off`` for that transaction only).
     """
+    fields = fields or ("processed_rows", "total_rows")
     if connection.vendor != "postgresql" or connection.in_atomic_block:
-        _save(job, "processed_rows", "total_rows")
+        _save(job, *fields)
         return
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        _save(job, "processed_rows", "total_rows")
+        _save(job, *fields)
 
 
 def ranges(numbers: Iterable[int]) -> str:
@@ -419,7 +421,8 @@ def _validate_and_write(job, importer, source, writer) -> None:
             _finish(job)
             return
         job.phase = ImportJob.Phase.WRITING
-        _save(job, "phase", "processed_rows", "total_rows")
+        # Progress too, and on the import's path: the last rows go to the writer after it.
+        _save_progress(job, "phase", "processed_rows", "total_rows")
 
         def complete() -> None:
             job.applied = True

@@ -221,16 +221,17 @@ def test_progress_is_saved_chunk_by_chunk_without_leaving_durability_off(
     saved = []
     save_progress = imports._save_progress
 
-    def spy(job):
-        save_progress(job)
-        saved.append(ImportJob.objects.get(pk=job.pk).processed_rows)
+    def spy(job, *fields):
+        save_progress(job, *fields)
+        saved.append(ImportJob.objects.values_list("phase", "processed_rows").get(pk=job.pk))
 
     monkeypatch.setattr(imports, "_save_progress", spy)
 
     output = run_import(tmp_path, [row(new_id_number(), home=str(i)) for i in range(5)])
 
     assert "导入完成：全部 5 行已通过。" in output
-    assert saved == [2, 4, 5]
+    validating, writing = ImportJob.Phase.VALIDATING, ImportJob.Phase.WRITING
+    assert saved == [(validating, 2), (validating, 4), (validating, 5), (writing, 5)]
     if connection.vendor == "postgresql":
         # The progress commits skip the wait for the disk; nothing after them may.
         with connection.cursor() as cursor:
