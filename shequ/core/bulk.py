@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import psycopg
@@ -34,14 +34,14 @@ _random = threading.local()
 
 _UUID_BATCH = 4096
 _UUID_BATCH_SECONDS = 1.0
-# Version 7 (RFC 9562): 48 bits of Unix time in milliseconds, then the version, 12 random
-# bits, the RFC variant and 62 random bits.
-_UUID_RANDOM = ~((0xC000 << 48) | (0xF000 << 64)) & ((1 << 80) - 1)
-_UUID_SET = (0x8000 << 48) | (7 << 76)
+# Version 7 (RFC 9562) in hexadecimal digits: 12 of Unix time in milliseconds, the version
+# (7), 3 random, one of the RFC variant with 2 random bits (8, 9, a or b), 15 random.
+_UUID_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
-def new_uuid7() -> uuid.UUID:
-    """A new time-ordered random UUID (version 7) for a record written in bulk.
+def new_uuid7() -> str:
+    """A new time-ordered random UUID (version 7) for a record written in bulk, as its 32
+    hexadecimal digits.
 
     Why not ``uuid.uuid4()``: a random key lands on a random page of its unique index, and in
     a city of a million people each of an import's rows then dirtied a different page of
@@ -50,10 +50,12 @@ def new_uuid7() -> uuid.UUID:
     right edge, like the primary keys. 74 random bits keep them unguessable and unique;
     records made one by one keep ``uuid4`` (both kinds mix freely in one column).
 
-    The keys are made 4,096 at a time, with the randomness of one system call and the
-    millisecond of that moment, and without ``UUID.__init__``'s argument checks (a fifth
-    of the cost of making them one by one). RFC 9562 lets the time be coarse: a batch
-    serves for at most ``_UUID_BATCH_SECONDS`` (an import uses one in a few hundredths).
+    Digits, not a ``uuid.UUID``: both databases take them as they are (PostgreSQL's uuid
+    input, Django's char(32) on SQLite), and Django reads them back as a ``UUID``; an object
+    was made only for the driver to turn it into text again (with the making, 3% of an
+    imported row). The keys are made 4,096 at a time, from one system call's randomness
+    and the millisecond of that moment. RFC 9562 lets the time be coarse: a batch serves
+    for at most ``_UUID_BATCH_SECONDS`` (an import uses one in a few hundredths).
     """
     batch = getattr(_random, "batch", None)
     if not batch or time.monotonic() > _random.expires:
@@ -62,29 +64,24 @@ def new_uuid7() -> uuid.UUID:
     return batch.pop()
 
 
-def _uuid7_batch() -> list[uuid.UUID]:
-    data = os.urandom(16 * _UUID_BATCH)
-    stamp = _UUID_SET | (time.time_ns() // 1_000_000) << 80
-    make, set_attribute = uuid.UUID.__new__, object.__setattr__
-    batch = []
-    for i in range(0, len(data), 16):
-        value = make(uuid.UUID)
-        set_attribute(value, "int", (int.from_bytes(data[i : i + 16]) & _UUID_RANDOM) | stamp)
-        set_attribute(value, "is_safe", _UNKNOWN_SAFETY)
-        batch.append(value)
-    return batch
-
-
-# An enum member read once: on Python 3.11 each read of one goes through a descriptor.
-_UNKNOWN_SAFETY = uuid.SafeUUID.unknown
+def _uuid7_batch() -> list[str]:
+    digits = os.urandom(16 * _UUID_BATCH).hex()
+    stamp = f"{time.time_ns() // 1_000_000:012x}7"
+    variant = _UUID_VARIANT
+    return [
+        f"{stamp}{digits[i : i + 3]}{variant[digits[i + 3]]}{digits[i + 4 : i + 19]}"
+        for i in range(0, len(digits), 32)
+    ]
 
 
 def instance_factory(model) -> Callable[..., Any]:
-    """A fast constructor of unsaved instances for bulk inserts: ``make(**attnames)``.
+    """A fast constructor of unsaved instances for bulk inserts: ``make(**attnames)``, or
+    ``make(attnames_dict, **more)``.
 
     Django's ``Model.__init__`` costs more per row than validating it; this sets the field
-    defaults (callable ones called per instance; a ``uuid4`` default becomes ``new_uuid7``)
-    and the given values straight into the instance. Give foreign keys by attname
+    defaults (callable ones called per instance; a ``uuid4`` default becomes ``new_uuid7``,
+    whose value is the key's hexadecimal digits, not a ``UUID``) and the given values
+    straight into the instance. Give foreign keys by attname
     (``unit_id``).
     """
     static: dict[str, Any] = {}
@@ -97,13 +94,15 @@ def instance_factory(model) -> Callable[..., Any]:
         else:
             static[f.attname] = f.get_default()
 
-    def make(**values: Any):
+    def make(values: dict[str, Any] | None = None, /, **more: Any):
         obj = model.__new__(model)
         attrs = static.copy()  # a copy and one assignment: cheaper than filling __dict__
         attrs["_state"] = ModelState()
         for name, default in dynamic:
             attrs[name] = default()
-        attrs.update(values)
+        if values:  # a dict made for the purpose: not copied again as keywords
+            attrs.update(values)
+        attrs.update(more)
         obj.__dict__ = attrs
         return obj
 
@@ -213,7 +212,7 @@ def _converter(field) -> Callable[[Any], Any] | None:
         return None
     wrapper = connections[connection.alias]  # the wrapper itself, not the per-call proxy
     if kind == "UUIDField" and not wrapper.features.has_native_uuid_field:
-        return lambda v: v.hex if v is not None else None
+        return lambda v: v.hex if isinstance(v, uuid.UUID) else v  # or new_uuid7's digits
     if kind == "DateField" and wrapper.vendor == "sqlite":
         return lambda v: v.isoformat() if v is not None else None
     seen: dict[Any, Any] = {}
@@ -307,7 +306,7 @@ def prepare_records(model, objs: list, *, now=None, keys: KeyPool | None = None)
     prepared = Records(model, objs, now)
     if objs and connection.vendor == "postgresql":
         _assign_keys(model, objs, now, keys)
-        prepared.rows = _record_rows(model, objs)
+        prepared.rows = _record_rows(model, objs, now)
     return prepared
 
 
@@ -327,19 +326,32 @@ def write_records(
         )
 
 
-def _record_rows(model, objs: list) -> Rows:
+def _record_rows(model, objs: list, now=None) -> Rows:
+    """The instances' rows, read from each one's ``__dict__``: a foreign key's attname is a
+    data descriptor, whose ``__get__`` ran in Python for every read (six a person).
+
+    Given ``now`` (PostgreSQL: what ``_assign_keys`` stamped on every instance), the
+    stamped columns go last and as one text made once: the driver formatted the same
+    timestamp again for every row, as long as three text columns."""
     columns = list(model._meta.concrete_fields)
-    getter = attrgetter(*(c.attname for c in columns))
-    return prepare_rows(model._meta.db_table, columns, map(getter, objs))
+    stamped = [c for c in columns if _is_stamped(c)] if now is not None else []
+    if stamped:
+        columns = [c for c in columns if c not in stamped] + stamped
+    getter = itemgetter(*(c.attname for c in columns[: len(columns) - len(stamped)]))
+    rows = map(getter, map(vars, objs))
+    if stamped:
+        stamps = (now.isoformat(),) * len(stamped)
+        rows = (row + stamps for row in rows)
+    return prepare_rows(model._meta.db_table, columns, rows)
+
+
+def _is_stamped(field) -> bool:
+    return getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
 
 
 def _assign_keys(model, objs: list, now, keys: KeyPool | None = None) -> None:
     opts = model._meta
-    stamped = [
-        f.attname
-        for f in opts.concrete_fields
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    ]
+    stamped = [f.attname for f in opts.concrete_fields if _is_stamped(f)]
     # Straight into each instance's attributes: the ``pk`` property and the connection
     # proxy (a thread-local lookup) cost more than the rest of the loop, once per row.
     pk_name, alias = opts.pk.attname, connection.alias
