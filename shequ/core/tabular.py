@@ -240,6 +240,8 @@ class Table:
     # --- reading ------------------------------------------------------------------------
     def read(self, handle: IO[bytes], filename: str) -> Iterator[tuple[int, dict[str, str]]]:
         """Yield (row number as the user sees it, {key: cell text}) for every non-empty row.
+        Every cell text is stripped of surrounding white space (a column needs no parser
+        for that).
 
         Raises ValidationError naming the missing or unknown headers before any row is read.
         """

@@ -103,7 +103,48 @@ def name_syllables(name: str) -> list[str]:
 
 def pinyin_keys(name: str) -> tuple[str, str]:
     """(initials, full pinyin) in lower-case ASCII: 张三 → ("zs", "zhangsan")."""
+    name = (name or "").strip()
+    keys = _keys_by_character(name)
+    if keys is not None:
+        return keys
     syllables = [s.lower() for s in name_syllables(name) if s and s.isascii() and s.isalpha()]
+    return "".join(s[0] for s in syllables), "".join(syllables)
+
+
+# The first characters of the surnames read otherwise than alone (a name beginning so takes
+# the full path, which knows them).
+_SURNAME_STARTS = frozenset(surname[0] for surname in SURNAME_READINGS)
+
+
+def _keys_by_character(name: str) -> tuple[str, str] | None:
+    """``pinyin_keys`` of a name that ``_syllables`` reads character by character, from
+    each character's keys, cached; None for any other name.
+
+    Most names of a city take this path: the keys of each character are joined, where
+    the full path made a list of syllables and filtered and lowered them again for every
+    name (a third of an imported row's derived fields)."""
+    if _PHRASE_PREFIXES is None or not name or name[0] in _SURNAME_STARTS:
+        return None
+    for i in range(len(name) - 1):
+        if name[i : i + 2] in _PHRASE_PREFIXES:
+            return None
+    initials = full = ""
+    for char in name:
+        keys = _char_keys(char)
+        if keys is None:
+            return None
+        initials += keys[0]
+        full += keys[1]
+    return initials, full
+
+
+@functools.lru_cache(maxsize=100_000)
+def _char_keys(char: str) -> tuple[str, str] | None:
+    """A Chinese character's keys read alone; None for any other character (a name with
+    one is read as a whole: pypinyin keeps a run of them together)."""
+    if not RE_HANS.match(char):
+        return None
+    syllables = [s.lower() for s in _char_syllables(char) if s and s.isascii() and s.isalpha()]
     return "".join(s[0] for s in syllables), "".join(syllables)
 
 

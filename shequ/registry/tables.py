@@ -71,10 +71,6 @@ def _date(header: str, key: str, help: str = "", **kw) -> Column:
     )
 
 
-def _strip(text: str) -> str:
-    return text.strip()
-
-
 def parse_division_code(text: str) -> str:
     """A 12-digit division code; a 6-digit county code (340603) is completed with zeros."""
     code = text.strip()
@@ -145,7 +141,6 @@ def _unit_code(**kw) -> Column:
         "单位代码",
         "unit",
         required=True,
-        parse=_strip,
         text=True,
         width=18,
         help="楼栋所在网格或社区的代码（网格为 14 位，社区为 12 位），须在您的辖区内。",
@@ -159,8 +154,8 @@ BUILDINGS = Table(
     columns=[
         _unit_code(),
         Column("单位名称", "unit_name", informative=True, width=16, help="导出时填写，便于阅读。"),
-        Column("楼栋名称", "name", required=True, parse=_strip, help="同一网格内不能重名。"),
-        Column("地址", "address", parse=_strip, width=30),
+        Column("楼栋名称", "name", required=True, help="同一网格内不能重名。"),
+        Column("地址", "address", width=30),
         _choice("类型", "kind", Building.Kind.choices, help="空着为住宅楼。"),
     ],
     notes=["一行一个楼栋（院落）。楼栋按“单位代码 + 楼栋名称”识别。"],
@@ -171,8 +166,8 @@ HOUSEHOLDS = Table(
     title="户",
     columns=[
         _unit_code(),
-        Column("楼栋名称", "building", required=True, parse=_strip, help="须是该单位已有的楼栋。"),
-        Column("门牌/室号", "number", required=True, parse=_strip, text=True),
+        Column("楼栋名称", "building", required=True, help="须是该单位已有的楼栋。"),
+        Column("门牌/室号", "number", required=True, text=True),
         Column(
             "出租房屋",
             "is_rented",
@@ -188,10 +183,8 @@ HOUSEHOLDS = Table(
             width=22,
             help="房东是本辖区已登记人员时填写。",
         ),
-        Column(
-            "房东姓名", "landlord_name", parse=_strip, help="房东不是登记人员时填写姓名和电话。"
-        ),
-        Column("房东电话", "landlord_phone", parse=_strip, text=True),
+        Column("房东姓名", "landlord_name", help="房东不是登记人员时填写姓名和电话。"),
+        Column("房东电话", "landlord_phone", text=True),
         _date("出租起始", "rented_since"),
     ],
     notes=[
@@ -210,7 +203,7 @@ _PERSON_COLUMNS = [
         width=22,
         help="18 位，最后一位可以是 X。请把本列设为文本格式，以免 Excel 改成科学计数。",
     ),
-    Column("姓名", "name", required=True, parse=_strip, width=10),
+    Column("姓名", "name", required=True, width=10),
     Column(
         "性别",
         "sex",
@@ -228,7 +221,7 @@ _PERSON_COLUMNS = [
         width=8,
         help="如“汉族”；空着为汉族。",
     ),
-    Column("联系电话", "phone", parse=_strip, text=True, help="手机号码或带区号的固定电话。"),
+    Column("联系电话", "phone", text=True, help="手机号码或带区号的固定电话。"),
     _choice("文化程度", "education", Education.choices),
     Column(
         "户籍地代码",
@@ -239,14 +232,13 @@ _PERSON_COLUMNS = [
         width=16,
         help="户籍地的 12 位统计用区划代码（至少到区县，如 340603000000；6 位区县代码也可以）。",
     ),
-    Column("户籍地址", "hukou_address", parse=_strip, width=30),
+    Column("户籍地址", "hukou_address", width=30),
     _unit_code(),
-    Column("楼栋名称", "building", required=True, parse=_strip, help="须是该单位已有的楼栋。"),
+    Column("楼栋名称", "building", required=True, help="须是该单位已有的楼栋。"),
     Column(
         "门牌/室号",
         "household",
         required=True,
-        parse=_strip,
         text=True,
         help="该楼栋里没有这一户时，导入时自动新建。",
     ),
@@ -264,7 +256,7 @@ _PERSON_COLUMNS = [
     _choice("节育措施", "contraception", Contraception.choices, help="健康信息，仅授权人员可见。"),
     _date("措施起始日期", "contraception_since"),
     _choice("就业情况", "employment", Employment.choices),
-    Column("工作单位", "employer_name", parse=_strip, width=20),
+    Column("工作单位", "employer_name", width=20),
     _date("流入日期", "flow_in_date", help="流入人员填写。"),
     _choice("流入原因", "flow_in_reason", FlowInReason.choices),
     _date("流出日期", "flow_out_date", help="流出人员填写。"),
@@ -276,7 +268,7 @@ _PERSON_COLUMNS = [
         width=16,
         help="流出人员现居住地的区划代码。",
     ),
-    Column("流出去向地址", "flow_out_address", parse=_strip, width=30),
+    Column("流出去向地址", "flow_out_address", width=30),
     _choice(
         "状态",
         "status",

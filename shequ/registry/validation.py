@@ -98,10 +98,18 @@ def validate_phone(value: str) -> str:
 
 
 def validate_person(
-    values: Mapping[str, Any], *, today: datetime.date, children: list[Mapping[str, Any]] = ()
+    values: Mapping[str, Any],
+    *,
+    today: datetime.date,
+    children: list[Mapping[str, Any]] = (),
+    choices_checked: bool = False,
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """Return (cleaned values, {field: [messages]}) for one person's facts."""
-    cleaned = {key: value for key, value in values.items() if key in _PERSON_FIELD_SET}
+    """Return (cleaned values, {field: [messages]}) for one person's facts.
+
+    ``choices_checked``: the choice fields hold codes already (an import's cells were
+    parsed into them), so they are not checked against the choices again."""
+    # The facts among the values (an imported row has housing too), without a test per key.
+    cleaned = {key: values[key] for key in _PERSON_FIELD_SET.intersection(values)}
     errors: dict[str, list[str]] = {}
 
     def fail(field: str, message: str) -> None:
@@ -131,7 +139,7 @@ def validate_person(
     if name and not _NAME.fullmatch(name):
         fail("name", _("姓名只能包含汉字、字母和间隔号“·”。"))
 
-    for field, allowed in _CHOICE_VALUES.items():
+    for field, allowed in () if choices_checked else _CHOICE_VALUES.items():
         value = cleaned.get(field)
         if value not in (None, "") and value not in allowed:
             fail(field, _("“%(value)s”不是有效的选项。") % {"value": value})
