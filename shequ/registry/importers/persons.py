@@ -137,6 +137,8 @@ def prepare_persons(
 
     def dependents() -> tuple[list[tuple], list[Child], list[str]]:
         flows = []
+        # As text, made once: the driver formatted the same timestamp again for every flow.
+        created = now.isoformat()
         for person, reason in zip(persons, reasons, strict=True):
             arrival = person.population_type == PopulationType.INFLOW
             if not (arrival or registration_flows):
@@ -155,7 +157,7 @@ def prepare_persons(
                     "",
                     reason_labels.get(person.flow_in_reason, "") if arrival else reason,
                     actor_id,
-                    now,
+                    created,
                 )
             )
         kids, kid_reasons = [], []
@@ -261,6 +263,7 @@ class PersonImporter(PlanningImporter):
         self.children_of: dict[int, list[tuple]] = {}  # of the registered persons of the file
         # Chunks whose registered numbers are being read ahead: first row -> (asked, Future).
         self.ahead: dict[int, tuple[set[str], Future]] = {}
+        self.housing_ahead: dict[int, Future] = {}  # the same for the housing they name
         self.keys: KeyPool | None = None
 
     def lookahead(self, rows):
@@ -268,6 +271,9 @@ class PersonImporter(PlanningImporter):
             normalize_id_number(cells["id_number"]) for _n, cells in rows if cells.get("id_number")
         }
         self.ahead[rows[0][0]] = (asked, self.ctx.read_ahead(_registered_numbers, asked))
+        # The housing columns have no parser: their cells are the values validate reads.
+        places = {(c.get("unit"), c.get("building"), c.get("household")) for _n, c in rows}
+        self.housing_ahead[rows[0][0]] = self.housing.read_ahead(places)
 
     # --- validation ---
 
@@ -279,6 +285,8 @@ class PersonImporter(PlanningImporter):
         )
         housing = self.housing
         housing.load_units(v.get("unit") for _n, v, _p in parsed)
+        if (ahead := self.housing_ahead.pop(rows[0][0], None)) is not None:
+            housing.take(ahead)
         housing.load_buildings(
             (v["unit"], v["building"])
             for _n, v, _p in parsed
@@ -336,7 +344,11 @@ class PersonImporter(PlanningImporter):
             if "children" not in values:
                 children = None
         cleaned, field_errors = validate_person(
-            facts, today=self.ctx.today, children=children or []
+            facts,
+            today=self.ctx.today,
+            children=children or [],
+            # The cells were parsed into codes; a record's own values are checked again.
+            choices_checked=person is None,
         )
         if cleaned.get("ethnicity", "") is None:
             del cleaned["ethnicity"]  # empty: 汉族 for a new record, unchanged otherwise
@@ -498,10 +510,10 @@ class PersonImporter(PlanningImporter):
 
     def _plan_new(self, number, cleaned, children, outflow, population_type, housed) -> None:
         person = _make_person(
+            services.attribute_values(cleaned),
             status=PersonStatus.ACTIVE,
             unit_id=housed.unit_code,
             population_type=population_type,
-            **services.attribute_values(cleaned),
         )
         if population_type == PopulationType.OUTFLOW:
             person.flow_out_date = outflow.get("flow_out_date")
