@@ -279,46 +279,13 @@ def _save_progress(job: ImportJob, *fields: str) -> None:
     does not wait for the flush (``synchronous_commit = off`` for that transaction only).
     """
     fields = fields or ("processed_rows", "total_rows")
-    _commit_progress(job.pk, {name: getattr(job, name) for name in fields})
-
-
-def _commit_progress(pk: int, values: dict[str, Any]) -> None:
     if connection.vendor != "postgresql" or connection.in_atomic_block:
-        ImportJob.objects.filter(pk=pk).update(**values)
+        _save(job, *fields)
         return
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        ImportJob.objects.filter(pk=pk).update(**values)
-
-
-class _Progress:
-    """An import's progress commits, made on its reading thread when it has one.
-
-    Even without waiting for the disk, each commit waited for a server busy with the
-    import's own writing (0.1-0.2 s a file, on the validating thread). Sent to the reading
-    thread they run in order with its reads, on its connection; ``wait`` for the last one
-    before the job's end is written, which it must not overwrite.
-    """
-
-    def __init__(self, job: ImportJob, read_ahead: Callable[..., Future] | None):
-        self.job = job
-        self.read_ahead = read_ahead
-        self.pending: Future | None = None
-
-    def save(self, *fields: str) -> None:
-        if self.read_ahead is None:
-            _save_progress(self.job, *fields)
-            return
-        self.wait()  # long done (half a second ago); raises what failed there
-        fields = fields or ("processed_rows", "total_rows")
-        values = {name: getattr(self.job, name) for name in fields}
-        self.pending = self.read_ahead(_commit_progress, self.job.pk, values)
-
-    def wait(self) -> None:
-        if self.pending is not None:
-            pending, self.pending = self.pending, None
-            pending.result()
+        _save(job, *fields)
 
 
 def ranges(numbers: Iterable[int]) -> str:
@@ -438,9 +405,8 @@ def _run(job: ImportJob, source: IO[bytes] | None, now) -> None:
 
 
 def _validate_and_write(job, importer, source, writer) -> None:
-    progress = _Progress(job, importer.ctx.read_ahead)
     try:
-        bad_rows, seen_rows = _validate(job, importer, source, writer, progress)
+        bad_rows, seen_rows = _validate(job, importer, source, writer)
         job.total_rows = len(seen_rows)
         job.created_count, job.updated_count, job.unchanged_count = importer.counts()
         job.error_rows = len(bad_rows)
@@ -452,12 +418,11 @@ def _validate_and_write(job, importer, source, writer) -> None:
         if not write:
             if writer is not None:
                 writer.close()  # rolls back what it wrote ahead
-            progress.wait()
             _finish(job)
             return
         job.phase = ImportJob.Phase.WRITING
         # Progress too, and on the import's path: the last rows go to the writer after it.
-        progress.save("phase", "processed_rows", "total_rows")
+        _save_progress(job, "phase", "processed_rows", "total_rows")
 
         def complete() -> None:
             job.applied = True
@@ -467,10 +432,8 @@ def _validate_and_write(job, importer, source, writer) -> None:
 
         if writer is not None:
             writer.put(importer.prepare(importer.take_plans()))
-            progress.wait()  # the writer's last step writes the job's end
             writer.finish(complete)
             return
-        progress.wait()
         with transaction.atomic():
             importer.write(importer.prepare(importer.take_plans()))
             complete()
@@ -631,7 +594,7 @@ class _Writer:
             connection.close()
 
 
-def _validate(job, importer, source, writer=None, progress=None) -> tuple[set[int], list[int]]:
+def _validate(job, importer, source, writer=None) -> tuple[set[int], list[int]]:
     """Validate chunk by chunk, committing the progress after a chunk at most every
     ``PROGRESS_SECONDS`` (outside any write transaction, so the status page moves), and
     handing the plans to ``writer`` every ``WRITE_AHEAD_ROWS`` while they may still be
@@ -642,7 +605,6 @@ def _validate(job, importer, source, writer=None, progress=None) -> tuple[set[in
     seen_rows: list[int] = []
     saved_at = None
     handed = 0
-    progress = progress or _Progress(job, None)
     chunks = _chunks(importer.table.read(source, job.filename), CHUNK_ROWS)
     following = next(chunks, None)
     while (chunk := following) is not None:
@@ -664,7 +626,7 @@ def _validate(job, importer, source, writer=None, progress=None) -> tuple[set[in
         job.total_rows = max(job.total_rows, job.processed_rows)
         now = monotonic()
         if saved_at is None or now - saved_at >= PROGRESS_SECONDS:
-            progress.save()
+            _save_progress(job)
             saved_at = now
     if not seen_rows:
         raise ValidationError(_("文件中没有数据行。"))
