@@ -108,8 +108,7 @@ def validate_person(
 
     ``choices_checked``: the choice fields hold codes already (an import's cells were
     parsed into them), so they are not checked against the choices again."""
-    # The facts among the values (an imported row has housing too), without a test per key.
-    cleaned = {key: values[key] for key in _PERSON_FIELD_SET.intersection(values)}
+    cleaned = {key: value for key, value in values.items() if key in _PERSON_FIELD_SET}
     errors: dict[str, list[str]] = {}
 
     def fail(field: str, message: str) -> None:

@@ -2,7 +2,6 @@
 
 import dataclasses
 from collections.abc import Mapping
-from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,25 +52,6 @@ class HousingLookup:
         if missing:
             self.households.update(_households(missing))
 
-    def read_ahead(self, places: set[tuple[str, str, str]]) -> Future:
-        """Start reading the buildings and households named by (unit code, building name,
-        household number) — a later chunk's — on the import's reading thread
-        (``ctx.read_ahead``); ``take`` the result before that chunk's ``load_*``.
-
-        Asked chunk by chunk on the validating thread, the two queries waited for a server
-        busy with the import's own writing: a third of a second of every 50,000 persons.
-        """
-        known = {(u, b): self.buildings[(u, b)] for u, b, _n in places if (u, b) in self.buildings}
-        return self.ctx.read_ahead(_housing_of, places, known)
-
-    def take(self, ahead: Future) -> None:
-        """Keep what ``read_ahead`` read, for the keys not looked up meanwhile."""
-        buildings, households = ahead.result()
-        for key, building in buildings.items():
-            self.buildings.setdefault(key, building)
-        for key, household in households.items():
-            self.households.setdefault(key, household)
-
     def unit_problem(self, code: str) -> str | None:
         """Why a building cannot hang on this unit code (None: it can)."""
         unit = self.units.get(code)
@@ -117,21 +97,6 @@ def _households(keys: set[tuple[int, str]]) -> dict[tuple[int, str], Household |
         ).order_by()
     }
     return {key: found.get(key) for key in keys}
-
-
-def _housing_of(places, known) -> tuple[dict, dict]:
-    """``HousingLookup.read_ahead``'s reads, on the reading thread: the buildings not in
-    ``known``, then the households of every building found."""
-    buildings = dict(known)
-    missing = {(u, b) for u, b, _n in places if u and b and (u, b) not in known}
-    if missing:
-        buildings.update(_buildings(missing))
-    homes = set()
-    for unit, name, number in places:
-        building = buildings.get((unit, name))
-        if building is not None and number:
-            homes.add((building.pk, number))
-    return buildings, (_households(homes) if homes else {})
 
 
 def too_long(values: Mapping[str, Any], limits: Mapping[str, int], table) -> list[tuple]:

@@ -263,7 +263,6 @@ class PersonImporter(PlanningImporter):
         self.children_of: dict[int, list[tuple]] = {}  # of the registered persons of the file
         # Chunks whose registered numbers are being read ahead: first row -> (asked, Future).
         self.ahead: dict[int, tuple[set[str], Future]] = {}
-        self.housing_ahead: dict[int, Future] = {}  # the same for the housing they name
         self.keys: KeyPool | None = None
 
     def lookahead(self, rows):
@@ -271,9 +270,6 @@ class PersonImporter(PlanningImporter):
             normalize_id_number(cells["id_number"]) for _n, cells in rows if cells.get("id_number")
         }
         self.ahead[rows[0][0]] = (asked, self.ctx.read_ahead(_registered_numbers, asked))
-        # The housing columns have no parser: their cells are the values validate reads.
-        places = {(c.get("unit"), c.get("building"), c.get("household")) for _n, c in rows}
-        self.housing_ahead[rows[0][0]] = self.housing.read_ahead(places)
 
     # --- validation ---
 
@@ -285,8 +281,6 @@ class PersonImporter(PlanningImporter):
         )
         housing = self.housing
         housing.load_units(v.get("unit") for _n, v, _p in parsed)
-        if (ahead := self.housing_ahead.pop(rows[0][0], None)) is not None:
-            housing.take(ahead)
         housing.load_buildings(
             (v["unit"], v["building"])
             for _n, v, _p in parsed
