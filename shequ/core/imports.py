@@ -94,7 +94,7 @@ class ImportContext:
     scope: ImportScope
     today: Any
     now: Any
-    _reason: str | None = None
+    _reason: list[str] | None = None
     # Runs a read on another connection and returns its Future (see Importer.lookahead);
     # None when the engine does not read ahead.
     read_ahead: Callable[..., Future] | None = None
@@ -105,9 +105,10 @@ class ImportContext:
 
     def reason(self, row: int) -> str:
         """The history reason of a record written from one row of the file."""
-        if self._reason is None:  # translated once, not once per row
-            self._reason = _("导入：%(file)s 第%(row)d行")
-        return self._reason % {"file": self.job.filename, "row": row}
+        if self._reason is None:  # translated, and split around the row number, once
+            marked = _("导入：%(file)s 第%(row)d行").replace("%(row)d", "\0")
+            self._reason = (marked % {"file": self.job.filename}).split("\0")
+        return str(row).join(self._reason)
 
 
 class Importer(ABC):

@@ -286,7 +286,7 @@ class Table:
             if len(keys) == 1:
                 picked = (picked,)
             if any(picked):
-                yield number, dict(zip(keys, picked, strict=True))
+                yield number, dict(zip(keys, picked, strict=False))  # as many as keys
 
 
 PROBLEM_HEADER = "问题"

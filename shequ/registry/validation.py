@@ -84,8 +84,10 @@ _CHOICE_VALUES = {field: frozenset(_choice_values(choices)) for field, choices i
 
 
 # Lazy labels, made once: translated only when a message is shown.
-_CONTRACEPTION_SINCE = gettext_lazy("措施起始日期")
-_FLOW_IN_DATE = gettext_lazy("流入日期")
+_LIFE_DATES = (
+    ("contraception_since", gettext_lazy("措施起始日期")),
+    ("flow_in_date", gettext_lazy("流入日期")),
+)
 
 
 def validate_phone(value: str) -> str:
@@ -170,17 +172,14 @@ def validate_person(
         if birth and age_on(birth, marriage) < 16:
             fail("marriage_date", _("结婚日期与出生日期不符（结婚时不满 16 岁）。"))
 
-    def not_future_nor_before_birth(field: str, label: str) -> None:
+    for field, label in _LIFE_DATES:  # neither in the future nor before birth
         day = cleaned.get(field)
         if not day:
-            return
+            continue
         if day > today:
             fail(field, _("%(label)s不能晚于今天。") % {"label": label})
         if birth and day < birth:
             fail(field, _("%(label)s不能早于出生日期。") % {"label": label})
-
-    not_future_nor_before_birth("contraception_since", _CONTRACEPTION_SINCE)
-    not_future_nor_before_birth("flow_in_date", _FLOW_IN_DATE)
     if cleaned.get("contraception_since") and cleaned.get("contraception") in (
         None,
         "",
