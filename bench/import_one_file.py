@@ -27,7 +27,8 @@ machine's speed, so a change worth a few per cent needs many pairs. ``cpu`` coun
 it validates and readies the file's rows (the validating thread's work, nothing written)
 ``--runs`` times; under ``valgrind --tool=cachegrind --cache-sim=no`` the instructions of
 ``--runs 2`` minus those of ``--runs 0`` (start-up), halved and divided by the rows, are
-the instructions a row costs — the same to 0.2% from one run to the next:
+the instructions a row costs — the same to about 0.5% from one run to the next (the
+reading thread's share moves with its timing):
 
 ```
 valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
