@@ -7,7 +7,7 @@ from concurrent.futures import Future
 import pytest
 from django.db import connection
 
-from shequ.core.bulk import KeyPool, bulk_insert, new_uuid7
+from shequ.core.bulk import KeyPool, bulk_insert, instance_factory, new_uuid7
 from shequ.registry.models import Building
 
 
@@ -35,6 +35,18 @@ def test_new_uuid7_takes_a_new_time_after_a_pause(monkeypatch):
     monkeypatch.setattr(time, "time_ns", lambda: moved_on)
     stamp = int(new_uuid7()[:12], 16)
     assert stamp == moved_on // 1_000_000  # not the time of the earlier batch
+
+
+@pytest.mark.django_db
+def test_keys_made_as_digits_are_stored_and_read_back_as_version_7_uuids(tree):
+    make = instance_factory(Building)
+    buildings = [make(unit_id=tree.grid_a1.code, name=f"{n}号楼") for n in range(3)]
+    made = [b.uid for b in buildings]
+    bulk_insert(Building, buildings)
+    stored = Building.objects.filter(pk__in=[b.pk for b in buildings]).order_by("pk")
+    assert [b.uid.hex for b in stored] == made
+    assert {(b.uid.version, b.uid.variant) for b in stored} == {(7, uuid.RFC_4122)}
+    assert Building.objects.filter(uid=made[0]).exists()  # found by its digits too
 
 
 @pytest.mark.django_db

@@ -72,6 +72,36 @@ def test_name_syllables_read_like_pypinyin_after_the_surname(name):
     assert name_syllables(name) == [name_syllables(name[0])[0], *rest]
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "夏刚",
+        "邓小娟",
+        "王语琪",
+        "李长江",
+        "王行",
+        "刘朝阳",
+        "赵〇",
+        "杨A",
+        "Mary·李",
+        "阿卜杜·热合曼",
+        "曾小明",
+        "单于雪",
+        "欧阳修",
+        "吕布",
+        "张",
+        "𠀾一",
+        "Ana",
+        " 周 杰 ",
+    ],
+)
+def test_pinyin_keys_read_by_character_equal_the_whole_name_reading(name):
+    # Most names take a path that joins each character's cached keys; it must give what
+    # reading the whole name gives (surnames, phrases, non-Chinese characters included).
+    syllables = [s.lower() for s in name_syllables(name) if s and s.isascii() and s.isalpha()]
+    assert pinyin_keys(name) == ("".join(s[0] for s in syllables), "".join(syllables))
+
+
 def test_pinyin_keys_of_lv_use_v():
     assert pinyin_keys("吕布") == ("lb", "lvbu")
 
