@@ -15,10 +15,10 @@ What it does, on the configured database (``--database-url`` or ``DATABASE_URL``
    of ``--chunk`` rows at a time — every row validated, households created, history rows,
    arrival/registration flows and children written — timing the import alone;
 3. times, over many runs with different terms, a search by identity number, by a name's
-   first two characters, by full name and by pinyin initials (the person list's own
-   selector, ``PersonFilter``, ordering and pagination, COUNT included), and the person list
-   page of a community worker and of a district officer through the real view (test
-   client), with the SQL queries each page runs;
+   first two characters, by full name, by pinyin initials and by full pinyin (the person
+   list's own selector, ``PersonFilter``, ordering and pagination, COUNT included), and the
+   person list page of a community worker and of a district officer through the real view
+   (test client), with the SQL queries each page runs;
 4. times the same reads in raw SQL and a raw insert into a scratch table, so that the ratios
    can be compared with docs/benchmarks.md and the shared PERFORMANCE.md.
 
@@ -496,7 +496,7 @@ def measure(args: argparse.Namespace, result: dict) -> None:
     picks = list(
         Person.objects.filter(
             pk__in=[rng.randint(low, high) for _ in range(args.runs * 2)]
-        ).values_list("id_number", "name", "name_initials")[: args.runs]
+        ).values_list("id_number", "name", "name_initials", "name_pinyin")[: args.runs]
     )
     rng.shuffle(picks)
     city_user = users["city"]
@@ -507,6 +507,7 @@ def measure(args: argparse.Namespace, result: dict) -> None:
         ("name_prefix2", [p[1][:2] for p in picks]),
         ("name_full", [p[1] for p in picks]),
         ("pinyin_initials", [p[2] for p in picks]),
+        ("pinyin_full", [p[3] for p in picks]),
     ):
         search[key] = timed(lambda term: list_query(city_user, {"search": term}), terms)
     result["search_ms"] = search
