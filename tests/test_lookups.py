@@ -3,7 +3,8 @@
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from shequ.registry.models import Household, Person
+from shequ.core.lookups import records_any_of
+from shequ.registry.models import Building, Household, Person
 from tests.factories import make_building, make_household, make_person
 
 
@@ -36,3 +37,26 @@ def test_any_of_is_one_array_parameter_on_postgresql(tree):
         assert "= ANY(" in sql and " IN (" not in sql
     else:
         assert " IN (" in sql
+
+
+def test_records_any_of_are_the_records_the_orm_finds(tree):
+    first, second = make_building(tree.grid_a1), make_building(tree.grid_a1, "2号楼")
+    homes = [make_household(first, "101"), make_household(first, "102")]
+    homes.append(make_household(second, "101"))
+    make_household(second, "103")  # not asked for
+
+    found = records_any_of(
+        Household, building_id={first.pk, second.pk, None}, number={"101", "102", "999"}
+    )
+
+    assert sorted(h.pk for h in found) == sorted(h.pk for h in homes)
+    for home in found:  # whole records, as the ORM reads them
+        expected = Household.objects.get(pk=home.pk)
+        assert [getattr(home, f.attname) for f in Household._meta.concrete_fields] == [
+            getattr(expected, f.attname) for f in Household._meta.concrete_fields
+        ]
+        assert home._state.adding is False
+    by_unit = records_any_of(Building, unit_id=[tree.grid_a1.code], name=["2号楼"])
+    assert [b.pk for b in by_unit] == [second.pk]
+    assert records_any_of(Household, building_id=[], number=["101"]) == []
+    assert records_any_of(Household, building_id=[None], number=["101"]) == []

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from shequ.core.imports import ImportContext, Importer
+from shequ.core.lookups import records_any_of
 from shequ.org.models import OrgUnit
 from shequ.org.roles import Level
 from shequ.org.scoping import prefixes_q
@@ -81,9 +82,7 @@ def _buildings(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Building | N
     """The buildings of these (unit code, name) keys; None for those that do not exist."""
     found = {
         (b.unit_id, b.name): b
-        for b in Building.objects.filter(
-            unit_id__any_of={u for u, _n in keys}, name__any_of={n for _u, n in keys}
-        )
+        for b in records_any_of(Building, unit_id={u for u, _n in keys}, name={n for _u, n in keys})
     }
     return {key: found.get(key) for key in keys}
 
@@ -92,9 +91,9 @@ def _households(keys: set[tuple[int, str]]) -> dict[tuple[int, str], Household |
     """The households of these (building id, number) keys; None for those that do not exist."""
     found = {
         (h.building_id, h.number): h
-        for h in Household.objects.filter(
-            building_id__any_of={b for b, _n in keys}, number__any_of={n for _b, n in keys}
-        ).order_by()
+        for h in records_any_of(
+            Household, building_id={b for b, _n in keys}, number={n for _b, n in keys}
+        )
     }
     return {key: found.get(key) for key in keys}
 
