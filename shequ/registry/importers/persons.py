@@ -146,7 +146,7 @@ def prepare_persons(
             flows.append(
                 (
                     new_uuid7(),
-                    person.pk,
+                    person.id,
                     Flow.Kind.ARRIVAL if arrival else Flow.Kind.REGISTRATION,
                     person.flow_in_date or today,
                     person.unit_id,
@@ -165,7 +165,7 @@ def prepare_persons(
             for item in items or ():
                 kids.append(
                     _make_child(
-                        parent_id=person.pk,
+                        parent_id=person.id,
                         order=int(item["order"]),
                         birth_date=item["birth_date"],
                         sex=item["sex"],
@@ -287,7 +287,7 @@ class PersonImporter(PlanningImporter):
             if v.get("unit") and v.get("building") and housing.units.get(v["unit"])
         )
         housing.load_households(
-            (b.pk, v["household"])
+            (b.id, v["household"])
             for _n, v, _p in parsed
             if v.get("household")
             and (b := housing.buildings.get((v.get("unit"), v.get("building")))) is not None
@@ -355,7 +355,7 @@ class PersonImporter(PlanningImporter):
             problems.append(("户籍地代码", _("区划代码 %(code)s 不存在。") % {"code": hukou}))
         outflow = self._check_outflow(values, problems)
         housed = self._housing(values, problems)
-        moving = housed and (housed.household is None or housed.household.pk != _home(person))
+        moving = housed and (housed.household is None or housed.household.id != _home(person))
         if moving and person is not None and person.status != PersonStatus.ACTIVE:
             problems.append(("门牌/室号", _("不在册人员的住址不能通过导入更改。")))
         self._check_status(values, person, problems)
@@ -424,11 +424,11 @@ class PersonImporter(PlanningImporter):
         if problem:
             problems.append(("楼栋名称", problem))
             return None
-        household = self.housing.households.get((building.pk, number))
+        household = self.housing.households.get((building.id, number))
         if household is not None and not household.is_active:
             problems.append(("门牌/室号", _("该户已停用。")))
             return None
-        return _Housed(unit_code, building, household, (building.pk, number))
+        return _Housed(unit_code, building, household, (building.id, number))
 
     def _check_outflow(self, values, problems) -> dict[str, Any]:
         outflow = {k: values[k] for k in _OUTFLOW_KEYS if values.get(k)}
@@ -503,21 +503,20 @@ class PersonImporter(PlanningImporter):
         return derived
 
     def _plan_new(self, number, cleaned, children, outflow, population_type, housed) -> None:
+        # Ids as attributes (.id), not through the pk property: these run for every row.
+        home = housed.household
         person = _make_person(
             services.attribute_values(cleaned),
             status=PersonStatus.ACTIVE,
             unit_id=housed.unit_code,
             population_type=population_type,
+            household_id=home.id if home is not None else None,
         )
         if population_type == PopulationType.OUTFLOW:
             person.flow_out_date = outflow.get("flow_out_date")
             person.flow_out_division_id = outflow.get("flow_out_division")
             person.flow_out_address = outflow.get("flow_out_address") or ""
-        new_household = None
-        if housed.household is not None:
-            person.household_id = housed.household.pk
-        else:
-            new_household = self._new_household(number, housed)
+        new_household = None if home is not None else self._new_household(number, housed)
         # Here rather than when writing: on PostgreSQL the writing runs beside the validation
         # of later rows, and the less Python it runs the more the two overlap.
         services.refresh_derived(person, today=self.ctx.today, housed=True)
@@ -528,7 +527,7 @@ class PersonImporter(PlanningImporter):
         household = self.new_households.get(housed.key)
         if household is None:
             household = _make_household(
-                building_id=housed.building.pk,
+                building_id=housed.building.id,
                 unit_id=housed.building.unit_id,
                 number=housed.key[1],
             )
@@ -597,7 +596,7 @@ class PersonImporter(PlanningImporter):
         ctx = self.ctx
         for plan in creates:
             if plan.new_household is not None:  # readied now or with an earlier chunk
-                plan.person.household_id = plan.new_household.pk
+                plan.person.household_id = plan.new_household.id
         return prepare_persons(
             [plan.person for plan in creates],
             actor=ctx.actor,
