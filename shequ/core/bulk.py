@@ -240,8 +240,9 @@ class Rows:
     payload: bytes | None = None
 
 
-def prepare_rows(table: str, columns: list, rows) -> Rows:
-    """Format value tuples for COPY now, on the calling thread's connection (PostgreSQL).
+def prepare_rows(table: str, columns: list, rows, suffix: tuple = ()) -> Rows:
+    """Format value tuples for COPY now, on the calling thread's connection (PostgreSQL);
+    ``suffix`` ends every row (the same values for all: the last columns).
 
     An import validates on one thread and writes on another; what the writing thread does
     in Python waits for the interpreter lock held by the validation, while the server waits
@@ -249,11 +250,16 @@ def prepare_rows(table: str, columns: list, rows) -> Rows:
     nothing but sending bytes and waiting for the server.
     """
     if connection.vendor != "postgresql":
-        return Rows(table, columns, rows=list(rows))
+        return Rows(table, columns, rows=[row + suffix for row in rows] if suffix else list(rows))
     buffer = io.BytesIO()
     with server_cursor() as cursor, Copy(cursor, writer=FileWriter(buffer)) as copy:
-        for row in rows:
-            copy.write_row(row)
+        write = copy.write_row
+        if suffix:
+            for row in rows:
+                write(row + suffix)
+        else:
+            for row in rows:
+                write(row)
     return Rows(table, columns, payload=buffer.getvalue())
 
 
@@ -338,11 +344,8 @@ def _record_rows(model, objs: list, now=None) -> Rows:
     if stamped:
         columns = [c for c in columns if c not in stamped] + stamped
     getter = itemgetter(*(c.attname for c in columns[: len(columns) - len(stamped)]))
-    rows = map(getter, map(vars, objs))
-    if stamped:
-        stamps = (now.isoformat(),) * len(stamped)
-        rows = (row + stamps for row in rows)
-    return prepare_rows(model._meta.db_table, columns, rows)
+    stamps = (now.isoformat(),) * len(stamped) if stamped else ()
+    return prepare_rows(model._meta.db_table, columns, map(getter, map(vars, objs)), stamps)
 
 
 def _is_stamped(field) -> bool:

@@ -281,16 +281,21 @@ class PersonImporter(PlanningImporter):
         )
         housing = self.housing
         housing.load_units(v.get("unit") for _n, v, _p in parsed)
-        housing.load_buildings(
-            (v["unit"], v["building"])
-            for _n, v, _p in parsed
-            if v.get("unit") and v.get("building") and housing.units.get(v["unit"])
+        units, buildings = housing.units, housing.buildings
+        housing.load_buildings(  # each distinct key once
+            {
+                (unit, name)
+                for _n, v, _p in parsed
+                if (unit := v.get("unit")) and (name := v.get("building")) and unit in units
+            }
         )
         housing.load_households(
-            (b.id, v["household"])
-            for _n, v, _p in parsed
-            if v.get("household")
-            and (b := housing.buildings.get((v.get("unit"), v.get("building")))) is not None
+            {
+                (b.id, home)
+                for _n, v, _p in parsed
+                if (home := v.get("household"))
+                and (b := buildings.get((v.get("unit"), v.get("building")))) is not None
+            }
         )
         errors: list[RowError] = []
         for number, values, problems in parsed:
