@@ -81,8 +81,7 @@ def instance_factory(model) -> Callable[..., Any]:
     Django's ``Model.__init__`` costs more per row than validating it; this sets the field
     defaults (callable ones called per instance; a ``uuid4`` default becomes ``new_uuid7``,
     whose value is the key's hexadecimal digits, not a ``UUID``) and the given values
-    straight into the instance. Give foreign keys by attname
-    (``unit_id``).
+    straight into the instance. Give foreign keys by attname (``unit_id``).
     """
     static: dict[str, Any] = {}
     dynamic: list[tuple[str, Callable[[], Any]]] = []
@@ -337,8 +336,8 @@ def _record_rows(model, objs: list, now=None) -> Rows:
     data descriptor, whose ``__get__`` ran in Python for every read (six a person).
 
     Given ``now`` (PostgreSQL: what ``_assign_keys`` stamped on every instance), the
-    stamped columns go last and as one text made once: the driver formatted the same
-    timestamp again for every row, as long as three text columns."""
+    stamped columns go last, as one text made once: the driver formatted the same aware
+    timestamp again for every row, at the cost of several text columns."""
     columns = list(model._meta.concrete_fields)
     stamped = [c for c in columns if _is_stamped(c)] if now is not None else []
     if stamped:
