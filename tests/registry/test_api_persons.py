@@ -85,7 +85,13 @@ def three(home_a):
 
 @pytest.mark.parametrize(
     ("term", "expected"),
-    [("zs", ["张三", "赵四"]), ("zhangsan", ["张三"]), ("wangx", ["王小明"]), ("王", ["王小明"])],
+    [
+        ("zs", ["张三", "赵四"]),
+        ("zhangsan", ["张三"]),
+        ("wangx", ["王小明"]),
+        ("王", ["王小明"]),
+        ("z", ["张三", "赵四"]),
+    ],
 )
 def test_search_matches_pinyin_initials_full_pinyin_and_name(api, people, three, term, expected):
     assert sorted(names(api.as_(people.worker_a).get(URL, {"search": term}))) == sorted(expected)

@@ -943,3 +943,18 @@ def test_pinyin_search_lists_each_match_once_in_name_order_across_pages(
     assert "共 11 条" in text(first.content.decode())
     assert other.name not in names(first) + names(second)
     assert names(client.get(list_url("search=zhangyi"))) == ["张一"]
+
+
+def test_a_one_letter_pinyin_search_reads_the_initials_alone(web, people, homes):
+    # A name's pinyin begins with its first initial: for one letter the full-pinyin part of
+    # the search is empty, and is not read.
+    make_person(homes["a"], name="张三")
+    make_person(homes["a"], name="李四")
+
+    with CaptureQueriesContext(connection) as captured:
+        response = web.as_(people.worker_a).get(list_url("search=z"))
+
+    assert names(response) == ["张三"]
+    searched = [q["sql"] for q in captured.captured_queries if '"name_initials" >=' in q["sql"]]
+    assert searched
+    assert not [sql for sql in searched if '"name_pinyin" >=' in sql]
