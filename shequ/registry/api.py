@@ -300,7 +300,10 @@ class PersonViewSet(_UidLookup, viewsets.GenericViewSet):
         return PersonSerializer(persons, many=many, context=flags).data
 
     def list(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        persons = self.filter_queryset(self.get_queryset())
+        if selectors.narrow_scope(request.user, request.query_params.get("unit")):
+            persons = selectors.scope_first(persons)
+        page = self.paginate_queryset(persons)
         return self.get_paginated_response(self._show(page, many=True))
 
     def retrieve(self, request, id=None):

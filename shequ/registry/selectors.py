@@ -13,6 +13,7 @@ import django_filters
 from django import forms
 from django.db.models import (
     Case,
+    CharField,
     F,
     Func,
     IntegerField,
@@ -24,13 +25,21 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.text import prefix_q
+from shequ.org.models import OrgUnit
 from shequ.org.roles import Action, can
-from shequ.org.scoping import get_in_scope_or_404, scope_q, scoped, subtree_q
+from shequ.org.scoping import (
+    get_in_scope_or_404,
+    jurisdiction_prefixes,
+    scope_q,
+    scoped,
+    subtree_q,
+)
 from shequ.registry.models import (
     Building,
     Check,
@@ -133,6 +142,41 @@ PERSON_SORTS = {
     "birth_date": ("birth_date", "id"),
     "registered": ("registered_at", "id"),
 }
+
+
+# A community's prefix (12 digits; a grid's has 14): a unit this small holds a few thousand
+# people of a city of a million.
+NARROW_SCOPE_PREFIX = 12
+
+
+def narrow_scope(user, unit: str | None = None) -> bool:
+    """Whether the persons listed lie within one community or smaller: the user's whole
+    jurisdiction, or the ``?unit=`` filter."""
+    prefixes = jurisdiction_prefixes(user)
+    if prefixes and all(len(prefix) >= NARROW_SCOPE_PREFIX for prefix in prefixes):
+        return True
+    unit = (unit or "").strip()
+    return bool(unit) and len(OrgUnit.prefix_for(unit)) >= NARROW_SCOPE_PREFIX
+
+
+def scope_first(persons: QuerySet[Person]) -> QuerySet[Person]:
+    """The same order, its leading name key written as an expression no index serves (for a
+    ``narrow_scope`` list): PostgreSQL then reads the scope's rows by their unit and sorts
+    them (~0.6 ms for a community of 2,200 in a city of 1,000,000).
+
+    Left to choose, it walked the city's name index and skipped everyone outside the scope
+    for one community in six, as the statistics fell (20-33 ms: ~22,000 rows for 50): its
+    cost model counts the walk's random row visits as cached and discounts the unit index's
+    correlation because the index has several columns. A district is large enough for the
+    walk to pay, and keeps it.
+    """
+    order = list(persons.query.order_by or persons.model._meta.ordering)
+    if not order or order[0].lstrip("-") != "name":
+        return persons
+    # || '' changes neither the value nor its collation, so neither the order.
+    name = Concat(F("name"), Value(""), output_field=CharField())
+    first = name.desc() if order[0].startswith("-") else name.asc()
+    return persons.order_by(first, *order[1:])
 
 
 def person_order(sort: str | None) -> list[str] | None:

@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -210,6 +212,38 @@ def test_list_is_paginated_with_count_and_links(api, people, home_a):
     assert len(body["results"]) == 2
     assert body["previous"] is None
     assert "page=2" in body["next"]
+
+
+def ids_order(client, params: dict) -> tuple[list[str], str]:
+    """The names listed, and the ORDER BY of the query that read the page's ids."""
+    with CaptureQueriesContext(connection) as captured:
+        listed = names(client.get(URL, params))
+    (sql,) = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith('SELECT "registry_person"."id"') and "ORDER BY" in q["sql"]
+    ]
+    return listed, sql.split("ORDER BY", 1)[1].split("LIMIT", 1)[0].strip()
+
+
+def test_a_community_is_sorted_within_itself_a_district_along_the_name_index(
+    api, people, tree, home_a
+):
+    for name in ("赵民", "钱民", "孙民", "钱民"):
+        make_person(home_a, name=name)
+    expected = sorted(["赵民", "钱民", "孙民", "钱民"])
+
+    worker, worker_order = ids_order(api.as_(people.worker_a), {})
+    chosen, chosen_order = ids_order(
+        api.as_(people.district), {"unit": tree.community_a.code, "ordering": "-name"}
+    )
+    district, district_order = ids_order(api.as_(people.district), {})
+
+    assert worker == district == expected
+    assert chosen == expected[::-1]
+    assert worker_order.startswith("(COALESCE(") and worker_order.endswith(" ASC")
+    assert chosen_order.startswith("(COALESCE(") and ") DESC, " in chosen_order
+    assert district_order.startswith('"registry_person"."name" ASC'), district_order
 
 
 def test_page_size_is_capped_at_200(api, people, home_a):

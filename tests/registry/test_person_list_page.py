@@ -426,6 +426,49 @@ def test_sort_by_birth_date(web, people, homes, residents):
     assert names(response)[0] == "老人"
 
 
+def page_order(client, url: str) -> tuple[list[str], str]:
+    """The names listed, and the ORDER BY of the query that read the page's ids."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    (ids_sql,) = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith('SELECT "registry_person"."id"') and "ORDER BY" in q["sql"]
+    ]
+    return names(response), ids_sql.split("ORDER BY", 1)[1].split("LIMIT", 1)[0].strip()
+
+
+def test_a_community_page_is_sorted_within_the_community_a_street_page_along_the_name_index(
+    web, people, tree, homes
+):
+    """For a community (or a grid, or the ?unit= of one) the name key is an expression the
+    city's name index cannot serve, so PostgreSQL sorts the community's few thousand rows
+    instead of walking every name of the city; the order is the same."""
+    for name in ("赵民", "钱民", "孙民", "李民", "赵民"):
+        make_person(homes["a"], name=name)
+    make_person(homes["b"], name="周民")
+    in_order = sorted(["赵民", "钱民", "孙民", "李民", "赵民"])
+
+    worker, worker_order = page_order(web.as_(people.worker_a), list_url())
+    grid, grid_order = page_order(web.as_(people.grid_a1), list_url())
+    chosen, chosen_order = page_order(
+        web.as_(people.street), list_url(f"unit={tree.community_a.code}")
+    )
+    reversed_, reversed_order = page_order(web.as_(people.worker_a), list_url("sort=-name"))
+    street, street_order = page_order(web.as_(people.street), list_url())
+
+    assert worker == grid == chosen == in_order
+    assert reversed_ == in_order[::-1]
+    assert street == sorted([*in_order, "周民"])
+    for order in (worker_order, grid_order, chosen_order):
+        assert order.startswith("(COALESCE(") and order.endswith(
+            ') ASC, "registry_person"."id" ASC'
+        )
+    assert reversed_order.startswith("(COALESCE(")
+    assert reversed_order.endswith(') DESC, "registry_person"."id" DESC')
+    assert street_order.startswith('"registry_person"."name" ASC'), street_order
+
+
 def test_page_size_parameter(web, people, homes):
     for i in range(15):
         make_person(homes["a"], name=chinese_name(i))
