@@ -350,8 +350,8 @@ def list_query(user, params: dict) -> int:
     )
     persons = filterset.qs.order_by("name", "id")
     id_sources = selectors.person_id_sources(persons, params.get("search"))
-    if id_sources is None and selectors.narrow_scope(user, params.get("unit")):
-        persons = selectors.scope_first(persons)  # as the list page and the API do
+    if id_sources is None:  # as the list page does
+        persons = selectors.scope_first(persons, user, params.get("unit"))
     page = ListPaginator(persons, 50, id_sources=id_sources).get_page(1)
     rows = list(page.object_list)
     return page.paginator.count + len(rows)

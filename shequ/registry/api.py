@@ -300,9 +300,11 @@ class PersonViewSet(_UidLookup, viewsets.GenericViewSet):
         return PersonSerializer(persons, many=many, context=flags).data
 
     def list(self, request):
-        persons = self.filter_queryset(self.get_queryset())
-        if selectors.narrow_scope(request.user, request.query_params.get("unit")):
-            persons = selectors.scope_first(persons)
+        persons = selectors.scope_first(
+            self.filter_queryset(self.get_queryset()),
+            request.user,
+            request.query_params.get("unit"),
+        )
         page = self.paginate_queryset(persons)
         return self.get_paginated_response(self._show(page, many=True))
 

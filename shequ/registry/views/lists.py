@@ -117,8 +117,8 @@ def person_list(request: HttpRequest) -> HttpResponse:
     id_sources = (
         None if problems else selectors.person_id_sources(persons, request.GET.get("search"))
     )
-    if id_sources is None and selectors.narrow_scope(user, request.GET.get("unit")):
-        persons = selectors.scope_first(persons)
+    if id_sources is None:  # a pinyin search's parts have their own order
+        persons = selectors.scope_first(persons, user, request.GET.get("unit"))
     page = paginate(request, persons, paginator_class=partial(ListPaginator, id_sources=id_sources))
     today = timezone.localdate()
     for person in page.object_list:
