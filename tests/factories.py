@@ -77,3 +77,14 @@ def tabular_file(headers: list[str], rows: list[list], fmt: str = "csv", encodin
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def person_ids_order(captured: list[dict]) -> str:
+    """The ORDER BY of the one query, among ``captured`` (``CaptureQueriesContext``), that read
+    a person list page's ids."""
+    (sql,) = [
+        q["sql"]
+        for q in captured
+        if q["sql"].startswith('SELECT "registry_person"."id"') and "ORDER BY" in q["sql"]
+    ]
+    return sql.split("ORDER BY", 1)[1].split("LIMIT", 1)[0].strip()

@@ -19,6 +19,7 @@ from tests.factories import (
     make_building,
     make_household,
     make_person,
+    person_ids_order,
     person_values,
 )
 
@@ -218,12 +219,7 @@ def ids_order(client, params: dict) -> tuple[list[str], str]:
     """The names listed, and the ORDER BY of the query that read the page's ids."""
     with CaptureQueriesContext(connection) as captured:
         listed = names(client.get(URL, params))
-    (sql,) = [
-        q["sql"]
-        for q in captured.captured_queries
-        if q["sql"].startswith('SELECT "registry_person"."id"') and "ORDER BY" in q["sql"]
-    ]
-    return listed, sql.split("ORDER BY", 1)[1].split("LIMIT", 1)[0].strip()
+    return listed, person_ids_order(captured.captured_queries)
 
 
 def test_a_community_is_sorted_within_itself_a_district_along_the_name_index(

@@ -21,6 +21,7 @@ from tests.factories import (
     make_building,
     make_household,
     make_person,
+    person_ids_order,
     person_values,
 )
 
@@ -430,12 +431,7 @@ def page_order(client, url: str) -> tuple[list[str], str]:
     """The names listed, and the ORDER BY of the query that read the page's ids."""
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
-    (ids_sql,) = [
-        q["sql"]
-        for q in captured.captured_queries
-        if q["sql"].startswith('SELECT "registry_person"."id"') and "ORDER BY" in q["sql"]
-    ]
-    return names(response), ids_sql.split("ORDER BY", 1)[1].split("LIMIT", 1)[0].strip()
+    return names(response), person_ids_order(captured.captured_queries)
 
 
 def test_a_community_page_is_sorted_within_the_community_a_street_page_along_the_name_index(
