@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from shequ.core.env import env_bool, env_int, env_list, env_str
+from shequ.core.env import check_secret, env_bool, env_int, env_list, env_str
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = PACKAGE_DIR.parent
@@ -25,8 +25,8 @@ if not DEBUG and SECRET_KEY in ("", _DEMO_SECRET_KEY):
         "SECRET_KEY must be set in the environment when DEBUG is off "
         "(for a local trial run with DEBUG=1, as `make demo` does)."
     )
-if not DEBUG and len(SECRET_KEY) < 32:
-    raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long.")
+if not DEBUG:
+    check_secret("SECRET_KEY", SECRET_KEY)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -155,6 +155,8 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS and env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+# Lets the domain be submitted to the browsers' HTTPS-only list (check --deploy, W021).
+SECURE_HSTS_PRELOAD = HTTPS and env_bool("HSTS_PRELOAD", True)
 BEHIND_PROXY = env_bool("BEHIND_PROXY", HTTPS)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -175,7 +177,7 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
-        "base-uri": ["'self'"],
+        "base-uri": ["'none'"],
         "object-src": ["'none'"],
     }
 }
@@ -245,8 +247,8 @@ SPECTACULAR_SETTINGS = {
         "OrgUnitKindEnum": "shequ.org.models.OrgUnit.Kind",
         "BuildingKindEnum": "shequ.registry.models.Building.Kind",
         "CheckKindEnum": "shequ.registry.models.Check.Kind",
-        "ImportJobStatusEnum": "shequ.core.models.ImportJob.Status",
-        "ExportJobStatusEnum": "shequ.core.models.ExportJob.Status",
+        # Import and export jobs have the same statuses: one enum (two names are an error).
+        "JobStatusEnum": "shequ.core.models.ImportJob.Status",
     },
 }
 
