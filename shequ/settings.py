@@ -113,6 +113,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache -----------------------------------------------------------------------------
+# In the database, so that every process (web workers, the task worker) counts the same
+# login failures and API throttles; ``migrate`` creates its table (core's post_migrate).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "shequ_cache",
+        # Culling past MAX_ENTRIES would let many addresses wipe each other's counts.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}
+
 # --- Users, login and passwords --------------------------------------------------------
 AUTH_USER_MODEL = "org.User"
 AUTHENTICATION_BACKENDS = [
@@ -133,10 +145,14 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling: five failures for one user name from one address lock it for 15 minutes.
+# Login throttling: five failures for one user name from one address lock it for 15 minutes;
+# more failures from one address, whatever the user names, lock the address (password
+# spraying). The address limit is ours (core/lockout.py): axes has one limit for all.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "shequ.core.lockout.AddressLimitHandler"
 AXES_CLIENT_IP_CALLABLE = "shequ.core.web.client_ip"
 AXES_RESET_ON_SUCCESS = True
 # The lock-out page for browsers, a JSON {"detail"} for the API (the contract's error shape).
