@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from shequ.core.env import env_bool, env_int, env_list, env_str
+from shequ.core.env import check_secret, env_bool, env_int, env_list, env_str
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = PACKAGE_DIR.parent
@@ -25,8 +25,8 @@ if not DEBUG and SECRET_KEY in ("", _DEMO_SECRET_KEY):
         "SECRET_KEY must be set in the environment when DEBUG is off "
         "(for a local trial run with DEBUG=1, as `make demo` does)."
     )
-if not DEBUG and len(SECRET_KEY) < 32:
-    raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long.")
+if not DEBUG:
+    check_secret("SECRET_KEY", SECRET_KEY)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "shequ.core.middleware.NoStoreForUsersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -112,6 +113,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache -----------------------------------------------------------------------------
+# In the database, so that every process (web workers, the task worker) counts the same
+# login failures and API throttles; ``migrate`` creates its table (core's post_migrate).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "shequ_cache",
+        # Culling past MAX_ENTRIES would let many addresses wipe each other's counts.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}
+
 # --- Users, login and passwords --------------------------------------------------------
 AUTH_USER_MODEL = "org.User"
 AUTHENTICATION_BACKENDS = [
@@ -132,10 +145,14 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling: five failures for one user name from one address lock it for 15 minutes.
+# Login throttling: five failures for one user name from one address lock it for 15 minutes;
+# more failures from one address, whatever the user names, lock the address (password
+# spraying). The address limit is ours (core/lockout.py): axes has one limit for all.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "shequ.core.lockout.AddressLimitHandler"
 AXES_CLIENT_IP_CALLABLE = "shequ.core.web.client_ip"
 AXES_RESET_ON_SUCCESS = True
 # The lock-out page for browsers, a JSON {"detail"} for the API (the contract's error shape).
@@ -154,6 +171,8 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS and env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+# Lets the domain be submitted to the browsers' HTTPS-only list (check --deploy, W021).
+SECURE_HSTS_PRELOAD = HTTPS and env_bool("HSTS_PRELOAD", True)
 BEHIND_PROXY = env_bool("BEHIND_PROXY", HTTPS)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -174,7 +193,7 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
-        "base-uri": ["'self'"],
+        "base-uri": ["'none'"],
         "object-src": ["'none'"],
     }
 }
@@ -232,6 +251,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "社区人口和家庭服务管理 — REST API v1",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema names every route and field: for staff only, as the API itself.
+    "SERVE_PERMISSIONS": ["shequ.org.permissions.IsStaffMember"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -242,8 +263,8 @@ SPECTACULAR_SETTINGS = {
         "OrgUnitKindEnum": "shequ.org.models.OrgUnit.Kind",
         "BuildingKindEnum": "shequ.registry.models.Building.Kind",
         "CheckKindEnum": "shequ.registry.models.Check.Kind",
-        "ImportJobStatusEnum": "shequ.core.models.ImportJob.Status",
-        "ExportJobStatusEnum": "shequ.core.models.ExportJob.Status",
+        # Import and export jobs have the same statuses: one enum (two names are an error).
+        "JobStatusEnum": "shequ.core.models.ImportJob.Status",
     },
 }
 

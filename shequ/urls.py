@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 
 from shequ.core import views as core_views
 from shequ.core.api import NotFoundView
+from shequ.core.web import staff_required
 from shequ.org import api as org_api
 from shequ.org import views as org_views
 from shequ.org.forms import LoginForm, StyledPasswordChangeForm
@@ -30,7 +31,12 @@ api_urlpatterns = [
 urlpatterns = [
     path("api/v1/", include(api_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", core_views.api_docs(SpectacularSwaggerSplitView), name="api-docs"),
+    # Staff only (SPECTACULAR_SETTINGS); a browser without a session goes to the login page.
+    path(
+        "api/docs/",
+        staff_required(core_views.api_docs(SpectacularSwaggerSplitView)),
+        name="api-docs",
+    ),
     # Last of the API: a detail route with a malformed id (ids are UUIDs in the routes) or an
     # unknown path answers the API's JSON 404, not the site's HTML page.
     re_path(r"^api/.*/$", NotFoundView.as_view()),

@@ -16,3 +16,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+# Emptied before each test (conftest), with or without a database; the database cache of
+# production is exercised by tests/test_lockout.py.
+PRODUCTION_CACHES = CACHES  # noqa: F405
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

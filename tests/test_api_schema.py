@@ -8,6 +8,8 @@ from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
+from tests.conftest import PASSWORD
+
 
 @pytest.fixture
 def schema(web, people) -> dict:
@@ -99,3 +101,27 @@ def test_docs_start_up_script_is_a_file_of_its_own(web, people):
 def test_docs_assets_are_served_locally(client):
     response = client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css")
     assert response.status_code == 200
+
+
+def test_schema_requires_a_login(client, db):
+    response = client.get("/api/schema/")
+
+    assert response.status_code == 401
+    assert "paths" not in response.content.decode()
+
+
+def test_schema_with_a_token(api, people):
+    token = api.post(
+        "/api/v1/auth/token/", {"username": "worker_a", "password": PASSWORD}, format="json"
+    ).json()["token"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+    assert api.get("/api/schema/").status_code == 200
+
+
+@pytest.mark.parametrize("query", ["", "?script"])
+def test_docs_send_an_anonymous_browser_to_the_login_page(client, db, query):
+    response = client.get("/api/docs/" + query)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=/api/docs/")

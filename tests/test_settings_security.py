@@ -63,6 +63,33 @@ def test_production_with_a_short_key_refuses_to_start():
     assert "SECRET_KEY must be at least 32 characters long." in result.stderr
 
 
+def test_production_with_a_long_but_uniform_key_refuses_to_start():
+    result = start(DEBUG="0", SECRET_KEY="x" * 50)
+    assert result.returncode != 0
+    assert "SECRET_KEY must mix at least 10 different characters; it has 1." in result.stderr
+
+
+def test_deploy_check_passes_with_production_settings():
+    result = subprocess.run(
+        [sys.executable, "-m", "shequ.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        env={
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "DATABASE_URL": "sqlite:////tmp/shequ-settings-check.sqlite3",
+            "DEBUG": "0",
+            "HTTPS": "1",
+            "SECRET_KEY": GOOD_KEY,
+            "ALLOWED_HOSTS": "shequ.example.org",
+        },
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
 def test_debug_defaults_to_off():
     result = start()
     assert result.returncode != 0
@@ -108,6 +135,7 @@ def test_content_security_policy_allows_only_own_origin(login_page):
     assert "style-src 'self'" in csp
     assert "frame-ancestors 'none'" in csp
     assert "object-src 'none'" in csp
+    assert "base-uri 'none'" in csp
     assert "unsafe-inline" not in csp
 
 

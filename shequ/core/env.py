@@ -39,3 +39,22 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be an integer; got {raw!r}") from exc
+
+
+SECRET_MIN_LENGTH = 32
+SECRET_MIN_DISTINCT = 10
+
+
+def check_secret(name: str, value: str) -> None:
+    """Refuse a secret that is short or made of few characters (50 times "x" is long but
+    guessable): raises ImproperlyConfigured saying how to make a good one."""
+    advice = 'Generate one with: python -c "import secrets; print(secrets.token_urlsafe(50))"'
+    if len(value) < SECRET_MIN_LENGTH:
+        raise ImproperlyConfigured(
+            f"{name} must be at least {SECRET_MIN_LENGTH} characters long. {advice}"
+        )
+    if len(set(value)) < SECRET_MIN_DISTINCT:
+        raise ImproperlyConfigured(
+            f"{name} must mix at least {SECRET_MIN_DISTINCT} different characters; "
+            f"it has {len(set(value))}. {advice}"
+        )

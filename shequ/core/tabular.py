@@ -73,8 +73,11 @@ class Table:
     def headers(self) -> list[str]:
         return [c.header for c in self.columns]
 
-    def cells(self, row: dict[str, Any]) -> list[str]:
-        return [c.render(row.get(c.key)) for c in self.columns]
+    def cells(self, row: dict[str, Any], extra_headers: Iterable[str] = ()) -> list[str]:
+        """The row's cell texts as written to a file, each one safe from formula injection."""
+        texts = [c.render(row.get(c.key)) for c in self.columns]
+        texts += [_text(row.get(header)) for header in extra_headers]
+        return [neutralise(text) for text in texts]
 
     # --- writing ------------------------------------------------------------------------
     def write_xlsx(
@@ -125,7 +128,7 @@ class Table:
             with tempfile.TemporaryFile() as xml:
                 xml.write(head)
                 count = _RowWriter(len(self.columns) + len(extra), text_columns, text_style).write(
-                    (self.cells(row) + [str(row.get(h, "")) for h in extra] for row in rows), xml
+                    (self.cells(row, extra) for row in rows), xml
                 )
                 xml.write(tail)
                 size = xml.tell()
@@ -179,9 +182,7 @@ class Table:
         writer.writerow(self.headers + list(extra_headers or []))
         count = 0
         for row in rows:
-            writer.writerow(
-                self.cells(row) + [row.get(header, "") for header in extra_headers or []]
-            )
+            writer.writerow(self.cells(row, extra_headers or ()))
             count += 1
         text.flush()
         text.detach()
@@ -290,6 +291,27 @@ class Table:
 
 
 PROBLEM_HEADER = "问题"
+
+# A spreadsheet takes a cell that begins with one of these as a formula (OWASP's CSV
+# injection list); a leading quote makes it text. Plain numbers (-3, +86138…) stay as they
+# are: they cannot call anything.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def neutralise(text: str) -> str:
+    """A cell text that no spreadsheet runs as a formula (``unquote`` gives it back)."""
+    if text.startswith(_FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def unquote(text: str) -> str:
+    """The cell text before ``neutralise``, so an exported file imports back unchanged."""
+    if text[:1] == "'" and text[1:2] and text[1] in _FORMULA_STARTS:
+        return text[1:]
+    return text
+
 
 _MARKER_ROW = re.compile(rb'<row r="2"[^>]*>.*?</row>', re.DOTALL)
 _STYLE = re.compile(rb' s="(\d+)"')
@@ -496,7 +518,7 @@ def _cell_text(value: Any) -> str:
         if value.time() == datetime.time(0, 0):
             return value.date().isoformat()
         return value.isoformat(sep=" ", timespec="minutes")
-    return str(value).strip()
+    return unquote(str(value).strip()).strip()
 
 
 def _read_xlsx(handle: IO[bytes]) -> Iterator[list[Any]]:
@@ -525,4 +547,4 @@ def _read_csv(handle: IO[bytes]) -> Iterator[list[Any]]:
     else:
         raise ValidationError(_("无法识别 CSV 文件的编码，请保存为 UTF-8。"))
     for row in csv.reader(io.StringIO(text)):
-        yield [v.strip() for v in row]
+        yield [unquote(v.strip()).strip() for v in row]

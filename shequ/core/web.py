@@ -78,6 +78,7 @@ def action_required(action: Action) -> Callable:
     return decorator
 
 
+_LARGEST_OFFSET = 2**63 - 1
 COUNT_CAP = 10_000  # a long list counts this far; past it the page says "10,000+"
 
 
@@ -150,6 +151,10 @@ class ListPaginator(Paginator):
         if number < 1:
             raise EmptyPage(_("页码小于 1。"))
         bottom = (number - 1) * self.per_page
+        # The databases take a 64-bit OFFSET: a larger one is their error (a 500), not a
+        # page past the end.
+        if bottom > _LARGEST_OFFSET:
+            raise EmptyPage(_("页码超出范围。"))
         if self.cap is not None and number > 1 and bottom >= self.cap:
             raise EmptyPage(_("页码超出范围。"))
         ids = list(self._ids()[bottom : bottom + self.per_page + 1])

@@ -165,6 +165,8 @@ class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     lookup_field = "uid"
     write_action = Action.EXPORT_REGISTRY
     serializer_class = ExportJobSerializer
+    # The model, for the schema (which has no user); the rows come from get_queryset.
+    queryset = ExportJob.objects.none()
     filterset_fields = ["kind", "status"]
     http_method_names = ["get", "post", "head", "options"]
 
