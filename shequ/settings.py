@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "shequ.org.auth.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -143,7 +144,10 @@ AXES_LOCKOUT_CALLABLE = "shequ.org.views.locked_out"
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
 
-SESSION_COOKIE_AGE = 8 * 60 * 60
+# A page session ends after this many minutes without a request, and this many hours after
+# its login whatever its activity (shequ/org/auth.py).
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 8) * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 
