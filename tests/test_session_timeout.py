@@ -1,7 +1,6 @@
 """A page session ends after 30 minutes without a request and 8 hours after its login."""
 
 from tests.auth_helpers import login
-from tests.clock import clock  # noqa: F401 — the fixture
 from tests.conftest import PASSWORD
 
 
