@@ -41,7 +41,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.forms",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -220,7 +219,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "shequ.org.auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["shequ.org.permissions.IsStaffMember"],
@@ -231,6 +230,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"login": "20/min"},
     "EXCEPTION_HANDLER": "shequ.core.api.exception_handler",
 }
+# An API token ends this many hours after it was issued, and at once at logout or a change of
+# password (shequ/org/auth.py).
+API_TOKEN_HOURS = env_int("API_TOKEN_HOURS", 8)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Shequ API",
     "DESCRIPTION": "社区人口和家庭服务管理 — REST API v1",

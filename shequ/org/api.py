@@ -1,21 +1,23 @@
 """REST API of the organisation tree, staff users and audit logs."""
 
 import django_filters
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, logout
+from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from shequ.core.api import ReasonSerializer
 from shequ.org import selectors, services
-from shequ.org.models import AuditEvent, OrgUnit, SensitiveAccess, User
+from shequ.org.auth import api_token_issue, api_token_revoke, api_tokens_revoke
+from shequ.org.models import ApiToken, AuditEvent, OrgUnit, SensitiveAccess, User
 from shequ.org.roles import Action, Role
 from shequ.org.scoping import get_in_scope_or_404, subtree_q
 
@@ -44,7 +46,8 @@ class TokenResponseSerializer(serializers.Serializer):
 
 
 class TokenView(APIView):
-    """Exchange a user name and password for an API token (login throttling applies)."""
+    """Exchange a user name and password for an API token (login throttling applies). The
+    token ends after API_TOKEN_HOURS, at logout and when the password changes."""
 
     authentication_classes = []
     permission_classes = []
@@ -64,8 +67,24 @@ class TokenView(APIView):
                 {"detail": _("用户名或密码错误，或账号已锁定。")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return Response({"token": api_token_issue(user=user)})
+
+
+class LogoutView(APIView):
+    """End the token this request carries (or, from a browser session, the session and every
+    token of its user)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    def post(self, request):
+        if isinstance(request.auth, ApiToken):
+            api_token_revoke(token=request.auth)
+        else:
+            with transaction.atomic():
+                api_tokens_revoke(user=request.user, actor=request.user, reason=_("退出登录"))
+            logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- Organisation units -------------------------------------------------------------------

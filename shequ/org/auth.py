@@ -4,14 +4,23 @@ tokens kept only as a hash, and the second factor a session must pass when it is
 The rules are described for people in docs/security.md ("Authentication").
 """
 
+import hashlib
+import secrets
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+
+from shequ.org.audit import audit_change
+from shequ.org.models import ApiToken, User
 
 # Session keys: when this session logged in, and when it last sent a request (Unix seconds).
 SESSION_STARTED = "shequ_auth_started"
@@ -36,6 +45,14 @@ def _session_expired(request: HttpRequest, now: float) -> str:
     return ""
 
 
+def session_started(sender, request: HttpRequest | None, user, **kwargs) -> None:
+    """At login (the ``user_logged_in`` signal): the session's clocks start now."""
+    if request is not None and hasattr(request, "session"):
+        now = timezone.now().timestamp()
+        request.session[SESSION_STARTED] = now
+        request.session[SESSION_SEEN] = now
+
+
 class SessionTimeoutMiddleware:
     """Logs a page session out after SESSION_IDLE_MINUTES without a request, and after
     SESSION_COOKIE_AGE since it logged in whatever its activity (the session store alone
@@ -45,18 +62,81 @@ class SessionTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        now = timezone.now().timestamp()
         if request.user.is_authenticated:
+            now = timezone.now().timestamp()
             reason = _session_expired(request, now)
             if reason:
                 logout(request)
                 messages.info(request, reason)
             elif now - request.session.get(SESSION_SEEN, 0) >= SEEN_RESOLUTION:
                 request.session[SESSION_SEEN] = now
-        response = self.get_response(request)
-        # A login during this request starts the clocks (login() gives a fresh session).
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and SESSION_STARTED not in request.session:
-            request.session[SESSION_STARTED] = now
-            request.session[SESSION_SEEN] = now
-        return response
+        return self.get_response(request)
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+# A token's last use is written at most this often (one UPDATE, not one per API call).
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+def hash_key(key: str) -> str:
+    """The stored form of a token key. A key has 160 random bits, so a plain SHA-256 cannot
+    be reversed by guessing; a slow password hash would only slow every API call."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_issue(*, user: User) -> str:
+    """Create a token for the user and answer its key, which is never stored nor shown again.
+    The user's expired tokens are deleted on the way."""
+    now = timezone.now()
+    ApiToken.objects.filter(user=user, expires__lte=now).delete()
+    key = secrets.token_hex(20)
+    ApiToken.objects.create(
+        user=user,
+        key_hash=hash_key(key),
+        expires=now + timedelta(hours=settings.API_TOKEN_HOURS),
+    )
+    return key
+
+
+def api_token_revoke(*, token: ApiToken) -> None:
+    """End one token (its owner logs it out)."""
+    ApiToken.objects.filter(pk=token.pk).delete()
+
+
+def api_tokens_revoke(*, user: User, actor, reason: str) -> int:
+    """End every token of the user (logout, password change or reset, deactivation); the
+    change log says who did it and why when there was any. Call inside the change's
+    transaction so that the tokens end with it."""
+    count, _deleted = ApiToken.objects.filter(user=user).delete()
+    if count:
+        audit_change(
+            actor=actor,
+            action="api_token.revoke",
+            target=user,
+            unit_code=user.unit_id or "",
+            label=user.username,
+            reason=reason,
+            changes={"tokens": [count, 0]},
+        )
+    return count
+
+
+class ApiTokenAuthentication(TokenAuthentication):
+    """``Authorization: Token <key>``: one indexed lookup of the key's hash, joined to its
+    user, and only while the token has not expired."""
+
+    def authenticate_credentials(self, key: str):
+        now = timezone.now()
+        try:
+            token = ApiToken.objects.select_related("user").get(
+                key_hash=hash_key(key), expires__gt=now
+            )
+        except ApiToken.DoesNotExist:
+            raise AuthenticationFailed(_("令牌无效或已过期，请重新获取。")) from None
+        if not token.user.is_active:
+            raise AuthenticationFailed(_("令牌无效或已过期，请重新获取。"))
+        if token.last_used is None or now - token.last_used >= LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used=now)
+        return token.user, token
