@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "django_tasks",
     "django_tasks_db",
@@ -62,8 +65,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "shequ.org.auth.SessionTimeoutMiddleware",
+    "shequ.org.auth.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -148,6 +153,11 @@ AXES_VERBOSE = False
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
 SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 8) * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# A second factor (a one-time code from an authenticator app) at login for every account that
+# administers, audits or may read health facts or full identity numbers
+# (shequ.org.roles.needs_second_factor). On by default in production, off for the demo.
+OTP_REQUIRED = env_bool("OTP_REQUIRED", not DEBUG)
+OTP_TOTP_ISSUER = env_str("OTP_ISSUER") or "Shequ"
 SESSION_COOKIE_HTTPONLY = True
 
 # --- Security headers; HTTPS settings when served behind TLS ----------------------------
@@ -220,7 +230,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "shequ.org.auth.ApiTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "shequ.org.auth.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["shequ.org.permissions.IsStaffMember"],
     "DEFAULT_PAGINATION_CLASS": "shequ.core.api.Pagination",

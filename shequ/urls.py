@@ -44,6 +44,9 @@ urlpatterns += i18n_patterns(
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/otp/", auth_views.otp_verify, name="otp_verify"),
+    path("accounts/otp/setup/", auth_views.otp_setup, name="otp_setup"),
+    path("accounts/otp/recovery-codes/", auth_views.otp_recovery_codes, name="otp_recovery_codes"),
     path(
         "accounts/password/done/",
         django_auth_views.PasswordChangeDoneView.as_view(),

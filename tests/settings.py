@@ -16,3 +16,5 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+# The second factor is switched on by the tests of it (tests/test_second_factor.py).
+OTP_REQUIRED = False

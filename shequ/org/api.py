@@ -18,6 +18,7 @@ from shequ.core.api import ReasonSerializer
 from shequ.org import selectors, services
 from shequ.org.auth import api_token_issue, api_token_revoke, api_tokens_revoke
 from shequ.org.models import ApiToken, AuditEvent, OrgUnit, SensitiveAccess, User
+from shequ.org.otp import otp_check, otp_enrolled, otp_required
 from shequ.org.roles import Action, Role
 from shequ.org.scoping import get_in_scope_or_404, subtree_q
 
@@ -39,6 +40,14 @@ class LoginThrottle(AnonRateThrottle):
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    otp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        help_text=gettext_lazy(
+            "两步验证码（验证器应用中的 6 位数字或一个恢复码）；须两步验证的账号必填"
+        ),
+    )
 
 
 class TokenResponseSerializer(serializers.Serializer):
@@ -67,7 +76,21 @@ class TokenView(APIView):
                 {"detail": _("用户名或密码错误，或账号已锁定。")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        if otp_required(user):
+            refusal = self._second_factor_refusal(user, data.validated_data.get("otp", ""))
+            if refusal:
+                return Response(refusal, status=status.HTTP_400_BAD_REQUEST)
         return Response({"token": api_token_issue(user=user)})
+
+    @staticmethod
+    def _second_factor_refusal(user, code: str) -> dict | None:
+        if not otp_enrolled(user):
+            return {"detail": _("该账号须先在网页登录并设置两步验证，才能取得 API 令牌。")}
+        if not code.strip():
+            return {"otp": [_("该账号须提供两步验证码（验证器应用中的 6 位数字或一个恢复码）。")]}
+        if otp_check(user=user, code=code) is None:
+            return {"otp": [_("两步验证码不正确或已用过。")]}
+        return None
 
 
 class LogoutView(APIView):

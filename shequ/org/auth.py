@@ -14,13 +14,18 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from rest_framework.authentication import TokenAuthentication
+from drf_spectacular.authentication import SessionScheme
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from shequ.org.audit import audit_change
 from shequ.org.models import ApiToken, User
+from shequ.org.otp import otp_enrolled, second_factor_pending
 
 # Session keys: when this session logged in, and when it last sent a request (Unix seconds).
 SESSION_STARTED = "shequ_auth_started"
@@ -140,3 +145,52 @@ class ApiTokenAuthentication(TokenAuthentication):
         if token.last_used is None or now - token.last_used >= LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used=now)
         return token.user, token
+
+
+# --- The second factor of a page session -----------------------------------------------------
+
+# The pages a session may open before it has passed its second factor.
+BEFORE_SECOND_FACTOR = {"otp_verify", "otp_setup", "logout", "set_language", "healthz"}
+
+
+def second_factor_url(user: User, next_url: str) -> str:
+    """Where a session goes to pass its second factor: the code, or the enrolment first."""
+    name = "otp_verify" if otp_enrolled(user) else "otp_setup"
+    return f"{reverse(name)}?{urlencode({'next': next_url})}"
+
+
+class SecondFactorMiddleware:
+    """A page session whose user must pass a second factor (OTP_REQUIRED) reaches nothing but
+    the code and enrolment pages until it has. The API refuses such a session by itself
+    (VerifiedSessionAuthentication); an API token is only issued with the code."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        if request.path_info.startswith("/api/") or not second_factor_pending(request):
+            return None
+        match = request.resolver_match
+        if match is not None and match.url_name in BEFORE_SECOND_FACTOR:
+            return None
+        next_url = request.get_full_path() if request.method == "GET" else reverse("home")
+        return redirect(second_factor_url(request.user, next_url))
+
+
+class VerifiedSessionAuthentication(SessionAuthentication):
+    """A browser session for the API, once it has passed the second factor it needs."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None and second_factor_pending(request._request):
+            raise AuthenticationFailed(_("须先在登录页完成两步验证。"))
+        return result
+
+
+class VerifiedSessionScheme(SessionScheme):
+    """The OpenAPI schema describes it as the cookie session it is."""
+
+    target_class = "shequ.org.auth.VerifiedSessionAuthentication"
