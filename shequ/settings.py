@@ -41,12 +41,14 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.forms",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "django_tasks",
     "django_tasks_db",
@@ -64,7 +66,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "shequ.core.middleware.NoStoreForUsersMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "shequ.org.auth.SessionTimeoutMiddleware",
+    "shequ.org.auth.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -160,8 +165,16 @@ AXES_LOCKOUT_CALLABLE = "shequ.org.views.locked_out"
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
 
-SESSION_COOKIE_AGE = 8 * 60 * 60
+# A page session ends after this many minutes without a request, and this many hours after
+# its login whatever its activity (shequ/org/auth.py).
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 8) * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# A second factor (a one-time code from an authenticator app) at login for every account that
+# administers, audits or may read health facts or full identity numbers
+# (shequ.org.roles.needs_second_factor). On by default in production, off for the demo.
+OTP_REQUIRED = env_bool("OTP_REQUIRED", not DEBUG)
+OTP_TOTP_ISSUER = env_str("OTP_ISSUER") or "Shequ"
 SESSION_COOKIE_HTTPONLY = True
 
 # --- Security headers; HTTPS settings when served behind TLS ----------------------------
@@ -235,8 +248,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "shequ.org.auth.ApiTokenAuthentication",
+        "shequ.org.auth.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["shequ.org.permissions.IsStaffMember"],
     "DEFAULT_PAGINATION_CLASS": "shequ.core.api.Pagination",
@@ -246,6 +259,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"login": "20/min"},
     "EXCEPTION_HANDLER": "shequ.core.api.exception_handler",
 }
+# An API token ends this many hours after it was issued, and at once at logout or a change of
+# password (shequ/org/auth.py).
+API_TOKEN_HOURS = env_int("API_TOKEN_HOURS", 8)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Shequ API",
     "DESCRIPTION": "社区人口和家庭服务管理 — REST API v1",

@@ -1,7 +1,7 @@
 """URLs: pages under i18n patterns (Chinese at /, English at /en/), the API under /api/."""
 
 from django.conf.urls.i18n import i18n_patterns
-from django.contrib.auth import views as auth_views
+from django.contrib.auth import views as django_auth_views
 from django.urls import include, path, re_path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -11,8 +11,8 @@ from shequ.core import views as core_views
 from shequ.core.api import NotFoundView
 from shequ.core.web import staff_required
 from shequ.org import api as org_api
+from shequ.org import auth_views
 from shequ.org import views as org_views
-from shequ.org.forms import LoginForm, StyledPasswordChangeForm
 from shequ.registry.urls import register_api as register_registry_api
 
 router = DefaultRouter(trailing_slash=True)
@@ -24,6 +24,7 @@ register_registry_api(router)
 
 api_urlpatterns = [
     path("auth/token/", org_api.TokenView.as_view(), name="api-token"),
+    path("auth/logout/", org_api.LogoutView.as_view(), name="api-logout"),
     path("me/", org_api.MeView.as_view(), name="api-me"),
     path("", include(router.urls)),
 ]
@@ -46,22 +47,15 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", org_views.home, name="home"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            authentication_form=LoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "accounts/password/",
-        auth_views.PasswordChangeView.as_view(form_class=StyledPasswordChangeForm),
-        name="password_change",
-    ),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/otp/", auth_views.otp_verify, name="otp_verify"),
+    path("accounts/otp/setup/", auth_views.otp_setup, name="otp_setup"),
+    path("accounts/otp/recovery-codes/", auth_views.otp_recovery_codes, name="otp_recovery_codes"),
     path(
         "accounts/password/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
+        django_auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
     path("", include("shequ.org.urls")),

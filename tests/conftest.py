@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from shequ.org import services
 from shequ.org.models import OrgUnit, User
 from shequ.org.roles import Role
+from tests.clock import clock  # noqa: F401 — a fixture for every test file
 
 PASSWORD = "Test-pass-2026"
 

@@ -20,3 +20,5 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 # production is exercised by tests/test_lockout.py.
 PRODUCTION_CACHES = CACHES  # noqa: F405
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The second factor is switched on by the tests of it (tests/test_second_factor.py).
+OTP_REQUIRED = False

@@ -52,7 +52,7 @@ def test_schema_documents_token_request_and_answer(schema):
     operation = schema["paths"]["/api/v1/auth/token/"]["post"]
     ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     request = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
-    assert set(request["properties"]) == {"username", "password"}
+    assert set(request["properties"]) == {"username", "password", "otp"}
     answer = schema["components"]["schemas"]["TokenResponse"]
     assert list(answer["properties"]) == ["token"]
 

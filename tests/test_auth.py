@@ -193,8 +193,11 @@ def test_token_endpoint_answers_a_token(people):
     assert len(response.json()["token"]) == 40
 
 
-def test_same_user_gets_the_same_token_again(people):
-    assert token_for("worker_a").json() == token_for("worker_a").json()
+def test_each_token_request_gets_a_new_token_and_both_work(people):
+    first, second = token_for("worker_a").json()["token"], token_for("worker_a").json()["token"]
+    assert first != second
+    assert token_client(first).get("/api/v1/me/").status_code == 200
+    assert token_client(second).get("/api/v1/me/").status_code == 200
 
 
 def test_token_authenticates_api_calls(people):

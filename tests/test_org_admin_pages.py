@@ -9,11 +9,12 @@ import re
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from openpyxl import load_workbook
-from rest_framework.authtoken.models import Token
 
 from shequ.org import services
+from shequ.org.auth import api_token_issue
 from shequ.org.models import AuditEvent, OrgUnit, User
 from shequ.org.roles import Role
+from tests.auth_helpers import token_client
 from tests.conftest import PASSWORD, make_unit, make_user
 
 REASON = "街道调整"
@@ -629,7 +630,7 @@ def test_admin_cannot_change_own_role(web, people, tree):
 
 
 def test_user_is_deactivated_with_a_reason_and_loses_the_token(web, people):
-    Token.objects.create(user=people.worker_a)
+    key = api_token_issue(user=people.worker_a)
     response = web.as_(people.street).post(
         f"/users/{people.worker_a.uid}/deactivate/", {"reason": "离职"}
     )
@@ -637,7 +638,7 @@ def test_user_is_deactivated_with_a_reason_and_loses_the_token(web, people):
     people.worker_a.refresh_from_db()
     assert not people.worker_a.is_active
     assert people.worker_a.deactivated_reason == "离职"
-    assert not Token.objects.filter(user=people.worker_a).exists()
+    assert token_client(key).get("/api/v1/me/").status_code == 401
     assert last_event("user.deactivate").reason == "离职"
 
 
@@ -662,7 +663,7 @@ def test_deactivated_user_is_activated_again(web, people):
 
 
 def test_password_is_reset_by_an_admin(web, people):
-    Token.objects.create(user=people.worker_a)
+    key = api_token_issue(user=people.worker_a)
     response = web.as_(people.street).post(
         f"/users/{people.worker_a.uid}/password/",
         {"password": "Reset-pass-2026", "reason": "忘记密码"},
@@ -670,7 +671,7 @@ def test_password_is_reset_by_an_admin(web, people):
     assert response.status_code == 302
     people.worker_a.refresh_from_db()
     assert people.worker_a.check_password("Reset-pass-2026")
-    assert not Token.objects.filter(user=people.worker_a).exists()
+    assert token_client(key).get("/api/v1/me/").status_code == 401
     event = last_event("user.set_password")
     assert event.reason == "忘记密码" and event.changes == {}
 

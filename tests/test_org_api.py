@@ -3,10 +3,11 @@
 import uuid
 
 import pytest
-from rest_framework.authtoken.models import Token
 
+from shequ.org.auth import api_token_issue
 from shequ.org.models import AuditEvent, OrgUnit, User
 from shequ.org.roles import Role
+from tests.auth_helpers import token_client
 from tests.conftest import make_unit, make_user
 
 REASON = "街道调整"
@@ -468,13 +469,13 @@ def test_api_user_update_checks_the_role_against_the_unit(api, people, tree):
 
 
 def test_api_deactivates_a_user_and_deletes_the_token(api, people):
-    Token.objects.create(user=people.worker_a)
+    key = api_token_issue(user=people.worker_a)
     response = api.as_(people.street).post(
         f"{USERS}{people.worker_a.uid}/deactivate/", {"reason": "离职"}, format="json"
     )
     assert response.status_code == 200
     assert response.json()["is_active"] is False
-    assert not Token.objects.filter(user=people.worker_a).exists()
+    assert token_client(key).get("/api/v1/me/").status_code == 401
 
 
 def test_api_admin_cannot_deactivate_self(api, people):

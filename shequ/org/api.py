@@ -1,21 +1,24 @@
 """REST API of the organisation tree, staff users and audit logs."""
 
 import django_filters
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, logout
+from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from shequ.core.api import ReasonSerializer
 from shequ.org import selectors, services
-from shequ.org.models import AuditEvent, OrgUnit, SensitiveAccess, User
+from shequ.org.auth import api_token_issue, api_token_revoke, api_tokens_revoke
+from shequ.org.models import ApiToken, AuditEvent, OrgUnit, SensitiveAccess, User
+from shequ.org.otp import otp_check, otp_enrolled, otp_required
 from shequ.org.roles import Action, Role
 from shequ.org.scoping import get_in_scope_or_404, subtree_q
 
@@ -37,6 +40,14 @@ class LoginThrottle(AnonRateThrottle):
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    otp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        help_text=gettext_lazy(
+            "两步验证码（验证器应用中的 6 位数字或一个恢复码）；须两步验证的账号必填"
+        ),
+    )
 
 
 class TokenResponseSerializer(serializers.Serializer):
@@ -44,7 +55,8 @@ class TokenResponseSerializer(serializers.Serializer):
 
 
 class TokenView(APIView):
-    """Exchange a user name and password for an API token (login throttling applies)."""
+    """Exchange a user name and password for an API token (login throttling applies). The
+    token ends after API_TOKEN_HOURS, at logout and when the password changes."""
 
     authentication_classes = []
     permission_classes = []
@@ -64,8 +76,38 @@ class TokenView(APIView):
                 {"detail": _("用户名或密码错误，或账号已锁定。")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        if otp_required(user):
+            refusal = self._second_factor_refusal(user, data.validated_data.get("otp", ""))
+            if refusal:
+                return Response(refusal, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"token": api_token_issue(user=user)})
+
+    @staticmethod
+    def _second_factor_refusal(user, code: str) -> dict | None:
+        if not otp_enrolled(user):
+            return {"detail": _("该账号须先在网页登录并设置两步验证，才能取得 API 令牌。")}
+        if not code.strip():
+            return {"otp": [_("该账号须提供两步验证码（验证器应用中的 6 位数字或一个恢复码）。")]}
+        if otp_check(user=user, code=code) is None:
+            return {"otp": [_("两步验证码不正确或已用过。")]}
+        return None
+
+
+class LogoutView(APIView):
+    """End the token this request carries (or, from a browser session, the session and every
+    token of its user)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    def post(self, request):
+        if isinstance(request.auth, ApiToken):
+            api_token_revoke(token=request.auth)
+        else:
+            with transaction.atomic():
+                api_tokens_revoke(user=request.user, actor=request.user, reason=_("退出登录"))
+            logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- Organisation units -------------------------------------------------------------------

@@ -6,3 +6,12 @@ class OrgConfig(AppConfig):
     name = "shequ.org"
     label = "org"
     verbose_name = _("组织与用户")
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from shequ.org.auth import session_started
+
+        # Every way of logging a session in (the login page, a test's force_login) starts the
+        # session's idle and absolute clocks.
+        user_logged_in.connect(session_started, dispatch_uid="shequ.org.auth.session_started")

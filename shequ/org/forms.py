@@ -17,6 +17,15 @@ class StyledPasswordChangeForm(StyledFormMixin, PasswordChangeForm):
     pass
 
 
+class OtpForm(StyledForm):
+    otp = forms.CharField(
+        label=_("验证码"),
+        max_length=20,
+        help_text=_("验证器应用中当前的 6 位数字；手机不在身边时，输入一个恢复码。"),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )
+
+
 class OrgUnitCreateForm(StyledForm):
     kind = forms.ChoiceField(label=_("类型"))
     code = forms.CharField(label=_("代码"), max_length=14)

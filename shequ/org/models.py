@@ -266,3 +266,22 @@ class SensitiveAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.target_label}"
+
+
+class ApiToken(models.Model):
+    """An API token. Only the SHA-256 of its key is kept: the client is shown the key once,
+    at login, and a copy of the database cannot be used to call the API."""
+
+    key_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField()
+    last_used = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+        indexes = [models.Index(fields=["user", "expires"], name="apitoken_user_expires")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created:%Y-%m-%d %H:%M}"

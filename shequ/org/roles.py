@@ -94,3 +94,23 @@ def can(user, action: Action) -> bool:
     if user.is_superuser:
         return True
     return action in ROLE_ACTIONS.get(user.role or "", frozenset())
+
+
+# The rights whose holder must pass a second factor at login when a deployment requires one
+# (OTP_REQUIRED): administering accounts or the tree, reading the audit logs, and reading
+# health facts or full identity numbers.
+SECOND_FACTOR_ACTIONS = (
+    Action.MANAGE_USERS,
+    Action.MANAGE_ORG,
+    Action.VIEW_AUDIT,
+    Action.VIEW_HEALTH,
+    Action.REVEAL_ID_NUMBER,
+)
+
+
+def needs_second_factor(user) -> bool:
+    """Whether this account must log in with a one-time code besides its password (when the
+    deployment requires second factors at all)."""
+    return bool(getattr(user, "is_superuser", False)) or any(
+        can(user, action) for action in SECOND_FACTOR_ACTIONS
+    )

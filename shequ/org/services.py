@@ -15,6 +15,7 @@ from shequ.core.identifiers import (
     validate_mobile,
 )
 from shequ.org.audit import audit_change, field_changes, save_with_history
+from shequ.org.auth import api_tokens_revoke
 from shequ.org.models import OrgUnit, User
 from shequ.org.roles import ROLE_LEVELS, Action, Level, Role, can, may_manage_auditor_at
 from shequ.org.scoping import code_in_scope, forget_jurisdiction
@@ -433,9 +434,7 @@ def user_set_active(*, actor, user: User, active: bool, reason: str) -> User:
         changes={"is_active": [not active, active]},
     )
     if not active:
-        from rest_framework.authtoken.models import Token
-
-        Token.objects.filter(user=user).delete()
+        api_tokens_revoke(user=user, actor=actor, reason=reason)
     return user
 
 
@@ -460,7 +459,5 @@ def user_set_password(*, actor, user: User, password: str, reason: str) -> User:
         label=user.username,
         reason=reason,
     )
-    from rest_framework.authtoken.models import Token
-
-    Token.objects.filter(user=user).delete()
+    api_tokens_revoke(user=user, actor=actor, reason=reason)
     return user
