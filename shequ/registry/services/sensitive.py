@@ -1,0 +1,55 @@
+"""Sensitive reads: the unmasked identity number and health facts, each read logged."""
+
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from shequ.org.audit import (
+    SensitiveTarget,
+    audit_sensitive_read,
+)
+from shequ.org.models import SensitiveAccess
+from shequ.org.roles import Action
+from shequ.registry.models import (
+    Person,
+)
+from shequ.registry.services._common import _require, _require_scope, person_label
+
+# --- Sensitive reads --------------------------------------------------------------------
+
+
+def person_reveal_id_number(*, actor, person: Person, purpose: str, channel: str = "web") -> str:
+    """The unmasked identity number, for a role that may see it; the read is logged."""
+    _require(actor, Action.REVEAL_ID_NUMBER)
+    _require_scope(actor, person.unit_id)
+    if purpose not in SensitiveAccess.Purpose.values:
+        raise ValidationError({"purpose": [_("请选择查看目的。")]})
+    audit_sensitive_read(
+        actor=actor,
+        targets=[
+            SensitiveTarget(
+                "registry.person", str(person.uid), person_label(person), person.unit_id
+            )
+        ],
+        fields=["id_number"],
+        purpose=purpose,
+        channel=channel,
+    )
+    return person.id_number
+
+
+def log_health_read(*, actor, persons: Sequence[Person], channel: str, purpose: str) -> None:
+    """Log that these people's health facts (contraception) were shown to the actor."""
+    shown = [p for p in persons if p.contraception]
+    if shown:
+        audit_sensitive_read(
+            actor=actor,
+            targets=[
+                SensitiveTarget("registry.person", str(p.uid), person_label(p), p.unit_id)
+                for p in shown
+            ],
+            fields=["contraception"],
+            purpose=purpose,
+            channel=channel,
+        )
