@@ -36,9 +36,6 @@ _MASKED_IN_LOG = {
 }
 
 
-# --- Helpers --------------------------------------------------------------------------
-
-
 def _require(actor, action: Action = Action.EDIT_REGISTRY) -> None:
     """``actor`` None is the system itself (the command line, the demo): no role to check."""
     if actor is not None and not can(actor, action):

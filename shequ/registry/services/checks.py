@@ -25,8 +25,6 @@ from shequ.registry.services._common import (
     person_label,
 )
 
-# --- Checks -------------------------------------------------------------------------------
-
 
 def _check_reason(kind: str, result: str, note: str = "") -> str:
     """The reason a check writes into the history and the change log: "每月一查：信息无误"."""

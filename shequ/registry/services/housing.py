@@ -22,8 +22,6 @@ from shequ.registry.models import (
 )
 from shequ.registry.services._common import _reason, _require, _require_scope
 
-# --- Housing ----------------------------------------------------------------------------
-
 
 def _check_housing_unit(unit: OrgUnit) -> None:
     if unit.level < Level.COMMUNITY or not unit.is_active:

@@ -101,9 +101,6 @@ def person_save_children(
             child.delete()  # the row leaves, its history row stays: who, when and why
 
 
-# --- People ------------------------------------------------------------------------------
-
-
 def _duplicate_error(existing: Person, actor) -> ValidationError:
     if actor is None or code_in_scope(actor, existing.unit_id):
         message = _("该身份证号码已登记：%(name)s（%(status)s）。") % {

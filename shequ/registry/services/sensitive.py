@@ -16,8 +16,6 @@ from shequ.registry.models import (
 )
 from shequ.registry.services._common import _require, _require_scope, person_label
 
-# --- Sensitive reads --------------------------------------------------------------------
-
 
 def person_reveal_id_number(*, actor, person: Person, purpose: str, channel: str = "web") -> str:
     """The unmasked identity number, for a role that may see it; the read is logged."""

@@ -33,7 +33,8 @@ from shequ.org.roles import Action, can
 from shequ.registry import selectors, services
 from shequ.registry.export_views import file_response
 from shequ.registry.flow_rows import flow_row, flow_unit_names, write_flows
-from shequ.registry.forms_housing import ChecksBulkForm, unit_filter_choices
+from shequ.registry.forms.checks import ChecksBulkForm
+from shequ.registry.forms.housing import unit_filter_choices
 from shequ.registry.models import Check, Contraception, PersonStatus
 from shequ.registry.rules import age_on, month_start, quarter_start
 

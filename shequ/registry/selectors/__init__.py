@@ -1,0 +1,96 @@
+"""Reads of the registry, always through the jurisdiction and complete with their joins.
+
+One module per area (people, housing, flows, checks, history); the names used across the
+project are re-exported here, so callers keep ``selectors.persons_visible(user)``.
+"""
+
+from shequ.registry.selectors._filters import StrictFilterSet
+from shequ.registry.selectors.checks import overdue_q, person_checks
+from shequ.registry.selectors.flows import FlowFilter, flows_visible, person_flows
+from shequ.registry.selectors.history import (
+    flow_destination_name,
+    history_page_changes,
+    person_history,
+    person_history_changes,
+    person_timeline,
+)
+from shequ.registry.selectors.housing import (
+    BUILDING_MATCHES,
+    BuildingFilter,
+    HouseholdFilter,
+    RentedHomeFilter,
+    building_get,
+    building_households,
+    buildings_matching,
+    buildings_visible,
+    buildings_with_counts,
+    contact_visible,
+    household_get,
+    households_visible,
+    households_with_counts,
+    rented_homes,
+    rented_homes_of,
+    residents_prefetch,
+    unit_close_objection,
+)
+from shequ.registry.selectors.people import (
+    AGE_BANDS,
+    INACTIVE_HINT_CAP,
+    PERSON_SORTS,
+    PersonFilter,
+    eight_clear_labels,
+    household_members,
+    is_whole_id_number,
+    person_get,
+    person_id_sources,
+    person_order,
+    person_search_q,
+    persons_inactive_matching,
+    persons_visible,
+    scope_first,
+)
+
+__all__ = [
+    "AGE_BANDS",
+    "BUILDING_MATCHES",
+    "INACTIVE_HINT_CAP",
+    "PERSON_SORTS",
+    "BuildingFilter",
+    "FlowFilter",
+    "HouseholdFilter",
+    "PersonFilter",
+    "RentedHomeFilter",
+    "StrictFilterSet",
+    "building_get",
+    "building_households",
+    "buildings_matching",
+    "buildings_visible",
+    "buildings_with_counts",
+    "contact_visible",
+    "eight_clear_labels",
+    "flow_destination_name",
+    "flows_visible",
+    "history_page_changes",
+    "household_get",
+    "household_members",
+    "households_visible",
+    "households_with_counts",
+    "is_whole_id_number",
+    "overdue_q",
+    "person_checks",
+    "person_flows",
+    "person_get",
+    "person_history",
+    "person_history_changes",
+    "person_id_sources",
+    "person_order",
+    "person_search_q",
+    "person_timeline",
+    "persons_inactive_matching",
+    "persons_visible",
+    "rented_homes",
+    "rented_homes_of",
+    "residents_prefetch",
+    "scope_first",
+    "unit_close_objection",
+]
