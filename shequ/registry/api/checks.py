@@ -5,7 +5,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from shequ.registry import services
+from shequ.registry import selectors, services
 from shequ.registry.models import (
     Check,
 )
@@ -41,5 +41,5 @@ class PersonChecksMixin:
         data = CheckCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.checks_record(actor=request.user, persons=[person], **data.validated_data)
-        check = person.checks.select_related("actor", "person").order_by("-id").first()
+        check = selectors.person_last_check(person)
         return Response(CheckSerializer(check).data, status=status.HTTP_201_CREATED)

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from shequ.org.roles import Action
 from shequ.registry import selectors, services
 from shequ.registry.api._common import UidLookup, body_object
+from shequ.registry.api.housing import HouseholdCreateSerializer, new_home
 from shequ.registry.models import (
     Flow,
     Person,
@@ -89,6 +90,12 @@ class FlowCreateSerializer(serializers.Serializer):
     date = serializers.DateField(required=False, allow_null=True, help_text=_("误登注销可不填"))
     reason = serializers.CharField(max_length=500, help_text=_("原因，记入历史。"))
     household = serializers.UUIDField(required=False, help_text=_("迁移、迁入：新住户 id"))
+    new_home = HouseholdCreateSerializer(
+        required=False,
+        help_text=_(
+            "迁移、迁入：搬入尚未登记的新住户时，代替 household 填写（楼栋 id、门牌号、出租信息）"
+        ),
+    )
     division = serializers.CharField(
         max_length=12,
         required=False,
@@ -110,8 +117,13 @@ class FlowCreateSerializer(serializers.Serializer):
     def validate(self, attrs):
         kind = attrs["kind"]
         errors = {}
-        if kind in (FlowKind.MOVE, FlowKind.TRANSFER_IN) and not attrs.get("household"):
-            errors["household"] = [_("请选择新住户。")]
+        if kind in (FlowKind.MOVE, FlowKind.TRANSFER_IN):
+            if not attrs.get("household") and not attrs.get("new_home"):
+                errors["household"] = [_("请选择新住户。")]
+            elif attrs.get("household") and attrs.get("new_home"):
+                errors["new_home"] = [_("household 和 new_home 只能填写一个。")]
+        elif attrs.get("new_home"):
+            errors["new_home"] = [_("只有迁移和迁入可以填写新住户。")]
         if kind == FlowKind.TRANSFER_IN:
             if not attrs.get("id_number") and not attrs.get("person"):
                 errors["id_number"] = [_("请填写身份证号码。")]
@@ -131,8 +143,9 @@ class FlowCreateSerializer(serializers.Serializer):
         request=FlowCreateSerializer,
         responses={201: FlowSerializer},
         description=(
-            "记录一次人口流动：move（辖区内换住址，需 household）、transfer_in（在别处登记的人员"
-            "迁入，需 id_number、name（身份证上的姓名，须与记录相符）和 household）、"
+            "记录一次人口流动：move（辖区内换住址，需 household，或 new_home 搬入新登记的住户）、"
+            "transfer_in（在别处登记的人员迁入，需 id_number、name（身份证上的姓名，须与记录相符）"
+            "和 household 或 new_home）、"
             "departure（迁出注销，需 division（本市以外），可填 address；去向不明时改填 "
             "destination_unknown: true，不填 division）、"
             "death、cancellation、outflow（外出登记，需 division）、return（返回登记）。"
@@ -166,6 +179,8 @@ class FlowViewSet(UidLookup, viewsets.GenericViewSet):
         household = (
             body_object(selectors.households_visible(user), user, values["household"])
             if values.get("household")
+            else new_home(user, values["new_home"])
+            if values.get("new_home")
             else None
         )
         common = {"actor": user, "date": values.get("date"), "reason": values["reason"]}
@@ -203,7 +218,7 @@ class FlowViewSet(UidLookup, viewsets.GenericViewSet):
             services.person_return(person=person, **common)
         else:  # pragma: no cover — the serializer admits only the kinds above
             raise ValidationError({"kind": [_("未知的流动类型。")]})
-        flow = self.get_queryset().filter(person=person).order_by("-id").first()
+        flow = selectors.person_last_flow(user, person)
         return Response(FlowSerializer(flow).data, status=status.HTTP_201_CREATED)
 
     def _person(self, uid) -> Person:

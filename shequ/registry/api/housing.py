@@ -188,6 +188,25 @@ class BuildingViewSet(UidLookup, viewsets.GenericViewSet):
 _RENT_FIELDS = ("is_rented", "landlord", "landlord_name", "landlord_phone", "rented_since")
 
 
+def rent_values(user, values, household=None) -> dict:
+    """The rent fields sent, the others kept from the home; a landlord id becomes a person."""
+    rent = {
+        key: values[key] if key in values else getattr(household, key, None) for key in _RENT_FIELDS
+    }
+    if "landlord" in values and values["landlord"] is not None:
+        rent["landlord"] = body_object(selectors.persons_visible(user), user, values["landlord"])
+    return rent
+
+
+def new_home(user, values) -> services.NewHome:
+    """A new home sent in a body ({building, number, rent fields}): its building is looked up
+    in the caller's jurisdiction (404 outside); the service registers it."""
+    building = body_object(selectors.buildings_visible(user), user, values["building"])
+    return services.NewHome(
+        building=building, number=values["number"], rent=rent_values(user, values)
+    )
+
+
 class HouseholdViewSet(UidLookup, viewsets.GenericViewSet):
     """Homes (户) with their landlord when rented and the number of people living there."""
 
@@ -204,18 +223,6 @@ class HouseholdViewSet(UidLookup, viewsets.GenericViewSet):
         fresh = self.get_queryset().get(pk=household.pk)
         return Response(HouseholdSerializer(fresh).data, status=code)
 
-    def _rent(self, values, household=None) -> dict:
-        """The rent fields sent, the others kept from the home; a landlord id becomes a person."""
-        rent = {
-            key: values[key] if key in values else getattr(household, key, None)
-            for key in _RENT_FIELDS
-        }
-        if "landlord" in values and values["landlord"] is not None:
-            rent["landlord"] = body_object(
-                selectors.persons_visible(self.request.user), self.request.user, values["landlord"]
-            )
-        return rent
-
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(HouseholdSerializer(page, many=True).data)
@@ -230,7 +237,10 @@ class HouseholdViewSet(UidLookup, viewsets.GenericViewSet):
         values = data.validated_data
         building = selectors.building_get(request.user, values["building"])
         household = services.household_create(
-            actor=request.user, building=building, number=values["number"], **self._rent(values)
+            actor=request.user,
+            building=building,
+            number=values["number"],
+            **rent_values(request.user, values),
         )
         return self._answer(household, status.HTTP_201_CREATED)
 
@@ -245,6 +255,6 @@ class HouseholdViewSet(UidLookup, viewsets.GenericViewSet):
             household=household,
             number=values.get("number", household.number),
             reason=values["reason"],
-            **self._rent(values, household),
+            **rent_values(request.user, values, household),
         )
         return self._answer(household)

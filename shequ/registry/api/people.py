@@ -16,12 +16,12 @@ from rest_framework.response import Response
 
 from shequ.core.api import ListPagination
 from shequ.core.identifiers import mask_id_number
-from shequ.org.audit import SensitiveTarget, audit_sensitive_read
 from shequ.org.models import SensitiveAccess
 from shequ.org.roles import Action, can
 from shequ.registry import selectors, services
 from shequ.registry.api._common import API_CHANNEL, UidLookup, body_object
 from shequ.registry.api.checks import PersonChecksMixin
+from shequ.registry.api.housing import HouseholdCreateSerializer, new_home
 from shequ.registry.models import (
     ETHNICITY_CHOICES,
     Child,
@@ -190,7 +190,7 @@ class _PersonFactsSerializer(serializers.Serializer):
 
     def facts(self) -> dict:
         """The person's values the client sent (without children, household and reason)."""
-        skip = {"children", "household", "reason"}
+        skip = {"children", "household", "new_home", "reason"}
         return {k: v for k, v in self.validated_data.items() if k not in skip}
 
     def children_or_none(self) -> list[dict] | None:
@@ -199,8 +199,21 @@ class _PersonFactsSerializer(serializers.Serializer):
 
 
 class PersonCreateSerializer(_PersonFactsSerializer):
-    household = serializers.UUIDField(help_text=_("现居住户 id"))
+    household = serializers.UUIDField(required=False, help_text=_("现居住户 id"))
+    new_home = HouseholdCreateSerializer(
+        required=False,
+        help_text=_("住进尚未登记的新住户时，代替 household 填写（楼栋 id、门牌号、出租信息）"),
+    )
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if not attrs.get("household") and not attrs.get("new_home"):
+            raise serializers.ValidationError({"household": [_("请选择现居住户。")]})
+        if attrs.get("household") and attrs.get("new_home"):
+            raise serializers.ValidationError(
+                {"new_home": [_("household 和 new_home 只能填写一个。")]}
+            )
+        return attrs
 
 
 class PersonUpdateSerializer(_PersonFactsSerializer):
@@ -268,15 +281,8 @@ def _log_person_reads(user, persons, flags: dict[str, bool]) -> None:
     if not persons:
         return
     if flags["reveal_id_number"]:
-        audit_sensitive_read(
-            actor=user,
-            targets=[
-                SensitiveTarget("registry.person", str(p.uid), services.person_label(p), p.unit_id)
-                for p in persons
-            ],
-            fields=["id_number"],
-            purpose=SensitiveAccess.Purpose.API,
-            channel=API_CHANNEL,
+        services.log_id_number_read(
+            actor=user, persons=persons, channel=API_CHANNEL, purpose=SensitiveAccess.Purpose.API
         )
     if flags["view_health"]:
         services.log_health_read(
@@ -338,10 +344,13 @@ class PersonViewSet(PersonChecksMixin, UidLookup, viewsets.GenericViewSet):
         import); for a migrant this records the arrival."""
         data = PersonCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        household = body_object(
-            selectors.households_visible(request.user),
-            request.user,
-            data.validated_data["household"],
+        values = data.validated_data
+        household = (
+            body_object(
+                selectors.households_visible(request.user), request.user, values["household"]
+            )
+            if values.get("household")
+            else new_home(request.user, values["new_home"])
         )
         person = services.person_register(
             actor=request.user,
@@ -403,19 +412,12 @@ class PersonViewSet(PersonChecksMixin, UidLookup, viewsets.GenericViewSet):
                 }
             )
         if health_shown:
-            audit_sensitive_read(
+            services.log_health_read(
                 actor=request.user,
-                targets=[
-                    SensitiveTarget(
-                        "registry.person",
-                        str(person.uid),
-                        services.person_label(person),
-                        person.unit_id,
-                    )
-                ],
-                fields=["contraception"],
-                purpose=SensitiveAccess.Purpose.API,
+                persons=[person],
                 channel=API_CHANNEL,
+                purpose=SensitiveAccess.Purpose.API,
+                recorded_only=False,
             )
         return self.get_paginated_response(PersonHistorySerializer(entries, many=True).data)
 

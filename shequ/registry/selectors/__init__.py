@@ -5,9 +5,15 @@ project are re-exported here, so callers keep ``selectors.persons_visible(user)`
 """
 
 from shequ.registry.selectors._filters import StrictFilterSet
-from shequ.registry.selectors.checks import overdue_q, person_checks
-from shequ.registry.selectors.flows import FlowFilter, flows_visible, person_flows
+from shequ.registry.selectors.checks import overdue_q, person_checks, person_last_check
+from shequ.registry.selectors.flows import (
+    FlowFilter,
+    flows_visible,
+    person_flows,
+    person_last_flow,
+)
 from shequ.registry.selectors.history import (
+    departure_destination,
     flow_destination_name,
     history_page_changes,
     person_history,
@@ -21,6 +27,8 @@ from shequ.registry.selectors.housing import (
     RentedHomeFilter,
     building_get,
     building_households,
+    building_households_active,
+    building_unit_code,
     buildings_matching,
     buildings_visible,
     buildings_with_counts,
@@ -40,14 +48,26 @@ from shequ.registry.selectors.people import (
     PersonFilter,
     eight_clear_labels,
     household_members,
+    housemates,
+    id_number_registration,
     is_whole_id_number,
+    person_children,
     person_get,
     person_id_sources,
     person_order,
     person_search_q,
+    persons_by_uid,
     persons_inactive_matching,
+    persons_listed,
     persons_visible,
     scope_first,
+)
+from shequ.registry.selectors.places import (
+    division_get,
+    division_name,
+    divisions_under,
+    provinces,
+    unit_label,
 )
 
 __all__ = [
@@ -63,10 +83,16 @@ __all__ = [
     "StrictFilterSet",
     "building_get",
     "building_households",
+    "building_households_active",
+    "building_unit_code",
     "buildings_matching",
     "buildings_visible",
     "buildings_with_counts",
     "contact_visible",
+    "departure_destination",
+    "division_get",
+    "division_name",
+    "divisions_under",
     "eight_clear_labels",
     "flow_destination_name",
     "flows_visible",
@@ -75,22 +101,31 @@ __all__ = [
     "household_members",
     "households_visible",
     "households_with_counts",
+    "housemates",
+    "id_number_registration",
     "is_whole_id_number",
     "overdue_q",
     "person_checks",
+    "person_children",
     "person_flows",
     "person_get",
     "person_history",
     "person_history_changes",
     "person_id_sources",
+    "person_last_check",
+    "person_last_flow",
     "person_order",
     "person_search_q",
     "person_timeline",
+    "persons_by_uid",
     "persons_inactive_matching",
+    "persons_listed",
     "persons_visible",
+    "provinces",
     "rented_homes",
     "rented_homes_of",
     "residents_prefetch",
     "scope_first",
     "unit_close_objection",
+    "unit_label",
 ]

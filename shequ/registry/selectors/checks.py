@@ -35,3 +35,8 @@ def overdue_q(kind: str, today: datetime.date) -> Q:
 
 def person_checks(person: Person) -> QuerySet[Check]:
     return person.checks.select_related("actor")
+
+
+def person_last_check(person: Person) -> Check | None:
+    """The check recorded last for the person (the answer to recording one)."""
+    return person.checks.select_related("actor", "person").order_by("-id").first()

@@ -47,3 +47,8 @@ class FlowFilter(StrictFilterSet):
         return queryset.filter(
             subtree_q("unit_code", value.strip()) | subtree_q("from_unit_code", value.strip())
         )
+
+
+def person_last_flow(user, person: Person) -> Flow | None:
+    """The flow recorded last for the person, if the user may see it (the answer to recording one)."""
+    return flows_visible(user).filter(person=person).order_by("-id").first()

@@ -28,6 +28,7 @@ from shequ.registry.models import (
     Flow,
     Household,
     Person,
+    PersonStatus,
 )
 from shequ.registry.selectors.checks import person_checks
 from shequ.registry.selectors.flows import person_flows
@@ -405,3 +406,18 @@ _REFERENCE_KIND = {
 
 def _order(model, name: str) -> int:
     return [f.name for f in model._meta.concrete_fields].index(name)
+
+
+def departure_destination(person: Person) -> str:
+    """Where a departed person went (去向不明 when the departure said so), "" otherwise."""
+    if person.status != PersonStatus.DEPARTED:
+        return ""
+    flow = (
+        person.flows.filter(kind=Flow.Kind.DEPARTURE)
+        .select_related("division")
+        .order_by("-date", "-id")
+        .first()
+    )
+    if flow is None:
+        return ""
+    return " ".join(filter(None, [flow_destination_name(flow), flow.address]))

@@ -284,3 +284,23 @@ def buildings_matching(user, term: str, *, limit: int = BUILDING_MATCHES) -> lis
         output_field=IntegerField(),
     )
     return list(buildings.annotate(rank=rank).order_by("rank", "unit_id", "name")[: limit + 1])
+
+
+def building_households_active(user, building_uid) -> list[Household]:
+    """The homes in use of one building in the user's jurisdiction, by number (a picker's)."""
+    if building_uid is None:
+        return []
+    return list(
+        households_visible(user)
+        .filter(is_active=True, building__uid=building_uid)
+        .order_by("number")
+    )
+
+
+def building_unit_code(user, building_uid) -> str | None:
+    """The unit code of a building in the user's jurisdiction, or None."""
+    if building_uid is None:
+        return None
+    return (
+        buildings_visible(user).filter(uid=building_uid).values_list("unit_id", flat=True).first()
+    )

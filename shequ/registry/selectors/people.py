@@ -5,6 +5,7 @@ import datetime
 import functools
 import operator
 import re
+from typing import Any
 
 import django_filters
 from django.db.models import (
@@ -23,6 +24,7 @@ from shequ.core.text import prefix_q
 from shequ.org.models import OrgUnit
 from shequ.org.roles import Action, can
 from shequ.org.scoping import (
+    code_in_scope,
     get_in_scope_or_404,
     jurisdiction_prefixes,
     scoped,
@@ -42,6 +44,7 @@ from shequ.registry.rules import (
 )
 from shequ.registry.selectors._filters import StrictFilterSet
 from shequ.registry.selectors.checks import overdue_q
+from shequ.registry.selectors.places import unit_label
 
 _FULL_ID = re.compile(r"\d{17}[\dX]")
 _ID_PREFIX = re.compile(r"\d{4,17}X?")
@@ -307,8 +310,59 @@ def eight_clear_labels(missing: str) -> list[str]:
     return [str(EIGHT_CLEAR[key]) for key in missing.split(",") if key in EIGHT_CLEAR]
 
 
+def persons_listed(user) -> QuerySet[Person]:
+    """The persons of the list page: the grid's community names the grid (every community
+    has a 第1网格)."""
+    return persons_visible(user).select_related("unit__parent")
+
+
+def housemates(person: Person) -> list[Person]:
+    """The other active people of the person's home."""
+    if not person.household_id:
+        return []
+    return list(household_members(person).exclude(pk=person.pk))
+
+
 def household_members(person_or_household) -> QuerySet[Person]:
     household_id = getattr(person_or_household, "household_id", None) or person_or_household.pk
     return Person.objects.filter(household_id=household_id, status=PersonStatus.ACTIVE).order_by(
         "relation", "birth_date"
     )
+
+
+def id_number_registration(user, number: str, *, exclude=None) -> dict[str, Any] | None:
+    """Who holds an identity number in the city, as far as the user may learn it: inside the
+    jurisdiction the record (name, status, unit); outside only that the number is taken,
+    never where or in which state (市内迁入 checks the name on the card before it says more).
+    None when the number is free (``exclude``: the uid of the record being edited)."""
+    existing = (
+        Person.objects.filter(id_number=number)
+        .exclude(uid=exclude)
+        .values("uid", "name", "status", "unit_id")
+        .first()
+    )
+    if existing is None:
+        return None
+    if not code_in_scope(user, existing["unit_id"]):
+        return {"in_scope": False, "can_transfer": True}
+    status = existing["status"]
+    return {
+        "uid": existing["uid"],
+        "name": existing["name"],
+        "in_scope": True,
+        "status": status,
+        "status_label": PersonStatus(status).label,
+        "active": status == PersonStatus.ACTIVE,
+        "unit": unit_label(existing["unit_id"]),
+        "can_transfer": status in (PersonStatus.DEPARTED, PersonStatus.CANCELLED),
+    }
+
+
+def persons_by_uid(user, uids) -> list[Person]:
+    """The persons of these uids in the user's jurisdiction (others are left out)."""
+    return list(persons_visible(user).filter(uid__in=uids))
+
+
+def person_children(person: Person) -> list:
+    """The person's children, in their order."""
+    return list(person.children.select_related("person"))

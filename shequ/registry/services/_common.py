@@ -22,6 +22,7 @@ from shequ.registry.models import (
     PopulationType,
 )
 from shequ.registry.rules import (
+    derive_population_type,
     destination_problem,
     eight_clear_missing,
 )
@@ -70,6 +71,17 @@ def city_prefix() -> str:
         .first()
     )
     return root or ""
+
+
+def population_type_for(*, hukou_code: str, residence_code: str, outflow: bool = False) -> str:
+    """The population type of someone registered at ``hukou_code`` living at
+    ``residence_code``, in the city this deployment serves (``rules.derive_population_type``)."""
+    return derive_population_type(
+        hukou_code=hukou_code,
+        residence_code=residence_code,
+        city_prefix=city_prefix(),
+        outflow=outflow,
+    )
 
 
 def person_label(person: Person) -> str:
@@ -142,9 +154,17 @@ def _check_destination(
         _check_division(code, "division", errors)
 
 
-def _require_active(person: Person) -> None:
+def person_inactive_problem(person: Person) -> str:
+    """Why no event can be recorded for the person now ("" when they are active)."""
     if person.status != PersonStatus.ACTIVE:
-        raise ValidationError(
-            _("%(name)s 当前状态为“%(status)s”，不能办理此项。")
-            % {"name": person.name, "status": person.get_status_display()}
-        )
+        return _("%(name)s 当前状态为“%(status)s”，不能办理此项。") % {
+            "name": person.name,
+            "status": person.get_status_display(),
+        }
+    return ""
+
+
+def _require_active(person: Person) -> None:
+    problem = person_inactive_problem(person)
+    if problem:
+        raise ValidationError(problem)

@@ -26,7 +26,7 @@ from shequ.registry.models import (
     PopulationType,
 )
 from shequ.registry.rules import (
-    derive_population_type,
+    may_register_outflow,
 )
 from shequ.registry.services._common import (
     _MASKED_IN_LOG,
@@ -38,20 +38,21 @@ from shequ.registry.services._common import (
     _require_active,
     _require_scope,
     _snapshot,
-    city_prefix,
+    person_inactive_problem,
     person_label,
+    population_type_for,
     refresh_derived,
 )
+from shequ.registry.services.housing import NewHome, home_of
 from shequ.registry.services.people import person_clear_outflow
 
 
 def _relocate(person: Person, household: Household, *, today) -> None:
     person.household = household
     person.unit_id = household.unit_id
-    person.population_type = derive_population_type(
+    person.population_type = population_type_for(
         hukou_code=person.hukou_division_id,
         residence_code=household.unit_id,
-        city_prefix=city_prefix(),
         outflow=person.population_type == PopulationType.OUTFLOW,
     )
     refresh_derived(person, today=today)
@@ -59,11 +60,13 @@ def _relocate(person: Person, household: Household, *, today) -> None:
 
 @transaction.atomic
 def person_move(
-    *, actor, person: Person, household: Household, date: datetime.date, reason: str
+    *, actor, person: Person, household: Household | NewHome, date: datetime.date, reason: str
 ) -> Person:
-    """Move a person to another home inside the actor's jurisdiction (same record)."""
+    """Move a person to another home inside the actor's jurisdiction (same record); a
+    ``NewHome`` is registered first, in the same transaction."""
     _require(actor)
     _require_scope(actor, person.unit_id)
+    household = home_of(actor=actor, home=household)
     _require_scope(actor, household.unit_id)
     reason = _reason(reason)
     today = timezone.localdate()
@@ -177,7 +180,7 @@ def person_transfer_in(
     actor,
     id_number: str,
     name: str,
-    household: Household,
+    household: Household | NewHome,
     date: datetime.date,
     reason: str,
 ) -> Person:
@@ -185,19 +188,19 @@ def person_transfer_in(
     ``household``; the same record moves here, never a second one (see ``transfer_in_check``
     for how the actor proves the person is present)."""
     _require(actor)
-    _require_scope(actor, household.unit_id)
+    unit_code = household.building.unit_id if isinstance(household, NewHome) else household.unit_id
+    _require_scope(actor, unit_code)
     reason = _reason(reason)
     today = timezone.localdate()
     _not_future(date, "date", today)
-    person = transfer_in_check(
-        actor=actor, id_number=id_number, name=name, unit_code=household.unit_id
-    )
+    person = transfer_in_check(actor=actor, id_number=id_number, name=name, unit_code=unit_code)
     if person.status == PersonStatus.DECEASED:
         raise ValidationError({"id_number": [_("该人员已登记死亡，不能迁入。")]})
     if person.status == PersonStatus.ACTIVE and code_in_scope(actor, person.unit_id):
         raise ValidationError({"id_number": [_("此人已在您的辖区登记，请使用“迁移”更换住址。")]})
     kind = Flow.Kind.MOVE if person.status == PersonStatus.ACTIVE else Flow.Kind.REACTIVATION
     with transaction.atomic():
+        household = home_of(actor=actor, home=household)
         # Re-read under a lock: another worker may have changed the record meanwhile.
         locked = (
             Person.objects.select_for_update(of=("self",))
@@ -343,6 +346,22 @@ def person_cancel(
     )
 
 
+def person_outflow_problem(person: Person) -> str:
+    """Why 外出登记 is refused for the person now ("" when it may be recorded)."""
+    if not person_inactive_problem(person) and not may_register_outflow(person.population_type):
+        return _(
+            "只有本地户籍人员（户籍常住、人户分离）可以登记外出；流入人员离开本市请办理迁出注销。"
+        )
+    return person_inactive_problem(person)
+
+
+def person_return_problem(person: Person) -> str:
+    """Why 返回登记 is refused for the person now ("" when it may be recorded)."""
+    if not person_inactive_problem(person) and person.population_type != PopulationType.OUTFLOW:
+        return _("%(name)s 不是流出人员，无需返回登记。") % {"name": person.name}
+    return person_inactive_problem(person)
+
+
 @transaction.atomic
 def person_register_outflow(
     *, actor, person: Person, date: datetime.date, reason: str, division: str, address: str = ""
@@ -353,9 +372,9 @@ def person_register_outflow(
     reason = _reason(reason)
     today = timezone.localdate()
     _not_future(date, "date", today)
-    _require_active(person)
-    if person.population_type not in (PopulationType.RESIDENT, PopulationType.SEPARATED):
-        raise ValidationError(_("只有本地户籍人员可以登记流出；流入人员离开请办理迁出注销。"))
+    problem = person_outflow_problem(person)
+    if problem:
+        raise ValidationError(problem)
     errors: dict[str, list[str]] = {}
     _check_destination(division, errors, outflow=True)
     _raise(errors)
@@ -397,14 +416,13 @@ def person_return(*, actor, person: Person, date: datetime.date, reason: str) ->
     reason = _reason(reason)
     today = timezone.localdate()
     _not_future(date, "date", today)
-    _require_active(person)
-    if person.population_type != PopulationType.OUTFLOW:
-        raise ValidationError(_("此人不是流出人员。"))
+    problem = person_return_problem(person)
+    if problem:
+        raise ValidationError(problem)
     before = _snapshot(person)
-    person.population_type = derive_population_type(
+    person.population_type = population_type_for(
         hukou_code=person.hukou_division_id,
         residence_code=person.unit_id,
-        city_prefix=city_prefix(),
     )
     person_clear_outflow(person)
     refresh_derived(person, today=today)

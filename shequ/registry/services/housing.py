@@ -1,6 +1,7 @@
 """Writes of housing: buildings and the homes (户) in them."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -230,3 +231,23 @@ def household_update(
         changes=field_changes(before, after),
     )
     return household
+
+
+@dataclass(frozen=True)
+class NewHome:
+    """A home to register in ``building`` as part of a person's write (moving into a new 户);
+    ``rent``: the rent fields of ``household_create``."""
+
+    building: Building
+    number: str
+    rent: Mapping[str, Any] = field(default_factory=dict)
+
+
+def home_of(*, actor, home: "Household | NewHome") -> Household:
+    """The household named, or the new one registered now: call it inside the caller's
+    transaction, so the new home disappears again if the rest of the write fails."""
+    if isinstance(home, NewHome):
+        return household_create(
+            actor=actor, building=home.building, number=home.number, **home.rent
+        )
+    return home

@@ -23,9 +23,6 @@ from shequ.registry.models import (
     Person,
     PopulationType,
 )
-from shequ.registry.rules import (
-    derive_population_type,
-)
 from shequ.registry.services._common import (
     _MASKED_IN_LOG,
     _check_division,
@@ -34,10 +31,11 @@ from shequ.registry.services._common import (
     _require,
     _require_scope,
     _snapshot,
-    city_prefix,
     person_label,
+    population_type_for,
     refresh_derived,
 )
+from shequ.registry.services.housing import NewHome, home_of
 from shequ.registry.validation import PERSON_FIELDS, validate_person
 
 
@@ -131,13 +129,15 @@ def person_register(
     *,
     actor,
     values: Mapping[str, Any],
-    household: Household,
+    household: Household | NewHome,
     children: Sequence[Mapping[str, Any]] | None = None,
     reason: str = "",
     today: datetime.date | None = None,
 ) -> Person:
-    """人来登记: register a person living in ``household`` (an arrival for a migrant)."""
+    """人来登记: register a person living in ``household`` (an arrival for a migrant); a
+    ``NewHome`` is registered first, in the same transaction."""
     _require(actor)
+    household = home_of(actor=actor, home=household)
     _require_scope(actor, household.unit_id)
     today = today or timezone.localdate()
     if not household.is_active:
@@ -148,10 +148,9 @@ def person_register(
         raise _duplicate_error(existing, actor)
     person = Person(household=household, unit_id=household.unit_id)
     person_apply_values(person, cleaned)
-    person.population_type = derive_population_type(
+    person.population_type = population_type_for(
         hukou_code=person.hukou_division_id,
         residence_code=household.unit_id,
-        city_prefix=city_prefix(),
     )
     refresh_derived(person, today=today)
     person.full_clean(exclude=["household", "unit", "hukou_division"])
@@ -207,10 +206,9 @@ def person_update(
     before = _snapshot(person)
     person_apply_values(person, cleaned)
     was_outflow = person.population_type == PopulationType.OUTFLOW
-    person.population_type = derive_population_type(
+    person.population_type = population_type_for(
         hukou_code=person.hukou_division_id,
         residence_code=person.unit_id,
-        city_prefix=city_prefix(),
         outflow=was_outflow,
     )
     if was_outflow and person.population_type != PopulationType.OUTFLOW:

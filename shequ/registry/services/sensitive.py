@@ -37,17 +37,29 @@ def person_reveal_id_number(*, actor, person: Person, purpose: str, channel: str
     return person.id_number
 
 
-def log_health_read(*, actor, persons: Sequence[Person], channel: str, purpose: str) -> None:
-    """Log that these people's health facts (contraception) were shown to the actor."""
-    shown = [p for p in persons if p.contraception]
-    if shown:
+def log_health_read(
+    *, actor, persons: Sequence[Person], channel: str, purpose: str, recorded_only: bool = True
+) -> None:
+    """Log that these people's health facts (contraception) were shown to the actor;
+    ``recorded_only``: only those with a method recorded now (a history shows past ones)."""
+    shown = [p for p in persons if p.contraception or not recorded_only]
+    _log_read(actor, shown, "contraception", channel=channel, purpose=purpose)
+
+
+def log_id_number_read(*, actor, persons: Sequence[Person], channel: str, purpose: str) -> None:
+    """Log that these people's full identity numbers were shown to the actor (one insert)."""
+    _log_read(actor, persons, "id_number", channel=channel, purpose=purpose)
+
+
+def _log_read(actor, persons: Sequence[Person], field: str, *, channel: str, purpose: str) -> None:
+    if persons:
         audit_sensitive_read(
             actor=actor,
             targets=[
                 SensitiveTarget("registry.person", str(p.uid), person_label(p), p.unit_id)
-                for p in shown
+                for p in persons
             ],
-            fields=["contraception"],
+            fields=[field],
             purpose=purpose,
             channel=channel,
         )

@@ -45,14 +45,10 @@ def service_errors(form, exc: ValidationError, rename: dict[str, str] | None = N
     return children_errors
 
 
-def _household_for(form, actor) -> Household:
-    """The household chosen on the form, or the new one typed there (created now, inside the
-    caller's transaction, so it disappears again if the rest of the request fails)."""
-    household = form.cleaned_data.get("household")
+def home_from(data: dict[str, Any]) -> "Household | services.NewHome":
+    """The household chosen on a form, or the new one typed there (registered by the service,
+    in the same transaction as the person's write)."""
+    household = data.get("household")
     if household is not None:
         return household
-    return services.household_create(
-        actor=actor,
-        building=form.cleaned_data["building"],
-        number=form.cleaned_data["new_household"],
-    )
+    return services.NewHome(building=data["building"], number=data["new_household"])

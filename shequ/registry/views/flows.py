@@ -18,17 +18,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from shequ.core.web import action_required
-from shequ.org.models import Division
 from shequ.org.roles import Action
 from shequ.registry import selectors, services
 from shequ.registry.forms import flows as flow_forms
 from shequ.registry.models import (
     Flow,
     Person,
-    PersonStatus,
-    PopulationType,
 )
-from shequ.registry.views._common import HOUSEHOLD_ERRORS, _household_for, service_errors
+from shequ.registry.views._common import HOUSEHOLD_ERRORS, home_from, service_errors
 from shequ.registry.views.pickers import division_picker, household_options, id_check_context
 
 # --- Transfer in --------------------------------------------------------------------------
@@ -62,12 +59,11 @@ def person_transfer_in(request: HttpRequest) -> HttpResponse:
                     unit_code=user.unit_id or "",
                 )
                 with transaction.atomic():
-                    household = _household_for(form, user)
                     person = services.person_transfer_in(
                         actor=user,
                         id_number=form.cleaned_data["id_number"],
                         name=form.cleaned_data["name"],
-                        household=household,
+                        household=home_from(form.cleaned_data),
                         date=form.cleaned_data["date"],
                         reason=form.cleaned_data["reason"],
                     )
@@ -77,7 +73,7 @@ def person_transfer_in(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request,
                     _("%(name)s 的记录已转入本辖区（%(household)s）。")
-                    % {"name": person.name, "household": household},
+                    % {"name": person.name, "household": person.household},
                 )
                 return redirect("registry:person_detail", uid=person.uid)
     number = form.data.get("id_number") if form.is_bound else form.initial.get("id_number")
@@ -101,15 +97,6 @@ class Event:
     confirm: bool = False  # destructive: a second step restates the consequences
 
 
-def _needs_active(person: Person) -> str:
-    if person.status != PersonStatus.ACTIVE:
-        return _("%(name)s 当前状态为“%(status)s”，不能办理此项。") % {
-            "name": person.name,
-            "status": person.get_status_display(),
-        }
-    return ""
-
-
 def event_view(
     request: HttpRequest,
     uid,
@@ -117,7 +104,7 @@ def event_view(
     *,
     form_factory: Callable[..., Any],
     run: Callable[[Person, dict], Any],
-    blocked: Callable[[Person], str] = _needs_active,
+    blocked: Callable[[Person], str] = services.person_inactive_problem,
     check: Callable[[Person, dict], None] | None = None,
     initial: Callable[[Person], dict] = lambda person: {},
 ) -> HttpResponse:
@@ -181,7 +168,7 @@ def _summary(form) -> list[tuple[str, str]]:
         if value is True:
             value = _("是")
         elif name == "division":
-            text = Division.objects.filter(code=value).values_list("full_name", flat=True).first()
+            text = selectors.division_name(value)
             value = f"{text or ''}（{value}）"
         elif hasattr(field, "choices"):
             value = dict(field.choices).get(value, value)
@@ -256,11 +243,12 @@ def person_move(request: HttpRequest, uid) -> HttpResponse:
     user = request.user
 
     def run(person: Person, data: dict) -> None:
-        household = data.get("household") or services.household_create(
-            actor=user, building=data["building"], number=data["new_household"]
-        )
         services.person_move(
-            actor=user, person=person, household=household, date=data["date"], reason=data["reason"]
+            actor=user,
+            person=person,
+            household=home_from(data),
+            date=data["date"],
+            reason=data["reason"],
         )
 
     return event_view(
@@ -334,17 +322,6 @@ def person_cancel(request: HttpRequest, uid) -> HttpResponse:
     )
 
 
-def _outflow_blocked(person: Person) -> str:
-    if person.status == PersonStatus.ACTIVE and person.population_type not in (
-        PopulationType.RESIDENT,
-        PopulationType.SEPARATED,
-    ):
-        return _(
-            "只有本地户籍人员（户籍常住、人户分离）可以登记外出；流入人员离开本市请办理迁出注销。"
-        )
-    return _needs_active(person)
-
-
 @action_required(Action.EDIT_REGISTRY)
 @require_http_methods(["GET", "POST"])
 def person_outflow(request: HttpRequest, uid) -> HttpResponse:
@@ -362,14 +339,8 @@ def person_outflow(request: HttpRequest, uid) -> HttpResponse:
             division=data["division"],
             address=data.get("address", ""),
         ),
-        blocked=_outflow_blocked,
+        blocked=services.person_outflow_problem,
     )
-
-
-def _return_blocked(person: Person) -> str:
-    if person.status == PersonStatus.ACTIVE and person.population_type != PopulationType.OUTFLOW:
-        return _("%(name)s 不是流出人员，无需返回登记。") % {"name": person.name}
-    return _needs_active(person)
 
 
 @action_required(Action.EDIT_REGISTRY)
@@ -384,5 +355,5 @@ def person_return(request: HttpRequest, uid) -> HttpResponse:
         run=lambda person, data: services.person_return(
             actor=user, person=person, date=data["date"], reason=data["reason"]
         ),
-        blocked=_return_blocked,
+        blocked=services.person_return_problem,
     )

@@ -107,8 +107,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     filterset = selectors.PersonFilter(
         request.GET,
-        # The grid's community names the grid: every community has a 第1网格.
-        queryset=selectors.persons_visible(user).select_related("unit__parent"),
+        queryset=selectors.persons_listed(user),
         request=request,
     )
     problems = filterset.problems()
@@ -215,7 +214,7 @@ def checks_bulk(request: HttpRequest) -> HttpResponse:
             for error in errors:
                 messages.error(request, f"{label}：{error}" if label else error)
         return back
-    persons = list(selectors.persons_visible(user).filter(uid__in=uids))
+    persons = selectors.persons_by_uid(user, uids)
     if len(persons) != len(uids):
         raise Http404  # someone outside the jurisdiction, answered like a missing one
     data = form.cleaned_data

@@ -24,14 +24,13 @@ from shequ.org.roles import Action, can
 from shequ.registry import rules, selectors, services
 from shequ.registry.forms import people as forms
 from shequ.registry.models import (
-    Flow,
     Person,
     PersonStatus,
     PopulationType,
 )
-from shequ.registry.selectors.history import flow_destination_name, person_timeline
+from shequ.registry.selectors.history import person_timeline
 from shequ.registry.validation import PERSON_FIELDS
-from shequ.registry.views._common import HOUSEHOLD_ERRORS, _household_for, is_htmx, service_errors
+from shequ.registry.views._common import HOUSEHOLD_ERRORS, home_from, is_htmx, service_errors
 from shequ.registry.views.pickers import (
     division_picker,
     household_options,
@@ -96,11 +95,10 @@ def person_register(request: HttpRequest) -> HttpResponse:
     if data is not None and all([form.is_valid(), children.is_valid()]):
         try:
             with transaction.atomic():
-                household = _household_for(form, user)
                 person = services.person_register(
                     actor=user,
                     values=form.person_values(),
-                    household=household,
+                    household=home_from(form.cleaned_data),
                     children=children.children() or None,
                 )
         except ValidationError as exc:
@@ -147,7 +145,7 @@ def person_edit(request: HttpRequest, uid) -> HttpResponse:
         prefix="children",
         initial=[
             {"order": c.order, "birth_date": c.birth_date, "sex": c.sex, "name": c.name}
-            for c in person.children.all()
+            for c in selectors.person_children(person)
         ],
     )
     children_errors: list[str] = []
@@ -184,27 +182,17 @@ def _detail_context(request: HttpRequest, person: Person, **extra) -> dict[str, 
     show_health = can(user, Action.VIEW_HEALTH)
     can_edit = can(user, Action.EDIT_REGISTRY)
     active = person.status == PersonStatus.ACTIVE
-    members = (
-        list(selectors.household_members(person).exclude(pk=person.pk))
-        if person.household_id
-        else []
-    )
-    children = list(person.children.select_related("person"))
+    members = selectors.housemates(person)
+    children = selectors.person_children(person)
     if show_health:
         services.log_health_read(
             actor=user, persons=[person], channel="web", purpose=SensitiveAccess.Purpose.SERVICE
         )
-    monthly_due = (
-        active
-        and person.is_migrant
-        and (
-            person.last_monthly_check is None
-            or person.last_monthly_check < rules.month_start(today)
-        )
-    )
-    quarterly_due = active and (
-        person.last_quarterly_verification is None
-        or person.last_quarterly_verification < rules.quarter_start(today)
+    monthly_due, quarterly_due = rules.checks_due(
+        is_migrant=person.is_migrant,
+        last_monthly=person.last_monthly_check,
+        last_quarterly=person.last_quarterly_verification,
+        today=today,
     )
     return {
         "person": person,
@@ -219,29 +207,14 @@ def _detail_context(request: HttpRequest, person: Person, **extra) -> dict[str, 
         "eight_clear": selectors.eight_clear_labels(person.eight_clear_missing)
         if person.is_migrant
         else [],
-        "monthly_due": monthly_due,
-        "quarterly_due": quarterly_due,
+        "monthly_due": active and monthly_due,
+        "quarterly_due": active and quarterly_due,
         "timeline": person_timeline(user, person, show_health=show_health),
-        "departure_destination": _departure_destination(person),
+        "departure_destination": selectors.departure_destination(person),
         "actions": _actions(person) if can_edit else [],
         "today": today,
         **extra,
     }
-
-
-def _departure_destination(person: Person) -> str:
-    """Where a departed person went (去向不明 when the departure said so), "" otherwise."""
-    if person.status != PersonStatus.DEPARTED:
-        return ""
-    flow = (
-        person.flows.filter(kind=Flow.Kind.DEPARTURE)
-        .select_related("division")
-        .order_by("-date", "-id")
-        .first()
-    )
-    if flow is None:
-        return ""
-    return " ".join(filter(None, [flow_destination_name(flow), flow.address]))
 
 
 @dataclass(frozen=True)
@@ -258,7 +231,7 @@ def _actions(person: Person) -> list[_Action]:
     if person.status != PersonStatus.ACTIVE:
         return actions
     actions.append(_Action("registry:person_move", _("迁移"), "arrow-left-right", "secondary"))
-    if person.population_type in (PopulationType.RESIDENT, PopulationType.SEPARATED):
+    if rules.may_register_outflow(person.population_type):
         actions.append(_Action("registry:person_outflow", _("外出登记"), "signpost", "secondary"))
     if person.population_type == PopulationType.OUTFLOW:
         actions.append(_Action("registry:person_return", _("返回登记"), "house-check", "secondary"))

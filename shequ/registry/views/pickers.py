@@ -14,14 +14,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shequ.core.identifiers import division_parents, parse_id_number
 from shequ.core.web import action_required, staff_required
-from shequ.org.models import Division, OrgUnit
-from shequ.org.roles import Action, Level
-from shequ.org.scoping import code_in_scope
+from shequ.org.roles import Action
 from shequ.registry import rules, selectors, services
 from shequ.registry.models import (
-    Household,
     Person,
-    PersonStatus,
     PopulationType,
 )
 from shequ.registry.views._common import uuid_or_none
@@ -29,15 +25,10 @@ from shequ.registry.views._common import uuid_or_none
 
 def household_options(request: HttpRequest) -> HttpResponse:
     """The <option>s of the households of one building in the user's jurisdiction."""
-    building_uid = uuid_or_none(request.GET.get("building"))
-    households = (
-        selectors.households_visible(request.user)
-        .filter(is_active=True, building__uid=building_uid)
-        .order_by("number")
-        if building_uid
-        else Household.objects.none()
+    households = selectors.building_households_active(
+        request.user, uuid_or_none(request.GET.get("building"))
     )
-    return render(request, "registry/person_form_households.html", {"households": list(households)})
+    return render(request, "registry/person_form_households.html", {"households": households})
 
 
 # --- The division picker (户籍地, destination) ---------------------------------------------
@@ -50,9 +41,9 @@ def division_picker(code: str | None, *, picker_id: str) -> dict[str, Any]:
     if len(code) == 12 and code.isdigit():
         chain = [*division_parents(code), code][:3]
     selected = chain + [""] * (3 - len(chain))
-    provinces = list(Division.objects.filter(level=Division.DivisionLevel.PROVINCE))
-    cities = list(Division.objects.filter(parent_id=selected[0])) if selected[0] else []
-    counties = list(Division.objects.filter(parent_id=selected[1])) if selected[1] else []
+    provinces = list(selectors.provinces())
+    cities = list(selectors.divisions_under(selected[0]))
+    counties = list(selectors.divisions_under(selected[1]))
     return {
         "id": picker_id,
         "levels": [
@@ -68,11 +59,7 @@ def division_picker(code: str | None, *, picker_id: str) -> dict[str, Any]:
 def division_options(request: HttpRequest) -> HttpResponse:
     """The <option>s of the divisions directly under ?parent=<code> (reference data)."""
     parent = (request.GET.get("parent") or "").strip()
-    divisions = (
-        list(Division.objects.filter(parent_id=parent).order_by("code"))
-        if len(parent) == 12 and parent.isdigit()
-        else []
-    )
+    divisions = list(selectors.divisions_under(parent))
     return render(request, "registry/_division_options.html", {"divisions": divisions})
 
 
@@ -89,47 +76,12 @@ def id_check_context(user, raw: str, *, mode: str, exclude: uuid.UUID | None = N
         info = parse_id_number(raw)
     except ValidationError as exc:
         return {"error": " ".join(exc.messages)}
-    region = (
-        Division.objects.filter(code=info.region_code.ljust(12, "0"))
-        .values_list("full_name", flat=True)
-        .first()
-    )
+    region = selectors.division_name(info.region_code.ljust(12, "0"))
     result: dict[str, Any] = {"info": info, "region": region, "mode": mode}
-    existing = (
-        Person.objects.filter(id_number=info.number)
-        .exclude(uid=exclude)
-        .values("uid", "name", "status", "unit_id")
-        .first()
-    )
-    if existing is not None and not code_in_scope(user, existing["unit_id"]):
-        # Outside the jurisdiction: only that the number is taken in the city, never where
-        # or in which state (the unit managing the record keeps that). 市内迁入 checks the
-        # name on the card before it says more.
-        result["existing"] = {"in_scope": False, "can_transfer": True}
-    elif existing is not None:
-        status = existing["status"]
-        result["existing"] = {
-            "uid": existing["uid"],
-            "name": existing["name"],
-            "in_scope": True,
-            "status": status,
-            "status_label": PersonStatus(status).label,
-            "active": status == PersonStatus.ACTIVE,
-            "unit": unit_label(existing["unit_id"]),
-            "can_transfer": status in (PersonStatus.DEPARTED, PersonStatus.CANCELLED),
-        }
+    existing = selectors.id_number_registration(user, info.number, exclude=exclude)
+    if existing is not None:
+        result["existing"] = existing
     return result
-
-
-def unit_label(code: str) -> str:
-    """A unit's name as a worker of another community understands it: a grid with its
-    community (every community has a 第1网格)."""
-    unit = OrgUnit.objects.filter(code=code).select_related("parent").first()
-    if unit is None:
-        return code
-    if unit.level == Level.GRID and unit.parent is not None:
-        return f"{unit.parent.name} {unit.name}"
-    return unit.name
 
 
 @action_required(Action.EDIT_REGISTRY)
@@ -152,31 +104,18 @@ def preview_context(user, data, *, person: Person | None = None) -> dict[str, An
     """Population type and the missing 八个清楚 of what the form holds now (nothing saved)."""
     today = timezone.localdate()
     hukou = (data.get("hukou_division") or "").strip()
-    division = (
-        Division.objects.filter(code=hukou).first()
-        if len(hukou) == 12 and hukou.isdigit()
-        else None
-    )
+    division = selectors.division_get(hukou)
     if person is not None:
         residence = person.unit_id
         has_home = bool(person.household_id)
     else:
-        building_uid = uuid_or_none(data.get("building"))
-        residence = (
-            selectors.buildings_visible(user)
-            .filter(uid=building_uid)
-            .values_list("unit_id", flat=True)
-            .first()
-            if building_uid
-            else None
-        )
+        residence = selectors.building_unit_code(user, uuid_or_none(data.get("building")))
         has_home = bool(data.get("household") or (data.get("new_household") or "").strip())
     population_type = None
     if division is not None and residence:
-        population_type = rules.derive_population_type(
+        population_type = services.population_type_for(
             hukou_code=division.code,
             residence_code=residence,
-            city_prefix=services.city_prefix(),
             outflow=person is not None and person.population_type == PopulationType.OUTFLOW,
         )
     elif person is not None and person.population_type == PopulationType.OUTFLOW:
