@@ -20,8 +20,6 @@ ONLY_PAGES = {
     "the API gets the same refusal from the service it calls",
     "person_outflow_problem": "as person_inactive_problem, for 外出登记",
     "person_return_problem": "as person_inactive_problem, for 返回登记",
-    "transfer_in_check": "the page checks the name before its transaction, so a refused guess "
-    "stays in the log; the API's transfer in runs the same check inside the service",
     "person_end_check": "the page's confirmation step checks before it asks; the API has no "
     "confirmation step and the service runs the same check",
 }

@@ -240,6 +240,7 @@ def person_end_check(
     _raise(errors)
 
 
+@transaction.atomic
 def _end(
     *,
     actor,

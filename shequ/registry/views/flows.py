@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -51,22 +50,15 @@ def person_transfer_in(request: HttpRequest) -> HttpResponse:
         form = flow_forms.TransferInForm(data, initial={"date": today}, user=user)
         if data is not None and form.is_valid():
             try:
-                # Checked before the transaction, so a refused guess stays in the log.
-                services.transfer_in_check(
+                # Outside a transaction: the service logs a refused guess before its own.
+                person = services.person_transfer_in(
                     actor=user,
                     id_number=form.cleaned_data["id_number"],
                     name=form.cleaned_data["name"],
-                    unit_code=user.unit_id or "",
+                    household=home_from(form.cleaned_data),
+                    date=form.cleaned_data["date"],
+                    reason=form.cleaned_data["reason"],
                 )
-                with transaction.atomic():
-                    person = services.person_transfer_in(
-                        actor=user,
-                        id_number=form.cleaned_data["id_number"],
-                        name=form.cleaned_data["name"],
-                        household=home_from(form.cleaned_data),
-                        date=form.cleaned_data["date"],
-                        reason=form.cleaned_data["reason"],
-                    )
             except ValidationError as exc:
                 service_errors(form, exc, HOUSEHOLD_ERRORS)
             else:
@@ -119,8 +111,7 @@ def event_view(
         confirming = event.confirm and data.get("confirmed") != "1"
         try:
             if not confirming:
-                with transaction.atomic():
-                    run(person, form.cleaned_data)
+                run(person, form.cleaned_data)
             elif check is not None:
                 check(person, form.cleaned_data)
         except ValidationError as exc:

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -94,13 +93,12 @@ def person_register(request: HttpRequest) -> HttpResponse:
     children_errors: list[str] = []
     if data is not None and all([form.is_valid(), children.is_valid()]):
         try:
-            with transaction.atomic():
-                person = services.person_register(
-                    actor=user,
-                    values=form.person_values(),
-                    household=home_from(form.cleaned_data),
-                    children=children.children() or None,
-                )
+            person = services.person_register(
+                actor=user,
+                values=form.person_values(),
+                household=home_from(form.cleaned_data),
+                children=children.children() or None,
+            )
         except ValidationError as exc:
             children_errors = service_errors(form, exc, HOUSEHOLD_ERRORS)
         else:
