@@ -8,7 +8,7 @@ from django.db import connection
 
 from shequ.org.audit import save_with_history
 from shequ.registry.models import Person
-from shequ.registry.timeline import person_timeline
+from shequ.registry.selectors.history import person_timeline
 from tests.factories import make_building, make_household, make_person
 
 pytestmark = pytest.mark.django_db

@@ -21,8 +21,8 @@ from shequ.org.roles import Level
 from shequ.org.scoping import code_in_scope
 from shequ.registry import selectors
 from shequ.registry.models import Flow
+from shequ.registry.selectors.history import flow_destination_name
 from shequ.registry.tables import Progress
-from shequ.registry.timeline import flow_destination_name
 
 FLOW_BATCH = 2000
 

@@ -144,6 +144,24 @@ def eight_clear_missing(values: Mapping[str, Any], *, today: datetime.date) -> l
     return [key for key in EIGHT_CLEAR if key in missing]
 
 
+def may_register_outflow(population_type: str) -> bool:
+    """外出登记 is for people registered in the city who live here (户籍常住, 人户分离)."""
+    return population_type in (PopulationType.RESIDENT, PopulationType.SEPARATED)
+
+
+def checks_due(
+    *,
+    is_migrant: bool,
+    last_monthly: datetime.date | None,
+    last_quarterly: datetime.date | None,
+    today: datetime.date,
+) -> tuple[bool, bool]:
+    """Whether an active person is due 每月一查 (migrants) and 每季度一核对 (everyone)."""
+    monthly = is_migrant and (last_monthly is None or last_monthly < month_start(today))
+    quarterly = last_quarterly is None or last_quarterly < quarter_start(today)
+    return monthly, quarterly
+
+
 def month_start(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 

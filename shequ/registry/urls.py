@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from shequ.registry import api, export_views, import_views, views
+from shequ.registry import export_views, import_views, views
+from shequ.registry.api import register_api  # noqa: F401  (shequ/urls.py imports it from here)
 
 app_name = "registry"
 
@@ -45,14 +46,3 @@ urlpatterns = [
     path("registry/exports/<uuid:uid>/", export_views.export_status, name="export_status"),
     path("registry/exports/<uuid:uid>/file/", export_views.export_file, name="export_file"),
 ]
-
-
-def register_api(router) -> None:
-    """Add the registry's endpoints to the API router."""
-    router.register("divisions", api.DivisionViewSet, basename="division")
-    router.register("buildings", api.BuildingViewSet, basename="building")
-    router.register("households", api.HouseholdViewSet, basename="household")
-    router.register("persons", api.PersonViewSet, basename="person")
-    router.register("flows", api.FlowViewSet, basename="flow")
-    router.register("imports", import_views.ImportJobViewSet, basename="import-job")
-    router.register("exports", export_views.ExportJobViewSet, basename="export-job")

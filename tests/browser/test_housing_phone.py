@@ -2,7 +2,7 @@
 
 import pytest
 
-from shequ.registry.forms_people import BUILDING_SELECT_MAX
+from shequ.registry.forms.housing import BUILDING_SELECT_MAX
 from shequ.registry.models import Building
 from tests import factories
 from tests.conftest import PASSWORD

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from shequ.core.identifiers import id_number_for_test
-from shequ.registry.forms_people import BUILDING_SELECT_MAX
+from shequ.registry.forms.housing import BUILDING_SELECT_MAX
 from shequ.registry.models import Building
 from tests import factories
 from tests.conftest import PASSWORD

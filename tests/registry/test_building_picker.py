@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from shequ.registry.forms_people import BUILDING_SELECT_MAX
+from shequ.registry.forms.housing import BUILDING_SELECT_MAX
 from shequ.registry.models import Building, Person
 from tests import factories
 from tests.registry.test_person_pages import register_data

@@ -542,7 +542,7 @@ class PersonImporter(PlanningImporter):
 
     def _plan_update(self, number, person, cleaned, values, children, population_type, housed):
         before = {f: _value(person, f) for f in _COMPARED}
-        services._apply_values(person, cleaned)
+        services.person_apply_values(person, cleaned)
         person.population_type = population_type
         if population_type == PopulationType.OUTFLOW:
             for key in _OUTFLOW_KEYS:
@@ -550,7 +550,7 @@ class PersonImporter(PlanningImporter):
                     attname = "flow_out_division_id" if key == "flow_out_division" else key
                     setattr(person, attname, values[key] or _blank(key))
         elif before["population_type"] == PopulationType.OUTFLOW:
-            services._clear_outflow(person)  # the history keeps where they had gone
+            services.person_clear_outflow(person)  # the history keeps where they had gone
         fields = {f for f in _COMPARED if _value(person, f) != before[f]}
 
         new_children = None
@@ -667,7 +667,7 @@ class PersonImporter(PlanningImporter):
         bulk_insert(Flow, flows, now=ctx.now)
         for change in updates:
             if change.children is not None:
-                services._save_children(
+                services.person_save_children(
                     change.person, change.children, ctx.actor, ctx.reason(change.row)
                 )
 

@@ -1,5 +1,15 @@
 """Registry pages, one module per area; the URLconf imports them from here."""
 
+from shequ.registry.views.checks import person_check  # noqa: F401
+from shequ.registry.views.flows import (  # noqa: F401
+    person_cancel,
+    person_death,
+    person_depart,
+    person_move,
+    person_outflow,
+    person_return,
+    person_transfer_in,
+)
 from shequ.registry.views.housing import (  # noqa: F401
     building_close,
     building_create,
@@ -16,19 +26,10 @@ from shequ.registry.views.lists import (  # noqa: F401
     person_list,
 )
 from shequ.registry.views.people import (  # noqa: F401
-    division_options,
-    id_number_check,
-    person_cancel,
-    person_check,
-    person_death,
-    person_depart,
     person_detail,
     person_edit,
-    person_move,
-    person_outflow,
     person_register,
-    person_return,
     person_reveal_id,
-    person_transfer_in,
 )
+from shequ.registry.views.pickers import division_options, id_number_check  # noqa: F401
 from shequ.registry.views.rented import rented_home_list  # noqa: F401

@@ -19,15 +19,15 @@ from shequ.core.web import action_required, paginate, query_without, sort_by, st
 from shequ.org.roles import Action, Level, can
 from shequ.org.scoping import code_in_scope
 from shequ.registry import selectors, services
-from shequ.registry.forms_housing import (
+from shequ.registry.forms.housing import (
     BuildingEditForm,
     BuildingForm,
     HouseholdEditForm,
     HouseholdForm,
     ReasonForm,
+    building_search_choices,
     unit_filter_choices,
 )
-from shequ.registry.forms_people import building_search_choices
 from shequ.registry.models import Building, Household, PopulationType, Relation
 from shequ.registry.rules import age_on
 

@@ -33,7 +33,8 @@ from shequ.org.roles import Action, can
 from shequ.registry import selectors, services
 from shequ.registry.export_views import file_response
 from shequ.registry.flow_rows import flow_row, flow_unit_names, write_flows
-from shequ.registry.forms_housing import ChecksBulkForm, unit_filter_choices
+from shequ.registry.forms.checks import ChecksBulkForm
+from shequ.registry.forms.housing import unit_filter_choices
 from shequ.registry.models import Check, Contraception, PersonStatus
 from shequ.registry.rules import age_on, month_start, quarter_start
 
@@ -106,8 +107,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     filterset = selectors.PersonFilter(
         request.GET,
-        # The grid's community names the grid: every community has a 第1网格.
-        queryset=selectors.persons_visible(user).select_related("unit__parent"),
+        queryset=selectors.persons_listed(user),
         request=request,
     )
     problems = filterset.problems()
@@ -214,7 +214,7 @@ def checks_bulk(request: HttpRequest) -> HttpResponse:
             for error in errors:
                 messages.error(request, f"{label}：{error}" if label else error)
         return back
-    persons = list(selectors.persons_visible(user).filter(uid__in=uids))
+    persons = selectors.persons_by_uid(user, uids)
     if len(persons) != len(uids):
         raise Http404  # someone outside the jurisdiction, answered like a missing one
     data = form.cleaned_data

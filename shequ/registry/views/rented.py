@@ -26,9 +26,9 @@ from shequ.org.audit import audit_export
 from shequ.org.roles import Action, can
 from shequ.org.scoping import code_in_scope
 from shequ.registry.flow_rows import mask_name, unit_label
-from shequ.registry.forms_housing import unit_filter_choices
+from shequ.registry.forms.housing import unit_filter_choices
 from shequ.registry.models import Household
-from shequ.registry.selectors_housing import RentedHomeFilter, contact_visible, rented_homes
+from shequ.registry.selectors.housing import RentedHomeFilter, contact_visible, rented_homes
 
 RENTED_SORTS = {
     "unit": ("unit_id", "building__name", "number", "id"),

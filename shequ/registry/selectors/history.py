@@ -1,4 +1,4 @@
-"""The timeline of one person: every change and event of the record, newest first.
+"""The history of one person, and its timeline: every change and event of the record, newest first.
 
 Three sources merge into one list: the simple-history rows of the person and of their
 children (who, when, the reason, which fields changed), the flows (arrival, move, departure
@@ -13,14 +13,36 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import (
+    Q,
+    QuerySet,
+)
 from django.utils.translation import gettext as _
 
 from shequ.core.identifiers import mask_id_number
 from shequ.org.models import Division, OrgUnit
 from shequ.org.roles import Level
-from shequ.registry import selectors
-from shequ.registry.models import Check, Child, Flow, Household, Person
+from shequ.registry.models import (
+    Check,
+    Child,
+    Flow,
+    Household,
+    Person,
+    PersonStatus,
+)
+from shequ.registry.selectors.checks import person_checks
+from shequ.registry.selectors.flows import person_flows
+
+
+def person_history(person: Person) -> QuerySet:
+    """The person's history rows (simple-history), newest first, with who made each."""
+    return person.history.select_related("history_user").order_by("-history_date", "-history_id")
+
+
+def person_history_changes(person: Person, rows: list) -> list[dict[str, tuple]]:
+    """For each row of one page of ``person_history`` the fields it changed, {name: (old, new)}."""
+    return history_page_changes(person, rows)
+
 
 # A flow and the history row of the same service call are written within one transaction.
 _SAME_CALL = datetime.timedelta(seconds=5)
@@ -69,8 +91,8 @@ def person_timeline(user, person: Person, *, show_health: bool) -> list[Entry]:
         .select_related("history_user")
         .order_by("history_date", "history_id")
     )
-    flows = list(selectors.person_flows(user, person))
-    checks = list(selectors.person_checks(person))
+    flows = list(person_flows(user, person))
+    checks = list(person_checks(person))
 
     hidden = set() if show_health else _HEALTH
     person_diffs = _diffs(person_rows, Person, hidden)
@@ -384,3 +406,18 @@ _REFERENCE_KIND = {
 
 def _order(model, name: str) -> int:
     return [f.name for f in model._meta.concrete_fields].index(name)
+
+
+def departure_destination(person: Person) -> str:
+    """Where a departed person went (去向不明 when the departure said so), "" otherwise."""
+    if person.status != PersonStatus.DEPARTED:
+        return ""
+    flow = (
+        person.flows.filter(kind=Flow.Kind.DEPARTURE)
+        .select_related("division")
+        .order_by("-date", "-id")
+        .first()
+    )
+    if flow is None:
+        return ""
+    return " ".join(filter(None, [flow_destination_name(flow), flow.address]))

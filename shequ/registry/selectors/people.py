@@ -1,29 +1,19 @@
-"""Reads of the registry, always through the jurisdiction and complete with their joins.
-
-``PersonFilter`` is the one definition of how the person list is searched and filtered; the
-page, its export and the API all use it.
-"""
+"""Reads of people: the scoped person list, its search and filters (``PersonFilter``, the one
+definition the page, its export and the API all use), one person and their household."""
 
 import datetime
 import functools
 import operator
 import re
+from typing import Any
 
 import django_filters
-from django import forms
 from django.db.models import (
-    Case,
     CharField,
     F,
-    Func,
-    IntegerField,
-    OuterRef,
-    Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Value,
-    When,
 )
 from django.db.models.functions import Concat
 from django.utils import timezone
@@ -34,31 +24,27 @@ from shequ.core.text import prefix_q
 from shequ.org.models import OrgUnit
 from shequ.org.roles import Action, can
 from shequ.org.scoping import (
+    code_in_scope,
     get_in_scope_or_404,
     jurisdiction_prefixes,
-    scope_q,
     scoped,
     subtree_q,
 )
 from shequ.registry.models import (
-    Building,
-    Check,
     Contraception,
-    Flow,
-    Household,
     MaritalStatus,
     Person,
     PersonStatus,
     PopulationType,
-    Relation,
     Sex,
 )
 from shequ.registry.rules import (
     EIGHT_CLEAR,
     birth_date_bounds_for_age,
-    month_start,
-    quarter_start,
 )
+from shequ.registry.selectors._filters import StrictFilterSet
+from shequ.registry.selectors.checks import overdue_q
+from shequ.registry.selectors.places import unit_label
 
 _FULL_ID = re.compile(r"\d{17}[\dX]")
 _ID_PREFIX = re.compile(r"\d{4,17}X?")
@@ -197,26 +183,6 @@ AGE_BANDS = {
 }
 
 
-class StrictFilterSet(django_filters.FilterSet):
-    """A filter set that names the filters it cannot apply instead of dropping them."""
-
-    def problems(self) -> list[str]:
-        """What is wrong with the filters asked for, one sentence each ([]: nothing).
-
-        A filter that cannot be applied (a malformed household or building id, an unknown
-        choice such as ?status=xyz, a malformed date) must not be dropped silently: the list
-        would show everyone in scope — the departed too — as if it had been applied. The API
-        answers 400 with these; the page and the export say so and list nobody.
-        """
-        if self.is_valid():
-            return []
-        return [
-            f"{self.form.fields[name].label}：{message}" if name in self.form.fields else message
-            for name, messages in self.errors.items()
-            for message in messages
-        ]
-
-
 class PersonFilter(StrictFilterSet):
     """Search and filters of the person list (page, export and API)."""
 
@@ -340,22 +306,21 @@ def persons_inactive_matching(user, data, *, request=None, cap: int = INACTIVE_H
     return inactive[: cap + 1].count()
 
 
-def overdue_q(kind: str, today: datetime.date) -> Q:
-    """每月一查 covers the floating population; 每季度一核对 every active person."""
-    if kind == "monthly":
-        since = month_start(today)
-        return Q(
-            status=PersonStatus.ACTIVE,
-            population_type__in=[PopulationType.INFLOW, PopulationType.OUTFLOW],
-        ) & (Q(last_monthly_check__isnull=True) | Q(last_monthly_check__lt=since))
-    since = quarter_start(today)
-    return Q(status=PersonStatus.ACTIVE) & (
-        Q(last_quarterly_verification__isnull=True) | Q(last_quarterly_verification__lt=since)
-    )
-
-
 def eight_clear_labels(missing: str) -> list[str]:
     return [str(EIGHT_CLEAR[key]) for key in missing.split(",") if key in EIGHT_CLEAR]
+
+
+def persons_listed(user) -> QuerySet[Person]:
+    """The persons of the list page: the grid's community names the grid (every community
+    has a 第1网格)."""
+    return persons_visible(user).select_related("unit__parent")
+
+
+def housemates(person: Person) -> list[Person]:
+    """The other active people of the person's home."""
+    if not person.household_id:
+        return []
+    return list(household_members(person).exclude(pk=person.pk))
 
 
 def household_members(person_or_household) -> QuerySet[Person]:
@@ -365,190 +330,39 @@ def household_members(person_or_household) -> QuerySet[Person]:
     )
 
 
-def person_flows(user, person: Person) -> QuerySet[Flow]:
-    return person.flows.select_related(
-        "actor", "division", "from_household__building", "to_household__building"
+def id_number_registration(user, number: str, *, exclude=None) -> dict[str, Any] | None:
+    """Who holds an identity number in the city, as far as the user may learn it: inside the
+    jurisdiction the record (name, status, unit); outside only that the number is taken,
+    never where or in which state (市内迁入 checks the name on the card before it says more).
+    None when the number is free (``exclude``: the uid of the record being edited)."""
+    existing = (
+        Person.objects.filter(id_number=number)
+        .exclude(uid=exclude)
+        .values("uid", "name", "status", "unit_id")
+        .first()
     )
+    if existing is None:
+        return None
+    if not code_in_scope(user, existing["unit_id"]):
+        return {"in_scope": False, "can_transfer": True}
+    status = existing["status"]
+    return {
+        "uid": existing["uid"],
+        "name": existing["name"],
+        "in_scope": True,
+        "status": status,
+        "status_label": PersonStatus(status).label,
+        "active": status == PersonStatus.ACTIVE,
+        "unit": unit_label(existing["unit_id"]),
+        "can_transfer": status in (PersonStatus.DEPARTED, PersonStatus.CANCELLED),
+    }
 
 
-def person_checks(person: Person) -> QuerySet[Check]:
-    return person.checks.select_related("actor")
+def persons_by_uid(user, uids) -> list[Person]:
+    """The persons of these uids in the user's jurisdiction (others are left out)."""
+    return list(persons_visible(user).filter(uid__in=uids))
 
 
-def flows_visible(user) -> QuerySet[Flow]:
-    """Flows that happened in the user's jurisdiction: arrivals here and departures from here."""
-    return Flow.objects.filter(
-        scope_q(user, "unit_code") | scope_q(user, "from_unit_code")
-    ).select_related(
-        "person", "actor", "division", "from_household__building", "to_household__building"
-    )
-
-
-def buildings_visible(user) -> QuerySet[Building]:
-    return scoped(Building.objects.select_related("unit"), user)
-
-
-def building_get(user, uid) -> Building:
-    return get_in_scope_or_404(Building.objects.select_related("unit"), user, uid=uid)
-
-
-def households_visible(user) -> QuerySet[Household]:
-    return scoped(Household.objects.select_related("building", "unit", "landlord"), user)
-
-
-def household_get(user, uid) -> Household:
-    return get_in_scope_or_404(
-        Household.objects.select_related("building", "unit", "landlord"), user, uid=uid
-    )
-
-
-def _count_of(queryset: QuerySet) -> Subquery:
-    """COUNT(*) of a correlated queryset, as a column of the outer query (no GROUP BY)."""
-    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
-    return Subquery(counted, output_field=IntegerField())
-
-
-def buildings_with_counts(user) -> QuerySet[Building]:
-    """Buildings in the user's jurisdiction, each with its homes, active residents and rented
-    homes counted in the same query, whatever the page size."""
-    homes = Household.objects.filter(building=OuterRef("pk"), is_active=True)
-    residents = Person.objects.filter(
-        household__building=OuterRef("pk"), status=PersonStatus.ACTIVE
-    )
-    return (
-        buildings_visible(user)
-        .select_related("unit__parent")
-        .annotate(
-            household_count=_count_of(homes),
-            resident_count=_count_of(residents),
-            rented_count=_count_of(homes.filter(is_rented=True)),
-        )
-    )
-
-
-# Household members in the order a household register lists them: head, spouse, children …
-_RELATION_ORDER = Case(
-    *[When(relation=value, then=Value(i)) for i, value in enumerate(Relation.values)],
-    default=Value(len(Relation.values)),
-    output_field=IntegerField(),
-)
-
-
-def residents_prefetch(to_attr: str = "residents") -> Prefetch:
-    """The active people of each household, head first (for lists of homes)."""
-    return Prefetch(
-        "members",
-        queryset=Person.objects.filter(status=PersonStatus.ACTIVE).order_by(
-            _RELATION_ORDER, "birth_date", "id"
-        ),
-        to_attr=to_attr,
-    )
-
-
-def building_households(building: Building) -> QuerySet[Household]:
-    """Every home of a building with its landlord and the people living there (3 queries)."""
-    return (
-        building.households.select_related("landlord")
-        .prefetch_related(residents_prefetch())
-        .order_by("-is_active", "number")
-    )
-
-
-def rented_homes_of(user, landlord: Person) -> QuerySet[Household]:
-    """The homes a registered person lets (房屋出租户), with their tenants, in the user's scope."""
-    return (
-        households_visible(user)
-        .filter(landlord=landlord, is_active=True)
-        .prefetch_related(residents_prefetch())
-        .order_by("building__name", "number")
-    )
-
-
-def unit_close_objection(unit) -> str:
-    """What keeps a unit from being closed: active people or buildings in its subtree."""
-    persons = Person.objects.filter(
-        prefix_q("unit_id", unit.prefix), status=PersonStatus.ACTIVE
-    ).count()
-    buildings = Building.objects.filter(prefix_q("unit_id", unit.prefix), is_active=True).count()
-    parts = []
-    if persons:
-        parts.append(_("还有 %(n)d 名在册人员") % {"n": persons})
-    if buildings:
-        parts.append(_("还有 %(n)d 栋在用楼栋") % {"n": buildings})
-    return "、".join(str(p) for p in parts)
-
-
-class BuildingFilter(django_filters.FilterSet):
-    search = django_filters.CharFilter(method="filter_search", label=_("楼栋名称或地址"))
-    unit = django_filters.CharFilter(method="filter_unit", label=_("单位代码（含下级）"))
-    # Labels given, not taken from the model: an automatic label is fixed the first time a
-    # filter's form field is built, and the OpenAPI schema builds it before any FilterSet has
-    # told the filter its model ("Kind" instead of 类型 on every page afterwards).
-    kind = django_filters.ChoiceFilter(choices=Building.Kind.choices, label=_("类型"))
-    is_active = django_filters.BooleanFilter(label=_("在用"), widget=forms.NullBooleanSelect)
-    has_rented = django_filters.BooleanFilter(
-        method="filter_rented", label=_("有出租房屋"), widget=forms.NullBooleanSelect
-    )
-
-    class Meta:
-        model = Building
-        fields = ["search", "unit", "kind", "is_active"]
-
-    def filter_search(self, queryset, name, value):
-        return queryset.filter(Q(name__contains=value) | Q(address__contains=value))
-
-    def filter_unit(self, queryset, name, value):
-        return queryset.filter(subtree_q("unit_id", value.strip()))
-
-    def filter_rented(self, queryset, name, value):
-        rented = Household.objects.filter(is_rented=True, is_active=True).values("building_id")
-        return queryset.filter(pk__in=rented) if value else queryset.exclude(pk__in=rented)
-
-
-class HouseholdFilter(django_filters.FilterSet):
-    unit = django_filters.CharFilter(method="filter_unit", label=_("单位代码（含下级）"))
-    building = django_filters.UUIDFilter(field_name="building__uid", label=_("楼栋"))
-    is_rented = django_filters.BooleanFilter(label=_("出租房屋"))
-    is_active = django_filters.BooleanFilter(label=_("在用"))
-
-    class Meta:
-        model = Household
-        fields = ["unit", "building", "is_rented", "is_active"]
-
-    def filter_unit(self, queryset, name, value):
-        return queryset.filter(subtree_q("unit_id", value.strip()))
-
-
-class FlowFilter(StrictFilterSet):
-    kind = django_filters.ChoiceFilter(choices=Flow.Kind.choices, label=_("类型"))
-    unit = django_filters.CharFilter(method="filter_unit", label=_("单位代码（含下级）"))
-    person = django_filters.UUIDFilter(field_name="person__uid", label=_("人员"))
-    since = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("自"))
-    until = django_filters.DateFilter(field_name="date", lookup_expr="lte", label=_("至"))
-
-    class Meta:
-        model = Flow
-        fields = ["kind", "unit", "person", "since", "until"]
-
-    def filter_unit(self, queryset, name, value):
-        return queryset.filter(
-            subtree_q("unit_code", value.strip()) | subtree_q("from_unit_code", value.strip())
-        )
-
-
-def households_with_counts(user) -> QuerySet[Household]:
-    """Homes in the user's jurisdiction, each with its active residents counted in the query."""
-    members = Person.objects.filter(household=OuterRef("pk"), status=PersonStatus.ACTIVE)
-    return households_visible(user).annotate(member_count=_count_of(members))
-
-
-def person_history(person: Person) -> QuerySet:
-    """The person's history rows (simple-history), newest first, with who made each."""
-    return person.history.select_related("history_user").order_by("-history_date", "-history_id")
-
-
-def person_history_changes(person: Person, rows: list) -> list[dict[str, tuple]]:
-    """For each row of one page of ``person_history`` the fields it changed, {name: (old, new)}."""
-    from shequ.registry.timeline import history_page_changes  # here: timeline imports us
-
-    return history_page_changes(person, rows)
+def person_children(person: Person) -> list:
+    """The person's children, in their order."""
+    return list(person.children.select_related("person"))

@@ -1,0 +1,260 @@
+"""The API of housing: buildings and courtyards (楼栋/院落) and the homes (户) in them."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from shequ.core.api import ReasonSerializer
+from shequ.org.models import OrgUnit
+from shequ.org.roles import Action
+from shequ.org.scoping import get_in_scope_or_404
+from shequ.registry import selectors, services
+from shequ.registry.api._common import UidLookup, body_object
+from shequ.registry.models import (
+    Building,
+    Household,
+)
+
+
+class BuildingSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uid", read_only=True)
+    unit = serializers.CharField(source="unit_id", read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    household_count = serializers.IntegerField(read_only=True, default=None)
+    resident_count = serializers.IntegerField(read_only=True, default=None)
+    rented_count = serializers.IntegerField(read_only=True, default=None)
+
+    class Meta:
+        model = Building
+        fields = [
+            "id",
+            "unit",
+            "unit_name",
+            "name",
+            "address",
+            "kind",
+            "is_active",
+            "closed_reason",
+            "household_count",
+            "resident_count",
+            "rented_count",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class BuildingCreateSerializer(serializers.Serializer):
+    unit = serializers.CharField(max_length=14, help_text=_("所属网格或社区的代码"))
+    name = serializers.CharField(max_length=60)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    kind = serializers.ChoiceField(
+        choices=Building.Kind.choices, required=False, default=Building.Kind.APARTMENT
+    )
+
+
+class BuildingUpdateSerializer(serializers.Serializer):
+    """Only the fields sent change; ``unit`` moves the building (and its homes) to another grid."""
+
+    unit = serializers.CharField(max_length=14, required=False)
+    name = serializers.CharField(max_length=60, required=False)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    kind = serializers.ChoiceField(choices=Building.Kind.choices, required=False)
+    reason = serializers.CharField(max_length=500, help_text=_("变更原因，记入历史。"))
+
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uid", read_only=True)
+    building = serializers.UUIDField(source="building.uid", read_only=True)
+    building_name = serializers.CharField(source="building.name", read_only=True)
+    unit = serializers.CharField(source="unit_id", read_only=True)
+    landlord = serializers.SlugRelatedField(slug_field="uid", read_only=True)
+    member_count = serializers.IntegerField(
+        read_only=True, default=None, help_text=_("在册居住人数")
+    )
+
+    class Meta:
+        model = Household
+        fields = [
+            "id",
+            "building",
+            "building_name",
+            "unit",
+            "number",
+            "is_rented",
+            "landlord",
+            "landlord_name",
+            "landlord_phone",
+            "rented_since",
+            "is_active",
+            "member_count",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class _KeptBooleanField(serializers.BooleanField):
+    """A box left out of a form-encoded edit keeps its value (DRF would read it as false)."""
+
+    default_empty_html = serializers.empty
+
+
+class _RentSerializer(serializers.Serializer):
+    is_rented = _KeptBooleanField(required=False)
+    landlord = serializers.UUIDField(
+        required=False, allow_null=True, help_text=_("房东为已登记人员时，其人员 id")
+    )
+    landlord_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    landlord_phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    rented_since = serializers.DateField(required=False, allow_null=True)
+
+
+class HouseholdCreateSerializer(_RentSerializer):
+    building = serializers.UUIDField(help_text=_("楼栋 id"))
+    number = serializers.CharField(max_length=40)
+
+
+class HouseholdUpdateSerializer(_RentSerializer):
+    """Only the fields sent change."""
+
+    number = serializers.CharField(max_length=40, required=False)
+    reason = serializers.CharField(max_length=500, help_text=_("变更原因，记入历史。"))
+
+
+class BuildingViewSet(UidLookup, viewsets.GenericViewSet):
+    """Buildings and courtyards (楼栋/院落) in the caller's jurisdiction, with their counts."""
+
+    serializer_class = BuildingSerializer
+    filterset_class = selectors.BuildingFilter
+    write_action = Action.EDIT_REGISTRY
+
+    def get_queryset(self):
+        return selectors.buildings_with_counts(self.request.user).order_by("unit_id", "name", "id")
+
+    def _answer(self, building, code=status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=building.pk)
+        return Response(BuildingSerializer(fresh).data, status=code)
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(BuildingSerializer(page, many=True).data)
+
+    def retrieve(self, request, id=None):
+        return Response(BuildingSerializer(self.get_object()).data)
+
+    @extend_schema(request=BuildingCreateSerializer, responses={201: BuildingSerializer})
+    def create(self, request):
+        data = BuildingCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        unit = get_in_scope_or_404(OrgUnit.objects.all(), request.user, code=values.pop("unit"))
+        building = services.building_create(actor=request.user, unit=unit, **values)
+        return self._answer(building, status.HTTP_201_CREATED)
+
+    @extend_schema(request=BuildingUpdateSerializer, responses=BuildingSerializer)
+    def partial_update(self, request, id=None):
+        building = selectors.building_get(request.user, id)
+        data = BuildingUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        unit = building.unit
+        if "unit" in values:
+            unit = get_in_scope_or_404(OrgUnit.objects.all(), request.user, code=values["unit"])
+        building = services.building_update(
+            actor=request.user,
+            building=building,
+            name=values.get("name", building.name),
+            address=values.get("address", building.address),
+            kind=values.get("kind", building.kind),
+            unit=unit,
+            reason=values["reason"],
+        )
+        return self._answer(building)
+
+    @extend_schema(request=ReasonSerializer, responses=BuildingSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, id=None):
+        """Take a building out of use (refused while people live in it)."""
+        building = selectors.building_get(request.user, id)
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        building = services.building_close(
+            actor=request.user, building=building, reason=data.validated_data["reason"]
+        )
+        return self._answer(building)
+
+
+_RENT_FIELDS = ("is_rented", "landlord", "landlord_name", "landlord_phone", "rented_since")
+
+
+def rent_values(user, values, household=None) -> dict:
+    """The rent fields sent, the others kept from the home; a landlord id becomes a person."""
+    rent = {
+        key: values[key] if key in values else getattr(household, key, None) for key in _RENT_FIELDS
+    }
+    if "landlord" in values and values["landlord"] is not None:
+        rent["landlord"] = body_object(selectors.persons_visible(user), user, values["landlord"])
+    return rent
+
+
+def new_home(user, values) -> services.NewHome:
+    """A new home sent in a body ({building, number, rent fields}): its building is looked up
+    in the caller's jurisdiction (404 outside); the service registers it."""
+    building = body_object(selectors.buildings_visible(user), user, values["building"])
+    return services.NewHome(
+        building=building, number=values["number"], rent=rent_values(user, values)
+    )
+
+
+class HouseholdViewSet(UidLookup, viewsets.GenericViewSet):
+    """Homes (户) with their landlord when rented and the number of people living there."""
+
+    serializer_class = HouseholdSerializer
+    filterset_class = selectors.HouseholdFilter
+    write_action = Action.EDIT_REGISTRY
+
+    def get_queryset(self):
+        return selectors.households_with_counts(self.request.user).order_by(
+            "building__name", "number", "id"
+        )
+
+    def _answer(self, household, code=status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=household.pk)
+        return Response(HouseholdSerializer(fresh).data, status=code)
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(HouseholdSerializer(page, many=True).data)
+
+    def retrieve(self, request, id=None):
+        return Response(HouseholdSerializer(self.get_object()).data)
+
+    @extend_schema(request=HouseholdCreateSerializer, responses={201: HouseholdSerializer})
+    def create(self, request):
+        data = HouseholdCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        building = selectors.building_get(request.user, values["building"])
+        household = services.household_create(
+            actor=request.user,
+            building=building,
+            number=values["number"],
+            **rent_values(request.user, values),
+        )
+        return self._answer(household, status.HTTP_201_CREATED)
+
+    @extend_schema(request=HouseholdUpdateSerializer, responses=HouseholdSerializer)
+    def partial_update(self, request, id=None):
+        household = selectors.household_get(request.user, id)
+        data = HouseholdUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        household = services.household_update(
+            actor=request.user,
+            household=household,
+            number=values.get("number", household.number),
+            reason=values["reason"],
+            **rent_values(request.user, values, household),
+        )
+        return self._answer(household)

@@ -1,0 +1,437 @@
+"""The API of persons: the list and one person, registration, corrections, history and the
+unmasked identity number.
+
+What the caller's role may see is decided by the viewset and passed to the serializer's
+context: ``reveal_id_number`` (full identity numbers) and ``view_health`` (contraception);
+without them the number is masked and the health facts are null."""
+
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+
+from shequ.core.api import ListPagination
+from shequ.core.identifiers import mask_id_number
+from shequ.org.models import SensitiveAccess
+from shequ.org.roles import Action, can
+from shequ.registry import selectors, services
+from shequ.registry.api._common import API_CHANNEL, UidLookup, body_object
+from shequ.registry.api.checks import PersonChecksMixin
+from shequ.registry.api.housing import HouseholdCreateSerializer, new_home
+from shequ.registry.models import (
+    ETHNICITY_CHOICES,
+    Child,
+    Contraception,
+    Education,
+    Employment,
+    FlowInReason,
+    MaritalStatus,
+    Person,
+    Relation,
+    Sex,
+)
+
+
+class ChildSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Child
+        fields = ["order", "birth_date", "sex", "name"]
+        read_only_fields = fields
+
+
+class ChildInputSerializer(serializers.Serializer):
+    order = serializers.IntegerField(min_value=1, max_value=20)
+    birth_date = serializers.DateField()
+    sex = serializers.ChoiceField(choices=Sex.choices)
+    name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uid", read_only=True)
+    id_number = serializers.SerializerMethodField(
+        help_text=_("公民身份号码；角色无权查看时打码（340602********1234）")
+    )
+    unit = serializers.CharField(source="unit_id", read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    household = serializers.SlugRelatedField(slug_field="uid", read_only=True)
+    hukou_division = serializers.CharField(source="hukou_division_id", read_only=True)
+    hukou_division_name = serializers.CharField(source="hukou_division.full_name", read_only=True)
+    contraception = serializers.SerializerMethodField(
+        help_text=_("节育措施；未登记或角色无权查看健康信息时为 null")
+    )
+    contraception_since = serializers.SerializerMethodField()
+    flow_out_division = serializers.CharField(
+        source="flow_out_division_id", allow_null=True, read_only=True
+    )
+    eight_clear_missing = serializers.SerializerMethodField(
+        help_text=_("流动人口“八个清楚”尚缺的项目")
+    )
+    children = ChildSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "id_number",
+            "name",
+            "sex",
+            "birth_date",
+            "ethnicity",
+            "phone",
+            "education",
+            "population_type",
+            "status",
+            "unit",
+            "unit_name",
+            "household",
+            "relation",
+            "hukou_division",
+            "hukou_division_name",
+            "hukou_address",
+            "marital_status",
+            "marriage_date",
+            "children_count",
+            "contraception",
+            "contraception_since",
+            "employment",
+            "employer_name",
+            "flow_in_date",
+            "flow_in_reason",
+            "flow_out_date",
+            "flow_out_division",
+            "flow_out_address",
+            "ended_on",
+            "end_reason",
+            "last_monthly_check",
+            "last_quarterly_verification",
+            "eight_clear_missing",
+            "children",
+            "registered_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_id_number(self, person: Person) -> str:
+        if self.context.get("reveal_id_number"):
+            return person.id_number
+        return mask_id_number(person.id_number)
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=Contraception.choices, allow_null=True, read_only=True)
+    )
+    def get_contraception(self, person: Person) -> str | None:
+        if not self.context.get("view_health"):
+            return None
+        return person.contraception or None
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_contraception_since(self, person: Person):
+        return person.contraception_since if self.context.get("view_health") else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_eight_clear_missing(self, person: Person) -> list[str]:
+        return [key for key in person.eight_clear_missing.split(",") if key]
+
+
+class _PersonFactsSerializer(serializers.Serializer):
+    # Presence and consistency are checked by the registry's validation (the same as the
+    # form's and the import's), so one request reports every problem at once.
+
+    id_number = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, help_text=_("必填（登记时）")
+    )
+    name = serializers.CharField(
+        max_length=60, required=False, allow_blank=True, help_text=_("必填（登记时）")
+    )
+    sex = serializers.ChoiceField(
+        choices=Sex.choices, required=False, allow_blank=True, help_text=_("空则取自身份证号码")
+    )
+    birth_date = serializers.DateField(
+        required=False, allow_null=True, help_text=_("空则取自身份证号码")
+    )
+    ethnicity = serializers.ChoiceField(choices=ETHNICITY_CHOICES, required=False)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    education = serializers.ChoiceField(choices=Education.choices, required=False, allow_blank=True)
+    hukou_division = serializers.CharField(
+        max_length=12,
+        required=False,
+        allow_blank=True,
+        help_text=_("户籍地 12 位区划代码；必填（登记时）"),
+    )
+    hukou_address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    relation = serializers.ChoiceField(choices=Relation.choices, required=False, allow_blank=True)
+    marital_status = serializers.ChoiceField(
+        choices=MaritalStatus.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_("必填（登记时）"),
+    )
+    marriage_date = serializers.DateField(required=False, allow_null=True)
+    children_count = serializers.IntegerField(required=False, allow_null=True)
+    contraception = serializers.ChoiceField(
+        choices=Contraception.choices, required=False, allow_blank=True
+    )
+    contraception_since = serializers.DateField(required=False, allow_null=True)
+    employment = serializers.ChoiceField(
+        choices=Employment.choices, required=False, allow_blank=True
+    )
+    employer_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    flow_in_date = serializers.DateField(required=False, allow_null=True)
+    flow_in_reason = serializers.ChoiceField(
+        choices=FlowInReason.choices, required=False, allow_blank=True
+    )
+    children = ChildInputSerializer(
+        many=True, required=False, help_text=_("子女（孩次、出生日期、性别、姓名）；更新时整体替换")
+    )
+
+    def facts(self) -> dict:
+        """The person's values the client sent (without children, household and reason)."""
+        skip = {"children", "household", "new_home", "reason"}
+        return {k: v for k, v in self.validated_data.items() if k not in skip}
+
+    def children_or_none(self) -> list[dict] | None:
+        children = self.validated_data.get("children")
+        return [dict(child) for child in children] if children is not None else None
+
+
+class PersonCreateSerializer(_PersonFactsSerializer):
+    household = serializers.UUIDField(required=False, help_text=_("现居住户 id"))
+    new_home = HouseholdCreateSerializer(
+        required=False,
+        help_text=_("住进尚未登记的新住户时，代替 household 填写（楼栋 id、门牌号、出租信息）"),
+    )
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if not attrs.get("household") and not attrs.get("new_home"):
+            raise serializers.ValidationError({"household": [_("请选择现居住户。")]})
+        if attrs.get("household") and attrs.get("new_home"):
+            raise serializers.ValidationError(
+                {"new_home": [_("household 和 new_home 只能填写一个。")]}
+            )
+        return attrs
+
+
+class PersonUpdateSerializer(_PersonFactsSerializer):
+    reason = serializers.CharField(max_length=500, help_text=_("变更原因，记入历史。"))
+
+    # Where a person lives and whether they are in the registry change through events.
+    _BY_FLOW = ("household", "unit", "status", "population_type")
+
+    def validate(self, attrs):
+        sent = [key for key in self._BY_FLOW if key in self.initial_data]
+        if sent:
+            raise serializers.ValidationError(
+                {
+                    key: [_("住址和在册状态通过 POST /api/v1/flows/ 办理（迁移、迁出、注销等）。")]
+                    for key in sent
+                }
+            )
+        return attrs
+
+
+class HistoryChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField(allow_null=True)
+
+
+class PersonHistorySerializer(serializers.Serializer):
+    history_date = serializers.DateTimeField()
+    history_user = serializers.CharField(allow_null=True, help_text=_("操作人用户名"))
+    history_type = serializers.ChoiceField(
+        choices=[("+", _("建档")), ("~", _("修改")), ("-", _("删除"))]
+    )
+    history_change_reason = serializers.CharField(allow_null=True)
+    changes = HistoryChangeSerializer(many=True)
+
+
+class RevealRequestSerializer(serializers.Serializer):
+    purpose = serializers.ChoiceField(
+        choices=SensitiveAccess.Purpose.choices, help_text=_("查看目的，记入敏感信息查看记录")
+    )
+
+
+class RevealResponseSerializer(serializers.Serializer):
+    id_number = serializers.CharField()
+
+
+class PersonOrdering(OrderingFilter):
+    """``?ordering=name|-name|birth_date|registered_at``, ties broken by id for stable pages."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        return [*ordering, "id"] if ordering else ordering
+
+
+def _sensitive_flags(user) -> dict[str, bool]:
+    return {
+        "reveal_id_number": can(user, Action.REVEAL_ID_NUMBER),
+        "view_health": can(user, Action.VIEW_HEALTH),
+    }
+
+
+def _log_person_reads(user, persons, flags: dict[str, bool]) -> None:
+    """Log what a response shows unmasked: one insert per kind of data for the whole page."""
+    persons = list(persons)
+    if not persons:
+        return
+    if flags["reveal_id_number"]:
+        services.log_id_number_read(
+            actor=user, persons=persons, channel=API_CHANNEL, purpose=SensitiveAccess.Purpose.API
+        )
+    if flags["view_health"]:
+        services.log_health_read(
+            actor=user, persons=persons, channel=API_CHANNEL, purpose=SensitiveAccess.Purpose.API
+        )
+
+
+_HEALTH_FIELDS = {"contraception", "contraception_since"}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description=(
+            "在册人员（默认 status=active；status=all 含迁出、死亡、注销）。?search= 匹配身份证号"
+            "（全号或前缀）、姓名、拼音首字母（张三 → zs）或全拼。身份证号按角色打码；未打码的"
+            "号码和显示的节育措施均记入敏感信息查看记录。"
+        )
+    )
+)
+class PersonViewSet(PersonChecksMixin, UidLookup, viewsets.GenericViewSet):
+    """Persons of the registry in the caller's jurisdiction."""
+
+    serializer_class = PersonSerializer
+    filterset_class = selectors.PersonFilter
+    filter_backends = [DjangoFilterBackend, PersonOrdering]
+    pagination_class = ListPagination
+    ordering_fields = ["name", "birth_date", "registered_at"]
+    write_action = Action.EDIT_REGISTRY
+    write_actions = {"reveal": Action.REVEAL_ID_NUMBER}
+
+    def get_queryset(self):
+        return selectors.persons_visible(self.request.user).prefetch_related("children")
+
+    def _person(self, uid) -> Person:
+        return selectors.person_get(self.request.user, uid)
+
+    def _show(self, persons, *, many: bool):
+        """Serialize for the caller's role and log what is shown unmasked."""
+        user = self.request.user
+        flags = _sensitive_flags(user)
+        _log_person_reads(user, persons if many else [persons], flags)
+        return PersonSerializer(persons, many=many, context=flags).data
+
+    def list(self, request):
+        persons = selectors.scope_first(
+            self.filter_queryset(self.get_queryset()),
+            request.user,
+            request.query_params.get("unit"),
+        )
+        page = self.paginate_queryset(persons)
+        return self.get_paginated_response(self._show(page, many=True))
+
+    def retrieve(self, request, id=None):
+        return Response(self._show(self._person(id), many=False))
+
+    @extend_schema(request=PersonCreateSerializer, responses={201: PersonSerializer})
+    def create(self, request):
+        """人来登记: register a person in a household (the same validation as the form and the
+        import); for a migrant this records the arrival."""
+        data = PersonCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        household = (
+            body_object(
+                selectors.households_visible(request.user), request.user, values["household"]
+            )
+            if values.get("household")
+            else new_home(request.user, values["new_home"])
+        )
+        person = services.person_register(
+            actor=request.user,
+            values=data.facts(),
+            household=household,
+            children=data.children_or_none(),
+            reason=data.validated_data["reason"],
+        )
+        return Response(self._show(self._person(person.uid), many=False), status=201)
+
+    @extend_schema(request=PersonUpdateSerializer, responses=PersonSerializer)
+    def partial_update(self, request, id=None):
+        """Correct or complete a person's facts; ``reason`` is required and kept in the history.
+        ``children``, when sent, replaces the list."""
+        person = self._person(id)
+        data = PersonUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.person_update(
+            actor=request.user,
+            person=person,
+            values=data.facts(),
+            children=data.children_or_none(),
+            reason=data.validated_data["reason"],
+        )
+        return Response(self._show(self._person(id), many=False))
+
+    @extend_schema(
+        responses=PersonHistorySerializer(many=True),
+        filters=False,
+        description=(
+            "每一次变更（最新在前）：谁、何时、原因和改动的字段（旧值/新值）。"
+            "身份证号始终打码；节育措施仅对可查看健康信息的角色显示，并记入查看记录。"
+        ),
+    )
+    @action(detail=True, methods=["get"])
+    def history(self, request, id=None):
+        person = self._person(id)
+        rows = self.paginate_queryset(selectors.person_history(person))
+        changes = selectors.person_history_changes(person, rows)
+        health = can(request.user, Action.VIEW_HEALTH)
+        entries, health_shown = [], False
+        for row, changed in zip(rows, changes, strict=True):
+            shown = []
+            for field, (old, new) in changed.items():
+                if field in _HEALTH_FIELDS:
+                    if not health:
+                        continue
+                    health_shown = True
+                if field == "id_number":
+                    old, new = mask_id_number(old) or None, mask_id_number(new) or None
+                shown.append({"field": field, "old": old, "new": new})
+            entries.append(
+                {
+                    "history_date": row.history_date,
+                    "history_user": row.history_user.username if row.history_user else None,
+                    "history_type": row.history_type,
+                    "history_change_reason": row.history_change_reason,
+                    "changes": shown,
+                }
+            )
+        if health_shown:
+            services.log_health_read(
+                actor=request.user,
+                persons=[person],
+                channel=API_CHANNEL,
+                purpose=SensitiveAccess.Purpose.API,
+                recorded_only=False,
+            )
+        return self.get_paginated_response(PersonHistorySerializer(entries, many=True).data)
+
+    @extend_schema(request=RevealRequestSerializer, responses=RevealResponseSerializer)
+    @action(detail=True, methods=["post"])
+    def reveal(self, request, id=None):
+        """The full identity number, for a role that may see it; the read is logged."""
+        person = self._person(id)
+        data = RevealRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        number = services.person_reveal_id_number(
+            actor=request.user,
+            person=person,
+            purpose=data.validated_data["purpose"],
+            channel=API_CHANNEL,
+        )
+        return Response({"id_number": number})

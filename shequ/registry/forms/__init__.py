@@ -1,0 +1,1 @@
+"""Forms of the registry pages, one module per area (people, housing, flows, checks)."""

@@ -1,0 +1,54 @@
+"""Reads of flows: the flows a user may see, filtered, and one person's."""
+
+import django_filters
+from django.db.models import (
+    QuerySet,
+)
+from django.utils.translation import gettext_lazy as _
+
+from shequ.org.scoping import (
+    scope_q,
+    subtree_q,
+)
+from shequ.registry.models import (
+    Flow,
+    Person,
+)
+from shequ.registry.selectors._filters import StrictFilterSet
+
+
+def person_flows(user, person: Person) -> QuerySet[Flow]:
+    return person.flows.select_related(
+        "actor", "division", "from_household__building", "to_household__building"
+    )
+
+
+def flows_visible(user) -> QuerySet[Flow]:
+    """Flows that happened in the user's jurisdiction: arrivals here and departures from here."""
+    return Flow.objects.filter(
+        scope_q(user, "unit_code") | scope_q(user, "from_unit_code")
+    ).select_related(
+        "person", "actor", "division", "from_household__building", "to_household__building"
+    )
+
+
+class FlowFilter(StrictFilterSet):
+    kind = django_filters.ChoiceFilter(choices=Flow.Kind.choices, label=_("类型"))
+    unit = django_filters.CharFilter(method="filter_unit", label=_("单位代码（含下级）"))
+    person = django_filters.UUIDFilter(field_name="person__uid", label=_("人员"))
+    since = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("自"))
+    until = django_filters.DateFilter(field_name="date", lookup_expr="lte", label=_("至"))
+
+    class Meta:
+        model = Flow
+        fields = ["kind", "unit", "person", "since", "until"]
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.filter(
+            subtree_q("unit_code", value.strip()) | subtree_q("from_unit_code", value.strip())
+        )
+
+
+def person_last_flow(user, person: Person) -> Flow | None:
+    """The flow recorded last for the person, if the user may see it (the answer to recording one)."""
+    return flows_visible(user).filter(person=person).order_by("-id").first()

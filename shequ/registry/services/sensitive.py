@@ -1,0 +1,65 @@
+"""Sensitive reads: the unmasked identity number and health facts, each read logged."""
+
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from shequ.org.audit import (
+    SensitiveTarget,
+    audit_sensitive_read,
+)
+from shequ.org.models import SensitiveAccess
+from shequ.org.roles import Action
+from shequ.registry.models import (
+    Person,
+)
+from shequ.registry.services._common import _require, _require_scope, person_label
+
+
+def person_reveal_id_number(*, actor, person: Person, purpose: str, channel: str = "web") -> str:
+    """The unmasked identity number, for a role that may see it; the read is logged."""
+    _require(actor, Action.REVEAL_ID_NUMBER)
+    _require_scope(actor, person.unit_id)
+    if purpose not in SensitiveAccess.Purpose.values:
+        raise ValidationError({"purpose": [_("请选择查看目的。")]})
+    audit_sensitive_read(
+        actor=actor,
+        targets=[
+            SensitiveTarget(
+                "registry.person", str(person.uid), person_label(person), person.unit_id
+            )
+        ],
+        fields=["id_number"],
+        purpose=purpose,
+        channel=channel,
+    )
+    return person.id_number
+
+
+def log_health_read(
+    *, actor, persons: Sequence[Person], channel: str, purpose: str, recorded_only: bool = True
+) -> None:
+    """Log that these people's health facts (contraception) were shown to the actor;
+    ``recorded_only``: only those with a method recorded now (a history shows past ones)."""
+    shown = [p for p in persons if p.contraception or not recorded_only]
+    _log_read(actor, shown, "contraception", channel=channel, purpose=purpose)
+
+
+def log_id_number_read(*, actor, persons: Sequence[Person], channel: str, purpose: str) -> None:
+    """Log that these people's full identity numbers were shown to the actor (one insert)."""
+    _log_read(actor, persons, "id_number", channel=channel, purpose=purpose)
+
+
+def _log_read(actor, persons: Sequence[Person], field: str, *, channel: str, purpose: str) -> None:
+    if persons:
+        audit_sensitive_read(
+            actor=actor,
+            targets=[
+                SensitiveTarget("registry.person", str(p.uid), person_label(p), p.unit_id)
+                for p in persons
+            ],
+            fields=[field],
+            purpose=purpose,
+            channel=channel,
+        )
