@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "shequ.core",
     "shequ.org",
+    "shequ.jobs",
     "shequ.registry",
 ]
 
@@ -85,7 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "shequ.core.navigation.menu",
+                "shequ.org.navigation.menu",
             ],
         },
     },
@@ -242,8 +243,8 @@ SPECTACULAR_SETTINGS = {
         "OrgUnitKindEnum": "shequ.org.models.OrgUnit.Kind",
         "BuildingKindEnum": "shequ.registry.models.Building.Kind",
         "CheckKindEnum": "shequ.registry.models.Check.Kind",
-        "ImportJobStatusEnum": "shequ.core.models.ImportJob.Status",
-        "ExportJobStatusEnum": "shequ.core.models.ExportJob.Status",
+        "ImportJobStatusEnum": "shequ.jobs.models.ImportJob.Status",
+        "ExportJobStatusEnum": "shequ.jobs.models.ExportJob.Status",
     },
 }
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
-from shequ.core.models import ImportJob
+from shequ.jobs.models import ImportJob
 from shequ.org.models import AuditEvent
 from shequ.registry.models import Building, Person
 from tests.factories import id_number as new_id_number
@@ -163,7 +163,7 @@ def divisions(transactional_db):
 def test_chunked_import_outside_a_transaction_writes_every_chunk(
     tmp_path, divisions, tree, monkeypatch
 ):
-    from shequ.core import imports
+    from shequ.jobs import imports
 
     monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
     make_household(make_building(tree.grid_a1, "1号楼"), "101")
@@ -183,7 +183,7 @@ def test_chunked_import_outside_a_transaction_writes_every_chunk(
 
 @pytest.mark.django_db(transaction=True)
 def test_chunked_import_with_a_late_bad_row_writes_nothing(tmp_path, divisions, tree, monkeypatch):
-    from shequ.core import imports
+    from shequ.jobs import imports
 
     monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
     make_household(make_building(tree.grid_a1, "1号楼"), "101")
@@ -203,7 +203,7 @@ def test_chunked_import_with_a_late_bad_row_writes_nothing(tmp_path, divisions, 
 def test_chunked_import_taking_the_good_rows_skips_the_bad_one(
     tmp_path, divisions, tree, monkeypatch
 ):
-    from shequ.core import imports
+    from shequ.jobs import imports
 
     monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
     make_household(make_building(tree.grid_a1, "1号楼"), "101")

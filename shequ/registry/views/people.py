@@ -24,8 +24,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shequ.core.forms import add_service_errors
 from shequ.core.identifiers import division_parents, mask_id_number, parse_id_number
-from shequ.core.web import action_required, staff_required
 from shequ.org.models import Division, OrgUnit, SensitiveAccess
+from shequ.org.permissions import action_required, staff_required
 from shequ.org.roles import Action, Level, can
 from shequ.org.scoping import code_in_scope
 from shequ.registry import forms_people as forms

@@ -7,9 +7,9 @@ them; the task only says "run job X".
 
 from django_tasks import task
 
-from shequ.core.exports import export_job_run
-from shequ.core.imports import import_job_run
-from shequ.core.models import ExportJob, ImportJob
+from shequ.jobs.exports import export_job_run
+from shequ.jobs.imports import import_job_run
+from shequ.jobs.models import ExportJob, ImportJob
 
 
 @task()
