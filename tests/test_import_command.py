@@ -140,6 +140,34 @@ def test_export_unit_option_limits_the_rows(tmp_path, tree, home):
     assert Building.objects.count() == 2
 
 
+def test_export_buildings_leaves_out_those_no_longer_in_use_as_the_export_page_does(
+    tmp_path, tree, home, admin_client
+):
+    closed = make_building(tree.grid_a1, "2号楼")
+    Building.objects.filter(pk=closed.pk).update(is_active=False)
+    path = tmp_path / "buildings.xlsx"
+
+    assert "已导出 1 行" in run("export", "buildings", str(path))
+
+    names = [row[2] for row in load_workbook(path).worksheets[0].iter_rows(values_only=True)]
+    assert names[1:] == ["1号楼"]
+    page = admin_client.get("/registry/export/buildings/?format=xlsx")
+    page_names = [
+        row[2]
+        for row in load_workbook(io.BytesIO(page.content)).worksheets[0].iter_rows(values_only=True)
+    ]
+    assert page_names == names
+
+
+def test_export_flows_writes_every_flow_with_full_names(tmp_path, home):
+    make_person(home, name="张三")
+    path = tmp_path / "flows.csv"
+
+    assert "已导出 1 行" in run("export", "flows", str(path))
+
+    assert "张三" in path.read_text(encoding="utf-8-sig")
+
+
 def test_export_refuses_other_file_types(tmp_path, db):
     with pytest.raises(CommandError, match=r"\.xlsx 或 \.csv"):
         call_command("export", "persons", str(tmp_path / "persons.pdf"))
