@@ -119,8 +119,8 @@ class KeyPool:
     """Primary keys for one job's new records, taken from the sequences ahead of need.
 
     A chunk's records asked the sequence for their keys each time: three round trips per
-    chunk (homes, persons, children), 51 for 50,000 persons, each waiting ~5 ms for a server
-    busy with the import's own writing, a quarter of a second of the validating thread.
+    chunk (homes, persons, children), each waiting for a server busy with the import's own
+    writing, on the validating thread.
     Given ``read_ahead`` (a function running a call on the import's reading thread,
     ``ImportContext.read_ahead``), the pool asks there for the next keys of a table as soon
     as what it holds would not serve another request of the last one's size: four times

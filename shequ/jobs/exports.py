@@ -2,9 +2,8 @@
 
 An app declares an ``Exporter`` per kind in its ``exporters`` module (how to select the
 user's rows from the list filters, and how to write them) and registers it as "exporters"
-(core/hooks.py). The export page
-asks ``export_needs_job``; below ``settings.EXPORT_JOB_MIN_ROWS`` rows it writes the file at
-once, above it:
+(core/hooks.py). The export page asks ``export_needs_job``; below
+``settings.EXPORT_JOB_MIN_ROWS`` rows it writes the file at once, above it:
 
 1. ``export_job_create`` records the kind, format and the filters as the query string —
    never a queryset — and the page or the API enqueues the job;

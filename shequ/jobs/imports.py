@@ -1,8 +1,8 @@
 """The import engine: one job lifecycle for every kind of file Shequ takes in.
 
 An app declares an ``Importer`` per kind in its ``importers`` module (a ``Table`` of columns
-plus bulk validation and a write step) and registers it as "importers" (core/hooks.py). The engine does
-the rest the same way for every kind:
+plus bulk validation and a write step) and registers it as "importers" (core/hooks.py). The
+engine does the rest the same way for every kind:
 
 1. ``import_job_create`` keeps the uploaded file in an ``ImportJob`` (a page or the API then
    hands it to the task worker; the command runs it at once);
@@ -243,11 +243,9 @@ def _save_progress(job: ImportJob, *fields: str) -> None:
     """Commit how far the import has come (``fields``, by default the rows counted), without
     waiting for the disk (PostgreSQL).
 
-    A commit waits until the WAL up to it is on disk — on PostgreSQL that includes what the
-    writer of the same import has written meanwhile (tens of MB a file): the validation
-    waited 0.1-0.5 s a file for its progress counter, more as a city grew. A progress
-    counter lost to a server crash costs nothing (the import is lost with it), so its commit
-    does not wait for the flush (``synchronous_commit = off`` for that transaction only).
+    A commit waits until the WAL up to it is on disk, on PostgreSQL including what the
+    import's writer wrote meanwhile. A counter lost to a crash costs nothing (the import is
+    lost with it), so this commit does not wait (``synchronous_commit = off``, here only).
     """
     fields = fields or ("processed_rows", "total_rows")
     if connection.vendor != "postgresql" or connection.in_atomic_block:

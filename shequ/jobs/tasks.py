@@ -1,4 +1,4 @@
-"""Background tasks of the core: running an import or export job in the task worker.
+"""The task worker's jobs: running an import or export job in the background.
 
 The page and the API enqueue the job here; ``shequ db_worker`` (started by ``make serve``)
 runs it. The job row itself carries progress and the report, so any app server can show
