@@ -18,7 +18,7 @@ help:
 	@echo "make demo    install, load the demo city, serve it at http://$(HOST)"
 	@echo "make test    install and run the whole test suite (SQLite and PostgreSQL)"
 	@echo "make install create .venv with Shequ and its dependencies"
-	@echo "make lint    ruff check + format check"
+	@echo "make lint    ruff check + format check + the floors (lint-imports)"
 	@echo "make bench   registry benchmark (BENCH_PERSONS=100000 for a quick run)"
 
 $(BIN)/python:
@@ -84,6 +84,7 @@ test-postgres: install-test
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install-test
 	$(BIN)/ruff format .

@@ -141,7 +141,7 @@ def cpu_file(args: argparse.Namespace) -> None:
     bench.setup_django(args.database_url)
     from django.utils import timezone
 
-    from shequ.core import imports
+    from shequ.jobs import imports, pipeline
 
     content = args.file.read_bytes()
     if args.rows:
@@ -164,7 +164,7 @@ def cpu_file(args: argparse.Namespace) -> None:
             now=now,
         )
         importer = imports.importer_for("persons")(ctx)
-        with imports._fewer_collections():  # as an import runs
+        with pipeline.fewer_collections():  # as an import runs
             started = _thread_cpu()
             bad_rows, seen_rows = imports._validate(job, importer, io.BytesIO(content))
             validated = _thread_cpu()

@@ -86,7 +86,7 @@ def build_tree(seed: int):
     """The demo's organisation tree (only the org app's generator: no demo people)."""
     from django.db import transaction
 
-    from shequ.core.demo_runner import DemoContext
+    from shequ.core.demo import DemoContext
     from shequ.org import demo as org_demo
 
     ctx = DemoContext(seed=seed, persons=0, log=log)
@@ -284,7 +284,7 @@ def write_city(rows_gen, tmp: Path, persons: int, chunk: int, communities, grids
 
 def import_file(kind: str, path: Path) -> tuple[int, float]:
     """Import one file the way ``shequ import`` does; returns (rows, seconds)."""
-    from shequ.core.imports import import_job_create, import_job_run
+    from shequ.jobs.imports import import_job_create, import_job_run
 
     job = import_job_create(
         actor=None, kind=kind, filename=path.name, content=b"", keep_content=False

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "shequ.core",
     "shequ.org",
+    "shequ.jobs",
     "shequ.registry",
 ]
 
@@ -91,7 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "shequ.core.navigation.menu",
+                "shequ.org.navigation.menu",
             ],
         },
     },
@@ -280,7 +281,7 @@ SPECTACULAR_SETTINGS = {
         "BuildingKindEnum": "shequ.registry.models.Building.Kind",
         "CheckKindEnum": "shequ.registry.models.Check.Kind",
         # Import and export jobs have the same statuses: one enum (two names are an error).
-        "JobStatusEnum": "shequ.core.models.ImportJob.Status",
+        "JobStatusEnum": "shequ.jobs.models.ImportJob.Status",
     },
 }
 

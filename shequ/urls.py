@@ -8,11 +8,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from shequ.core import views as core_views
-from shequ.core.api import NotFoundView
-from shequ.core.web import staff_required
 from shequ.org import api as org_api
 from shequ.org import auth_views
 from shequ.org import views as org_views
+from shequ.org.api import NotFoundView
+from shequ.org.permissions import staff_required
 from shequ.registry.urls import register_api as register_registry_api
 
 router = DefaultRouter(trailing_slash=True)

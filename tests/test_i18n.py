@@ -107,6 +107,15 @@ def test_menu_shows_what_the_role_may_use(web, people):
     assert 'href="/users/"' in city_page
 
 
+def test_the_menu_lists_every_app_s_entries_in_their_order(admin_client, tree):
+    page = admin_client.get("/").text  # a superuser may use every entry
+    labels = re.findall(
+        r'class="nav-link text-nowrap[^"]*" href="[^"]*"[^>]*><i [^>]*></i> (\S+)</a>', page
+    )
+    # Org's entries and the registry's, each registered by its app, in one order.
+    assert labels == ["首页", "组织", "人口", "房屋", "出租房屋", "导入导出", "用户", "审计"]
+
+
 def test_the_menu_leads_to_the_rented_homes_register_and_marks_it_active(web, people):
     assert 'href="/housing/rented/"' in web.as_(people.worker_a).get("/").text
     register = web.get("/housing/rented/").text

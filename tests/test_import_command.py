@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
-from shequ.core.models import ImportJob
+from shequ.jobs.models import ImportJob
 from shequ.org.models import AuditEvent
 from shequ.registry.models import Building, Person
 from tests.factories import id_number as new_id_number
@@ -140,6 +140,34 @@ def test_export_unit_option_limits_the_rows(tmp_path, tree, home):
     assert Building.objects.count() == 2
 
 
+def test_export_buildings_leaves_out_those_no_longer_in_use_as_the_export_page_does(
+    tmp_path, tree, home, admin_client
+):
+    closed = make_building(tree.grid_a1, "2号楼")
+    Building.objects.filter(pk=closed.pk).update(is_active=False)
+    path = tmp_path / "buildings.xlsx"
+
+    assert "已导出 1 行" in run("export", "buildings", str(path))
+
+    names = [row[2] for row in load_workbook(path).worksheets[0].iter_rows(values_only=True)]
+    assert names[1:] == ["1号楼"]
+    page = admin_client.get("/registry/export/buildings/?format=xlsx")
+    page_names = [
+        row[2]
+        for row in load_workbook(io.BytesIO(page.content)).worksheets[0].iter_rows(values_only=True)
+    ]
+    assert page_names == names
+
+
+def test_export_flows_writes_every_flow_with_full_names(tmp_path, home):
+    make_person(home, name="张三")
+    path = tmp_path / "flows.csv"
+
+    assert "已导出 1 行" in run("export", "flows", str(path))
+
+    assert "张三" in path.read_text(encoding="utf-8-sig")
+
+
 def test_export_refuses_other_file_types(tmp_path, db):
     with pytest.raises(CommandError, match=r"\.xlsx 或 \.csv"):
         call_command("export", "persons", str(tmp_path / "persons.pdf"))
@@ -163,7 +191,7 @@ def divisions(transactional_db):
 def test_chunked_import_outside_a_transaction_writes_every_chunk(
     tmp_path, divisions, tree, monkeypatch
 ):
-    from shequ.core import imports
+    from shequ.jobs import imports
 
     monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
     make_household(make_building(tree.grid_a1, "1号楼"), "101")
@@ -183,7 +211,7 @@ def test_chunked_import_outside_a_transaction_writes_every_chunk(
 
 @pytest.mark.django_db(transaction=True)
 def test_chunked_import_with_a_late_bad_row_writes_nothing(tmp_path, divisions, tree, monkeypatch):
-    from shequ.core import imports
+    from shequ.jobs import imports
 
     monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
     make_household(make_building(tree.grid_a1, "1号楼"), "101")
@@ -203,7 +231,7 @@ def test_chunked_import_with_a_late_bad_row_writes_nothing(tmp_path, divisions, 
 def test_chunked_import_taking_the_good_rows_skips_the_bad_one(
     tmp_path, divisions, tree, monkeypatch
 ):
-    from shequ.core import imports
+    from shequ.jobs import imports
 
     monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
     make_household(make_building(tree.grid_a1, "1号楼"), "101")

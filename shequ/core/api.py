@@ -1,16 +1,14 @@
-"""What every API module uses: pagination, error format, the base viewset."""
+"""What every API module uses: pagination, the error format, the reason field."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
-from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from shequ.core.web import ListPaginator, is_staff_member
+from shequ.core.web import ListPaginator
 
 
 class Pagination(PageNumberPagination):
@@ -54,21 +52,3 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(
         max_length=500, help_text=gettext_lazy("变更原因，记入历史。"), trim_whitespace=True
     )
-
-
-class _StaffOnly(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        return is_staff_member(request.user)
-
-
-class NotFoundView(APIView):
-    """Any path under the API that names nothing, a malformed id (``/persons/123/``) included:
-    the API's JSON 404 instead of the site's HTML page. Authentication comes first, as on
-    every route, so an anonymous caller cannot tell paths that exist from those that do not."""
-
-    permission_classes = [_StaffOnly]
-    schema = None  # not an endpoint of the contract
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        raise exceptions.NotFound()

@@ -14,9 +14,6 @@ leave the thread that writes only the sending.
 
 import contextlib
 import io
-import os
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,54 +21,22 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 import psycopg
+import uuid_utils
 from django.db import connection, connections
 from django.db.models.base import ModelState
 from django.utils import timezone
 from psycopg.copy import Copy, FileWriter
 
-_random = threading.local()
-
-
-_UUID_BATCH = 4096
-_UUID_BATCH_SECONDS = 1.0
-# Version 7 (RFC 9562) in hexadecimal digits: 12 of Unix time in milliseconds, the version
-# (7), 3 random, one of the RFC variant with 2 random bits (8, 9, a or b), 15 random.
-_UUID_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
-
 
 def new_uuid7() -> str:
-    """A new time-ordered random UUID (version 7) for a record written in bulk, as its 32
-    hexadecimal digits.
+    """A new time-ordered random UUID (version 7, RFC 9562) for a record written in bulk, as
+    its 32 hexadecimal digits (both databases take digits as they are; Django reads a UUID).
 
-    Why not ``uuid.uuid4()``: a random key lands on a random page of its unique index, and in
-    a city of a million people each of an import's rows then dirtied a different page of
-    that index (written to the WAL whole after each checkpoint, evicted and read again when
-    the index outgrows the server's buffers). Keys that grow with time go to the index's
-    right edge, like the primary keys. 74 random bits keep them unguessable and unique;
-    records made one by one keep ``uuid4`` (both kinds mix freely in one column).
-
-    Digits, not a ``uuid.UUID``: both databases take them as they are (PostgreSQL's uuid
-    input, Django's char(32) on SQLite), and Django reads them back as a ``UUID``; an object
-    was made only for the driver to turn it into text again (with the making, 3% of an
-    imported row). The keys are made 4,096 at a time, from one system call's randomness
-    and the millisecond of that moment. RFC 9562 lets the time be coarse: a batch serves
-    for at most ``_UUID_BATCH_SECONDS`` (an import uses one in a few hundredths).
+    Not ``uuid4``: random keys each dirty a different page of the unique index; keys that
+    grow with time go to its right edge, like the primary keys, and stay unguessable.
+    Records made one by one keep ``uuid4`` (both kinds mix freely in one column).
     """
-    batch = getattr(_random, "batch", None)
-    if not batch or time.monotonic() > _random.expires:
-        batch = _random.batch = _uuid7_batch()
-        _random.expires = time.monotonic() + _UUID_BATCH_SECONDS
-    return batch.pop()
-
-
-def _uuid7_batch() -> list[str]:
-    digits = os.urandom(16 * _UUID_BATCH).hex()
-    stamp = f"{time.time_ns() // 1_000_000:012x}7"
-    variant = _UUID_VARIANT
-    return [
-        f"{stamp}{digits[i : i + 3]}{variant[digits[i + 3]]}{digits[i + 4 : i + 19]}"
-        for i in range(0, len(digits), 32)
-    ]
+    return uuid_utils.uuid7().hex
 
 
 def instance_factory(model) -> Callable[..., Any]:
@@ -154,8 +119,8 @@ class KeyPool:
     """Primary keys for one job's new records, taken from the sequences ahead of need.
 
     A chunk's records asked the sequence for their keys each time: three round trips per
-    chunk (homes, persons, children), 51 for 50,000 persons, each waiting ~5 ms for a server
-    busy with the import's own writing, a quarter of a second of the validating thread.
+    chunk (homes, persons, children), each waiting for a server busy with the import's own
+    writing, on the validating thread.
     Given ``read_ahead`` (a function running a call on the import's reading thread,
     ``ImportContext.read_ahead``), the pool asks there for the next keys of a table as soon
     as what it holds would not serve another request of the last one's size: four times

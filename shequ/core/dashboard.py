@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from django.utils.functional import Promise
 
+from shequ.core.hooks import app_hooks
+
 
 @dataclass(frozen=True)
 class Card:
@@ -14,12 +16,12 @@ class Card:
     icon: str = "bar-chart"
 
 
-CardProvider = Callable[[object, object], list[Card]]  # (user, unit) → cards
-CARD_PROVIDERS: list[CardProvider] = []
+CardProvider = Callable[[object, object], list[Card]]  # (user, unit) → cards, "dashboard_cards"
 
 
 def cards_for(user, unit) -> list[Card]:
     cards: list[Card] = []
-    for provider in CARD_PROVIDERS:
+    provider: CardProvider
+    for provider in app_hooks("dashboard_cards"):
         cards.extend(provider(user, unit))
     return cards

@@ -65,8 +65,8 @@ class PlainSelect(forms.Select):
     """A single ``<select>`` written in Python, the same HTML as ``forms.Select``.
 
     Django renders every ``<option>`` through the form template engine (an include per
-    option): the person list's filter form with a district's 260 streets and communities
-    took ~100 ms of a 160 ms page. Grouped choices go the usual way.
+    option): a district's streets and communities took most of the person list's page.
+    Grouped choices go the usual way.
     """
 
     def render(self, name, value, attrs=None, renderer=None):

@@ -4,8 +4,8 @@ simple-history indexes each history table's ``history_user`` and ``history_date`
 queries across records ("everything user X changed", "everything changed on day D"). Shequ
 never asks those: a record's history is read by the record's id (the timeline, the API's
 ``history/``), and who did what across records is the audit log (``org.AuditEvent``). Each
-index costs every history row, and an import writes one per person, home and child: the
-two took ~0.3 s of PostgreSQL's time per 50,000 persons (docs/benchmarks.md, 2026-12-02).
+index costs every history row, and an import writes one per person, home and child
+(docs/benchmarks.md has the cost).
 ``SIMPLE_HISTORY_DATE_INDEX = False`` in the settings drops the date's; this class drops
 the user's. Users are deactivated, never deleted, so no delete has to find their rows.
 """

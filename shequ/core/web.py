@@ -1,14 +1,13 @@
-"""What every page uses: access decorators, pagination, sorting and file downloads."""
+"""What every page uses: the client's address, pagination, sorting and file downloads.
+
+Who may open a page (``staff_required``, ``action_required``) is org's: org/permissions.py."""
 
 import io
-from collections.abc import Callable, Iterable
-from functools import wraps
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -17,7 +16,6 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from shequ.core.tabular import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, Table
-from shequ.org.roles import Action, can
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -38,44 +36,6 @@ def client_ip(request: HttpRequest) -> str | None:
         if len(forwarded) >= trusted:
             return forwarded[-trusted]
     return request.META.get("REMOTE_ADDR") or None
-
-
-def is_staff_member(user) -> bool:
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and (user.is_superuser or (user.unit_id and user.role))
-    )
-
-
-def staff_required(view: Callable) -> Callable:
-    """Logged-in staff with a unit and a role; others go to the login page."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_staff_member(request.user):
-            raise PermissionDenied(_("您的账号没有分配单位和角色，请联系管理员。"))
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def action_required(action: Action) -> Callable:
-    """Staff whose role allows ``action``; others get 403."""
-
-    def decorator(view: Callable) -> Callable:
-        @staff_required
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs):
-            if not can(request.user, action):
-                raise PermissionDenied(_("您的角色不能执行此操作。"))
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 _LARGEST_OFFSET = 2**63 - 1

@@ -7,9 +7,9 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
@@ -19,6 +19,7 @@ from shequ.org import selectors, services
 from shequ.org.auth import api_token_issue, api_token_revoke, api_tokens_revoke
 from shequ.org.models import ApiToken, AuditEvent, OrgUnit, SensitiveAccess, User
 from shequ.org.otp import otp_check, otp_enrolled, otp_required
+from shequ.org.permissions import is_staff_member
 from shequ.org.roles import Action, Role
 from shequ.org.scoping import get_in_scope_or_404, subtree_q
 
@@ -422,3 +423,21 @@ class SensitiveAccessViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         return selectors.sensitive_accesses(self.request.user)
+
+
+class _StaffOnly(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return is_staff_member(request.user)
+
+
+class NotFoundView(APIView):
+    """Any path under the API that names nothing, a malformed id (``/persons/123/``) included:
+    the API's JSON 404 instead of the site's HTML page. Authentication comes first, as on
+    every route, so an anonymous caller cannot tell paths that exist from those that do not."""
+
+    permission_classes = [_StaffOnly]
+    schema = None  # not an endpoint of the contract
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise exceptions.NotFound()

@@ -7,6 +7,11 @@ class OrgConfig(AppConfig):
     label = "org"
     verbose_name = _("组织与用户")
 
+    # What the org app registers for the others (core/hooks.py).
+    menu_entries = ("shequ.org.navigation.MENU",)
+    demo_generators = ("shequ.org.demo.generate",)
+    demo_logins = ("shequ.org.demo.logins",)
+
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 

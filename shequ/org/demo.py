@@ -8,7 +8,7 @@ delegated to a neighbouring community. Every community is divided into grids.
 
 from simple_history.utils import bulk_create_with_history
 
-from shequ.core.demo_runner import DEMO_PASSWORD, DemoContext
+from shequ.core.demo import DEMO_PASSWORD, DemoContext
 from shequ.org import services
 from shequ.org.models import Division, OrgUnit, User
 from shequ.org.roles import Level, Role

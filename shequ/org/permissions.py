@@ -1,9 +1,54 @@
-"""API permission: staff only; writes need the role's action for that view."""
+"""Who may open a page or call the API: staff only; some pages and every API write need the
+role's action for it."""
 
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from shequ.core.web import is_staff_member
 from shequ.org.roles import Action, can
+
+
+def is_staff_member(user) -> bool:
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or (user.unit_id and user.role))
+    )
+
+
+def staff_required(view: Callable) -> Callable:
+    """Logged-in staff with a unit and a role; others go to the login page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_staff_member(request.user):
+            raise PermissionDenied(_("您的账号没有分配单位和角色，请联系管理员。"))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def action_required(action: Action) -> Callable:
+    """Staff whose role allows ``action``; others get 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @staff_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            if not can(request.user, action):
+                raise PermissionDenied(_("您的角色不能执行此操作。"))
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 class IsStaffMember(BasePermission):

@@ -9,6 +9,7 @@ from django.db.models.functions import TruncSecond
 from django.utils import timezone
 from django.utils.functional import Promise
 
+from shequ.core.hooks import app_hooks
 from shequ.core.identifiers import division_parents
 from shequ.core.text import prefix_q
 from shequ.org.models import AuditEvent, OrgUnit, SensitiveAccess, User
@@ -61,17 +62,18 @@ class UnitFigure:
         return self.values.get(unit.prefix, 0)
 
 
-# Other apps count their records per unit here (the registry: persons, homes, buildings).
+# Other apps count their records per unit as "unit_figures" (core/hooks.py): the registry
+# counts persons, homes and buildings.
 # A provider takes (user, within, units) and returns figures for the units, all inside
 # ``within``'s subtree, in a number of queries that does not grow with the units.
 UnitFigureProvider = Callable[[object, OrgUnit, Sequence[OrgUnit]], list[UnitFigure]]
-UNIT_FIGURE_PROVIDERS: list[UnitFigureProvider] = []
 
 
 def org_unit_figures(user, within: OrgUnit, units: Sequence[OrgUnit]) -> list[UnitFigure]:
     """Every provider's counts for ``units`` (each the root of a subtree inside ``within``)."""
     figures: list[UnitFigure] = []
-    for provider in UNIT_FIGURE_PROVIDERS:
+    provider: UnitFigureProvider
+    for provider in app_hooks("unit_figures"):
         figures.extend(provider(user, within, units))
     return figures
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shequ.core.hooks import app_hooks
 from shequ.core.identifiers import (
     division_level,
     division_parents,
@@ -20,10 +21,9 @@ from shequ.org.models import OrgUnit, User
 from shequ.org.roles import ROLE_LEVELS, Action, Level, Role, can, may_manage_auditor_at
 from shequ.org.scoping import code_in_scope, forget_jurisdiction
 
-# Other apps register here what keeps a unit from being closed (e.g. people still living in
-# it); each guard returns a message or "" when it has no objection.
+# Other apps register what keeps a unit from being closed (e.g. people still living in it) as
+# "unit_close_guards" (core/hooks.py); each guard returns a message or "" when it has none.
 CloseGuard = Callable[[OrgUnit], str]
-UNIT_CLOSE_GUARDS: list[CloseGuard] = []
 
 _DIVISION_LEVEL_FOR = {
     Level.DISTRICT: "county",
@@ -176,7 +176,7 @@ def org_unit_close(*, actor, unit: OrgUnit, reason: str) -> OrgUnit:
         objections.append(_("还代管着盲区"))
     if User.objects.filter(unit=unit, is_active=True).exists():
         objections.append(_("还有在用的用户"))
-    objections += [message for guard in UNIT_CLOSE_GUARDS if (message := guard(unit))]
+    objections += [message for guard in app_hooks("unit_close_guards") if (message := guard(unit))]
     if objections:
         raise ValidationError(
             _("不能撤销 %(name)s：%(why)s。") % {"name": unit.name, "why": "；".join(objections)}

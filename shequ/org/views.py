@@ -17,14 +17,7 @@ from django.views.decorators.http import require_http_methods
 from shequ.core.dashboard import Card, cards_for
 from shequ.core.forms import add_service_errors
 from shequ.core.tabular import Column, Table
-from shequ.core.web import (
-    action_required,
-    download,
-    paginate,
-    query_without,
-    sort_by,
-    staff_required,
-)
+from shequ.core.web import download, paginate, query_without, sort_by
 from shequ.org import selectors, services
 from shequ.org.audit_display import describe_changes
 from shequ.org.forms import (
@@ -39,6 +32,7 @@ from shequ.org.forms import (
     UserEditForm,
 )
 from shequ.org.models import OrgUnit
+from shequ.org.permissions import action_required, staff_required
 from shequ.org.roles import Action, Level, Role, can
 from shequ.org.scoping import code_in_scope, subtree_q
 

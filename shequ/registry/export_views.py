@@ -21,7 +21,9 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from shequ.core.exports import (
+from shequ.core.tabular import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
+from shequ.core.web import client_ip
+from shequ.jobs.exports import (
     export_file_name,
     export_job_create,
     export_job_download,
@@ -30,10 +32,9 @@ from shequ.core.exports import (
     export_needs_job,
     exporter_for,
 )
-from shequ.core.models import ExportJob
-from shequ.core.tabular import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
-from shequ.core.tasks import enqueue_export_job
-from shequ.core.web import action_required, client_ip, staff_required
+from shequ.jobs.models import ExportJob
+from shequ.jobs.tasks import enqueue_export_job
+from shequ.org.permissions import action_required, staff_required
 from shequ.org.roles import Action
 from shequ.registry.tables import KIND_TITLES, TABLES
 

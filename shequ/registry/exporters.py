@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import QueryDict
 
-from shequ.core.exports import Exporter, register
+from shequ.jobs.exports import Exporter
 from shequ.org.roles import Action, can
 from shequ.registry import selectors
 from shequ.registry.flow_rows import flows_for_export, write_flows
@@ -60,14 +60,15 @@ def _writer(kind: str):
         progress: Progress | None = None,
         ip: str | None = None,
     ) -> int:
+        system = actor is None  # the ``export`` command: nothing masked
         return export_write(
             kind,
             queryset,
             out,
             actor=actor,
             fmt=fmt,
-            reveal=can(actor, Action.REVEAL_ID_NUMBER),
-            health=can(actor, Action.VIEW_HEALTH),
+            reveal=system or can(actor, Action.REVEAL_ID_NUMBER),
+            health=system or can(actor, Action.VIEW_HEALTH),
             progress=progress,
             ip=ip,
         )
@@ -75,27 +76,26 @@ def _writer(kind: str):
     return write
 
 
-for _kind, _select in (
-    ("persons", persons_for_export),
-    ("households", households_for_export),
-    ("buildings", buildings_for_export),
-):
-    register(
+EXPORTERS = [  # registered in apps.py
+    *(
         Exporter(
-            kind=_kind,
-            title=KIND_TITLES[_kind],
+            kind=kind,
+            title=KIND_TITLES[kind],
             action=Action.EXPORT_REGISTRY,
-            select=_select,
-            write=_writer(_kind),
+            select=select,
+            write=_writer(kind),
         )
-    )
-
-register(
+        for kind, select in (
+            ("persons", persons_for_export),
+            ("households", households_for_export),
+            ("buildings", buildings_for_export),
+        )
+    ),
     Exporter(
         kind="flows",
         title=KIND_TITLES["flows"],
         action=Action.EXPORT_REGISTRY,
         select=flows_for_export,
         write=write_flows,
-    )
-)
+    ),
+]

@@ -15,6 +15,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from shequ.core.tabular import Column, Table
+from shequ.jobs.exports import SYSTEM_READER
 from shequ.org.audit import audit_export
 from shequ.org.models import OrgUnit
 from shequ.org.roles import Level
@@ -119,16 +120,18 @@ def write_flows(
     ip: str | None = None,
     filters: str = "",
 ) -> int:
-    """Write the flows as the list shows them to ``actor``; one audit event. Returns the rows."""
+    """Write the flows as the list shows them to ``actor``; one audit event. Returns the rows.
+    Actor None is the system itself (the ``export`` command): every name in full."""
     written = 0
+    viewer = SYSTEM_READER if actor is None else actor
 
     def rows():
         nonlocal written
         flows = queryset.iterator(chunk_size=FLOW_BATCH)
         while batch := list(islice(flows, FLOW_BATCH)):
-            unit_names = flow_unit_names(batch, actor)
+            unit_names = flow_unit_names(batch, viewer)
             for flow in batch:
-                row = flow_row(flow, actor, unit_names)
+                row = flow_row(flow, viewer, unit_names)
                 yield {
                     "date": flow.date,
                     "kind": flow.get_kind_display(),

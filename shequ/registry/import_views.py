@@ -19,9 +19,10 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from shequ.core.exports import export_jobs_of
 from shequ.core.forms import StyledForm, add_service_errors
-from shequ.core.imports import (
+from shequ.core.tabular import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
+from shequ.jobs.exports import export_jobs_of
+from shequ.jobs.imports import (
     MAX_REPORTED_ERRORS,
     import_job_create,
     import_job_get,
@@ -29,10 +30,9 @@ from shequ.core.imports import (
     job_outcome,
     problem_rows_write,
 )
-from shequ.core.models import ImportJob
-from shequ.core.tabular import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
-from shequ.core.tasks import enqueue_import_job
-from shequ.core.web import action_required, staff_required
+from shequ.jobs.models import ImportJob
+from shequ.jobs.tasks import enqueue_import_job
+from shequ.org.permissions import action_required, staff_required
 from shequ.org.roles import Action, can
 from shequ.registry.tables import KIND_TITLES, TABLES
 

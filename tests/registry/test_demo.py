@@ -34,6 +34,11 @@ MODEL_STREET = "340603020"  # 示范街道's code prefix
 CITY = "3406"
 
 
+@pytest.fixture(autouse=True)
+def debug_on(settings):
+    settings.DEBUG = True  # the demo loads only with DEBUG=1, as `make demo` runs it
+
+
 def load_demo(**options) -> str:
     out = io.StringIO()
     call_command("demo", stdout=out, **options)

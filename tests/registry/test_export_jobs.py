@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from shequ.core.exports import export_jobs_purge
-from shequ.core.models import ExportJob
+from shequ.jobs.exports import export_jobs_purge
+from shequ.jobs.models import ExportJob
 from shequ.org.models import AuditEvent, SensitiveAccess
 from tests.factories import make_building, make_household, make_person
 
@@ -118,7 +118,7 @@ def test_job_holds_only_the_workers_own_community(web, people, registry, small_t
 
 
 def test_job_applies_the_jurisdiction_of_the_actor_when_it_runs(people, registry, tree):
-    from shequ.core.exports import export_job_create, export_job_run
+    from shequ.jobs.exports import export_job_create, export_job_run
 
     job = export_job_create(actor=people.worker_a, kind="persons", fmt="xlsx", filters="")
     people.worker_a.unit = tree.community_b  # moved to another community before it ran

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from shequ.core.imports import import_job_create
+from shequ.jobs.imports import import_job_create
 from shequ.registry import services
 from shequ.registry.models import Building, Check, Child, Flow, Household, Person
 from tests.factories import (

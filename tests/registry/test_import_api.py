@@ -3,7 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from shequ.core.imports import import_job_create
+from shequ.jobs.imports import import_job_create
 from shequ.registry.models import Person
 from tests.factories import id_number as new_id_number
 from tests.factories import make_building, make_household, tabular_file

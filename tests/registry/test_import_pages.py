@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from shequ.core.imports import import_job_create
-from shequ.core.models import ImportJob
+from shequ.jobs.imports import import_job_create
+from shequ.jobs.models import ImportJob
 from shequ.registry.models import Person
 from tests.factories import id_number as new_id_number
 from tests.factories import make_building, make_household, tabular_file

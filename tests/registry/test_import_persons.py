@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from shequ.core.identifiers import id_number_for_test
-from shequ.core.models import ImportJob
+from shequ.jobs.models import ImportJob
 from shequ.org.models import AuditEvent
 from shequ.registry.models import Child, Flow, Household, Person, PopulationType
 from tests.factories import (
@@ -434,7 +434,7 @@ def test_one_audit_event_per_import_job_with_its_counts(api, people, home):
 
 
 def test_validation_progress_is_committed_chunk_by_chunk(api, people, home, monkeypatch):
-    from shequ.core import imports
+    from shequ.jobs import imports
     from shequ.registry.importers import PersonImporter
 
     monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
@@ -459,7 +459,7 @@ def test_units_are_read_once_whatever_the_number_of_chunks(api, people, tree, mo
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from shequ.core import imports
+    from shequ.jobs import imports
 
     monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
     make_household(make_building(tree.grid_a1, "1号楼"), "101")
@@ -507,7 +507,7 @@ def progress_seen(monkeypatch) -> list[int]:
 
 
 def fake_clock(monkeypatch, step: float) -> None:
-    from shequ.core import imports
+    from shequ.jobs import imports
 
     ticks = iter(range(10_000))
     # The engine's own clock only: patching time.monotonic would let others take ticks.
@@ -527,7 +527,7 @@ def test_progress_moves_every_thousand_rows_of_a_slow_import(api, people, home, 
 
 
 def test_progress_is_committed_at_most_every_half_second(api, people, home, monkeypatch):
-    from shequ.core import imports
+    from shequ.jobs import imports
 
     monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
     seen = progress_seen(monkeypatch)

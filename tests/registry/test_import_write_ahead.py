@@ -1,5 +1,5 @@
 """Imports that commit as they go: on PostgreSQL the rows are written on a second connection
-while later rows are still validated (``core.imports._Writer``), in one transaction.
+while later rows are still validated (``jobs.pipeline.Writer``), in one transaction.
 
 These tests commit for real (``transaction=True``): the write-ahead runs only outside a
 caller's transaction. On SQLite the same tests check the plain path gives the same results.
@@ -12,8 +12,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from shequ.core import imports
-from shequ.core.models import ImportJob
+from shequ.jobs import imports, pipeline
+from shequ.jobs.models import ImportJob
 from shequ.org.models import AuditEvent
 from shequ.registry.importers import PersonImporter
 from shequ.registry.models import Household, Person
@@ -39,15 +39,15 @@ def home(tree, divisions):
 def writers(monkeypatch) -> list:
     """Two rows a chunk, handed to the writer every two rows; the writers started."""
     monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
-    monkeypatch.setattr(imports, "WRITE_AHEAD_ROWS", 2)
+    monkeypatch.setattr(pipeline, "WRITE_AHEAD_ROWS", 2)
     started = []
 
-    class Spy(imports._Writer):
+    class Spy(pipeline.Writer):
         def __init__(self, importer):
             super().__init__(importer)
             started.append(self)
 
-    monkeypatch.setattr(imports, "_Writer", Spy)
+    monkeypatch.setattr(pipeline, "Writer", Spy)
     return started
 
 
@@ -147,7 +147,7 @@ def test_a_failure_while_writing_leaves_nothing_and_says_so(tmp_path, home, writ
 def test_registered_numbers_of_later_chunks_are_read_ahead(tmp_path, home, writers, monkeypatch):
     readers = []
 
-    class Spy(imports._ReadAhead):
+    class Spy(pipeline.ReadAhead):
         def __init__(self):
             super().__init__()
             self.submitted = 0
@@ -158,7 +158,7 @@ def test_registered_numbers_of_later_chunks_are_read_ahead(tmp_path, home, write
                 self.submitted += 1
             return super().submit(function, *args)
 
-    monkeypatch.setattr(imports, "_ReadAhead", Spy)
+    monkeypatch.setattr(pipeline, "ReadAhead", Spy)
     registered = new_id_number()
     run_import(tmp_path, [row(registered, name="李四")])
     rows = [row(new_id_number()) for _ in range(3)] + [row(registered)] + [row(new_id_number())]

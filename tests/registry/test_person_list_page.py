@@ -799,7 +799,7 @@ def test_flow_export_is_refused_to_a_role_that_may_not_export(web, people, homes
 
 
 def test_flow_export_past_the_request_limit_becomes_an_export_job(web, people, homes, settings):
-    from shequ.core.models import ExportJob
+    from shequ.jobs.models import ExportJob
     from shequ.org.models import AuditEvent
 
     settings.EXPORT_JOB_MIN_ROWS = 1

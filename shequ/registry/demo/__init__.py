@@ -19,7 +19,7 @@ from collections import Counter
 
 from django.utils import timezone
 
-from shequ.core.demo_runner import DemoContext
+from shequ.core.demo import DemoContext
 from shequ.org.models import OrgUnit
 from shequ.org.roles import Level
 from shequ.registry.demo.data import (

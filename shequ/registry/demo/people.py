@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from shequ.core.demo_runner import DemoContext
+from shequ.core.demo import DemoContext
 from shequ.org.models import Division
 from shequ.registry.demo.data import (
     DAY,

@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from shequ.core.imports import bulk_insert
+from shequ.core.bulk import bulk_insert
 from shequ.registry import services
 from shequ.registry.demo.data import DAY, REASON
 from shequ.registry.demo.families import UnitBuilder

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from shequ.core.imports import ImportContext, Importer
 from shequ.core.lookups import records_any_of
+from shequ.jobs.imports import ImportContext, Importer
 from shequ.org.models import OrgUnit
 from shequ.org.roles import Level
 from shequ.org.scoping import prefixes_q

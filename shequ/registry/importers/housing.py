@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from shequ.core.bulk import bulk_insert
-from shequ.core.imports import ImportContext, RowError, register
+from shequ.jobs.imports import ImportContext, RowError
 from shequ.org.audit import save_with_history
 from shequ.registry.importers.common import (
     HousingLookup,
@@ -26,7 +26,6 @@ from shequ.registry.validation import validate_phone
 # --- Buildings ----------------------------------------------------------------------------
 
 
-@register
 class BuildingImporter(PlanningImporter):
     kind = "buildings"
     title = "楼栋"
@@ -108,7 +107,6 @@ class BuildingImporter(PlanningImporter):
 _RENT_FIELDS = ("is_rented", "landlord", "landlord_name", "landlord_phone", "rented_since")
 
 
-@register
 class HouseholdImporter(PlanningImporter):
     kind = "households"
     title = "户"

@@ -26,8 +26,8 @@ from shequ.core.bulk import (
     write_rows,
 )
 from shequ.core.identifiers import normalize_id_number, validate_division_code
-from shequ.core.imports import ImportContext, RowError, register
 from shequ.core.lookups import present_values
+from shequ.jobs.imports import ImportContext, RowError
 from shequ.org.models import Division
 from shequ.registry import services
 from shequ.registry.importers.common import (
@@ -246,7 +246,6 @@ class _Housed:
     key: tuple[int, str]
 
 
-@register
 class PersonImporter(PlanningImporter):
     kind = "persons"
     title = "人员"

@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from shequ.core.web import action_required
+from shequ.org.permissions import action_required
 from shequ.org.roles import Action
 from shequ.registry import services
 from shequ.registry.forms import checks as check_forms

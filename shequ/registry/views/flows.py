@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from shequ.core.web import action_required
+from shequ.org.permissions import action_required
 from shequ.org.roles import Action
 from shequ.registry import selectors, services
 from shequ.registry.forms import flows as flow_forms

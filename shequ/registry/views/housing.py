@@ -15,7 +15,8 @@ from django.views.decorators.http import require_http_methods
 
 from shequ.core.forms import add_service_errors
 from shequ.core.identifiers import mask_id_number
-from shequ.core.web import action_required, paginate, query_without, sort_by, staff_required
+from shequ.core.web import paginate, query_without, sort_by
+from shequ.org.permissions import action_required, staff_required
 from shequ.org.roles import Action, Level, can
 from shequ.org.scoping import code_in_scope
 from shequ.registry import selectors, services

@@ -16,19 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from shequ.core.exports import export_file_name, export_job_create, export_needs_job
 from shequ.core.forms import PlainSelect
 from shequ.core.identifiers import mask_id_number
-from shequ.core.tasks import enqueue_export_job
-from shequ.core.web import (
-    ListPaginator,
-    action_required,
-    client_ip,
-    paginate,
-    query_without,
-    sort_by,
-    staff_required,
-)
+from shequ.core.web import ListPaginator, client_ip, paginate, query_without, sort_by
+from shequ.jobs.exports import export_file_name, export_job_create, export_needs_job
+from shequ.jobs.tasks import enqueue_export_job
+from shequ.org.permissions import action_required, staff_required
 from shequ.org.roles import Action, can
 from shequ.registry import selectors, services
 from shequ.registry.export_views import file_response

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shequ.core.forms import add_service_errors
 from shequ.core.identifiers import mask_id_number
-from shequ.core.web import action_required, staff_required
 from shequ.org.models import SensitiveAccess
+from shequ.org.permissions import action_required, staff_required
 from shequ.org.roles import Action, can
 from shequ.registry import rules, selectors, services
 from shequ.registry.forms import people as forms

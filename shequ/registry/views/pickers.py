@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from shequ.core.identifiers import division_parents, parse_id_number
-from shequ.core.web import action_required, staff_required
+from shequ.org.permissions import action_required, staff_required
 from shequ.org.roles import Action
 from shequ.registry import rules, selectors, services
 from shequ.registry.models import (

@@ -14,15 +14,9 @@ from django.utils.translation import gettext as _
 
 from shequ.core.identifiers import mask_phone
 from shequ.core.tabular import Column, Table
-from shequ.core.web import (
-    client_ip,
-    download,
-    paginate,
-    query_without,
-    sort_by,
-    staff_required,
-)
+from shequ.core.web import client_ip, download, paginate, query_without, sort_by
 from shequ.org.audit import audit_export
+from shequ.org.permissions import staff_required
 from shequ.org.roles import Action, can
 from shequ.org.scoping import code_in_scope
 from shequ.registry.flow_rows import mask_name, unit_label

@@ -1,4 +1,4 @@
-"""Data every capability shares: the import and export jobs of the tabular engine."""
+"""The jobs engine's data: the import and export jobs of the tabular engine."""
 
 import uuid
 
@@ -70,6 +70,7 @@ class ImportJob(models.Model):
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
 
     class Meta:
+        db_table = "core_importjob"  # the table from before the jobs app; kept, not copied
         verbose_name = _("导入任务")
         verbose_name_plural = _("导入任务")
         ordering = ["-created_at", "-id"]
@@ -153,6 +154,7 @@ class ExportJob(models.Model):
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
 
     class Meta:
+        db_table = "core_exportjob"  # as ImportJob
         verbose_name = _("导出任务")
         verbose_name_plural = _("导出任务")
         ordering = ["-created_at", "-id"]

@@ -1,9 +1,11 @@
 import time
 
+from django.conf import settings
 from django.core.management import BaseCommand, CommandError, call_command
 from django.db import connection
 
-from shequ.core.demo_runner import DemoContext, demo_logins, run_demo
+from shequ.core.demo import DemoContext
+from shequ.jobs.demo_runner import demo_logins, run_demo
 
 
 class Command(BaseCommand):
@@ -31,6 +33,12 @@ class Command(BaseCommand):
         from shequ.org.divisions import load_divisions
         from shequ.org.models import Division, OrgUnit
 
+        # The demo's logins share one printed password: never on a production server.
+        if not settings.DEBUG:
+            raise CommandError(
+                "演示数据只能在 DEBUG=1 时载入（演示账号的密码是公开的）。"
+                " The demo creates logins with a published password; run it with DEBUG=1."
+            )
         # Checked before anything else: a bad argument must not empty a database first.
         if persons is not None and persons < 0:
             raise CommandError("--persons must be zero or more")

@@ -1,8 +1,8 @@
 """The import engine: one job lifecycle for every kind of file Shequ takes in.
 
 An app declares an ``Importer`` per kind in its ``importers`` module (a ``Table`` of columns
-plus bulk validation and a write step) and registers it with ``@register``. The engine does
-the rest the same way for every kind:
+plus bulk validation and a write step) and registers it as "importers" (core/hooks.py). The
+engine does the rest the same way for every kind:
 
 1. ``import_job_create`` keeps the uploaded file in an ``ImportJob`` (a page or the API then
    hands it to the task worker; the command runs it at once);
@@ -14,50 +14,40 @@ the rest the same way for every kind:
    chose "take the good rows" — the rows without problems; rows with problems mean nothing
    is written otherwise. One audit event records the job and its counts. On PostgreSQL
    that transaction runs on a second connection and takes the rows in batches as soon as
-   they are validated (``_Writer``), committed only when the whole file allows it;
+   they are validated (``pipeline.Writer``), committed only when the whole file allows it;
 4. the report lists every problem as (row number as in the sheet, column header, message),
    capped at ``MAX_REPORTED_ERRORS`` with the count of the rest.
 """
 
 import contextlib
-import gc
-import importlib
 import io
 import logging
-import queue
-import sys
-import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from itertools import islice
 from time import monotonic
 from typing import IO, Any, ClassVar
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.core.bulk import (  # noqa: F401 — re-exported: the demo imports it from here
-    bulk_insert,
-    history_insert,
-    insert_rows,
-)
-from shequ.core.models import ImportJob
+from shequ.core.hooks import app_hooks
 from shequ.core.tabular import PROBLEM_HEADER, Column, Table, estimate_rows
+from shequ.jobs import pipeline
+from shequ.jobs.models import ImportJob
 from shequ.org.audit import audit_change
 from shequ.org.roles import Action, can
 from shequ.org.scoping import get_in_scope_or_404, jurisdiction_prefixes, scoped
 
 logger = logging.getLogger(__name__)
 
-# Rows validated (and looked up in bulk) at a time. With 5,000 a 7,000-row file sat at 0 %
-# for seconds, then jumped. 1,000 costs one or two lookups more per chunk: validating
-# 20,000 persons on PostgreSQL took 0.91 s instead of 0.87 s (median of 5, within noise).
+# Rows validated (and looked up in bulk) at a time: small enough that the progress moves
+# smoothly, large enough that the lookups per chunk stay few.
 CHUNK_ROWS = 1000
 # The progress is committed after a chunk, at most this often (one UPDATE of the job row,
 # its own commit): often enough for the status page, never a cost the import feels.
@@ -155,29 +145,9 @@ class Importer(ABC):
         what earlier ones created (a new home's id is set when it is written)."""
 
 
-_IMPORTERS: dict[str, type[Importer]] = {}
-_LOADED = False
-
-
-def register(importer: type[Importer]) -> type[Importer]:
-    _IMPORTERS[importer.kind] = importer
-    return importer
-
-
 def importers() -> dict[str, type[Importer]]:
-    """Every registered importer by kind; each Shequ app's ``importers`` module is loaded."""
-    global _LOADED
-    if not _LOADED:
-        for config in apps.get_app_configs():
-            if not config.name.startswith("shequ."):
-                continue
-            try:
-                importlib.import_module(f"{config.name}.importers")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{config.name}.importers":
-                    raise
-        _LOADED = True
-    return _IMPORTERS
+    """Every installed app's importer by kind."""
+    return {importer.kind: importer for importer in app_hooks("importers")}
 
 
 def importer_for(kind: str) -> type[Importer]:
@@ -273,11 +243,9 @@ def _save_progress(job: ImportJob, *fields: str) -> None:
     """Commit how far the import has come (``fields``, by default the rows counted), without
     waiting for the disk (PostgreSQL).
 
-    A commit waits until the WAL up to it is on disk — on PostgreSQL that includes what the
-    writer of the same import has written meanwhile (tens of MB a file): the validation
-    waited 0.1-0.5 s a file for its progress counter, more as a city grew. A progress
-    counter lost to a server crash costs nothing (the import is lost with it), so its commit
-    does not wait for the flush (``synchronous_commit = off`` for that transaction only).
+    A commit waits until the WAL up to it is on disk, on PostgreSQL including what the
+    import's writer wrote meanwhile. A counter lost to a crash costs nothing (the import is
+    lost with it), so this commit does not wait (``synchronous_commit = off``, here only).
     """
     fields = fields or ("processed_rows", "total_rows")
     if connection.vendor != "postgresql" or connection.in_atomic_block:
@@ -316,7 +284,7 @@ def import_job_run(job: ImportJob, *, source: IO[bytes] | None = None) -> Import
     job.message = ""
     _save(job, "status", "phase", "started_at", "message")
     try:
-        with _fewer_collections():
+        with pipeline.fewer_collections():
             _run(job, source, now)
     except ValidationError as exc:  # the file as a whole: unreadable, wrong headers …
         _fail(job, " ".join(exc.messages))
@@ -342,27 +310,6 @@ def import_job_run(job: ImportJob, *, source: IO[bytes] | None = None) -> Import
             % {"error": type(exc).__name__},
         )
     return job
-
-
-@contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Run a job without the cyclic garbage collector scanning the heap every few hundred
-    allocations.
-
-    A file's rows, planned records and COPY buffers are hundreds of thousands of objects
-    that stay alive until the write; with the default thresholds the collector scanned them
-    again and again and took half of an import's Python time (5.7 of 11.3 s for 50,000
-    persons). What exists before the job is frozen out of the scans, and collections are
-    rare during it; the thresholds are restored when it ends.
-    """
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(200_000, 50, 1000)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
 
 
 def _fail(job: ImportJob, message: str) -> None:
@@ -391,12 +338,12 @@ def _run(job: ImportJob, source: IO[bytes] | None, now) -> None:
     job.phase = ImportJob.Phase.VALIDATING
     _save(job, "phase", "total_rows")
 
-    writer = _Writer(importer) if _write_ahead(job) else None
+    writer = pipeline.Writer(importer) if pipeline.write_ahead_possible(job) else None
     # Where the writing goes ahead, so do the reads (the same conditions: PostgreSQL, no
     # caller's transaction whose rows another connection would not see).
-    reader = _ReadAhead() if writer is not None else None
+    reader = pipeline.ReadAhead() if writer is not None else None
     ctx.read_ahead = reader.submit if reader is not None else None
-    handovers = _quick_handovers() if writer is not None else contextlib.nullcontext()
+    handovers = pipeline.quick_handovers() if writer is not None else contextlib.nullcontext()
     try:
         with handovers:
             _validate_and_write(job, importer, source, writer)
@@ -443,162 +390,10 @@ def _validate_and_write(job, importer, source, writer) -> None:
             writer.close()
 
 
-# Whether PostgreSQL imports write validated rows while later ones are validated, and how
-# many rows at a time. The bench turns it off to measure the difference.
-WRITE_AHEAD = True
-# Small enough that the writer starts soon and the last batch, written after the
-# validation, is short; large enough that its round trips stay few. Measured on 50,000
-# persons into a city of 950,000 (docs/benchmarks.md): 10,000 rows 8,500-8,900 rows/s,
-# 4,000 9,200-9,500, 3,000 9,400-9,500, 2,000 9,200-9,700 (with the switch interval below).
-WRITE_AHEAD_ROWS = 3_000
-# While an import writes ahead, the interpreter hands the lock over this often (seconds;
-# Python's default is 0.005): the writer thread, woken by the server's answer, waits for
-# the lock the validating thread holds, and with batches this size it wakes ~70 times a file.
-WRITE_AHEAD_SWITCH_INTERVAL = 0.0005
-_switch_lock = threading.Lock()
-_switch_users = 0
-_switch_saved = 0.0
-
-
-@contextlib.contextmanager
-def _quick_handovers() -> Iterator[None]:
-    """Shorten the interpreter's switch interval while a writer runs (process-wide, so
-    counted: the last import to end restores it)."""
-    global _switch_users, _switch_saved
-    with _switch_lock:
-        if _switch_users == 0:
-            _switch_saved = sys.getswitchinterval()
-            sys.setswitchinterval(WRITE_AHEAD_SWITCH_INTERVAL)
-        _switch_users += 1
-    try:
-        yield
-    finally:
-        with _switch_lock:
-            _switch_users -= 1
-            if _switch_users == 0:
-                sys.setswitchinterval(_switch_saved)
-
-
-def _write_ahead(job: ImportJob) -> bool:
-    """Write ahead on a second connection: only on PostgreSQL (SQLite has one writer, and
-    the progress updates would wait for its lock), never inside a caller's transaction
-    (the caller's uncommitted rows are invisible to another connection, and the import must
-    commit or roll back with it), and not for a dry run."""
-    return (
-        WRITE_AHEAD
-        and not job.dry_run
-        and connection.vendor == "postgresql"
-        and not connection.in_atomic_block
-    )
-
-
-class _ReadAhead:
-    """One thread with its own database connection for an import's look-ahead reads.
-
-    The validating thread waits for each query it sends (the registered identity numbers
-    of a chunk: half a second of every 50,000 persons); sent a chunk early from here, the
-    query runs while the chunk before is validated. Only committed rows are read, as the
-    validating connection reads them.
-    """
-
-    def __init__(self):
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-reader")
-
-    def submit(self, function: Callable, *args: Any) -> Future:
-        return self.pool.submit(function, *args)
-
-    def close(self) -> None:
-        # A function resolving the connection in the reader's thread: ``connection.close``
-        # named here would be the method of this thread's connection.
-        self.pool.submit(_close_connection).result()
-        self.pool.shutdown()
-
-
-def _close_connection() -> None:
-    connection.close()
-
-
-class _WriterAborted(Exception):
-    pass
-
-
-class _Writer:
-    """Writes validated rows' plans while the main thread validates the next rows.
-
-    On its own thread, hence its own database connection, in ONE transaction that ends with
-    the job's completion (the audit event and the final status) and commits, or rolls back
-    when the import must not be applied. What validation needs from the database is what
-    was committed before the import; what the file itself creates the importer keeps in
-    memory (duplicates, new homes), as it does when it writes at the end.
-
-    Why: validating is Python, writing is mostly PostgreSQL's work (index entries,
-    foreign-key checks), and the machine has more than one core. Constraints are checked at
-    each statement rather than at commit, so that work too overlaps the validation. Plans
-    go over in batches of ``WRITE_AHEAD_ROWS``: each round trip of the writer waits for the
-    interpreter lock held by the validating thread (hence ``_quick_handovers``), so a
-    thousand rows at a time was slower than not writing ahead at all.
-    """
-
-    _END = object()
-    _ABORT = object()
-
-    def __init__(self, importer: "Importer"):
-        self.importer = importer
-        self.queue: queue.Queue = queue.Queue(maxsize=2)
-        self.error: BaseException | None = None
-        self.stopped = False
-        self.thread = threading.Thread(target=self._work, name="import-writer", daemon=True)
-        self.thread.start()
-
-    def put(self, plans: Any) -> None:
-        if self.error is not None:
-            raise self.error
-        if not self.stopped:
-            self.queue.put(plans)
-
-    def finish(self, complete) -> None:
-        """Run ``complete`` in the write transaction, commit, and wait for it; re-raises
-        what failed in the writer."""
-        self.put(complete)
-        self.queue.put(self._END)
-        self.stopped = True
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-
-    def close(self) -> None:
-        """Stop and roll back unless finished; wait for the thread. Safe to call twice."""
-        if not self.stopped:
-            self.stopped = True
-            self.queue.put(self._ABORT)
-        self.thread.join()
-
-    def _work(self) -> None:
-        try:
-            with transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                while (item := self.queue.get()) is not self._END:
-                    if item is self._ABORT:
-                        raise _WriterAborted
-                    if callable(item):
-                        item()
-                    else:
-                        self.importer.write(item)
-        except _WriterAborted:
-            pass
-        except BaseException as exc:  # handed to the main thread, which reports it
-            self.error = exc
-            while self.queue.get() not in (self._END, self._ABORT):
-                pass  # let the main thread's puts through until it stops
-        finally:
-            connection.close()
-
-
 def _validate(job, importer, source, writer=None) -> tuple[set[int], list[int]]:
     """Validate chunk by chunk, committing the progress after a chunk at most every
     ``PROGRESS_SECONDS`` (outside any write transaction, so the status page moves), and
-    handing the plans to ``writer`` every ``WRITE_AHEAD_ROWS`` while they may still be
+    handing the plans to ``writer`` every ``pipeline.WRITE_AHEAD_ROWS`` while they may still be
     applied; returns (rows with problems, all row numbers)."""
     errors: list[RowError] = []
     error_count = 0
@@ -620,7 +415,7 @@ def _validate(job, importer, source, writer=None) -> tuple[set[int], list[int]]:
         if writer is not None:
             if bad_rows and not job.take_good:
                 writer.close()  # nothing will be applied: stop and roll back
-            elif len(seen_rows) - handed >= WRITE_AHEAD_ROWS:
+            elif len(seen_rows) - handed >= pipeline.WRITE_AHEAD_ROWS:
                 writer.put(importer.prepare(importer.take_plans()))
                 handed = len(seen_rows)
         job.processed_rows = len(seen_rows)

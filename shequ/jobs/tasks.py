@@ -1,4 +1,4 @@
-"""Background tasks of the core: running an import or export job in the task worker.
+"""The task worker's jobs: running an import or export job in the background.
 
 The page and the API enqueue the job here; ``shequ db_worker`` (started by ``make serve``)
 runs it. The job row itself carries progress and the report, so any app server can show
@@ -7,9 +7,9 @@ them; the task only says "run job X".
 
 from django_tasks import task
 
-from shequ.core.exports import export_job_run
-from shequ.core.imports import import_job_run
-from shequ.core.models import ExportJob, ImportJob
+from shequ.jobs.exports import export_job_run
+from shequ.jobs.imports import import_job_run
+from shequ.jobs.models import ExportJob, ImportJob
 
 
 @task()

@@ -1,9 +1,9 @@
 """Export jobs: an export too large for a request, built by the task worker.
 
 An app declares an ``Exporter`` per kind in its ``exporters`` module (how to select the
-user's rows from the list filters, and how to write them) and registers it. The export page
-asks ``export_needs_job``; below ``settings.EXPORT_JOB_MIN_ROWS`` rows it writes the file at
-once, above it:
+user's rows from the list filters, and how to write them) and registers it as "exporters"
+(core/hooks.py). The export page asks ``export_needs_job``; below
+``settings.EXPORT_JOB_MIN_ROWS`` rows it writes the file at once, above it:
 
 1. ``export_job_create`` records the kind, format and the filters as the query string —
    never a queryset — and the page or the API enqueues the job;
@@ -17,14 +17,13 @@ next job that runs (``export_jobs_purge``).
 """
 
 import datetime
-import importlib
 import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -33,7 +32,8 @@ from django.http import Http404, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.core.models import ExportJob
+from shequ.core.hooks import app_hooks
+from shequ.jobs.models import ExportJob
 from shequ.org.audit import audit_change
 from shequ.org.roles import can
 
@@ -49,33 +49,21 @@ class Exporter:
     # raises ValidationError (one message per problem) for filters that cannot be applied.
     select: Callable[[Any, QueryDict], QuerySet]
     # Write the file: (queryset, out, *, actor, fmt, progress, ip) -> rows written. It decides
-    # from the actor's role what is masked, and logs the sensitive reads.
+    # from the actor's role what is masked, and logs the sensitive reads; actor None is the
+    # system itself (nothing masked, nothing logged).
     write: Callable[..., int]
 
 
-_EXPORTERS: dict[str, Exporter] = {}
-_LOADED = False
-
-
-def register(exporter: Exporter) -> Exporter:
-    _EXPORTERS[exporter.kind] = exporter
-    return exporter
+# Who selects the rows when the system itself exports (the ``export`` command): every unit.
+# The writers take ``actor=None`` then: identity numbers in full, nobody's read to log.
+SYSTEM_READER = SimpleNamespace(
+    is_authenticated=True, is_active=True, is_superuser=True, unit_id=None, role=None, pk=None
+)
 
 
 def exporters() -> dict[str, Exporter]:
-    """Every registered exporter by kind; each Shequ app's ``exporters`` module is loaded."""
-    global _LOADED
-    if not _LOADED:
-        for config in apps.get_app_configs():
-            if not config.name.startswith("shequ."):
-                continue
-            try:
-                importlib.import_module(f"{config.name}.exporters")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{config.name}.exporters":
-                    raise
-        _LOADED = True
-    return _EXPORTERS
+    """Every installed app's exporter by kind."""
+    return {exporter.kind: exporter for exporter in app_hooks("exporters")}
 
 
 def exporter_for(kind: str) -> Exporter:

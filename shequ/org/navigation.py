@@ -1,4 +1,5 @@
-"""The main menu: each capability adds its entry here, shown to the roles that may use it."""
+"""The main menu: each app registers its entries as "menu_entries" (core/hooks.py); each is
+shown to the roles that may use it, in the order of ``position``."""
 
 from dataclasses import dataclass
 
@@ -6,6 +7,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.hooks import app_hooks
 from shequ.org.roles import Action, can
 
 
@@ -16,23 +18,20 @@ class MenuEntry:
     icon: str
     section: str  # the path prefix that marks the entry active (the longest match wins)
     action: Action | None = None  # None: every staff member
+    position: int = (
+        50  # place in the menu, smallest first: 0 home, 10 org, 20-40 registry, 90 admin
+    )
 
 
-MENU: list[MenuEntry] = [
-    MenuEntry(_("首页"), "home", "house", ""),
-    MenuEntry(_("组织"), "org:tree", "diagram-3", "org"),
-    MenuEntry(_("人口"), "registry:person_list", "people", "registry"),
-    MenuEntry(_("房屋"), "registry:building_list", "buildings", "housing"),
-    MenuEntry(_("出租房屋"), "registry:rented_home_list", "key", "housing/rented"),
+MENU: list[MenuEntry] = [  # org's own entries; the registry's are in registry/navigation.py
+    MenuEntry(_("首页"), "home", "house", "", position=0),
+    MenuEntry(_("组织"), "org:tree", "diagram-3", "org", position=10),
     MenuEntry(
-        _("导入导出"),
-        "registry:import_start",
-        "file-earmark-arrow-up",
-        "registry/import",
-        Action.IMPORT_REGISTRY,
+        _("用户"), "org:user_list", "person-badge", "users", Action.MANAGE_USERS, position=90
     ),
-    MenuEntry(_("用户"), "org:user_list", "person-badge", "users", Action.MANAGE_USERS),
-    MenuEntry(_("审计"), "org:audit_events", "journal-text", "audit", Action.VIEW_AUDIT),
+    MenuEntry(
+        _("审计"), "org:audit_events", "journal-text", "audit", Action.VIEW_AUDIT, position=91
+    ),
 ]
 
 
@@ -45,7 +44,7 @@ def menu(request) -> dict:
         parts = parts[1:]
     path = "/".join(parts) + "/"
     entries = []
-    for entry in MENU:
+    for entry in sorted(app_hooks("menu_entries"), key=lambda entry: entry.position):
         if entry.action and not can(user, entry.action):
             continue
         try:

@@ -1,0 +1,20 @@
+"""The registry's entries in the main menu (registered in apps.py as "menu_entries")."""
+
+from django.utils.translation import gettext_lazy as _
+
+from shequ.org.navigation import MenuEntry
+from shequ.org.roles import Action
+
+MENU = [
+    MenuEntry(_("人口"), "registry:person_list", "people", "registry", position=20),
+    MenuEntry(_("房屋"), "registry:building_list", "buildings", "housing", position=21),
+    MenuEntry(_("出租房屋"), "registry:rented_home_list", "key", "housing/rented", position=22),
+    MenuEntry(
+        _("导入导出"),
+        "registry:import_start",
+        "file-earmark-arrow-up",
+        "registry/import",
+        Action.IMPORT_REGISTRY,
+        position=30,
+    ),
+]
