@@ -21,9 +21,11 @@ class MenuEntry:
 MENU: list[MenuEntry] = [
     MenuEntry(_("首页"), "home", "house", ""),
     MenuEntry(_("组织"), "org:tree", "diagram-3", "org"),
-    MenuEntry(_("人口"), "registry:person_list", "people", "registry"),
-    MenuEntry(_("房屋"), "registry:building_list", "buildings", "housing"),
-    MenuEntry(_("出租房屋"), "registry:rented_home_list", "key", "housing/rented"),
+    MenuEntry(_("人口"), "registry:person_list", "people", "registry", Action.READ_REGISTRY),
+    MenuEntry(_("房屋"), "registry:building_list", "buildings", "housing", Action.READ_REGISTRY),
+    MenuEntry(
+        _("出租房屋"), "registry:rented_home_list", "key", "housing/rented", Action.READ_REGISTRY
+    ),
     MenuEntry(
         _("导入导出"),
         "registry:import_start",
