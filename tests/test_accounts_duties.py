@@ -319,3 +319,33 @@ def test_adduser_creates_an_administrator_and_grants_rights_at_set_up(tree, caps
     assert (boss.duty, boss.data_rights, boss.must_change_password) == ("admin", [], False)
     assert (nurse.duty, nurse.data_rights) == ("data", ["view_health"])
     assert "duty: admin" in capsys.readouterr().out
+
+
+# --- The approvals list: constant queries ------------------------------------------------
+
+
+@pytest.mark.parametrize("extra", [2, 30])
+def test_approvals_list_runs_constant_queries(
+    api, web, people, tree, extra, django_assert_max_num_queries
+):
+    from shequ.org import services
+
+    for number in range(extra):
+        services.user_create(
+            actor=people.street_admin,
+            username=f"new{number:03d}",
+            full_name="新人",
+            role=Role.COMMUNITY,
+            unit=tree.community_a,
+            password=NEW_PASSWORD,
+            rights=["view_health"],
+        )
+    client = web.as_(people.district_admin)
+    with django_assert_max_num_queries(8):
+        page = client.get("/users/approvals/")
+    assert page.text.count("/users/approvals/") >= min(extra, 50)
+    assert page.text.count("查看健康信息") == min(extra, 50)
+    api_client = api.as_(people.district_admin)
+    with django_assert_max_num_queries(4):
+        response = api_client.get("/api/v1/right-requests/", {"page_size": 100})
+    assert len(response.json()["results"]) == extra
