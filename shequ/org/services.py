@@ -654,9 +654,8 @@ def right_request_decide(
 ) -> RightRequest:
     """Approve (the account gets the rights) or refuse a pending request, with a reason."""
     _require(actor, Action.APPROVE_RIGHTS)
-    request = (
-        RightRequest.objects.select_for_update().select_related("user__unit").get(pk=request.pk)
-    )
+    # The request row is locked so that two approvers cannot both decide it.
+    request = RightRequest.objects.select_for_update(of=("self",)).get(pk=request.pk)
     if not may_decide(actor, request):
         raise PermissionDenied(_("数据权限须由申请人和创建人以外的上级管理员审批。"))
     reason = _require_reason(reason)
