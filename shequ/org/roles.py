@@ -1,5 +1,6 @@
-"""Roles and what each may do. Jurisdiction (which records) is decided in ``scoping``;
-this module decides actions (what may be done with them)."""
+"""Roles, duties and what each may do: ``can(user, action)`` is the one place that decides.
+Jurisdiction (which records) is decided in ``scoping``; this module decides actions (what
+may be done with them). docs/security.md has the table."""
 
 from enum import StrEnum
 
@@ -46,8 +47,8 @@ class Action(StrEnum):
     VIEW_HEALTH = "view_health"  # contraception and other health facts (logged)
 
 
-# Data rights are explicit grants on an account, approved by a second person (rights.py);
-# the level role only says which of them the account may hold at all.
+# Data rights are explicit grants on an account (User.data_rights), approved by a second
+# person (services.right_request_decide); the role only says which ones it may hold at all.
 DATA_RIGHTS: tuple[Action, ...] = (
     Action.REVEAL_ID_NUMBER,
     Action.VIEW_HEALTH,
@@ -127,8 +128,8 @@ def user_actions(user) -> frozenset[Action]:
         return frozenset()
     if duty != Duty.DATA:
         return DUTY_ACTIONS[duty]
-    granted = {Action(r) for r in (user.data_rights or ()) if r in Action._value2member_map_}
-    return ROLE_ACTIONS[role] | (frozenset(granted) & ROLE_RIGHTS[role])
+    held = set(user.data_rights or ())
+    return ROLE_ACTIONS[role] | frozenset(r for r in ROLE_RIGHTS[role] if r in held)
 
 
 def may_manage_account_at(actor, unit_code: str) -> bool:
