@@ -349,3 +349,32 @@ def test_approvals_list_runs_constant_queries(
     with django_assert_max_num_queries(4):
         response = api_client.get("/api/v1/right-requests/", {"page_size": 100})
     assert len(response.json()["results"]) == extra
+
+
+# --- Accounts made before the duties were separated --------------------------------------
+
+
+def test_migration_gives_existing_accounts_the_duty_and_rights_they_had(tree):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("shequ.org.migrations.0005_user_duties_rights")
+    old = {
+        name: User.objects.create(username=name, role=role, unit=unit)
+        for name, role, unit in [
+            ("old_city", Role.CITY, tree.city),
+            ("old_street", Role.STREET, tree.street),
+            ("old_grid", Role.GRID, tree.grid_a1),
+            ("old_auditor", Role.AUDITOR, tree.city),
+        ]
+    }
+    migration._split_duties(apps, None)
+    accounts = User.objects.filter(pk__in=[u.pk for u in old.values()])
+    found = {u.username: (u.duty, u.data_rights) for u in accounts}
+    assert found == {
+        "old_city": ("admin", []),
+        "old_street": ("data", ALL_RIGHTS),
+        "old_grid": ("data", ["reveal_id_number", "view_health"]),
+        "old_auditor": ("audit", []),
+    }
