@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "shequ.core.middleware.NoStoreForUsersMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "shequ.org.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "shequ.org.auth.SessionTimeoutMiddleware",
     "shequ.org.auth.SecondFactorMiddleware",

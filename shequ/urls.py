@@ -18,6 +18,7 @@ from shequ.registry.urls import register_api as register_registry_api
 router = DefaultRouter(trailing_slash=True)
 router.register("org-units", org_api.OrgUnitViewSet, basename="org-unit")
 router.register("users", org_api.UserViewSet, basename="user")
+router.register("right-requests", org_api.RightRequestViewSet, basename="right-request")
 router.register("audit-events", org_api.AuditEventViewSet, basename="audit-event")
 router.register("sensitive-accesses", org_api.SensitiveAccessViewSet, basename="sensitive-access")
 register_registry_api(router)

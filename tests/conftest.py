@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from shequ.org import services
 from shequ.org.models import OrgUnit, User
-from shequ.org.roles import Role
+from shequ.org.roles import Duty, Role, rights_for
 from tests.clock import clock  # noqa: F401 — a fixture for every test file
 
 PASSWORD = "Test-pass-2026"
@@ -80,9 +80,19 @@ def tree(db) -> Tree:
     )
 
 
-def make_user(username: str, role: str, unit: OrgUnit) -> User:
+def make_user(username: str, role: str, unit: OrgUnit, duty: str = "", rights=None) -> User:
+    """A set-up account (no actor): a data account gets every data right its role may hold
+    unless ``rights`` says otherwise."""
+    duty = duty or services.default_duty(role)
     return services.user_create(
-        actor=None, username=username, full_name=username, role=role, unit=unit, password=PASSWORD
+        actor=None,
+        username=username,
+        full_name=username,
+        role=role,
+        duty=duty,
+        rights=rights_for(role, duty) if rights is None else rights,
+        unit=unit,
+        password=PASSWORD,
     )
 
 
@@ -97,6 +107,9 @@ class People:
     grid_a1: User
     provider: User
     auditor: User
+    city_admin: User  # administrators: accounts and the tree, no personal data
+    district_admin: User
+    street_admin: User
 
 
 @pytest.fixture
@@ -111,6 +124,9 @@ def people(tree: Tree) -> People:
         grid_a1=make_user("grid_a1", Role.GRID, tree.grid_a1),
         provider=make_user("provider", Role.PROVIDER, tree.street),
         auditor=make_user("auditor", Role.AUDITOR, tree.city),
+        city_admin=make_user("city_admin", Role.CITY, tree.city, Duty.ADMIN),
+        district_admin=make_user("district_admin", Role.DISTRICT, tree.district, Duty.ADMIN),
+        street_admin=make_user("street_admin", Role.STREET, tree.street, Duty.ADMIN),
     )
 
 

@@ -100,7 +100,7 @@ def test_adduser_refuses_an_existing_user_name(people, tree):
 def test_adduser_refuses_a_closed_unit(people, tree):
     from shequ.org import services
 
-    services.org_unit_close(actor=people.street, unit=tree.grid_a2, reason="合并")
+    services.org_unit_close(actor=people.street_admin, unit=tree.grid_a2, reason="合并")
     with pytest.raises(CommandError, match="unit: 第2网格 已撤销。"):
         adduser("xiaoli", "--role", "grid", "--unit", tree.grid_a2.code, "--password", GOOD)
 

@@ -221,6 +221,9 @@ def test_if_empty_on_a_loaded_demo_prints_the_same_logins_as_the_load():
         "community_b",
         "grid",
         "provider",
+        "city_admin",
+        "district_admin",
+        "street_admin",
         "auditor",
         "admin",
     ]

@@ -101,10 +101,13 @@ def test_home_of_a_superuser_without_a_tree_explains_what_to_do(client, db):
 
 def test_menu_shows_what_the_role_may_use(web, people):
     worker_page = web.as_(people.worker_a).get("/").text
-    city_page = web.as_(people.city).get("/").text
+    city_page = web.as_(people.city_admin).get("/").text
     assert "> 组织</a>" in worker_page
     assert 'href="/users/"' not in worker_page
     assert 'href="/users/"' in city_page
+    # An administrator works on accounts and the tree: no people in its menu.
+    assert 'href="/registry/persons/"' in worker_page
+    assert 'href="/registry/persons/"' not in city_page
 
 
 def test_the_menu_lists_every_app_s_entries_in_their_order(admin_client, tree):
@@ -301,8 +304,10 @@ def test_english_validation_errors(web, people, migrant):
 
 
 def test_action_and_state_words_are_told_apart(web, people):
-    client = web.as_(people.city)
-    services.user_set_active(actor=people.city, user=people.worker_b, active=False, reason="离职")
+    client = web.as_(people.city_admin)
+    services.user_set_active(
+        actor=people.city_admin, user=people.worker_b, active=False, reason="离职"
+    )
     listing = client.get("/en/users/", {"status": "all"}).text
     assert '<span class="badge text-bg-secondary">Inactive</span>' in listing
     edit = client.get(f"/en/users/{people.worker_a.uid}/").text

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from shequ.org import services
-from shequ.org.roles import Role
+from shequ.org.roles import Duty, Role
 from tests.conftest import make_user
 
 REASON = "测试"
@@ -17,7 +17,7 @@ REASON = "测试"
 @pytest.fixture
 def street_x(tree):
     """An administrator of 高岳街道, the street in the other district."""
-    return make_user("street_x", Role.STREET, tree.other_street)
+    return make_user("street_x", Role.STREET, tree.other_street, Duty.ADMIN)
 
 
 def without_csrf(html: str) -> str:
@@ -184,7 +184,7 @@ def test_other_street_admin_api_cannot_rename_or_close_foreign_unit(api, street_
 
 
 def test_admin_cannot_delegate_own_zone_to_unit_outside(api, people, tree):
-    response = api.as_(people.street).post(
+    response = api.as_(people.street_admin).post(
         f"/api/v1/org-units/{tree.zone.code}/delegate/",
         {"delegate": tree.community_c.code, "reason": REASON},
         format="json",
@@ -199,7 +199,7 @@ def test_other_street_admin_user_list_hides_foreign_users(web, street_x, people)
     page = web.as_(street_x).get("/users/", {"status": "all"}).text
     assert f"/users/{street_x.uid}/" in page
     assert f"/users/{people.worker_a.uid}/" not in page
-    assert f"/users/{people.street.uid}/" not in page
+    assert f"/users/{people.street_admin.uid}/" not in page
 
 
 def test_other_street_admin_user_search_finds_no_foreign_user(web, street_x, people):
@@ -233,9 +233,9 @@ def test_other_street_admin_cannot_open_foreign_user_pages(web, street_x, people
 
 
 def test_guessed_user_uid_is_404(web, api, people):
-    assert web.as_(people.street).get(f"/users/{uuid.uuid4()}/").status_code == 404
-    assert api.as_(people.street).get(f"/api/v1/users/{uuid.uuid4()}/").status_code == 404
-    assert api.as_(people.street).get("/api/v1/users/not-a-uuid/").status_code == 404
+    assert web.as_(people.street_admin).get(f"/users/{uuid.uuid4()}/").status_code == 404
+    assert api.as_(people.street_admin).get(f"/api/v1/users/{uuid.uuid4()}/").status_code == 404
+    assert api.as_(people.street_admin).get("/api/v1/users/not-a-uuid/").status_code == 404
 
 
 def test_other_street_admin_cannot_create_user_in_foreign_unit(web, street_x, tree):
@@ -310,12 +310,12 @@ def test_worker_may_not_list_users(web, api, people):
 
 
 def test_street_admin_sees_users_of_own_street_only(api, people):
-    found = usernames(api.as_(people.street).get("/api/v1/users/"))
-    assert found == {"street", "worker_a", "worker_b", "grid_a1", "provider"}
+    found = usernames(api.as_(people.street_admin).get("/api/v1/users/"))
+    assert found == {"street", "street_admin", "worker_a", "worker_b", "grid_a1", "provider"}
 
 
 def test_district_admin_cannot_see_users_above(api, people):
-    found = usernames(api.as_(people.district).get("/api/v1/users/"))
+    found = usernames(api.as_(people.district_admin).get("/api/v1/users/"))
     assert "city" not in found and "auditor" not in found and "worker_c" not in found
     assert "district" in found and "worker_a" in found
 
@@ -324,13 +324,13 @@ def test_district_admin_cannot_see_users_above(api, people):
 
 
 def test_undelegated_zone_belongs_to_its_street(web, people, tree):
-    assert web.as_(people.street).get(f"/org/{tree.zone.code}/").status_code == 200
+    assert web.as_(people.street_admin).get(f"/org/{tree.zone.code}/").status_code == 200
     assert web.as_(people.worker_a).get(f"/org/{tree.zone.code}/").status_code == 404
 
 
 def test_zone_delegated_to_community_a_is_visible_to_a_not_b(web, api, people, tree):
     services.blind_zone_delegate(
-        actor=people.street, zone=tree.zone, delegate=tree.community_a, reason=REASON
+        actor=people.street_admin, zone=tree.zone, delegate=tree.community_a, reason=REASON
     )
     assert web.as_(people.worker_a).get(f"/org/{tree.zone.code}/").status_code == 200
     assert web.as_(people.worker_a).get(f"/org/{tree.zone_grid.code}/").status_code == 200
@@ -342,7 +342,7 @@ def test_zone_delegated_to_community_a_is_visible_to_a_not_b(web, api, people, t
 
 def test_zone_delegated_to_a_is_named_on_a_home_page(web, people, tree):
     services.blind_zone_delegate(
-        actor=people.street, zone=tree.zone, delegate=tree.community_a, reason=REASON
+        actor=people.street_admin, zone=tree.zone, delegate=tree.community_a, reason=REASON
     )
     page = web.as_(people.worker_a).get("/").text
     assert "本单位代管的盲区：" in page
@@ -351,10 +351,10 @@ def test_zone_delegated_to_a_is_named_on_a_home_page(web, people, tree):
 
 def test_redelegating_zone_to_b_moves_it_from_a_to_b(web, api, people, tree):
     services.blind_zone_delegate(
-        actor=people.street, zone=tree.zone, delegate=tree.community_a, reason=REASON
+        actor=people.street_admin, zone=tree.zone, delegate=tree.community_a, reason=REASON
     )
     services.blind_zone_delegate(
-        actor=people.street, zone=tree.zone, delegate=tree.community_b, reason=REASON
+        actor=people.street_admin, zone=tree.zone, delegate=tree.community_b, reason=REASON
     )
     assert web.as_(people.worker_a).get(f"/org/{tree.zone.code}/").status_code == 404
     assert web.as_(people.worker_b).get(f"/org/{tree.zone.code}/").status_code == 200
@@ -364,19 +364,21 @@ def test_redelegating_zone_to_b_moves_it_from_a_to_b(web, api, people, tree):
 
 def test_zone_given_back_to_street_leaves_communities(web, people, tree):
     services.blind_zone_delegate(
-        actor=people.street, zone=tree.zone, delegate=tree.community_a, reason=REASON
+        actor=people.street_admin, zone=tree.zone, delegate=tree.community_a, reason=REASON
     )
-    services.blind_zone_delegate(actor=people.street, zone=tree.zone, delegate=None, reason=REASON)
+    services.blind_zone_delegate(
+        actor=people.street_admin, zone=tree.zone, delegate=None, reason=REASON
+    )
     assert web.as_(people.worker_a).get(f"/org/{tree.zone.code}/").status_code == 404
-    assert web.as_(people.street).get(f"/org/{tree.zone.code}/").status_code == 200
+    assert web.as_(people.street_admin).get(f"/org/{tree.zone.code}/").status_code == 200
 
 
 def test_closed_zone_is_no_longer_delegated(web, people, tree):
     services.blind_zone_delegate(
-        actor=people.street, zone=tree.zone, delegate=tree.community_a, reason=REASON
+        actor=people.street_admin, zone=tree.zone, delegate=tree.community_a, reason=REASON
     )
-    services.org_unit_close(actor=people.street, unit=tree.zone_grid, reason=REASON)
-    services.org_unit_close(actor=people.street, unit=tree.zone, reason=REASON)
+    services.org_unit_close(actor=people.street_admin, unit=tree.zone_grid, reason=REASON)
+    services.org_unit_close(actor=people.street_admin, unit=tree.zone, reason=REASON)
     assert web.as_(people.worker_a).get(f"/org/{tree.zone.code}/").status_code == 404
 
 
@@ -455,7 +457,7 @@ def _all_codes(api, user) -> set[str]:
 
 
 def test_street_sees_its_street_subtree(api, people, tree):
-    found = _all_codes(api, people.street)
+    found = _all_codes(api, people.street_admin)
     assert found == {
         tree.street.code,
         tree.community_a.code,
@@ -469,14 +471,14 @@ def test_street_sees_its_street_subtree(api, people, tree):
 
 
 def test_district_sees_its_district_not_the_other(api, people, tree):
-    found = _all_codes(api, people.district)
+    found = _all_codes(api, people.district_admin)
     assert tree.district.code in found and tree.grid_b1.code in found
     assert tree.other_district.code not in found and tree.community_c.code not in found
     assert tree.city.code not in found
 
 
 def test_city_sees_everything(api, people, tree):
-    assert len(_all_codes(api, people.city)) == 13
+    assert len(_all_codes(api, people.city_admin)) == 13
 
 
 def test_grid_worker_sees_only_own_grid(api, people, tree):
@@ -484,12 +486,14 @@ def test_grid_worker_sees_only_own_grid(api, people, tree):
 
 
 def test_unit_filter_gives_the_subtree(api, people, tree):
-    response = api.as_(people.city).get("/api/v1/org-units/", {"unit": tree.community_a.code})
+    response = api.as_(people.city_admin).get("/api/v1/org-units/", {"unit": tree.community_a.code})
     assert codes(response) == {tree.community_a.code, tree.grid_a1.code, tree.grid_a2.code}
 
 
 def test_unit_filter_on_a_district_gives_its_whole_subtree(api, people, tree):
-    response = api.as_(people.city).get("/api/v1/org-units/", {"unit": tree.other_district.code})
+    response = api.as_(people.city_admin).get(
+        "/api/v1/org-units/", {"unit": tree.other_district.code}
+    )
     assert codes(response) == {
         tree.other_district.code,
         tree.other_street.code,
@@ -498,6 +502,8 @@ def test_unit_filter_on_a_district_gives_its_whole_subtree(api, people, tree):
 
 
 def test_deactivated_unit_user_sees_nothing(api, web, people, tree):
-    services.user_set_active(actor=people.street, user=people.worker_a, active=False, reason=REASON)
+    services.user_set_active(
+        actor=people.street_admin, user=people.worker_a, active=False, reason=REASON
+    )
     response = web.as_(people.worker_a).get(f"/org/{tree.community_a.code}/")
     assert response.status_code in (302, 403)

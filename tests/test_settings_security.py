@@ -190,7 +190,7 @@ def test_login_form_without_csrf_token_is_refused(people):
 
 def test_form_post_without_csrf_token_is_refused(people, tree):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(people.street, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(people.street_admin, backend="django.contrib.auth.backends.ModelBackend")
     response = client.post(
         f"/org/{tree.community_a.code}/rename/", {"name": "改名", "reason": "测试"}
     )
@@ -201,7 +201,7 @@ def test_form_post_without_csrf_token_is_refused(people, tree):
 
 def test_form_post_with_csrf_token_goes_through(people, tree):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(people.street, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(people.street_admin, backend="django.contrib.auth.backends.ModelBackend")
     client.get(f"/org/{tree.community_a.code}/rename/")
     response = client.post(
         f"/org/{tree.community_a.code}/rename/",
@@ -218,7 +218,7 @@ def test_form_post_with_csrf_token_goes_through(people, tree):
 
 def test_session_authenticated_api_write_needs_csrf(people, tree):
     client = APIClient(enforce_csrf_checks=True)
-    client.force_login(people.street, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(people.street_admin, backend="django.contrib.auth.backends.ModelBackend")
     response = client.patch(
         f"/api/v1/org-units/{tree.community_a.code}/",
         {"name": "改名", "reason": "测试"},
@@ -233,7 +233,9 @@ def test_session_authenticated_api_write_needs_csrf(people, tree):
 def test_token_authenticated_api_write_needs_no_csrf(people, tree):
     key = (
         APIClient()
-        .post("/api/v1/auth/token/", {"username": "street", "password": PASSWORD}, format="json")
+        .post(
+            "/api/v1/auth/token/", {"username": "street_admin", "password": PASSWORD}, format="json"
+        )
         .json()["token"]
     )
     client = APIClient(enforce_csrf_checks=True)
@@ -250,7 +252,7 @@ def test_token_authenticated_api_write_needs_no_csrf(people, tree):
 
 
 def create_user_with_password(web, people, tree, password: str):
-    return web.as_(people.street).post(
+    return web.as_(people.street_admin).post(
         "/users/new/",
         {
             "username": "newbie",

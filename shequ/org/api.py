@@ -17,10 +17,10 @@ from rest_framework.views import APIView
 from shequ.core.api import ReasonSerializer
 from shequ.org import selectors, services
 from shequ.org.auth import api_token_issue, api_token_revoke, api_tokens_revoke
-from shequ.org.models import ApiToken, AuditEvent, OrgUnit, SensitiveAccess, User
+from shequ.org.models import ApiToken, AuditEvent, OrgUnit, RightRequest, SensitiveAccess, User
 from shequ.org.otp import otp_check, otp_enrolled, otp_required
 from shequ.org.permissions import is_staff_member
-from shequ.org.roles import Action, Role
+from shequ.org.roles import DATA_RIGHTS, Action, Duty, Role
 from shequ.org.scoping import get_in_scope_or_404, subtree_q
 
 
@@ -76,6 +76,14 @@ class TokenView(APIView):
             return Response(
                 {"detail": _("用户名或密码错误，或账号已锁定。")},
                 status=status.HTTP_400_BAD_REQUEST,
+            )
+        if user.must_change_password:
+            return Response(
+                {
+                    "detail": _("管理员重设了您的密码：请先在网页上登录并修改密码，再申请令牌。"),
+                    "code": "password_change_required",
+                },
+                status=status.HTTP_403_FORBIDDEN,
             )
         if otp_required(user):
             refusal = self._second_factor_refusal(user, data.validated_data.get("otp", ""))
@@ -245,13 +253,29 @@ class OrgUnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 # --- Users --------------------------------------------------------------------------------
 
 
+RIGHT_FIELD_CHOICES = [str(right) for right in DATA_RIGHTS]
+
+
 class UserSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
     unit = serializers.CharField(source="unit_id", read_only=True)
+    data_rights = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:
         model = User
-        fields = ["id", "username", "full_name", "phone", "role", "unit", "is_active", "last_login"]
+        fields = [
+            "id",
+            "username",
+            "full_name",
+            "phone",
+            "role",
+            "duty",
+            "data_rights",
+            "must_change_password",
+            "unit",
+            "is_active",
+            "last_login",
+        ]
         read_only_fields = fields
 
 
@@ -260,6 +284,18 @@ class UserCreateSerializer(serializers.Serializer):
     full_name = serializers.CharField(max_length=50)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     role = serializers.ChoiceField(choices=Role.choices)
+    duty = serializers.ChoiceField(
+        choices=Duty.choices,
+        required=False,
+        default="",
+        help_text=gettext_lazy("data（默认；审计员为 audit）、admin 或 audit"),
+    )
+    rights = serializers.ListField(
+        child=serializers.ChoiceField(choices=RIGHT_FIELD_CHOICES),
+        required=False,
+        default=list,
+        help_text=gettext_lazy("申请的数据权限，经第二人审批后生效"),
+    )
     unit = serializers.CharField(help_text=gettext_lazy("单位代码"))
     password = serializers.CharField(write_only=True, trim_whitespace=False)
 
@@ -268,7 +304,51 @@ class UserUpdateSerializer(serializers.Serializer):
     full_name = serializers.CharField(max_length=50, required=False)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
     role = serializers.ChoiceField(choices=Role.choices, required=False)
+    duty = serializers.ChoiceField(choices=Duty.choices, required=False)
     unit = serializers.CharField(required=False)
+    reason = serializers.CharField(max_length=500)
+
+
+class UserRightsSerializer(serializers.Serializer):
+    rights = serializers.ListField(
+        child=serializers.ChoiceField(choices=RIGHT_FIELD_CHOICES), allow_empty=True
+    )
+    reason = serializers.CharField(max_length=500)
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    password = serializers.CharField(write_only=True, trim_whitespace=False)
+    reason = serializers.CharField(max_length=500)
+
+
+class RightRequestSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uid", read_only=True)
+    user = serializers.UUIDField(source="user.uid", read_only=True)
+    username = serializers.CharField(source="user.username", read_only=True)
+    unit = serializers.CharField(source="unit_code", read_only=True)
+    rights = serializers.ListField(child=serializers.CharField(), read_only=True)
+    requested_by = serializers.CharField(
+        source="requested_by.username", default=None, read_only=True
+    )
+
+    class Meta:
+        model = RightRequest
+        fields = [
+            "id",
+            "user",
+            "username",
+            "unit",
+            "rights",
+            "status",
+            "requested_by",
+            "requested_at",
+            "reason",
+        ]
+        read_only_fields = fields
+
+
+class DecisionSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
     reason = serializers.CharField(max_length=500)
 
 
@@ -314,9 +394,32 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             full_name=values.get("full_name", target.full_name),
             phone=values.get("phone", target.phone),
             role=values.get("role", target.role),
+            duty=values.get("duty"),
             unit=self._unit(values["unit"]) if "unit" in values else target.unit,
             reason=values["reason"],
         )
+        return Response(UserSerializer(user).data)
+
+    @extend_schema(request=UserRightsSerializer, responses=UserSerializer)
+    @action(detail=True, methods=["post"])
+    def rights(self, request, uid=None):
+        """Set the account's data rights: removals take effect at once, additions wait for
+        a second administrator's approval (``/api/v1/right-requests/``)."""
+        target = self.get_object()
+        data = UserRightsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_set_rights(actor=request.user, user=target, **data.validated_data)
+        target.refresh_from_db()
+        return Response(UserSerializer(target).data)
+
+    @extend_schema(request=PasswordResetSerializer, responses=UserSerializer)
+    @action(detail=True, methods=["post"])
+    def password(self, request, uid=None):
+        """An administrator's password reset: the user must change it at the next login."""
+        target = self.get_object()
+        data = PasswordResetSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_set_password(actor=request.user, user=target, **data.validated_data)
         return Response(UserSerializer(user).data)
 
     @extend_schema(request=ReasonSerializer, responses=UserSerializer)
@@ -329,6 +432,35 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             actor=request.user, user=target, active=False, reason=data.validated_data["reason"]
         )
         return Response(UserSerializer(user).data)
+
+
+class RightRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Pending requests for data rights that the caller may decide (approvers only)."""
+
+    serializer_class = RightRequestSerializer
+    lookup_field = "uid"
+    read_action = Action.APPROVE_RIGHTS
+    write_action = Action.APPROVE_RIGHTS
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema is generated without a user
+            return RightRequest.objects.none()
+        return selectors.right_requests_pending(self.request.user)
+
+    @extend_schema(request=DecisionSerializer, responses=RightRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, uid=None):
+        """Approve (``"approve": true``) or refuse a request, with a reason."""
+        pending = selectors.right_request_get(request.user, uid)
+        data = DecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        decided = services.right_request_decide(
+            actor=request.user,
+            request=pending,
+            approve=data.validated_data["approve"],
+            reason=data.validated_data["reason"],
+        )
+        return Response(RightRequestSerializer(decided).data)
 
 
 class MeView(APIView):

@@ -38,6 +38,11 @@ ACTION_LABELS: dict[str, Promise] = {
     "otp.enrol": _("设置两步验证"),
     "otp.recovery_codes": _("重新生成恢复码"),
     "otp.reset": _("重置两步验证"),
+    "user.change_password": _("本人修改密码"),
+    "user.rights_change": _("调整数据权限"),
+    "user.rights_request": _("申请数据权限"),
+    "user.rights_approve": _("批准数据权限"),
+    "user.rights_refuse": _("拒绝数据权限"),
     "building.create": _("新建楼栋"),
     "building.update": _("修改楼栋"),
     "building.close": _("停用楼栋"),
@@ -71,6 +76,7 @@ ACTION_LABELS: dict[str, Promise] = {
 # with the words for their values where those are codes.
 EXTRA_FIELDS: dict[str, tuple[Promise, Mapping[str, Promise]]] = {
     "rows": (_("条数"), {}),
+    "rights": (_("数据权限"), {}),
     "format": (_("格式"), {}),
     "id_numbers": (_("身份号码"), {"shown": _("明文"), "masked": _("遮盖")}),
     "kind": (
@@ -147,7 +153,7 @@ def _names_of(user, field: models.ForeignKey, keys: set[str]) -> dict[str, str]:
         return {}
     queryset = related._default_manager.select_related().filter(condition)
     if hasattr(related, "scope_field"):
-        queryset = scoped(queryset, user)
+        queryset = scoped(queryset, user, personal=False)  # what the log names is what audit needs
     names = {}
     for obj in queryset:
         for name in (target.attname, *extra_keys):

@@ -58,9 +58,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     @transaction.atomic
     def form_valid(self, form) -> HttpResponse:
-        response = super().form_valid(form)
-        api_tokens_revoke(user=form.user, actor=form.user, reason=_("修改密码"))
-        return response
+        return super().form_valid(form)  # the form's save (org.services) ends the API tokens
 
 
 def _next_url(request: HttpRequest) -> str:

@@ -11,7 +11,7 @@ from simple_history.utils import bulk_create_with_history
 from shequ.core.demo import DEMO_PASSWORD, DemoContext
 from shequ.org import services
 from shequ.org.models import Division, OrgUnit, User
-from shequ.org.roles import Level, Role
+from shequ.org.roles import Duty, Level, Role, rights_for
 
 CITY_CODE = "340600000000"
 MODEL_STREET_CODE = "340603020000"
@@ -26,17 +26,22 @@ MODEL_STREET_UNITS = [
     ("340603020204", "新华村", OrgUnit.Kind.VILLAGE, 5),
 ]
 BLIND_ZONE = ("340603020301", "翡翠湾小区（新建）")
-# (user, full name, role, unit code): one login per role, and a second community worker to
-# try the other community's people with. The README's table lists them.
+# (user, full name, role, unit code, duty): one login per role and duty, and a second
+# community worker to try the other community's people with. Data accounts get every data
+# right their role may hold (set-up grants them; later ones need a second person's
+# approval). The README's table lists them.
 DEMO_USERS = [
-    ("city", "王建国", Role.CITY, CITY_CODE),
-    ("district", "李红梅", Role.DISTRICT, "340603000000"),
-    ("street", "刁爱珍", Role.STREET, MODEL_STREET_CODE),
-    ("community", "曾小雯", Role.COMMUNITY, MODEL_STREET_UNITS[0][0]),
-    ("community_b", "赵丽", Role.COMMUNITY, MODEL_STREET_UNITS[1][0]),
-    ("grid", "孙伟", Role.GRID, f"{MODEL_STREET_UNITS[0][0]}01"),
-    ("provider", "周敏", Role.PROVIDER, MODEL_STREET_CODE),
-    ("auditor", "钱审", Role.AUDITOR, CITY_CODE),
+    ("city", "王建国", Role.CITY, CITY_CODE, Duty.DATA),
+    ("district", "李红梅", Role.DISTRICT, "340603000000", Duty.DATA),
+    ("street", "刁爱珍", Role.STREET, MODEL_STREET_CODE, Duty.DATA),
+    ("community", "曾小雯", Role.COMMUNITY, MODEL_STREET_UNITS[0][0], Duty.DATA),
+    ("community_b", "赵丽", Role.COMMUNITY, MODEL_STREET_UNITS[1][0], Duty.DATA),
+    ("grid", "孙伟", Role.GRID, f"{MODEL_STREET_UNITS[0][0]}01", Duty.DATA),
+    ("provider", "周敏", Role.PROVIDER, MODEL_STREET_CODE, Duty.DATA),
+    ("city_admin", "陈立", Role.CITY, CITY_CODE, Duty.ADMIN),
+    ("district_admin", "吴静", Role.DISTRICT, "340603000000", Duty.ADMIN),
+    ("street_admin", "郑强", Role.STREET, MODEL_STREET_CODE, Duty.ADMIN),
+    ("auditor", "钱审", Role.AUDITOR, CITY_CODE, Duty.AUDIT),
 ]
 ADMIN = "admin"
 REASON = "演示数据"
@@ -106,12 +111,15 @@ def logins() -> list[tuple[str, str, str, str]]:
         ).select_related("unit__parent")
     }
     result = []
-    for username, _name, role, unit_code in DEMO_USERS:
+    for username, _name, role, unit_code, duty in DEMO_USERS:
         user = found.get(username)
         if user is not None and user.role == role and user.unit_id == unit_code:
             unit = user.unit
             place = f"{unit.parent.name} {unit.name}" if unit.level == Level.GRID else unit.name
-            result.append((username, str(Role(role).label), place, DEMO_PASSWORD))
+            label = str(Role(role).label)
+            if duty != Duty.DATA and role != Role.AUDITOR:
+                label = f"{label}（{Duty(duty).label}）"
+            result.append((username, label, place, DEMO_PASSWORD))
     admin = found.get(ADMIN)
     if result and admin is not None and admin.is_superuser:
         result.append((ADMIN, "超级用户（仅用于初始设置）", "—", DEMO_PASSWORD))
@@ -190,12 +198,14 @@ def generate(ctx: DemoContext) -> None:
     zone.save(update_fields=["delegate"])
 
     units = {u.code: u for u in [city, xiangshan, model_street, *communities, *grids]}
-    for username, full_name, role, unit_code in DEMO_USERS:
+    for username, full_name, role, unit_code, duty in DEMO_USERS:
         services.user_create(
             actor=None,
             username=username,
             full_name=full_name,
             role=role,
+            duty=duty,
+            rights=rights_for(role, duty),
             unit=units[unit_code],
             password=DEMO_PASSWORD,
             phone=f"139{rng.randrange(10**8):08d}",

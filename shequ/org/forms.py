@@ -6,7 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from shequ.core.forms import DateInput, ReasonField, StyledForm, StyledFormMixin
 from shequ.core.identifiers import validate_mobile
 from shequ.org.models import OrgUnit
-from shequ.org.roles import Level, Role
+from shequ.org.roles import DATA_RIGHTS, RIGHT_LABELS, Duty, Level, Role
+
+RIGHT_CHOICES = [(str(right), RIGHT_LABELS[right]) for right in DATA_RIGHTS]
 
 
 class LoginForm(StyledFormMixin, AuthenticationForm):
@@ -14,7 +16,10 @@ class LoginForm(StyledFormMixin, AuthenticationForm):
 
 
 class StyledPasswordChangeForm(StyledFormMixin, PasswordChangeForm):
-    pass
+    def save(self, commit: bool = True):
+        from shequ.org.services import user_change_own_password
+
+        return user_change_own_password(user=self.user, password=self.cleaned_data["new_password1"])
 
 
 class OtpForm(StyledForm):
@@ -98,11 +103,28 @@ class UserCreateForm(PhoneMixin, StyledForm):
     full_name = forms.CharField(label=_("姓名"), max_length=50)
     phone = forms.CharField(label=_("手机号码"), max_length=20, required=False)
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+    duty = forms.ChoiceField(
+        label=_("职责"),
+        choices=Duty.choices,
+        initial=Duty.DATA,
+        required=False,
+        help_text=_("业务、系统管理与安全审计分属不同账号；审计员的职责为安全审计。"),
+    )
     unit = UnitChoiceField(
         label=_("所属单位"), queryset=OrgUnit.objects.none(), to_field_name="code"
     )
+    rights = forms.MultipleChoiceField(
+        label=_("申请数据权限"),
+        choices=RIGHT_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("须经申请人以外的上级管理员审批后生效。"),
+    )
     password = forms.CharField(
-        label=_("初始密码"), widget=forms.PasswordInput(render_value=False), strip=False
+        label=_("初始密码"),
+        widget=forms.PasswordInput(render_value=False),
+        strip=False,
+        help_text=_("用户首次登录时须修改密码。"),
     )
 
     def __init__(self, *args, units, roles, **kwargs):
@@ -115,6 +137,12 @@ class UserEditForm(PhoneMixin, StyledForm):
     full_name = forms.CharField(label=_("姓名"), max_length=50)
     phone = forms.CharField(label=_("手机号码"), max_length=20, required=False)
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+    duty = forms.ChoiceField(
+        label=_("职责"),
+        choices=Duty.choices,
+        required=False,
+        help_text=_("更改角色、职责或单位将收回全部数据权限，须重新申请审批。"),
+    )
     unit = UnitChoiceField(
         label=_("所属单位"), queryset=OrgUnit.objects.none(), to_field_name="code"
     )
@@ -128,6 +156,17 @@ class UserEditForm(PhoneMixin, StyledForm):
         if current and current not in {value for value, _label in roles}:
             roles = [*roles, (current, Role(current).label)]
         self.fields["role"].choices = roles
+
+
+class UserRightsForm(StyledForm):
+    rights = forms.MultipleChoiceField(
+        label=_("数据权限"),
+        choices=RIGHT_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("取消的权限立即收回；新增的权限须经申请人以外的上级管理员审批后生效。"),
+    )
+    reason = ReasonField()
 
 
 class PasswordResetForm(StyledForm):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.core.history import History
 from shequ.core.identifiers import DIVISION_LEVELS, division_prefix
-from shequ.org.roles import Level, Role
+from shequ.org.roles import Duty, Level, Role, rights_labels
 
 
 class Division(models.Model):
@@ -79,6 +79,7 @@ class OrgUnit(models.Model):
     }
 
     scope_field = "code"
+    personal_data = False  # see scoping.scoped
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     code = models.CharField(_("代码"), max_length=14, unique=True)
@@ -149,7 +150,9 @@ class OrgUnit(models.Model):
 
 
 class User(AbstractUser):
-    """A staff user: belongs to exactly one unit and has one role."""
+    """A staff user: belongs to exactly one unit and has one role (its level) and one duty
+    (data work, administration or audit). Data rights are granted explicitly and only take
+    effect once a second person approved them (``RightRequest``)."""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
@@ -165,11 +168,23 @@ class User(AbstractUser):
         related_name="users",
     )
     role = models.CharField(_("角色"), max_length=10, choices=Role.choices, blank=True)
+    duty = models.CharField(_("职责"), max_length=8, choices=Duty.choices, default=Duty.DATA)
+    data_rights = models.JSONField(_("数据权限"), default=list, blank=True)
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
+    created_by = models.ForeignKey(
+        "self",
+        verbose_name=_("创建人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     deactivated_reason = models.CharField(_("停用原因"), max_length=200, blank=True)
 
     history = History(excluded_fields=["password", "last_login"])
 
     scope_field = "unit_id"
+    personal_data = False
 
     class Meta:
         verbose_name = _("用户")
@@ -198,6 +213,7 @@ class AuditEvent(models.Model):
     """
 
     scope_field = "unit_code"
+    personal_data = False  # read only with Action.VIEW_AUDIT
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -242,6 +258,7 @@ class SensitiveAccess(models.Model):
         EXPORT = "export", _("导出")
 
     scope_field = "unit_code"
+    personal_data = False  # read only with Action.VIEW_AUDIT
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(User, verbose_name=_("查看人"), on_delete=models.PROTECT)
@@ -285,3 +302,66 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.created:%Y-%m-%d %H:%M}"
+
+
+class RightRequest(models.Model):
+    """A request to grant data rights to an account, decided by a second person: an
+    administrator of a unit above the account's, never the one who asked or created it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REFUSED = "refused", _("已拒绝")
+        SUPERSEDED = "superseded", _("已被新申请取代")
+
+    scope_field = "unit_code"
+    personal_data = False
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        User, verbose_name=_("账号"), on_delete=models.PROTECT, related_name="right_requests"
+    )
+    unit_code = models.CharField(_("单位代码"), max_length=14)
+    rights = models.JSONField(_("申请的数据权限"), default=list)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    requested_by = models.ForeignKey(
+        User,
+        verbose_name=_("申请人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    reason = models.TextField(_("申请理由"), blank=True)
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name=_("审批人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_reason = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("数据权限申请")
+        verbose_name_plural = _("数据权限申请")
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["status", "unit_code"], name="rightrequest_status_unit")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status="pending"),
+                name="rightrequest_one_pending_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {','.join(self.rights)} ({self.status})"
+
+    def rights_labels(self) -> list[str]:
+        return rights_labels(self.rights)

@@ -4,6 +4,10 @@ A user sees the subtree of their unit, plus any blind zone (盲区) delegated to
 to a unit inside their subtree. Every model declares ``scope_field``: the field holding the
 code of the unit it hangs on. Selectors, viewsets, exports, searches and background jobs
 call ``scoped``; an object outside answers 404 exactly like a missing one.
+
+Separation of duties is held here too: records of people (every model that does not say
+``personal_data = False``) are in no jurisdiction for an account without the data duty, so
+an administrator or an auditor reads none of them whatever page, API or export asks.
 """
 
 from collections.abc import Iterable
@@ -18,8 +22,22 @@ _CACHE_ATTR = "_shequ_jurisdiction"
 M = TypeVar("M", bound=Model)
 
 
-def jurisdiction_prefixes(user) -> tuple[str, ...] | None:
-    """Code prefixes the user may see; ``None`` means everything (superuser)."""
+def jurisdiction_prefixes(user, *, personal: bool = True) -> tuple[str, ...] | None:
+    """Code prefixes the user may see; ``None`` means everything (superuser). With
+    ``personal`` (records of people), none for an account whose duty is not data work."""
+    prefixes = _tree_prefixes(user)
+    if personal and prefixes is not None and prefixes and not _reads_people(user):
+        return ()
+    return prefixes
+
+
+def _reads_people(user) -> bool:
+    from shequ.org.roles import Action, can
+
+    return can(user, Action.READ_REGISTRY)
+
+
+def _tree_prefixes(user) -> tuple[str, ...] | None:
     cached = getattr(user, _CACHE_ATTR, False)
     if cached is not False:
         return cached
@@ -52,8 +70,8 @@ def forget_jurisdiction(user) -> None:
         delattr(user, _CACHE_ATTR)
 
 
-def scope_q(user, field: str) -> Q:
-    return prefixes_q(jurisdiction_prefixes(user), field)
+def scope_q(user, field: str, *, personal: bool = True) -> Q:
+    return prefixes_q(jurisdiction_prefixes(user, personal=personal), field)
 
 
 def prefixes_q(prefixes: tuple[str, ...] | None, field: str) -> Q:
@@ -68,9 +86,14 @@ def prefixes_q(prefixes: tuple[str, ...] | None, field: str) -> Q:
     return condition
 
 
-def scoped(queryset: QuerySet[M], user, field: str | None = None) -> QuerySet[M]:
-    """The part of ``queryset`` inside the user's jurisdiction."""
-    return queryset.filter(scope_q(user, field or queryset.model.scope_field))
+def scoped(
+    queryset: QuerySet[M], user, field: str | None = None, *, personal: bool | None = None
+) -> QuerySet[M]:
+    """The part of ``queryset`` inside the user's jurisdiction. Whether its records are
+    personal data is the model's ``personal_data`` (default yes) unless ``personal`` says."""
+    if personal is None:
+        personal = getattr(queryset.model, "personal_data", True)
+    return queryset.filter(scope_q(user, field or queryset.model.scope_field, personal=personal))
 
 
 def get_in_scope_or_404(queryset: QuerySet[M], user, **lookup) -> M:
@@ -81,15 +104,15 @@ def get_in_scope_or_404(queryset: QuerySet[M], user, **lookup) -> M:
         raise Http404 from exc
 
 
-def code_in_scope(user, code: str) -> bool:
-    prefixes = jurisdiction_prefixes(user)
+def code_in_scope(user, code: str, *, personal: bool = True) -> bool:
+    prefixes = jurisdiction_prefixes(user, personal=personal)
     if prefixes is None:
         return True
     return any(code.startswith(prefix) for prefix in prefixes)
 
 
-def codes_in_scope(user, codes: Iterable[str]) -> bool:
-    return all(code_in_scope(user, code) for code in codes)
+def codes_in_scope(user, codes: Iterable[str], *, personal: bool = True) -> bool:
+    return all(code_in_scope(user, code, personal=personal) for code in codes)
 
 
 def subtree_q(field: str, code: str) -> Q:

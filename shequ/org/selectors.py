@@ -12,8 +12,8 @@ from django.utils.functional import Promise
 from shequ.core.hooks import app_hooks
 from shequ.core.identifiers import division_parents
 from shequ.core.text import prefix_q
-from shequ.org.models import AuditEvent, OrgUnit, SensitiveAccess, User
-from shequ.org.roles import ROLE_LEVELS, Role, may_manage_auditor_at
+from shequ.org.models import AuditEvent, OrgUnit, RightRequest, SensitiveAccess, User
+from shequ.org.roles import ROLE_LEVELS, Role
 from shequ.org.scoping import get_in_scope_or_404, scoped, subtree_q
 
 
@@ -104,17 +104,46 @@ def org_unit_subtree_counts(unit: OrgUnit) -> dict[int, int]:
 
 def user_roles_assignable(user, units: QuerySet[OrgUnit]) -> list[tuple[str, str]]:
     """The roles the user can actually give at one of ``units`` (the units they manage):
-    a role whose level has no such unit, or an auditor the user may not appoint, would only
-    fail on saving."""
+    a role whose level has no such unit would only fail on saving."""
     levels = set(units.order_by().values_list("level", flat=True).distinct())
-    choices = []
-    for value, label in Role.choices:
-        possible = levels & ROLE_LEVELS[value]
-        if value == Role.AUDITOR:
-            possible = {level for level in possible if may_manage_auditor_at(user, level)}
-        if possible:
-            choices.append((value, label))
-    return choices
+    return [(value, label) for value, label in Role.choices if levels & ROLE_LEVELS[value]]
+
+
+def user_units_manageable(user) -> QuerySet[OrgUnit]:
+    """The active units where the user may create or move accounts: strictly below their own
+    (nobody manages accounts at their own unit or above), never a blind zone."""
+    units = org_units_visible(user).filter(is_active=True).exclude(kind=OrgUnit.Kind.COMPOUND)
+    if not user.is_superuser:
+        units = units.exclude(code=user.unit_id)
+    return units.order_by("code")
+
+
+def right_requests_pending(user) -> QuerySet[RightRequest]:
+    """Requests for data rights this user may decide: accounts below their unit, asked for
+    and created by someone else."""
+    queryset = scoped(
+        RightRequest.objects.filter(status=RightRequest.Status.PENDING).select_related(
+            "user__unit", "requested_by"
+        ),
+        user,
+    ).exclude(user=user)
+    queryset = queryset.exclude(requested_by=user).exclude(user__created_by=user)
+    if not user.is_superuser:
+        queryset = queryset.exclude(unit_code=user.unit_id)
+    return queryset.order_by("requested_at", "id")
+
+
+def right_requests_of(user, target: User) -> QuerySet[RightRequest]:
+    """The requests for one account, newest first (its page shows them)."""
+    return scoped(RightRequest.objects.filter(user=target), user).select_related(
+        "requested_by", "decided_by"
+    )
+
+
+def right_request_get(user, uid) -> RightRequest:
+    return get_in_scope_or_404(
+        RightRequest.objects.select_related("user__unit", "requested_by"), user, uid=uid
+    )
 
 
 def users_visible(user) -> QuerySet[User]:

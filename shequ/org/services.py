@@ -17,8 +17,19 @@ from shequ.core.identifiers import (
 )
 from shequ.org.audit import audit_change, field_changes, save_with_history
 from shequ.org.auth import api_tokens_revoke
-from shequ.org.models import OrgUnit, User
-from shequ.org.roles import ROLE_LEVELS, Action, Level, Role, can, may_manage_auditor_at
+from shequ.org.models import OrgUnit, RightRequest, User
+from shequ.org.roles import (
+    DUTY_ROLES,
+    RIGHT_LABELS,
+    ROLE_LEVELS,
+    Action,
+    Duty,
+    Level,
+    Role,
+    can,
+    may_manage_account_at,
+    rights_for,
+)
 from shequ.org.scoping import code_in_scope, forget_jurisdiction
 
 # Other apps register what keeps a unit from being closed (e.g. people still living in it) as
@@ -48,7 +59,7 @@ def _require_below_own_unit(actor, unit: OrgUnit) -> None:
     """Administrators manage the units below their own, never their own or anything outside."""
     if actor.is_superuser:
         return
-    if not code_in_scope(actor, unit.code) or unit.code == actor.unit_id:
+    if not code_in_scope(actor, unit.code, personal=False) or unit.code == actor.unit_id:
         raise PermissionDenied(_("只能管理本单位以下的组织。"))
 
 
@@ -110,7 +121,7 @@ def org_unit_create(
 ) -> OrgUnit:
     """Create a unit under ``parent``: a district, street, community, compound or grid."""
     _require(actor, Action.MANAGE_ORG)
-    if not actor.is_superuser and not code_in_scope(actor, parent.code):
+    if not actor.is_superuser and not code_in_scope(actor, parent.code, personal=False):
         raise PermissionDenied(_("只能在本单位以下建立组织。"))
     if not parent.is_active:
         raise ValidationError({"parent": _("上级单位已撤销。")})
@@ -289,9 +300,41 @@ def _check_role_for_unit(role: str, unit: OrgUnit) -> None:
         )
 
 
-def _require_auditor_separation(actor, role: str, unit: OrgUnit | None) -> None:
-    if role == Role.AUDITOR and unit is not None and not may_manage_auditor_at(actor, unit.level):
-        raise PermissionDenied(_("审计员只能由上级单位设立和管理，不能由本单位管理。"))
+def default_duty(role: str) -> str:
+    """An auditor's duty is audit; any other role works with data unless told otherwise."""
+    return Duty.AUDIT if role == Role.AUDITOR else Duty.DATA
+
+
+def _check_duty(role: str, duty: str) -> str:
+    duty = duty or default_duty(role)
+    if duty not in Duty.values:
+        raise ValidationError({"duty": _("未知的职责：%(duty)s。") % {"duty": duty}})
+    if role not in DUTY_ROLES[duty]:
+        raise ValidationError(
+            {
+                "duty": _("“%(role)s”不能担任“%(duty)s”职责。")
+                % {"role": Role(role).label, "duty": Duty(duty).label}
+            }
+        )
+    return duty
+
+
+def _check_rights(rights, role: str, duty: str) -> list[str]:
+    wanted = sorted({str(r) for r in rights or ()})
+    allowed = rights_for(role, duty)
+    refused = [r for r in wanted if r not in allowed]
+    if refused:
+        raise ValidationError(
+            {
+                "rights": _("“%(role)s”（%(duty)s）不能拥有这些数据权限：%(rights)s。")
+                % {
+                    "role": Role(role).label,
+                    "duty": Duty(duty).label,
+                    "rights": "、".join(str(RIGHT_LABELS.get(r, r)) for r in refused),
+                }
+            }
+        )
+    return wanted
 
 
 def _clean_phone(phone: str) -> str:
@@ -305,11 +348,26 @@ def _clean_phone(phone: str) -> str:
         raise ValidationError({"phone": exc.messages}) from exc
 
 
-def _require_user_in_scope(actor, user: User) -> None:
-    if actor.is_superuser:
+def _require_manages(actor, unit_code: str) -> None:
+    """Accounts are managed only by an administrator of a unit above theirs (or at set-up)."""
+    if actor is None or actor.is_superuser:
         return
-    if user.is_superuser or not user.unit_id or not code_in_scope(actor, user.unit_id):
-        raise PermissionDenied(_("只能管理本单位及以下单位的用户。"))
+    if not code_in_scope(actor, unit_code, personal=False) or not may_manage_account_at(
+        actor, unit_code
+    ):
+        raise PermissionDenied(
+            _("只能管理下级单位的账号，本单位和上级单位的账号由上级管理员管理。")
+        )
+
+
+def _require_user_in_scope(actor, user: User) -> None:
+    if actor is None or actor.is_superuser:
+        return
+    if user.is_superuser or not user.unit_id:
+        raise PermissionDenied(
+            _("只能管理下级单位的账号，本单位和上级单位的账号由上级管理员管理。")
+        )
+    _require_manages(actor, user.unit_id)
 
 
 def _user_snapshot(user: User) -> dict:
@@ -317,8 +375,10 @@ def _user_snapshot(user: User) -> dict:
         "full_name": user.full_name,
         "phone": user.phone,
         "role": user.role,
+        "duty": user.duty,
         "unit": user.unit_id,
         "is_active": user.is_active,
+        "data_rights": ",".join(user.data_rights or []),
     }
 
 
@@ -332,14 +392,21 @@ def user_create(
     unit: OrgUnit,
     password: str,
     phone: str = "",
+    duty: str = "",
+    rights=(),
+    reason: str = "",
 ) -> User:
-    """Create a staff user bound to one unit with one role."""
+    """Create a staff user bound to one unit with one role and one duty.
+
+    An administrator's new account starts without data rights: the rights asked for wait for
+    a second person's approval (``right_request_decide``), and the first login asks for a new
+    password. Set-up (no actor: the command line, the demo) grants them at once."""
     if actor is not None:
         _require(actor, Action.MANAGE_USERS)
-        if not actor.is_superuser and not code_in_scope(actor, unit.code):
-            raise PermissionDenied(_("只能为本单位及以下单位建立用户。"))
-    _require_auditor_separation(actor, role, unit)
+        _require_manages(actor, unit.code)
     _check_role_for_unit(role, unit)
+    duty = _check_duty(role, duty)
+    wanted = _check_rights(rights, role, duty)
     username = (username or "").strip()
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("用户名 %(u)s 已存在。") % {"u": username}})
@@ -347,24 +414,31 @@ def user_create(
         username=username,
         full_name=full_name.strip(),
         role=role,
+        duty=duty,
         unit=unit,
         phone=_clean_phone(phone),
+        data_rights=wanted if actor is None else [],
+        must_change_password=actor is not None,
+        created_by=actor if getattr(actor, "pk", None) else None,
     )
     try:
         validate_password(password, user)
     except ValidationError as exc:
         raise ValidationError({"password": exc.messages}) from exc
     user.set_password(password)
-    user.full_clean(exclude=["password"])
-    save_with_history(user, actor=actor, reason=_("新建用户"))
+    user.full_clean(exclude=["password", "created_by"])
+    save_with_history(user, actor=actor, reason=reason or _("新建用户"))
     audit_change(
         actor=actor,
         action="user.create",
         target=user,
         unit_code=unit.code,
         label=user.username,
+        reason=reason,
         changes=field_changes({}, _user_snapshot(user)),
     )
+    if actor is not None and wanted:
+        _request_rights(actor=actor, user=user, rights=wanted, reason=reason or _("新建用户"))
     return user
 
 
@@ -378,22 +452,29 @@ def user_update(
     unit: OrgUnit,
     phone: str,
     reason: str,
+    duty: str | None = None,
 ) -> User:
-    """Change a staff user's name, role, unit or phone."""
+    """Change a staff user's name, role, duty, unit or phone. A new role, duty or unit
+    drops the account's data rights: they are asked for and approved again."""
     _require(actor, Action.MANAGE_USERS)
     _require_user_in_scope(actor, user)
     reason = _require_reason(reason)
-    if not actor.is_superuser and not code_in_scope(actor, unit.code):
-        raise PermissionDenied(_("只能将用户调入本单位及以下单位。"))
+    _require_manages(actor, unit.code)
     if user.pk == actor.pk and (role != user.role or unit.code != user.unit_id):
         raise PermissionDenied(_("不能修改自己的角色或单位。"))
-    _require_auditor_separation(actor, user.role, user.unit)
-    _require_auditor_separation(actor, role, unit)
     _check_role_for_unit(role, unit)
+    if not duty:
+        # Unsaid: the account keeps its duty where the (new) role allows it.
+        duty = user.duty if role in DUTY_ROLES.get(user.duty, ()) else ""
+    duty = _check_duty(role, duty)
     before = _user_snapshot(user)
-    user.full_name, user.role, user.unit = full_name.strip(), role, unit
+    moved = (role, duty, unit.code) != (user.role, user.duty, user.unit_id)
+    user.full_name, user.role, user.duty, user.unit = full_name.strip(), role, duty, unit
     user.phone = _clean_phone(phone)
-    user.full_clean(exclude=["password"])
+    if moved:
+        user.data_rights = []
+        _supersede_pending(user)
+    user.full_clean(exclude=["password", "created_by"])
     save_with_history(user, actor=actor, reason=reason)
     audit_change(
         actor=actor,
@@ -416,7 +497,6 @@ def user_set_active(*, actor, user: User, active: bool, reason: str) -> User:
     reason = _require_reason(reason)
     if user.pk == actor.pk:
         raise PermissionDenied(_("不能停用自己的账号。"))
-    _require_auditor_separation(actor, user.role, user.unit)
     if user.is_active == active:
         raise ValidationError(_("用户已经是该状态。"))
     if active:
@@ -440,16 +520,17 @@ def user_set_active(*, actor, user: User, active: bool, reason: str) -> User:
 
 @transaction.atomic
 def user_set_password(*, actor, user: User, password: str, reason: str) -> User:
-    """Set a new password for a staff user (an administrator's reset)."""
+    """Set a new password for a staff user (an administrator's reset): the user must choose
+    their own at the next login, and the user's API tokens stop working."""
     _require(actor, Action.MANAGE_USERS)
     _require_user_in_scope(actor, user)
-    _require_auditor_separation(actor, user.role, user.unit)
     reason = _require_reason(reason)
     try:
         validate_password(password, user)
     except ValidationError as exc:
         raise ValidationError({"password": exc.messages}) from exc
     user.set_password(password)
+    user.must_change_password = True
     save_with_history(user, actor=actor, reason=reason)
     audit_change(
         actor=actor,
@@ -458,6 +539,145 @@ def user_set_password(*, actor, user: User, password: str, reason: str) -> User:
         unit_code=user.unit_id or "",
         label=user.username,
         reason=reason,
+        changes={"must_change_password": [False, True]},
     )
     api_tokens_revoke(user=user, actor=actor, reason=reason)
     return user
+
+
+@transaction.atomic
+def user_change_own_password(*, user: User, password: str) -> User:
+    """The user sets their own password (after a reset this clears the demand to change it)."""
+    user.set_password(password)
+    was_forced = user.must_change_password
+    user.must_change_password = False
+    save_with_history(user, actor=user, reason=_("本人修改密码"))
+    audit_change(
+        actor=user,
+        action="user.change_password",
+        target=user,
+        unit_code=user.unit_id or "",
+        label=user.username,
+        changes={"must_change_password": [True, False]} if was_forced else {},
+    )
+    api_tokens_revoke(user=user, actor=user, reason=_("本人修改密码"))
+    return user
+
+
+# --- Data rights: granted only with a second person's approval ---------------------------
+
+
+def _supersede_pending(user: User) -> None:
+    RightRequest.objects.filter(user=user, status=RightRequest.Status.PENDING).update(
+        status=RightRequest.Status.SUPERSEDED, decided_at=timezone.now()
+    )
+
+
+def _request_rights(*, actor, user: User, rights: list[str], reason: str) -> RightRequest:
+    _supersede_pending(user)
+    request = RightRequest.objects.create(
+        user=user,
+        unit_code=user.unit_id,
+        rights=rights,
+        requested_by=actor if getattr(actor, "pk", None) else None,
+        reason=reason,
+    )
+    audit_change(
+        actor=actor,
+        action="user.rights_request",
+        target=user,
+        unit_code=user.unit_id,
+        label=user.username,
+        reason=reason,
+        changes={"rights": [None, ",".join(rights)]},
+    )
+    return request
+
+
+@transaction.atomic
+def user_set_rights(*, actor, user: User, rights, reason: str) -> RightRequest | None:
+    """Set the data rights an account should hold. Rights taken away go at once; rights
+    added wait for a second person's approval (set-up, with no actor, grants them).
+    Returns the pending request, if any."""
+    if actor is not None:
+        _require(actor, Action.MANAGE_USERS)
+        _require_user_in_scope(actor, user)
+    reason = _require_reason(reason)
+    wanted = _check_rights(rights, user.role, user.duty)
+    current = set(user.data_rights or [])
+    added = sorted(set(wanted) - current)
+    kept = sorted(current & set(wanted))
+    if actor is None:
+        kept, added = wanted, []
+    if kept != sorted(current):
+        before = _user_snapshot(user)
+        user.data_rights = kept
+        save_with_history(user, actor=actor, reason=reason)
+        audit_change(
+            actor=actor,
+            action="user.rights_change",
+            target=user,
+            unit_code=user.unit_id or "",
+            label=user.username,
+            reason=reason,
+            changes=field_changes(before, _user_snapshot(user)),
+        )
+    if not added:
+        _supersede_pending(user)
+        return None
+    return _request_rights(actor=actor, user=user, rights=added, reason=reason)
+
+
+def may_decide(actor, request: RightRequest) -> bool:
+    """A second person decides: an administrator of a unit above the account's, who neither
+    asked for the rights nor created the account, and is not the account itself."""
+    if not can(actor, Action.APPROVE_RIGHTS):
+        return False
+    user = request.user
+    if actor.pk in {request.requested_by_id, user.created_by_id, user.pk}:
+        return False
+    if actor.is_superuser:
+        return True
+    return code_in_scope(actor, request.unit_code, personal=False) and may_manage_account_at(
+        actor, request.unit_code
+    )
+
+
+@transaction.atomic
+def right_request_decide(
+    *, actor, request: RightRequest, approve: bool, reason: str
+) -> RightRequest:
+    """Approve (the account gets the rights) or refuse a pending request, with a reason."""
+    _require(actor, Action.APPROVE_RIGHTS)
+    # The request row is locked so that two approvers cannot both decide it.
+    request = RightRequest.objects.select_for_update(of=("self",)).get(pk=request.pk)
+    if not may_decide(actor, request):
+        raise PermissionDenied(_("数据权限须由申请人和创建人以外的上级管理员审批。"))
+    reason = _require_reason(reason)
+    if request.status != RightRequest.Status.PENDING:
+        raise ValidationError(_("该申请已处理。"))
+    user = request.user
+    request.status = RightRequest.Status.APPROVED if approve else RightRequest.Status.REFUSED
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.decision_reason = reason
+    request.save()
+    changes = {"rights": [None, ",".join(request.rights)]}
+    if approve:
+        before = _user_snapshot(user)
+        allowed = rights_for(user.role, user.duty)
+        user.data_rights = sorted(
+            set(user.data_rights or []) | {r for r in request.rights if r in allowed}
+        )
+        save_with_history(user, actor=actor, reason=reason)
+        changes = field_changes(before, _user_snapshot(user))
+    audit_change(
+        actor=actor,
+        action="user.rights_approve" if approve else "user.rights_refuse",
+        target=user,
+        unit_code=user.unit_id or "",
+        label=user.username,
+        reason=reason,
+        changes=changes,
+    )
+    return request

@@ -25,6 +25,9 @@ urlpatterns = [
         "users/<uuid:uid>/activate/", views.user_set_active, {"active": True}, name="user_activate"
     ),
     path("users/<uuid:uid>/password/", views.user_password, name="user_password"),
+    path("users/<uuid:uid>/rights/", views.user_rights, name="user_rights"),
+    path("users/approvals/", views.right_requests, name="right_requests"),
+    path("users/approvals/<uuid:uid>/", views.right_request_decide, name="right_request_decide"),
     path("audit/", views.audit_events, name="audit_events"),
     path("audit/sensitive/", views.sensitive_accesses, name="sensitive_accesses"),
 ]

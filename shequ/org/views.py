@@ -30,10 +30,11 @@ from shequ.org.forms import (
     ReasonForm,
     UserCreateForm,
     UserEditForm,
+    UserRightsForm,
 )
 from shequ.org.models import OrgUnit
 from shequ.org.permissions import action_required, staff_required
-from shequ.org.roles import Action, Level, Role, can
+from shequ.org.roles import Action, Level, Role, can, rights_labels
 from shequ.org.scoping import code_in_scope, subtree_q
 
 
@@ -41,7 +42,7 @@ def _unit_context(user, unit: OrgUnit) -> dict:
     ancestors = selectors.org_unit_ancestors(unit)
     return {
         "unit": unit,
-        "ancestors": [(a, code_in_scope(user, a.code)) for a in ancestors],
+        "ancestors": [(a, code_in_scope(user, a.code, personal=False)) for a in ancestors],
         "can_manage": can(user, Action.MANAGE_ORG)
         and (user.is_superuser or unit.code != user.unit_id),
         "can_add_child": can(user, Action.MANAGE_ORG)
@@ -72,7 +73,9 @@ def home(request: HttpRequest) -> HttpResponse:
             for level in sorted(counts)
         ]
         context.update(_unit_context(user, unit))
-        context["cards"] = cards + cards_for(user, unit)
+        # Figures of people are data work: an administrator or an auditor sees the tree only.
+        reads_people = can(user, Action.READ_REGISTRY)
+        context["cards"] = cards + (cards_for(user, unit) if reads_people else [])
         context["delegated"] = [
             z for z in selectors.org_units_visible(user).filter(delegate=unit, is_active=True)
         ]
@@ -106,7 +109,8 @@ def _tree_table(figures) -> Table:
 def _tree_export(request: HttpRequest, unit: OrgUnit) -> HttpResponse:
     """The unit and every unit below it, each with the counts of its subtree."""
     units = list(selectors.org_units_in_subtree(request.user, unit))
-    figures = selectors.org_unit_figures(request.user, unit, units)
+    reads_people = can(request.user, Action.READ_REGISTRY)
+    figures = selectors.org_unit_figures(request.user, unit, units) if reads_people else []
     rows = (
         {
             "code": u.code,
@@ -140,7 +144,11 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     page = paginate(request, children, per_page=100)
     page.object_list = list(page.object_list)
     # One grouped query per kind of record for the unit and all children of the page.
-    figures = selectors.org_unit_figures(user, unit, [unit, *page.object_list])
+    figures = (
+        selectors.org_unit_figures(user, unit, [unit, *page.object_list])
+        if can(user, Action.READ_REGISTRY)
+        else []
+    )
     context = _unit_context(user, unit) | {
         "page": page,
         "figures": figures,
@@ -296,6 +304,8 @@ USER_TABLE = Table(
         Column(_("用户名"), "username", width=16),
         Column(_("姓名"), "full_name"),
         Column(_("角色"), "role"),
+        Column(_("职责"), "duty"),
+        Column(_("数据权限"), "rights", width=30),
         Column(_("单位代码"), "unit_code", width=16),
         Column(_("单位"), "unit_name", width=20),
         Column(_("手机号码"), "phone"),
@@ -306,12 +316,7 @@ USER_TABLE = Table(
 
 
 def _manageable_units(user):
-    return (
-        selectors.org_units_visible(user)
-        .filter(is_active=True)
-        .exclude(kind=OrgUnit.Kind.COMPOUND)
-        .order_by("code")
-    )
+    return selectors.user_units_manageable(user)
 
 
 @action_required(Action.MANAGE_USERS)
@@ -349,6 +354,8 @@ def user_list(request: HttpRequest) -> HttpResponse:
                 "username": u.username,
                 "full_name": u.full_name,
                 "role": u.get_role_display(),
+                "duty": u.get_duty_display(),
+                "rights": "、".join(rights_labels(u.data_rights)),
                 "unit_code": u.unit_id,
                 "unit_name": u.unit.name if u.unit else "",
                 "phone": u.phone,
@@ -409,6 +416,7 @@ def user_edit(request: HttpRequest, uid) -> HttpResponse:
             "full_name": target.full_name,
             "phone": target.phone,
             "role": target.role,
+            "duty": target.duty,
             "unit": target.unit_id,
         },
     )
@@ -433,7 +441,80 @@ def user_edit(request: HttpRequest, uid) -> HttpResponse:
             "form": form,
             "target": target,
             "history": history,
+            "rights": rights_labels(target.data_rights),
+            "requests": list(selectors.right_requests_of(request.user, target)[:10]),
             "title": _("用户：%(u)s") % {"u": target.username},
+        },
+    )
+
+
+@action_required(Action.MANAGE_USERS)
+@require_http_methods(["GET", "POST"])
+def user_rights(request: HttpRequest, uid) -> HttpResponse:
+    target = selectors.user_get(request.user, uid)
+    form = UserRightsForm(request.POST or None, initial={"rights": target.data_rights})
+    if request.method == "POST" and form.is_valid():
+        try:
+            pending = services.user_set_rights(actor=request.user, user=target, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            if pending is not None:
+                messages.success(request, _("已提交数据权限申请，待上级管理员审批后生效。"))
+            else:
+                messages.success(request, _("已保存 %(u)s 的数据权限。") % {"u": target.username})
+            return redirect("org:user_edit", uid=target.uid)
+    return render(
+        request,
+        "org/form.html",
+        {
+            "form": form,
+            "title": _("数据权限：%(u)s") % {"u": target.username},
+            "cancel_url": reverse("org:user_edit", args=[target.uid]),
+        },
+    )
+
+
+@action_required(Action.APPROVE_RIGHTS)
+def right_requests(request: HttpRequest) -> HttpResponse:
+    pending = selectors.right_requests_pending(request.user)
+    page = paginate(request, pending)
+    return render(
+        request, "org/right_requests.html", {"page": page, "query": query_without(request, "page")}
+    )
+
+
+@action_required(Action.APPROVE_RIGHTS)
+@require_http_methods(["GET", "POST"])
+def right_request_decide(request: HttpRequest, uid) -> HttpResponse:
+    pending = selectors.right_request_get(request.user, uid)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        approve = request.POST.get("decision") == "approve"
+        try:
+            services.right_request_decide(
+                actor=request.user,
+                request=pending,
+                approve=approve,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                (_("已批准 %(u)s 的数据权限。") if approve else _("已拒绝 %(u)s 的数据权限申请。"))
+                % {"u": pending.user.username},
+            )
+            return redirect("org:right_requests")
+    return render(
+        request,
+        "org/right_request_decide.html",
+        {
+            "form": form,
+            "pending": pending,
+            "may_decide": services.may_decide(request.user, pending),
+            "title": _("审批数据权限：%(u)s") % {"u": pending.user.username},
         },
     )
 

@@ -6,9 +6,25 @@ from shequ.org.navigation import MenuEntry
 from shequ.org.roles import Action
 
 MENU = [
-    MenuEntry(_("人口"), "registry:person_list", "people", "registry", position=20),
-    MenuEntry(_("房屋"), "registry:building_list", "buildings", "housing", position=21),
-    MenuEntry(_("出租房屋"), "registry:rented_home_list", "key", "housing/rented", position=22),
+    MenuEntry(
+        _("人口"), "registry:person_list", "people", "registry", Action.READ_REGISTRY, position=20
+    ),
+    MenuEntry(
+        _("房屋"),
+        "registry:building_list",
+        "buildings",
+        "housing",
+        Action.READ_REGISTRY,
+        position=21,
+    ),
+    MenuEntry(
+        _("出租房屋"),
+        "registry:rented_home_list",
+        "key",
+        "housing/rented",
+        Action.READ_REGISTRY,
+        position=22,
+    ),
     MenuEntry(
         _("导入导出"),
         "registry:import_start",

@@ -52,8 +52,16 @@ def test_other_community_answers_the_404_page(page, login, live_server, people, 
 
 def test_pages_raise_no_browser_errors(page, login, live_server, people, tree):
     # A Content-Security-Policy violation (an inline script or style) shows up as a console error.
-    login(page, "street", PASSWORD)
-    for path in ["/", f"/org/{tree.community_a.code}/", "/users/", "/users/new/"]:
+    login(page, "street_admin", PASSWORD)
+    for path in [
+        "/",
+        f"/org/{tree.community_a.code}/",
+        "/users/",
+        "/users/new/",
+        f"/users/{people.worker_a.uid}/",
+        f"/users/{people.worker_a.uid}/rights/",
+        "/users/approvals/",
+    ]:
         page.goto(f"{live_server.url}{path}")
     assert page.console_errors == []
 

@@ -90,8 +90,10 @@ def test_roles_that_may_not_edit_get_403_on_every_write(api, people, b_records, 
     )
 
 
-def test_auditor_may_read_the_registry(api, people, b_records):
-    assert api.as_(people.auditor).get("/api/v1/persons/").json()["count"] == 1
+def test_auditor_reads_no_registry(api, people, b_records):
+    # Separation of duties: the auditor reads the audit logs, not people's records.
+    assert api.as_(people.worker_b).get("/api/v1/persons/").json()["count"] == 1
+    assert api.as_(people.auditor).get("/api/v1/persons/").json()["count"] == 0
 
 
 @pytest.mark.parametrize("resource", ["buildings", "households", "persons"])

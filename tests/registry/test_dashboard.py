@@ -166,7 +166,7 @@ def test_a_grid_with_residents_cannot_be_closed(web, people, tree):
     make_person(home, name="张三")
     make_person(home, name="李梅")
 
-    response = close(web, people.street, tree.grid_a2)
+    response = close(web, people.street_admin, tree.grid_a2)
 
     assert response.status_code == 200
     assert "不能撤销 第2网格：还有 2 名在册人员、还有 1 栋在用楼栋。" in response.content.decode()
@@ -177,7 +177,7 @@ def test_a_grid_with_residents_cannot_be_closed(web, people, tree):
 def test_a_grid_with_an_empty_building_cannot_be_closed(web, people, tree):
     make_building(tree.grid_a2, "2号楼")
 
-    response = close(web, people.street, tree.grid_a2)
+    response = close(web, people.street_admin, tree.grid_a2)
 
     assert "不能撤销 第2网格：还有 1 栋在用楼栋。" in response.content.decode()
 
@@ -194,7 +194,7 @@ def test_a_grid_whose_people_left_and_building_closed_can_be_closed(web, people,
     )
     services.building_close(actor=None, building=building, reason="拆除")
 
-    close(web, people.street, tree.grid_a2)
+    close(web, people.street_admin, tree.grid_a2)
 
     tree.grid_a2.refresh_from_db()
     assert not tree.grid_a2.is_active
@@ -204,6 +204,6 @@ def test_residents_of_a_grid_keep_its_community_from_closing(web, people, tree):
     home = make_household(make_building(tree.grid_b1, "9号楼"), "1")
     make_person(home, name="张三")
 
-    response = close(web, people.district, tree.community_b)
+    response = close(web, people.district_admin, tree.community_b)
 
     assert "还有 1 名在册人员、还有 1 栋在用楼栋" in response.content.decode()

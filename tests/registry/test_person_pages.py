@@ -858,10 +858,11 @@ def test_auditor_may_not_change_a_person(web, people, home, name):
     assert person.status == "active"
 
 
-def test_auditor_may_read_a_person(web, people, home):
+def test_auditor_and_administrators_read_no_person(web, people, home):
     person = factories.make_person(home)
     url = reverse("registry:person_detail", args=[person.uid])
-    assert web.as_(people.auditor).get(url).status_code == 200
+    for persona in (people.auditor, people.city_admin, people.street_admin):
+        assert web.as_(persona).get(url).status_code == 404
 
 
 def test_auditor_may_not_register(web, people, home):

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from shequ.org import services
 from shequ.org.models import OrgUnit
-from shequ.org.roles import Role
+from shequ.org.roles import DATA_RIGHTS, Duty, Role
 
 
 class Command(BaseCommand):
@@ -19,8 +19,20 @@ class Command(BaseCommand):
         parser.add_argument("--password", help="asked for when not given")
         parser.add_argument("--name", default="", help="full name (姓名)")
         parser.add_argument("--phone", default="")
+        parser.add_argument(
+            "--duty",
+            default="",
+            choices=Duty.values,
+            help="data (default; audit for an auditor), admin or audit",
+        )
+        parser.add_argument(
+            "--rights",
+            default="",
+            help="data rights granted at set-up, comma-separated: "
+            + ",".join(str(r) for r in DATA_RIGHTS),
+        )
 
-    def handle(self, *args, username, role, unit, password, name, phone, **options):
+    def handle(self, *args, username, role, unit, password, name, phone, duty, rights, **options):
         try:
             unit_obj = OrgUnit.objects.get(code=unit)
         except OrgUnit.DoesNotExist as exc:
@@ -45,6 +57,8 @@ class Command(BaseCommand):
                 unit=unit_obj,
                 password=password,
                 phone=phone,
+                duty=duty,
+                rights=[r.strip() for r in rights.split(",") if r.strip()],
             )
         except ValidationError as exc:
             messages = (
@@ -56,5 +70,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"created {user.username} ({Role(role).label}) at {unit_obj.name} {unit_obj.code}"
+                + (f"; duty: {user.duty}" if user.duty != Duty.DATA else "")
+                + (f"; rights: {','.join(user.data_rights)}" if user.data_rights else "")
             )
         )

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('org', '0004_history_indexes'),
+        ('org', '0005_user_duties_rights'),
     ]
 
     operations = [
