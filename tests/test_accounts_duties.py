@@ -3,9 +3,9 @@ data rights approved by a second person, a reset password changed at the next lo
 
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 
-from shequ.org.models import AuditEvent, RightRequest, SensitiveAccess, User
+from shequ.org.auth import api_token_issue
+from shequ.org.models import ApiToken, AuditEvent, RightRequest, SensitiveAccess, User
 from shequ.org.roles import Duty, Role
 from tests.conftest import PASSWORD, make_user
 from tests.factories import make_building, make_household, make_person
@@ -254,7 +254,7 @@ def test_rights_taken_away_go_at_once_and_added_ones_wait(web, people):
 
 
 def test_a_reset_password_must_be_changed_at_the_next_login(client, api, people):
-    Token.objects.create(user=people.worker_a)
+    api_token_issue(user=people.worker_a)
     web_admin = client
     web_admin.force_login(people.street_admin)
     web_admin.post(
@@ -262,7 +262,7 @@ def test_a_reset_password_must_be_changed_at_the_next_login(client, api, people)
         {"password": "Reset-pass-2026", "reason": "忘记密码"},
     )
     web_admin.logout()
-    assert not Token.objects.filter(user=people.worker_a).exists()
+    assert not ApiToken.objects.filter(user=people.worker_a).exists()
 
     response = token_for(api, "worker_a", "Reset-pass-2026")
     assert response.status_code == 403

@@ -83,11 +83,11 @@ def test_own_password_change_ends_the_tokens(client, people):
 def test_administrators_password_reset_ends_the_tokens(people):
     key = key_for()
     services.user_set_password(
-        actor=people.street, user=people.worker_a, password=NEW_PASSWORD, reason="忘记密码"
+        actor=people.street_admin, user=people.worker_a, password=NEW_PASSWORD, reason="忘记密码"
     )
     assert token_client(key).get(ME).status_code == 401
     event = AuditEvent.objects.get(action="api_token.revoke")
-    assert (event.actor, event.reason) == (people.street, "忘记密码")
+    assert (event.actor, event.reason) == (people.street_admin, "忘记密码")
 
 
 def test_the_database_holds_no_token_key(people):

@@ -112,7 +112,7 @@ def test_user_list_export_writes_formulas_as_text(web, people, tree, fmt):
         password="Test-pass-2026",
     )
 
-    response = web.as_(people.city).get(reverse("org:user_list") + f"?export={fmt}")
+    response = web.as_(people.city_admin).get(reverse("org:user_list") + f"?export={fmt}")
 
     assert response.status_code == 200
     assert_neutralised(response.content, fmt)

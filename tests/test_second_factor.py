@@ -23,7 +23,7 @@ from tests.auth_helpers import login, token_client, token_for
 ROOT = Path(__file__).resolve().parent.parent
 SETUP = "/accounts/otp/setup/"
 VERIFY = "/accounts/otp/"
-PERSONAS = ["city", "district", "street", "worker_a", "grid_a1", "provider", "auditor"]
+PERSONAS = ["city_admin", "street_admin", "street", "worker_a", "grid_a1", "provider", "auditor"]
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,8 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from shequ.core import lookups  # noqa: F401 — registers __any_of
 
-        post_migrate.connect(_create_cache_table, sender=self)
+        # Not sender=self: post_migrate reaches only apps with models, and core has none.
+        post_migrate.connect(_create_cache_table, dispatch_uid="shequ.core.cache_table")
 
 
 def _create_cache_table(using: str, **kwargs: Any) -> None:

@@ -560,7 +560,7 @@ def user_change_own_password(*, user: User, password: str) -> User:
         label=user.username,
         changes={"must_change_password": [True, False]} if was_forced else {},
     )
-    api_tokens_revoke(user=user, actor=user, reason=_("本人修改密码"))
+    api_tokens_revoke(user=user, actor=user, reason=_("修改密码"))
     return user
 
 
