@@ -14,7 +14,9 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from shequ.core.api import ReasonSerializer
+from shequ.core.web import client_ip
 from shequ.org import selectors, services
+from shequ.org.audit import audit_sign_in
 from shequ.org.models import AuditEvent, OrgUnit, SensitiveAccess, User
 from shequ.org.roles import Action, Role
 from shequ.org.scoping import get_in_scope_or_404, subtree_q
@@ -65,6 +67,9 @@ class TokenView(APIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         token, _created = Token.objects.get_or_create(user=user)
+        audit_sign_in(
+            action="auth.token", user=user, username=user.username, ip=client_ip(request._request)
+        )
         return Response({"token": token.key})
 
 

@@ -61,6 +61,17 @@ ACTION_LABELS: dict[str, Promise] = {
     "export.persons": _("导出人员"),
     "export.rented_homes": _("导出出租房屋"),
     "export.download": _("下载导出文件"),
+    "export.users": _("导出用户名单"),
+    "export.audit_events": _("导出变更记录"),
+    "export.sensitive_reads": _("导出敏感信息查看记录"),
+    "auth.login": _("登录"),
+    "auth.token": _("接口令牌登录"),
+    "auth.logout": _("退出登录"),
+    "auth.login_failed": _("登录失败"),
+    "auth.lockout": _("账号锁定"),
+    "access.denied": _("拒绝访问（无权限）"),
+    "access.outside": _("拒绝访问（管辖范围外）"),
+    "audit.prune": _("清理过期审计记录"),
 }
 
 # Keys that are not fields of the target's model (facts about an export, an import …),
@@ -69,6 +80,10 @@ EXTRA_FIELDS: dict[str, tuple[Promise, Mapping[str, Promise]]] = {
     "rows": (_("条数"), {}),
     "format": (_("格式"), {}),
     "id_numbers": (_("身份号码"), {"shown": _("明文"), "masked": _("遮盖")}),
+    "via": (_("途径"), {"web": _("网页"), "api": _("接口")}),
+    "filters": (_("筛选条件"), {}),
+    "through_id": (_("清理至"), {}),
+    "days": (_("保存天数"), {}),
     "kind": (
         _("类型"),
         {"buildings": _("楼栋"), "households": _("住户"), "persons": _("人员")},
