@@ -256,6 +256,15 @@ def retention_days() -> int:
     return days
 
 
+def _database_now() -> datetime:
+    """The clock the PostgreSQL trigger checks the cutoff against (its transaction's)."""
+    if connection.vendor != "postgresql":
+        return timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT now()")
+        return cursor.fetchone()[0]
+
+
 @dataclass(frozen=True)
 class Pruned:
     chain: Chain
@@ -267,10 +276,11 @@ def prune(chain: Chain, *, now: datetime | None = None) -> Pruned:
     """Delete the rows older than the retention, as a prefix of the chain, through the one
     path the append-only trigger lets through; the last deleted row becomes the anchor.
     Refuses when the part to delete does not verify (the evidence would go with it)."""
-    cutoff = (now or timezone.now()) - timedelta(days=retention_days())
+    days = retention_days()
     model = chain.model
     with transaction.atomic():
         _lock_head(chain)
+        cutoff = (now or _database_now()) - timedelta(days=days)
         heads = _heads()
         anchor_id = getattr(heads, f"{chain.prefix}_anchor_id")
         later = model.objects.filter(id__gt=anchor_id)
