@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from shequ.org import services
 from shequ.org.audit import SensitiveTarget, audit_sensitive_read
-from shequ.org.audit_chain import append
+from shequ.org.audit_chain import CHAINS, append, prune
 from shequ.org.models import AuditChain, AuditEvent, SensitiveAccess
 from tests.audit_tamper import triggers_lifted
 from tests.conftest import PASSWORD
@@ -486,3 +486,33 @@ def test_settings_refuse_a_retention_below_the_legal_minimum():
     )
     assert result.returncode != 0
     assert "AUDIT_RETENTION_DAYS must be at least 184" in result.stderr
+
+
+def test_verify_sees_the_oldest_rows_removed_and_the_anchor_moved_by_hand(people):
+    _old_and_new(people)
+    call_command("audit", "prune", stdout=io.StringIO())
+    first = AuditEvent.objects.order_by("id").first()
+    with triggers_lifted():
+        AuditEvent.objects.filter(pk=first.pk).delete()
+    AuditChain.objects.update(events_anchor_id=first.pk, events_anchor_hash=first.chain_hash)
+
+    assert f"the chain starts at #{first.pk}, which no prune recorded" in verify_fails()
+
+
+@pytest.mark.skipif(
+    "connection.vendor == 'postgresql'", reason="the trigger checks the cutoff on its own clock"
+)
+def test_a_later_prune_keeps_the_rows_recording_the_anchors(people):
+    _old_and_new(people)
+    call_command("audit", "prune", stdout=io.StringIO())
+    # Half a year later, with no sensitive reads since: the row recording the reads' anchor
+    # is past the retention too, and stays.
+    later = timezone.now() + datetime.timedelta(days=400)
+    for chain in CHAINS.values():
+        prune(chain, now=later)
+
+    assert "OK" in verify()
+    reads_anchor = AuditChain.objects.get().reads_anchor_id
+    assert AuditEvent.objects.filter(
+        action="audit.prune", changes__through_id=reads_anchor
+    ).exists()

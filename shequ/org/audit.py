@@ -286,17 +286,3 @@ def audit_sensitive_read(
     ]
     append(SensitiveAccess, rows)
     return len(rows)
-
-
-def audit_pruned(*, table: str, rows: int, through_id: int, days: int) -> AuditEvent:
-    """The retention command's deletion, in the change log it may itself have pruned."""
-    return _append_event(
-        actor=None,
-        action="audit.prune",
-        target_type="org.auditchain",
-        target_id=table,
-        label=table,
-        unit_code="",
-        ip=None,
-        changes={"rows": rows, "through_id": through_id, "days": days},
-    )

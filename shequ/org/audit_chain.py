@@ -222,6 +222,10 @@ def verify(chain: Chain, *, through_id: int | None = None) -> Verdict:
     anchor_id = getattr(heads, f"{chain.prefix}_anchor_id")
     previous = getattr(heads, f"{chain.prefix}_anchor_hash")
     name = str(chain.model._meta.verbose_name)
+    if anchor_id and not _anchor_recorded(chain, anchor_id, previous):
+        return Verdict(
+            chain, 0, 0, f"{name}: the chain starts at #{anchor_id}, which no prune recorded"
+        )
     count = 0
     for pk, stored, expected in _walk(chain, anchor_id, previous):
         if through_id is not None and pk > through_id:
@@ -247,6 +251,40 @@ def verify(chain: Chain, *, through_id: int | None = None) -> Verdict:
 
 
 # --- Pruning ------------------------------------------------------------------------------
+
+PRUNE_ACTION = "audit.prune"
+
+
+def _anchor_event(chain: Chain, anchor_id: int, anchor_hash: str) -> int | None:
+    """The id of the change-log row in which a prune set this chain's anchor (someone who
+    deleted the oldest rows and moved the anchor by hand has no such row)."""
+    return (
+        AuditEvent.objects.filter(
+            action=PRUNE_ACTION,
+            target_id=chain.model._meta.db_table,
+            changes__through_id=anchor_id,
+            changes__anchor_hash=anchor_hash,
+        )
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+
+
+def _anchor_recorded(chain: Chain, anchor_id: int, anchor_hash: str) -> bool:
+    return _anchor_event(chain, anchor_id, anchor_hash) is not None
+
+
+def _anchor_events(heads: AuditChain) -> list[int]:
+    """The change-log rows recording the anchors in force: pruning never deletes them."""
+    ids = []
+    for chain in CHAINS.values():
+        anchor_id = getattr(heads, f"{chain.prefix}_anchor_id")
+        if anchor_id:
+            found = _anchor_event(chain, anchor_id, getattr(heads, f"{chain.prefix}_anchor_hash"))
+            if found is not None:
+                ids.append(found)
+    return ids
 
 
 def retention_days() -> int:
@@ -274,8 +312,9 @@ class Pruned:
 
 def prune(chain: Chain, *, now: datetime | None = None) -> Pruned:
     """Delete the rows older than the retention, as a prefix of the chain, through the one
-    path the append-only trigger lets through; the last deleted row becomes the anchor.
-    Refuses when the part to delete does not verify (the evidence would go with it)."""
+    path the append-only trigger lets through; the last deleted row becomes the anchor, and
+    the change log records it (``audit.prune``) in the same transaction. Refuses when the
+    part to delete does not verify (the evidence would go with it)."""
     days = retention_days()
     model = chain.model
     with transaction.atomic():
@@ -286,6 +325,8 @@ def prune(chain: Chain, *, now: datetime | None = None) -> Pruned:
         later = model.objects.filter(id__gt=anchor_id)
         boundary = later.filter(at__gte=cutoff).order_by("id").values_list("id", flat=True)
         first_kept = boundary.first()
+        if model is AuditEvent:
+            first_kept = min(filter(None, [first_kept, *_anchor_events(heads)]), default=None)
         doomed = later.filter(id__lt=first_kept) if first_kept else later
         last = doomed.order_by("-id").values_list("id", "chain_hash").first()
         if last is None:
@@ -306,6 +347,25 @@ def prune(chain: Chain, *, now: datetime | None = None) -> Pruned:
                 f"{chain.prefix}_anchor_id": through_id,
                 f"{chain.prefix}_anchor_hash": anchor_hash,
             }
+        )
+        table = model._meta.db_table
+        append(
+            AuditEvent,
+            [
+                AuditEvent(
+                    action=PRUNE_ACTION,
+                    target_type="org.auditchain",
+                    target_id=table,
+                    target_label=table,
+                    unit_code="",
+                    changes={
+                        "rows": deleted,
+                        "through_id": through_id,
+                        "anchor_hash": anchor_hash,
+                        "days": days,
+                    },
+                )
+            ],
         )
     return Pruned(chain, deleted, through_id)
 

@@ -83,6 +83,7 @@ EXTRA_FIELDS: dict[str, tuple[Promise, Mapping[str, Promise]]] = {
     "via": (_("途径"), {"web": _("网页"), "api": _("接口")}),
     "filters": (_("筛选条件"), {}),
     "through_id": (_("清理至"), {}),
+    "anchor_hash": (_("锚点校验值"), {}),
     "days": (_("保存天数"), {}),
     "kind": (
         _("类型"),

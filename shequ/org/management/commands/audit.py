@@ -1,6 +1,5 @@
 from django.core.management import BaseCommand, CommandError
 
-from shequ.org.audit import audit_pruned
 from shequ.org.audit_chain import CHAINS, prune, retention_days, verify
 
 
@@ -47,6 +46,4 @@ class Command(BaseCommand):
             except ValueError as exc:
                 raise CommandError(f"refused to prune: {exc}") from exc
             name = chain.model._meta.db_table
-            if pruned.rows:
-                audit_pruned(table=name, rows=pruned.rows, through_id=pruned.through_id, days=days)
             self.stdout.write(f"{name}: {pruned.rows} rows older than {days} days deleted")
