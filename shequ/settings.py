@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "shequ.org.refusals.RefusalMiddleware",
 ]
 
 ROOT_URLCONF = "shequ.urls"
@@ -161,6 +162,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_HANDLER = "shequ.core.lockout.AddressLimitHandler"
 AXES_CLIENT_IP_CALLABLE = "shequ.core.web.client_ip"
+# A success clears the failure counter; every failure, lock-out and login stays in the audit
+# log (org/signals.py), which is append-only, so axes' own rows are a counter, not the record.
 AXES_RESET_ON_SUCCESS = True
 # The lock-out page for browsers, a JSON {"detail"} for the API (the contract's error shape).
 AXES_LOCKOUT_CALLABLE = "shequ.org.views.locked_out"
@@ -171,6 +174,16 @@ AXES_VERBOSE = False
 # its login whatever its activity (shequ/org/auth.py).
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
 SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 8) * 60 * 60
+
+# The audit logs (docs/security.md "Audit log"): kept at least 184 days (Cybersecurity Law
+# art. 21; smaller values are refused), hash-chained with a key that never enters the database.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 184)
+if AUDIT_RETENTION_DAYS < 184:
+    raise ImproperlyConfigured(
+        "AUDIT_RETENTION_DAYS must be at least 184 (Cybersecurity Law art. 21)."
+    )
+AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY")
+
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # A second factor (a one-time code from an authenticator app) at login for every account that
 # administers, audits or may read health facts or full identity numbers
@@ -259,7 +272,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"login": "20/min"},
-    "EXCEPTION_HANDLER": "shequ.core.api.exception_handler",
+    "EXCEPTION_HANDLER": "shequ.org.refusals.api_exception_handler",
 }
 # An API token ends this many hours after it was issued, and at once at logout or a change of
 # password (shequ/org/auth.py).

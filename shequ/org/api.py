@@ -15,7 +15,9 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from shequ.core.api import ReasonSerializer
+from shequ.core.web import client_ip
 from shequ.org import selectors, services
+from shequ.org.audit import audit_sign_in
 from shequ.org.auth import api_token_issue, api_token_revoke, api_tokens_revoke
 from shequ.org.models import ApiToken, AuditEvent, OrgUnit, RightRequest, SensitiveAccess, User
 from shequ.org.otp import otp_check, otp_enrolled, otp_required
@@ -89,6 +91,9 @@ class TokenView(APIView):
             refusal = self._second_factor_refusal(user, data.validated_data.get("otp", ""))
             if refusal:
                 return Response(refusal, status=status.HTTP_400_BAD_REQUEST)
+        audit_sign_in(
+            action="auth.token", user=user, username=user.username, ip=client_ip(request._request)
+        )
         return Response({"token": api_token_issue(user=user)})
 
     @staticmethod
@@ -112,6 +117,12 @@ class LogoutView(APIView):
     def post(self, request):
         if isinstance(request.auth, ApiToken):
             api_token_revoke(token=request.auth)
+            audit_sign_in(
+                action="auth.logout",
+                user=request.user,
+                username=request.user.username,
+                ip=client_ip(request._request),
+            )
         else:
             with transaction.atomic():
                 api_tokens_revoke(user=request.user, actor=request.user, reason=_("退出登录"))

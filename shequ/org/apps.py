@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -20,3 +21,7 @@ class OrgConfig(AppConfig):
         # Every way of logging a session in (the login page, a test's force_login) starts the
         # session's idle and absolute clocks.
         user_logged_in.connect(session_started, dispatch_uid="shequ.org.auth.session_started")
+
+        from shequ.org import signals
+
+        post_migrate.connect(signals.reinstall_triggers, sender=self)

@@ -1,8 +1,10 @@
-"""The one way to record who changed what and why, and who read what sensitive data.
+"""The one way to record who changed what and why, who read what sensitive data, and who
+signed in, was refused, or took the audit log or the user list out.
 
 Services call ``audit_change`` inside their transaction; the model's simple-history row and
 the event row commit or roll back together. ``save_with_history`` sets the history row's
-user and reason so the timeline of a record shows them.
+user and reason so the timeline of a record shows them. Every row goes through
+``audit_chain``, which appends it to its log's hash chain.
 """
 
 from collections.abc import Iterable, Mapping
@@ -15,6 +17,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from shequ.core.web import client_ip
+from shequ.org.audit_chain import append
 from shequ.org.models import AuditEvent, SensitiveAccess
 
 
@@ -99,20 +102,20 @@ def audit_change(
         changes=changes,
         ip=_request_ip(),
     )
-    event.save(force_insert=True)
+    append(AuditEvent, [event])
     return event
 
 
 def audit_refused(*, actor, action: str, target_type: str, label: str, unit_code: str) -> None:
     """Log an attempt that changed nothing (a refused lookup), so repeated guessing shows up
     in the change log. The caller must not be inside a transaction that is rolled back."""
-    AuditEvent.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
+    _append_event(
+        actor=actor,
         action=action,
         target_type=target_type,
         target_id="",
-        target_label=label[:120],
-        unit_code=unit_code or "",
+        label=label,
+        unit_code=unit_code,
         ip=_request_ip(),
     )
 
@@ -130,15 +133,86 @@ def audit_export(
     many rows out, in which format and with which filters (``changes``), from where.
     ``ip``: the address of the request that asked for it (a background export keeps it from
     that request); by default the current request's."""
-    return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
+    return _append_event(
+        actor=actor,
         action=f"export.{kind}",
         target_type=target_type,
         target_id="",
-        target_label=label[:120],
+        label=label,
         unit_code=getattr(actor, "unit_id", None) or "",
-        changes=dict(changes),
+        changes=changes,
         ip=ip if ip is not None else _request_ip(),
+    )
+
+
+def _append_event(
+    *,
+    actor,
+    action: str,
+    target_type: str,
+    target_id: str,
+    label: str,
+    unit_code: str,
+    ip: str | None,
+    changes: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        target_type=target_type,
+        target_id=target_id[:40],
+        target_label=label[:120],
+        unit_code=unit_code or "",
+        changes=dict(changes or {}),
+        ip=ip,
+    )
+    append(AuditEvent, [event])
+    return event
+
+
+def audit_sign_in(
+    *, action: str, user, username: str, ip: str | None, changes: Mapping[str, Any] | None = None
+) -> AuditEvent:
+    """A login, logout, failed login or lock-out (``auth.*``). ``user``: the account, when
+    the name is one (a failed login is logged against it, in its unit, but by nobody)."""
+    account = user if getattr(user, "pk", None) else None
+    return _append_event(
+        actor=account if action in ("auth.login", "auth.token", "auth.logout") else None,
+        action=action,
+        target_type="org.user",
+        target_id=str(account.uid) if account else "",
+        label=username or "",
+        unit_code=getattr(account, "unit_id", None) or "",
+        ip=ip,
+        changes=changes,
+    )
+
+
+def audit_denied(*, actor, path: str, method: str, ip: str | None) -> AuditEvent:
+    """A request refused for want of the right (403)."""
+    return _append_event(
+        actor=actor,
+        action="access.denied",
+        target_type="",
+        target_id="",
+        label=f"{method} {path}",
+        unit_code=getattr(actor, "unit_id", None) or "",
+        ip=ip,
+    )
+
+
+def audit_hidden(*, actor, target_type: str, target_id: str, ip: str | None) -> AuditEvent:
+    """A lookup of a record that exists outside the actor's jurisdiction, answered 404.
+    Logged in the actor's unit and naming the record only by type and public id, so the
+    actor's auditors learn nothing about it they could not see."""
+    return _append_event(
+        actor=actor,
+        action="access.outside",
+        target_type=target_type,
+        target_id=target_id,
+        label=target_id,
+        unit_code=getattr(actor, "unit_id", None) or "",
+        ip=ip,
     )
 
 
@@ -173,7 +247,7 @@ def audit_changes(*, actor, action: str, targets: Iterable[ChangedTarget], reaso
         )
         for t in targets
     ]
-    AuditEvent.objects.bulk_create(events, batch_size=500)
+    append(AuditEvent, events)
     return len(events)
 
 
@@ -210,5 +284,5 @@ def audit_sensitive_read(
         )
         for t in targets
     ]
-    SensitiveAccess.objects.bulk_create(rows)
+    append(SensitiveAccess, rows)
     return len(rows)

@@ -5,6 +5,7 @@ import uuid
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.history import History
@@ -215,7 +216,8 @@ class AuditEvent(models.Model):
     scope_field = "unit_code"
     personal_data = False  # read only with Action.VIEW_AUDIT
 
-    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    # Set by the chain writer under its lock (org/audit_chain.py), so it is part of the hash.
+    at = models.DateTimeField(_("时间"), default=timezone.now, editable=False, db_index=True)
     actor = models.ForeignKey(
         User, verbose_name=_("操作人"), on_delete=models.PROTECT, null=True, blank=True
     )
@@ -227,6 +229,7 @@ class AuditEvent(models.Model):
     reason = models.TextField(_("原因"), blank=True)
     changes = models.JSONField(_("变更内容"), default=dict, blank=True)
     ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    chain_hash = models.CharField(_("链式校验值"), max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("变更记录")
@@ -260,7 +263,7 @@ class SensitiveAccess(models.Model):
     scope_field = "unit_code"
     personal_data = False  # read only with Action.VIEW_AUDIT
 
-    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now, editable=False, db_index=True)
     actor = models.ForeignKey(User, verbose_name=_("查看人"), on_delete=models.PROTECT)
     target_type = models.CharField(_("对象类型"), max_length=40)
     target_id = models.CharField(_("对象标识"), max_length=40)
@@ -270,6 +273,7 @@ class SensitiveAccess(models.Model):
     purpose = models.CharField(_("目的"), max_length=12, choices=Purpose.choices)
     channel = models.CharField(_("途径"), max_length=8, choices=Channel.choices)
     ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    chain_hash = models.CharField(_("链式校验值"), max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("敏感信息查看记录")
@@ -365,3 +369,28 @@ class RightRequest(models.Model):
 
     def rights_labels(self) -> list[str]:
         return rights_labels(self.rights)
+
+
+class AuditChain(models.Model):
+    """The heads of the two audit logs' hash chains (one row): for each log the hash of its
+    newest row, and the anchor it starts from after old rows were pruned (the last pruned
+    row's id and hash).
+
+    Every writer of either log locks this one row before it appends, so each chain follows
+    insertion order, two transactions cannot continue from the same row, and a transaction
+    writing to both logs cannot deadlock with another.
+    """
+
+    events_head = models.CharField(_("变更记录链头"), max_length=64, blank=True)
+    events_anchor_id = models.BigIntegerField(_("变更记录已清理至"), default=0)
+    events_anchor_hash = models.CharField(_("变更记录清理锚点"), max_length=64, blank=True)
+    reads_head = models.CharField(_("查看记录链头"), max_length=64, blank=True)
+    reads_anchor_id = models.BigIntegerField(_("查看记录已清理至"), default=0)
+    reads_anchor_hash = models.CharField(_("查看记录清理锚点"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("审计链")
+        verbose_name_plural = _("审计链")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)

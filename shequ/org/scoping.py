@@ -96,11 +96,25 @@ def scoped(
     return queryset.filter(scope_q(user, field or queryset.model.scope_field, personal=personal))
 
 
+class OutsideJurisdiction(Http404):
+    """The 404 for a record that exists but lies outside the user's jurisdiction: answered
+    exactly like a missing one, and logged as a refusal (``org.refusals``) once the request's
+    transaction has unwound, so a rollback cannot take the log row with it."""
+
+    def __init__(self, target_type: str, target_id: str) -> None:
+        super().__init__()
+        self.target_type, self.target_id = target_type, target_id
+
+
 def get_in_scope_or_404(queryset: QuerySet[M], user, **lookup) -> M:
     """One object by ``lookup``, or 404 when it is missing or outside the jurisdiction."""
     try:
         return scoped(queryset, user).get(**lookup)
     except (queryset.model.DoesNotExist, ValueError) as exc:
+        if not isinstance(exc, ValueError) and queryset.filter(**lookup).exists():
+            raise OutsideJurisdiction(
+                queryset.model._meta.label_lower, ",".join(str(v) for v in lookup.values())
+            ) from exc
         raise Http404 from exc
 
 

@@ -17,8 +17,9 @@ from django.views.decorators.http import require_http_methods
 from shequ.core.dashboard import Card, cards_for
 from shequ.core.forms import add_service_errors
 from shequ.core.tabular import Column, Table
-from shequ.core.web import download, paginate, query_without, sort_by
+from shequ.core.web import client_ip, download, paginate, query_without, sort_by
 from shequ.org import selectors, services
+from shequ.org.audit import audit_export
 from shequ.org.audit_display import describe_changes
 from shequ.org.forms import (
     AuditEventFilterForm,
@@ -319,6 +320,33 @@ def _manageable_units(user):
     return selectors.user_units_manageable(user)
 
 
+def _audited_download(
+    request: HttpRequest, table: Table, rows, *, basename: str, kind: str, target_type: str
+) -> HttpResponse:
+    """A download of the user list or an audit log, itself in the change log: how many
+    rows, which format, which filters."""
+    count = 0
+
+    def counted():
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield row
+
+    fmt = request.GET["export"]
+    response = download(table, counted(), basename=basename, fmt=fmt)
+    filters = {k: v for k, v in request.GET.items() if k not in ("export", "page") and v}
+    audit_export(
+        actor=request.user,
+        kind=kind,
+        target_type=target_type,
+        label=str(table.title),
+        changes={"rows": count, "format": fmt, **({"filters": filters} if filters else {})},
+        ip=client_ip(request),
+    )
+    return response
+
+
 @action_required(Action.MANAGE_USERS)
 def user_list(request: HttpRequest) -> HttpResponse:
     users = selectors.users_visible(request.user)
@@ -364,7 +392,9 @@ def user_list(request: HttpRequest) -> HttpResponse:
             }
             for u in users.iterator(chunk_size=2000)
         )
-        return download(USER_TABLE, rows, basename="users", fmt=request.GET["export"])
+        return _audited_download(
+            request, USER_TABLE, rows, basename="users", kind="users", target_type="org.user"
+        )
     return render(
         request,
         "org/user_list.html",
@@ -645,7 +675,14 @@ def audit_events(request: HttpRequest) -> HttpResponse:
     events = selectors.audit_events(request.user, **filters)
     if request.GET.get("export") in ("xlsx", "csv"):
         rows = _event_rows(request.user, events)
-        return download(EVENT_TABLE, rows, basename="audit-events", fmt=request.GET["export"])
+        return _audited_download(
+            request,
+            EVENT_TABLE,
+            rows,
+            basename="audit-events",
+            kind="audit_events",
+            target_type="org.auditevent",
+        )
     page = paginate(request, events)
     page.object_list = list(page.object_list)
     describe_changes(request.user, page.object_list)
@@ -680,7 +717,14 @@ def sensitive_accesses(request: HttpRequest) -> HttpResponse:
             }
             for a in accesses.iterator(chunk_size=2000)
         )
-        return download(ACCESS_TABLE, rows, basename="sensitive-reads", fmt=request.GET["export"])
+        return _audited_download(
+            request,
+            ACCESS_TABLE,
+            rows,
+            basename="sensitive-reads",
+            kind="sensitive_reads",
+            target_type="org.sensitiveaccess",
+        )
     summary = selectors.sensitive_access_summary(accesses)
     return render(
         request,

@@ -18,7 +18,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shequ.core.bulk import insert_rows
 from shequ.core.identifiers import mask_id_number, normalize_id_number
 from shequ.core.tabular import (
     Column,
@@ -32,6 +31,7 @@ from shequ.core.tabular import (
     render_bool,
 )
 from shequ.org.audit import audit_export
+from shequ.org.audit_chain import append_rows
 from shequ.org.models import SensitiveAccess
 from shequ.registry.models import (
     ETHNICITY_CHOICES,
@@ -369,7 +369,7 @@ class _ReadLog:
                         self.ip,
                     )
                 )
-        insert_rows(SensitiveAccess, _READ_FIELDS, rows)
+        append_rows(SensitiveAccess, _READ_FIELDS, rows)
 
 
 _READ_FIELDS = [
