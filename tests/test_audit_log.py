@@ -194,7 +194,7 @@ def test_an_api_write_to_a_person_outside_is_logged(api, people, tree):
 )
 def test_exporting_an_audit_log_is_logged(web, people, url, kind):
     services.org_unit_rename(
-        actor=people.city, unit=people.worker_a.unit, name="丽景社区（新）", reason=REASON
+        actor=people.city_admin, unit=people.worker_a.unit, name="丽景社区（新）", reason=REASON
     )
     response = web.as_(people.auditor).get(url, REMOTE_ADDR=ADDRESS)
     assert response.status_code == 200
@@ -209,11 +209,11 @@ def test_exporting_an_audit_log_is_logged(web, people, url, kind):
 
 
 def test_exporting_the_user_list_is_logged_with_count_and_filters(web, people):
-    response = web.as_(people.street).get("/users/?export=csv&role=community")
+    response = web.as_(people.street_admin).get("/users/?export=csv&role=community")
     assert response.status_code == 200
 
     (export,) = events("export.users")
-    assert export.actor == people.street
+    assert export.actor == people.street_admin
     assert export.changes == {"rows": 2, "format": "csv", "filters": {"role": "community"}}
 
 
@@ -222,7 +222,7 @@ def test_exporting_the_user_list_is_logged_with_count_and_filters(web, people):
 
 def test_audit_rows_cannot_be_updated(people):
     services.org_unit_rename(
-        actor=people.city, unit=people.worker_a.unit, name="丽景社区（新）", reason=REASON
+        actor=people.city_admin, unit=people.worker_a.unit, name="丽景社区（新）", reason=REASON
     )
     audit_sensitive_read(
         actor=people.worker_a,
@@ -239,7 +239,7 @@ def test_audit_rows_cannot_be_updated(people):
 @postgres_only
 def test_audit_rows_cannot_be_deleted_on_postgresql(people):
     services.org_unit_rename(
-        actor=people.city, unit=people.worker_a.unit, name="丽景社区（新）", reason=REASON
+        actor=people.city_admin, unit=people.worker_a.unit, name="丽景社区（新）", reason=REASON
     )
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEvent.objects.all().delete()
@@ -248,7 +248,7 @@ def test_audit_rows_cannot_be_deleted_on_postgresql(people):
 @postgres_only
 def test_the_prune_setting_does_not_let_recent_rows_go(people):
     services.org_unit_rename(
-        actor=people.city, unit=people.worker_a.unit, name="丽景社区（新）", reason=REASON
+        actor=people.city_admin, unit=people.worker_a.unit, name="丽景社区（新）", reason=REASON
     )
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         with connection.cursor() as cursor:
@@ -265,7 +265,7 @@ def _fill(people, tree, n: int = 6) -> None:
     """n change-log rows and 2n sensitive reads, written the ways services write them."""
     for i in range(n):
         services.org_unit_rename(
-            actor=people.city, unit=tree.community_a, name=f"丽景社区{i}", reason=f"第{i}次"
+            actor=people.city_admin, unit=tree.community_a, name=f"丽景社区{i}", reason=f"第{i}次"
         )
         audit_sensitive_read(
             actor=people.worker_a,
