@@ -232,6 +232,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "社区人口和家庭服务管理 — REST API v1",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema names every route and field: for staff only, as the API itself.
+    "SERVE_PERMISSIONS": ["shequ.org.permissions.IsStaffMember"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
