@@ -9,6 +9,7 @@ call ``scoped``; an object outside answers 404 exactly like a missing one.
 from collections.abc import Iterable
 from typing import TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -74,10 +75,11 @@ def scoped(queryset: QuerySet[M], user, field: str | None = None) -> QuerySet[M]
 
 
 def get_in_scope_or_404(queryset: QuerySet[M], user, **lookup) -> M:
-    """One object by ``lookup``, or 404 when it is missing or outside the jurisdiction."""
+    """One object by ``lookup``, or 404 when it is missing or outside the jurisdiction (or
+    the id is malformed: ``?household=abc`` is a record nobody has)."""
     try:
         return scoped(queryset, user).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError) as exc:
+    except (queryset.model.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
 
 
