@@ -72,8 +72,8 @@ class TokenView(APIView):
 
 
 class OrgUnitSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    delegate = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    delegate = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     level_name = serializers.CharField(source="get_level_display", read_only=True)
     kind_name = serializers.CharField(source="get_kind_display", read_only=True)
 
@@ -305,7 +305,9 @@ class MeView(APIView):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    actor = serializers.CharField(
+        source="actor.username", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = AuditEvent

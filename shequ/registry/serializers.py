@@ -8,7 +8,6 @@ them the number is masked and the health facts are null.
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -50,9 +49,9 @@ class BuildingSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
     unit = serializers.CharField(source="unit_id", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
-    household_count = serializers.IntegerField(read_only=True, default=None)
-    resident_count = serializers.IntegerField(read_only=True, default=None)
-    rented_count = serializers.IntegerField(read_only=True, default=None)
+    household_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
+    resident_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
+    rented_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Building
@@ -97,9 +96,9 @@ class HouseholdSerializer(serializers.ModelSerializer):
     building = serializers.UUIDField(source="building.uid", read_only=True)
     building_name = serializers.CharField(source="building.name", read_only=True)
     unit = serializers.CharField(source="unit_id", read_only=True)
-    landlord = serializers.SlugRelatedField(slug_field="uid", read_only=True)
+    landlord = serializers.SlugRelatedField(slug_field="uid", read_only=True, allow_null=True)
     member_count = serializers.IntegerField(
-        read_only=True, default=None, help_text=_("在册居住人数")
+        read_only=True, default=None, allow_null=True, help_text=_("在册居住人数")
     )
 
     class Meta:
@@ -174,13 +173,23 @@ class PersonSerializer(serializers.ModelSerializer):
     )
     unit = serializers.CharField(source="unit_id", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
-    household = serializers.SlugRelatedField(slug_field="uid", read_only=True)
+    household = serializers.SlugRelatedField(slug_field="uid", read_only=True, allow_null=True)
     hukou_division = serializers.CharField(source="hukou_division_id", read_only=True)
     hukou_division_name = serializers.CharField(source="hukou_division.full_name", read_only=True)
     contraception = serializers.SerializerMethodField(
         help_text=_("节育措施；未登记或角色无权查看健康信息时为 null")
     )
     contraception_since = serializers.SerializerMethodField()
+    # Blank when not recorded. Declared because DRF drops allow_blank from read-only model
+    # fields, and the schema's enums would then refuse the "" the answers carry.
+    education = serializers.ChoiceField(choices=Education.choices, allow_blank=True, read_only=True)
+    relation = serializers.ChoiceField(choices=Relation.choices, allow_blank=True, read_only=True)
+    employment = serializers.ChoiceField(
+        choices=Employment.choices, allow_blank=True, read_only=True
+    )
+    flow_in_reason = serializers.ChoiceField(
+        choices=FlowInReason.choices, allow_blank=True, read_only=True
+    )
     flow_out_division = serializers.CharField(
         source="flow_out_division_id", allow_null=True, read_only=True
     )
@@ -245,7 +254,7 @@ class PersonSerializer(serializers.ModelSerializer):
             return None
         return person.contraception or None
 
-    @extend_schema_field(OpenApiTypes.DATE)
+    @extend_schema_field(serializers.DateField(allow_null=True, read_only=True))
     def get_contraception_since(self, person: Person):
         return person.contraception_since if self.context.get("view_health") else None
 
@@ -365,7 +374,9 @@ class CheckCreateSerializer(serializers.Serializer):
 
 class CheckSerializer(serializers.ModelSerializer):
     person = serializers.UUIDField(source="person.uid", read_only=True)
-    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    actor = serializers.CharField(
+        source="actor.username", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Check
@@ -392,10 +403,12 @@ class FlowSerializer(serializers.ModelSerializer):
     person_name = serializers.CharField(source="person.name", read_only=True)
     unit = serializers.CharField(source="unit_code", read_only=True)
     from_unit = serializers.CharField(source="from_unit_code", read_only=True)
-    from_household = serializers.SlugRelatedField(slug_field="uid", read_only=True)
-    to_household = serializers.SlugRelatedField(slug_field="uid", read_only=True)
+    from_household = serializers.SlugRelatedField(slug_field="uid", read_only=True, allow_null=True)
+    to_household = serializers.SlugRelatedField(slug_field="uid", read_only=True, allow_null=True)
     division = serializers.CharField(source="division_id", allow_null=True, read_only=True)
-    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    actor = serializers.CharField(
+        source="actor.username", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Flow
