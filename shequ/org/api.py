@@ -35,7 +35,9 @@ class LoginThrottle(AnonRateThrottle):
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
+    # As long as a user name may be: axes records every failed name (PostgreSQL refused a
+    # longer one with a 500).
+    username = serializers.CharField(max_length=User._meta.get_field("username").max_length)
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 
 
