@@ -430,3 +430,12 @@ def test_route_lets_no_one_into_another_unit(route, world):
                 problems.append(f"{persona.label} {method.upper()} {shown}: {problem}")
     assert changes(before, snapshot(world)) == [], problems
     assert not problems, "\n".join(problems)
+
+
+def test_a_nul_character_in_a_filter_is_refused_clearly(world):
+    """PostgreSQL refuses NUL in any query: the answer is a 400 saying so, on every database."""
+    street = next(p for p in world.personas if p.label.startswith(Role.STREET))
+    page = street.request("get", "/users/", api=False, body={}, query={"q": "a\x00"})
+    api = street.request("get", "/api/v1/persons/", api=True, body={}, query={"search": "\x00"})
+    assert (page.status_code, page.text) == (400, "请求参数中含有不允许的字符。")
+    assert (api.status_code, api.json()) == (400, {"detail": "请求参数中含有不允许的字符。"})
