@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import NoReverseMatch, Resolver404
 
 from shequ.core.identifiers import mask_id_number, mask_phone
+from shequ.org import roles
 from shequ.org.models import OrgUnit
 from shequ.org.roles import ROLE_LEVELS, Level, Role
 from shequ.org.scoping import prefixes_q
@@ -50,6 +51,8 @@ PARAMETERS: dict[str, str] = {
     "import/<uid>": "import_job",
     "imports/<uid>": "import_job",
     "exports/<uid>": "export_job",
+    "right-requests/<uid>": "right_request",
+    "approvals/<uid>": "right_request",
     "divisions/<code>": "division",
     "template/<kind>": "kind",
     "export/<kind>": "kind",
@@ -58,8 +61,10 @@ PARAMETERS: dict[str, str] = {
 # Values that are not records of a unit: reference data and names, the same for everyone.
 SHARED_VALUES = {"division", "kind", "format"}
 
-# URL names an anonymous caller may reach; every other route asks for a login first.
+# URL names an anonymous caller may reach; every other route asks for a login first. The
+# second factor's pages are the login's second step (a half-logged-in session).
 PUBLIC = {"login", "logout", "set_language", "healthz", "api-token"}
+PUBLIC |= {"otp_verify", "otp_setup", "otp_recovery_codes"}
 
 # A route without a name cannot be reversed: one example path for each.
 UNNAMED = {r"^api/.*/$": "/api/v1/persons/not-a-uuid/"}
@@ -213,6 +218,15 @@ def _build_tree() -> dict[str, OrgUnit]:
     return {unit.code: unit for unit in units}
 
 
+def account_kinds() -> list[tuple[str, str]]:
+    """Every kind of account: each role, with each duty it may hold where accounts have
+    duties (三权分立: data work, administration, audit); duty "" where they do not."""
+    duty_roles = getattr(roles, "DUTY_ROLES", None)
+    if duty_roles is None:
+        return [(role, "") for role in Role.values]
+    return sorted((str(role), str(duty)) for duty, held in duty_roles.items() for role in held)
+
+
 def _persona(label: str, user=None) -> Persona:
     client = Client(raise_request_exception=False)  # a server error is one answer among many
     if user is None:
@@ -252,9 +266,10 @@ def _build_world() -> World:
     shown_to_owner = api.get(f"/api/v1/persons/{person.uid}/").json()["id_number"]
 
     personas = [_persona("anonymous")]
-    for role in Role.values:
+    for role, duty in account_kinds():
         unit = units[OUTSIDE[max(ROLE_LEVELS[role])]]
-        personas.append(_persona(f"{role}@{unit.name}", make_user(f"x_{role}", role, unit)))
+        user = make_user(f"x_{role}_{duty}", role, unit, **({"duty": duty} if duty else {}))
+        personas.append(_persona(f"{role}{'/' + duty if duty else ''}@{unit.name}", user))
 
     refs = {
         "household": str(household.uid),
@@ -383,6 +398,9 @@ def fill(route: Route, world: World) -> tuple[str, bool]:
             f"{route}: cannot fill {missing}; add '<segment>/<kwarg>' to PARAMETERS "
             "in tests/test_breakin.py"
         )
+    unbuilt = sorted(key for key in keys.values() if key not in world.values)
+    if unbuilt:
+        pytest.fail(f"{route}: the other unit has no {unbuilt}; build one in _build_world")
     try:
         path = reverse(route.name, kwargs={kwarg: world.values[key] for kwarg, key in keys.items()})
         found = resolve(path)
@@ -403,7 +421,8 @@ def verdict(
     if leaked:
         return f"{status} shows {leaked}"
     if persona.anonymous:
-        if not route.public and status != 401 and not is_login_redirect(response):
+        # 405: the route takes no such method, whoever asks; nothing about any record.
+        if not route.public and status not in (401, 405) and not is_login_redirect(response):
             return f"{status}, not a login redirect or 401"
     elif scoped and status not in refused:
         return f"{status}, not 404 or 403"

@@ -56,6 +56,7 @@ PATH_VALUES = {
     "flows/{id}": "flow",
     "imports/{uid}": "import_job",
     "exports/{uid}": "export_job",
+    "right-requests/{uid}": "right_request",
 }
 
 
@@ -147,6 +148,8 @@ def call(case, world: dict, role: str) -> None:
         key = PATH_VALUES.get(f"{segment}/{{{name}}}")
         if key is None:
             pytest.fail(f"{case.path}: add '{segment}/{{{name}}}' to PATH_VALUES")
+        if key not in world:
+            pytest.fail(f"{case.path}: the caller's unit has no {key}; build one in _build_world")
         case.path_parameters[name] = world[key]
     case.call_and_validate(
         headers={"Authorization": f"Token {world['tokens'][role]}"}, checks=CHECKS
