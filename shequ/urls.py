@@ -15,7 +15,10 @@ from shequ.org.api import NotFoundView
 from shequ.org.permissions import staff_required
 from shequ.registry.urls import register_api as register_registry_api
 
+# No ".json" suffix routes: the viewsets' actions take no ``format`` argument (a suffix
+# answered 500), and ``?format=`` and the Accept header already choose the renderer.
 router = DefaultRouter(trailing_slash=True)
+router.include_format_suffixes = False
 router.register("org-units", org_api.OrgUnitViewSet, basename="org-unit")
 router.register("users", org_api.UserViewSet, basename="user")
 router.register("right-requests", org_api.RightRequestViewSet, basename="right-request")

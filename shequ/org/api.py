@@ -41,7 +41,9 @@ class LoginThrottle(AnonRateThrottle):
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
+    # As long as a user name may be: axes records every failed name (PostgreSQL refused a
+    # longer one with a 500).
+    username = serializers.CharField(max_length=User._meta.get_field("username").max_length)
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
     otp = serializers.CharField(
         required=False,
@@ -134,8 +136,8 @@ class LogoutView(APIView):
 
 
 class OrgUnitSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    delegate = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    delegate = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     level_name = serializers.CharField(source="get_level_display", read_only=True)
     kind_name = serializers.CharField(source="get_kind_display", read_only=True)
 
@@ -491,7 +493,9 @@ class MeView(APIView):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    actor = serializers.CharField(
+        source="actor.username", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = AuditEvent

@@ -13,6 +13,7 @@ an administrator or an auditor reads none of them whatever page, API or export a
 from collections.abc import Iterable
 from typing import TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -107,11 +108,12 @@ class OutsideJurisdiction(Http404):
 
 
 def get_in_scope_or_404(queryset: QuerySet[M], user, **lookup) -> M:
-    """One object by ``lookup``, or 404 when it is missing or outside the jurisdiction."""
+    """One object by ``lookup``, or 404 when it is missing or outside the jurisdiction (or
+    the id is malformed: ``?household=abc`` is a record nobody has)."""
     try:
         return scoped(queryset, user).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError) as exc:
-        if not isinstance(exc, ValueError) and queryset.filter(**lookup).exists():
+    except (queryset.model.DoesNotExist, ValueError, ValidationError) as exc:
+        if isinstance(exc, queryset.model.DoesNotExist) and queryset.filter(**lookup).exists():
             raise OutsideJurisdiction(
                 queryset.model._meta.label_lower, ",".join(str(v) for v in lookup.values())
             ) from exc

@@ -158,9 +158,11 @@ def user_get(user, uid) -> User:
 
 def _between(queryset: QuerySet, since: datetime.date | None, until: datetime.date | None):
     tz = timezone.get_current_timezone()
-    if since:
+    # The calendar's first and last days have no midnight in every time zone (the database
+    # answered 500 to ?since=0001-01-01): there they bound nothing.
+    if since and since > datetime.date.min:
         queryset = queryset.filter(at__gte=datetime.datetime.combine(since, datetime.time.min, tz))
-    if until:
+    if until and until < datetime.date.max:
         end = datetime.datetime.combine(until + datetime.timedelta(days=1), datetime.time.min, tz)
         queryset = queryset.filter(at__lt=end)
     return queryset

@@ -172,7 +172,9 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
 
 class ImportJobSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
-    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    actor = serializers.CharField(
+        source="actor.username", default=None, read_only=True, allow_null=True
+    )
     progress = serializers.IntegerField(
         read_only=True, help_text=gettext_lazy("已校验的行占总行数的百分比（写入阶段见 phase）。")
     )

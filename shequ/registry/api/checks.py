@@ -22,7 +22,9 @@ class CheckCreateSerializer(serializers.Serializer):
 
 class CheckSerializer(serializers.ModelSerializer):
     person = serializers.UUIDField(source="person.uid", read_only=True)
-    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    actor = serializers.CharField(
+        source="actor.username", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Check

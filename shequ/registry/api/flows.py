@@ -23,10 +23,12 @@ class FlowSerializer(serializers.ModelSerializer):
     person_name = serializers.CharField(source="person.name", read_only=True)
     unit = serializers.CharField(source="unit_code", read_only=True)
     from_unit = serializers.CharField(source="from_unit_code", read_only=True)
-    from_household = serializers.SlugRelatedField(slug_field="uid", read_only=True)
-    to_household = serializers.SlugRelatedField(slug_field="uid", read_only=True)
+    from_household = serializers.SlugRelatedField(slug_field="uid", read_only=True, allow_null=True)
+    to_household = serializers.SlugRelatedField(slug_field="uid", read_only=True, allow_null=True)
     division = serializers.CharField(source="division_id", allow_null=True, read_only=True)
-    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    actor = serializers.CharField(
+        source="actor.username", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Flow

@@ -22,9 +22,9 @@ class BuildingSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
     unit = serializers.CharField(source="unit_id", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
-    household_count = serializers.IntegerField(read_only=True, default=None)
-    resident_count = serializers.IntegerField(read_only=True, default=None)
-    rented_count = serializers.IntegerField(read_only=True, default=None)
+    household_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
+    resident_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
+    rented_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Building
@@ -69,9 +69,9 @@ class HouseholdSerializer(serializers.ModelSerializer):
     building = serializers.UUIDField(source="building.uid", read_only=True)
     building_name = serializers.CharField(source="building.name", read_only=True)
     unit = serializers.CharField(source="unit_id", read_only=True)
-    landlord = serializers.SlugRelatedField(slug_field="uid", read_only=True)
+    landlord = serializers.SlugRelatedField(slug_field="uid", read_only=True, allow_null=True)
     member_count = serializers.IntegerField(
-        read_only=True, default=None, help_text=_("在册居住人数")
+        read_only=True, default=None, allow_null=True, help_text=_("在册居住人数")
     )
 
     class Meta:

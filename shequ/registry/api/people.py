@@ -7,7 +7,6 @@ without them the number is masked and the health facts are null."""
 
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -57,13 +56,23 @@ class PersonSerializer(serializers.ModelSerializer):
     )
     unit = serializers.CharField(source="unit_id", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
-    household = serializers.SlugRelatedField(slug_field="uid", read_only=True)
+    household = serializers.SlugRelatedField(slug_field="uid", read_only=True, allow_null=True)
     hukou_division = serializers.CharField(source="hukou_division_id", read_only=True)
     hukou_division_name = serializers.CharField(source="hukou_division.full_name", read_only=True)
     contraception = serializers.SerializerMethodField(
         help_text=_("节育措施；未登记或角色无权查看健康信息时为 null")
     )
     contraception_since = serializers.SerializerMethodField()
+    # Blank when not recorded. Declared because DRF drops allow_blank from read-only model
+    # fields, and the schema's enums would then refuse the "" the answers carry.
+    education = serializers.ChoiceField(choices=Education.choices, allow_blank=True, read_only=True)
+    relation = serializers.ChoiceField(choices=Relation.choices, allow_blank=True, read_only=True)
+    employment = serializers.ChoiceField(
+        choices=Employment.choices, allow_blank=True, read_only=True
+    )
+    flow_in_reason = serializers.ChoiceField(
+        choices=FlowInReason.choices, allow_blank=True, read_only=True
+    )
     flow_out_division = serializers.CharField(
         source="flow_out_division_id", allow_null=True, read_only=True
     )
@@ -128,7 +137,7 @@ class PersonSerializer(serializers.ModelSerializer):
             return None
         return person.contraception or None
 
-    @extend_schema_field(OpenApiTypes.DATE)
+    @extend_schema_field(serializers.DateField(allow_null=True, read_only=True))
     def get_contraception_since(self, person: Person):
         return person.contraception_since if self.context.get("view_health") else None
 

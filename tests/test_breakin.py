@@ -1,0 +1,467 @@
+"""Break-in: every route of the URLconf × every role × GET and the unsafe verbs, with the
+URL's parameters filled with records of a unit outside the caller's jurisdiction.
+
+The routes are read from the URLconf when the tests are collected, so a new page or API
+endpoint is covered the day it lands; a route whose parameters this module cannot fill fails
+until its parameter is added to ``PARAMETERS`` (one line). The records of the other unit —
+丽景社区 — must neither change nor show up in any answer, whoever asks and however.
+"""
+
+import contextlib
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls.exceptions import NoReverseMatch, Resolver404
+
+from shequ.core.identifiers import mask_id_number, mask_phone
+from shequ.org import roles
+from shequ.org import services as org_services
+from shequ.org.models import OrgUnit
+from shequ.org.roles import ROLE_LEVELS, Level, Role, rights_for
+from shequ.org.scoping import prefixes_q
+from tests.conftest import PASSWORD, make_unit, make_user
+from tests.factories import make_building, make_household, make_person
+
+pytestmark = pytest.mark.django_db
+
+# What fills a URL parameter: "<the path segment before it>/<kwarg>", or "<kwarg>" alone for
+# any segment. A new route with a new parameter adds one line here.
+PARAMETERS: dict[str, str] = {
+    "persons/<uid>": "person",
+    "persons/<id>": "person",
+    "housing/<uid>": "building",
+    "buildings/<id>": "building",
+    "households/<uid>": "household",
+    "households/<id>": "household",
+    "flows/<id>": "flow",
+    "flows/<uid>": "flow",
+    "users/<uid>": "user",
+    "org/<code>": "unit",
+    "org-units/<code>": "unit",
+    "import/<uid>": "import_job",
+    "imports/<uid>": "import_job",
+    "exports/<uid>": "export_job",
+    "right-requests/<uid>": "right_request",
+    "approvals/<uid>": "right_request",
+    "divisions/<code>": "division",
+    "template/<kind>": "kind",
+    "export/<kind>": "kind",
+    "<format>": "format",
+}
+# Values that are not records of a unit: reference data and names, the same for everyone.
+SHARED_VALUES = {"division", "kind", "format"}
+
+# URL names an anonymous caller may reach; every other route asks for a login first. The
+# second factor's pages are the login's second step (a half-logged-in session).
+PUBLIC = {"login", "logout", "set_language", "healthz", "api-token"}
+PUBLIC |= {"otp_verify", "otp_setup", "otp_recovery_codes"}
+
+# A route without a name cannot be reversed: one example path for each.
+UNNAMED = {r"^api/.*/$": "/api/v1/persons/not-a-uuid/"}
+
+METHODS = ["get", "post", "put", "patch", "delete"]
+
+# Filters as a careless or hostile caller sends them, in groups so that one refused value
+# does not hide another: every route answers them clearly, never with a server error.
+MALFORMED = [
+    {"household": "abc", "building": "abc", "person": "abc", "parent": "abc"},
+    {"since": "0001-01-01", "until": "9999-12-31", "page": "99999999999999999999"},
+    {"unit": "\x00", "search": "\x00", "kind": "\x00", "status": "abc", "age": "abc"},
+]
+
+# Models whose rows are only ever added (logs): a refused attempt may add one for the unit.
+LOG_MODELS = {"org.auditevent", "org.sensitiveaccess"}
+
+
+# --- The routes -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    shown: str  # the route with its parameters as <name>, e.g. "api/v1/persons/<id>/"
+    name: str | None  # the namespaced URL name
+    kwargs: tuple[str, ...]
+    pattern: str  # the raw pattern, for routes without a name
+
+    def __str__(self) -> str:
+        return self.shown
+
+    @property
+    def public(self) -> bool:
+        return self.name in PUBLIC
+
+    def keys(self) -> dict[str, str | None]:
+        """The PARAMETERS key each URL parameter is filled by (None: unknown)."""
+        found = {}
+        for kwarg in self.kwargs:
+            before = self.shown.split(f"<{kwarg}>", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+            found[kwarg] = next(
+                (PARAMETERS[k] for k in (f"{before}/<{kwarg}>", f"<{kwarg}>") if k in PARAMETERS),
+                None,
+            )
+        return found
+
+
+def _shown(pattern) -> str:
+    text = str(pattern)
+    text = re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", text)  # path("<uuid:uid>") → <uid>
+    text = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"<\1>", text)  # regex groups → <name>
+    return text.replace("^", "").replace("$", "").replace("\\.", ".").replace("/?", "/")
+
+
+def _walk(patterns, prefix: str = "", raw: str = "", namespace: str = ""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(
+                entry.url_patterns, prefix + _shown(entry.pattern), raw + str(entry.pattern), inner
+            )
+        elif isinstance(entry, URLPattern):
+            shown = prefix + _shown(entry.pattern)
+            kwargs = tuple(re.findall(r"<(\w+)>", shown))
+            name = f"{namespace}{entry.name}" if entry.name else None
+            yield Route(shown, name, kwargs, raw + str(entry.pattern))
+
+
+def all_routes() -> list[Route]:
+    """Every route of the URLconf, pages (under the language prefix) and API alike."""
+    return list(_walk(get_resolver().url_patterns))
+
+
+ROUTES = all_routes()
+
+
+def test_the_walk_finds_pages_and_api_routes():
+    shown = {route.shown for route in ROUTES}
+    assert {"registry/persons/<uid>/", "api/v1/persons/<id>/", "org/<code>/"} <= shown
+    assert len(ROUTES) > 50
+
+
+# --- The other unit's records and the callers ------------------------------------------
+
+
+@dataclass
+class Persona:
+    label: str
+    client: Client
+    cookies: SimpleCookie = field(default_factory=SimpleCookie)
+    anonymous: bool = False
+
+    def request(self, method: str, path: str, *, api: bool, body: dict, query: dict | None):
+        # A route may log out or switch the language: every call starts from the same cookies.
+        self.client.cookies = SimpleCookie(self.cookies.output(header="", sep=";"))
+        if method == "get":
+            return self.client.get(path, query)
+        if api:
+            return getattr(self.client, method)(
+                path, json.dumps(body), content_type="application/json"
+            )
+        if method == "post":
+            return self.client.post(path, body)
+        return getattr(self.client, method)(
+            path, urlencode(body), content_type="application/x-www-form-urlencoded"
+        )
+
+
+@dataclass
+class World:
+    values: dict[str, str]  # PARAMETERS value → what fills the URL
+    markers: set[str]  # the other unit's personal data: none may appear in an answer
+    target_prefix: str
+    personas: list[Persona]
+    body: dict  # what unsafe calls send: every reference points into the other unit
+    query: dict  # what GET sends
+
+    def leaks(self, content: bytes) -> list[str]:
+        return sorted(
+            marker
+            for marker in self.markers
+            if marker.encode() in content or marker.encode("gb18030") in content
+        )
+
+
+# The unit outside the target 丽景社区 closest to it at each level of the tree.
+OUTSIDE = {
+    Level.CITY: "341300000000",  # 宿州市, another city
+    Level.DISTRICT: "340602000000",  # 杜集区, another district of the same city
+    Level.STREET: "340603001000",  # 东山街道, another street of the same district
+    Level.COMMUNITY: "340603020002",  # 文苑社区, the neighbouring community
+    Level.GRID: "34060302000102",  # 丽景社区 第2网格, the neighbouring grid
+}
+
+
+def _build_tree() -> dict[str, OrgUnit]:
+    K = OrgUnit.Kind
+    city = make_unit("340600000000", "淮北市", K.CITY)
+    other_city = make_unit("341300000000", "宿州市", K.CITY)
+    district = make_unit("340603000000", "相山区", K.DISTRICT, city)
+    other_district = make_unit("340602000000", "杜集区", K.DISTRICT, city)
+    street = make_unit("340603020000", "示范街道", K.STREET, district)
+    other_street = make_unit("340603001000", "东山街道", K.STREET, district)
+    community_a = make_unit("340603020001", "丽景社区", K.COMMUNITY, street)
+    community_b = make_unit("340603020002", "文苑社区", K.COMMUNITY, street)
+    units = [city, other_city, district, other_district, street, other_street]
+    units += [community_a, community_b]
+    units.append(make_unit("34060302000101", "第1网格", K.GRID, community_a))
+    units.append(make_unit("34060302000102", "第2网格", K.GRID, community_a))
+    units.append(make_unit("34060302000201", "第1网格", K.GRID, community_b))
+    return {unit.code: unit for unit in units}
+
+
+def account_kinds() -> list[tuple[str, str]]:
+    """Every kind of account: each role, with each duty it may hold where accounts have
+    duties (三权分立: data work, administration, audit); duty "" where they do not."""
+    duty_roles = getattr(roles, "DUTY_ROLES", None)
+    if duty_roles is None:
+        return [(role, "") for role in Role.values]
+    return sorted((str(role), str(duty)) for duty, held in duty_roles.items() for role in held)
+
+
+def _persona(label: str, user=None) -> Persona:
+    client = Client(raise_request_exception=False)  # a server error is one answer among many
+    if user is None:
+        return Persona(label, client, anonymous=True)
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return Persona(label, client, SimpleCookie(client.cookies.output(header="", sep=";")))
+
+
+def _build_world() -> World:
+    units = _build_tree()
+    community_a, grid_a1 = units["340603020001"], units["34060302000101"]
+
+    owner = make_user("owner_a", Role.COMMUNITY, community_a)
+    owner.full_name, owner.phone = "东方守门", "13800138111"
+    owner.save(update_fields=["full_name", "phone"])
+    admin = make_user("admin_s", Role.STREET, units["340603020000"], duty="admin")
+    newcomer = make_user("newcomer_a", Role.COMMUNITY, community_a, rights=[])
+    right_request = org_services.user_set_rights(
+        actor=admin, user=newcomer, rights=rights_for(Role.COMMUNITY, "data"), reason="新到岗"
+    )
+    building = make_building(grid_a1, "禁入楼")
+    household = make_household(building, "101")
+    person = make_person(household, name="司马破门", phone="13912345678")
+    flow = apps.get_model("registry", "Flow").objects.filter(person=person).first()
+
+    # The owner's jobs, through the API as the owner would start them: an import that
+    # mentions the person, and an export of the community's persons.
+    api = _persona("owner", owner).client
+    started = api.post(
+        "/api/v1/imports/",
+        {
+            "kind": "persons",
+            "dry_run": "true",
+            "file": _upload("persons.csv", f"姓名,公民身份号码\n司马破门,{person.id_number}\n"),
+        },
+    )
+    assert started.status_code == 202, started.content
+    asked = api.post(
+        "/api/v1/exports/", {"kind": "persons", "format": "csv"}, content_type="application/json"
+    )
+    assert asked.status_code == 202, asked.content
+    shown_to_owner = api.get(f"/api/v1/persons/{person.uid}/").json()["id_number"]
+
+    personas = [_persona("anonymous")]
+    for role, duty in account_kinds():
+        unit = units[OUTSIDE[max(ROLE_LEVELS[role])]]
+        user = make_user(f"x_{role}_{duty}", role, unit, **({"duty": duty} if duty else {}))
+        personas.append(_persona(f"{role}{'/' + duty if duty else ''}@{unit.name}", user))
+
+    refs = {
+        "household": str(household.uid),
+        "building": str(building.uid),
+        "person": str(person.uid),
+        "unit": grid_a1.code,
+    }
+    return World(
+        values={
+            "person": str(person.uid),
+            "building": str(building.uid),
+            "household": str(household.uid),
+            "flow": str(flow.uid),
+            "user": str(owner.uid),
+            "unit": community_a.code,
+            "import_job": started.json()["id"],
+            "export_job": asked.json()["id"],
+            "right_request": str(right_request.uid),
+            "division": "340603000000",
+            "kind": "persons",
+            "format": "json",
+        },
+        markers={
+            "司马破门",
+            person.id_number,
+            mask_id_number(person.id_number),
+            shown_to_owner,
+            "13912345678",
+            mask_phone("13912345678"),
+            "东方守门",
+            "13800138111",
+            "禁入楼",
+        },
+        target_prefix=community_a.prefix,
+        personas=personas,
+        body={
+            **refs,
+            "parent": community_a.code,
+            "delegate": community_a.code,
+            "code": "340603020009",
+            "name": "破门而入",
+            "number": "999",
+            "username": "intruder",
+            "password": PASSWORD,
+            "new_password1": PASSWORD,
+            "new_password2": PASSWORD,
+            "role": Role.COMMUNITY,
+            "reason": "试探",
+            "purpose": "verify",
+            "kind": "monthly",
+            "date": "2026-01-01",
+            "active": "false",
+        },
+        query={**refs, "search": "司马破"},  # a prefix: the search box may repeat it
+    )
+
+
+def _upload(name: str, text: str):
+    upload = io.BytesIO(text.encode("utf-8-sig"))
+    upload.name = name
+    return upload
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """One build of the other unit and the callers for the whole module, rolled back after."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield _build_world()
+        transaction.set_rollback(True)
+
+
+def snapshot(world: World) -> dict[str, list]:
+    """Every row of every model that hangs on the tree, inside the other unit."""
+    rows = {}
+    for model in apps.get_models():
+        scope_field = getattr(model, "scope_field", None)
+        if scope_field is None:
+            continue
+        label = model._meta.label_lower
+        found = model._default_manager.filter(prefixes_q((world.target_prefix,), scope_field))
+        rows[label] = sorted(
+            (repr(sorted(row.items())) for row in found.values()),
+        )
+    return rows
+
+
+def changes(before: dict[str, list], after: dict[str, list]) -> list[str]:
+    found = []
+    for label, rows in before.items():
+        gone = set(rows) - set(after[label])
+        added = set(after[label]) - set(rows)
+        if gone or (added and label not in LOG_MODELS):
+            found.append(f"{label}: {len(gone)} changed or removed, {len(added)} added")
+    return found
+
+
+# --- The answers --------------------------------------------------------------------------
+
+
+def content_of(response) -> bytes:
+    """What the caller receives, with zipped (xlsx) and escaped (JSON) text opened up."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if content[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            content += b"".join(archive.read(name) for name in archive.namelist())
+    if "json" in response.get("Content-Type", ""):
+        with contextlib.suppress(ValueError):
+            content += json.dumps(json.loads(content), ensure_ascii=False).encode()
+    return content
+
+
+def is_login_redirect(response) -> bool:
+    login = reverse(settings.LOGIN_URL)
+    return response.status_code == 302 and urlsplit(response["Location"]).path == login
+
+
+def fill(route: Route, world: World) -> tuple[str, bool]:
+    """The route's URL with the other unit's records in it, and whether any parameter is one."""
+    if route.name is None:
+        if route.pattern not in UNNAMED:
+            pytest.fail(f"{route}: a route without a name; add an example path to UNNAMED")
+        return UNNAMED[route.pattern], False
+    keys = route.keys()
+    missing = [kwarg for kwarg, key in keys.items() if key is None]
+    if missing:
+        pytest.fail(
+            f"{route}: cannot fill {missing}; add '<segment>/<kwarg>' to PARAMETERS "
+            "in tests/test_breakin.py"
+        )
+    unbuilt = sorted(key for key in keys.values() if key not in world.values)
+    if unbuilt:
+        pytest.fail(f"{route}: the other unit has no {unbuilt}; build one in _build_world")
+    try:
+        path = reverse(route.name, kwargs={kwarg: world.values[key] for kwarg, key in keys.items()})
+        found = resolve(path)
+    except (NoReverseMatch, Resolver404) as exc:
+        pytest.fail(f"{route}: the values of PARAMETERS do not fit it ({exc})")
+    if _shown(found.route) != route.shown:
+        pytest.fail(f"{route}: its URL {path} reaches another route, {found.route}")
+    return path, any(key not in SHARED_VALUES for key in keys.values())
+
+
+def verdict(
+    route: Route, persona: Persona, scoped: bool, response, world: World, refused: set[int]
+) -> str | None:
+    status = response.status_code
+    if status >= 500:
+        return f"{status} (server error)"
+    leaked = world.leaks(content_of(response))
+    if leaked:
+        return f"{status} shows {leaked}"
+    if persona.anonymous:
+        # 405: the route takes no such method, whoever asks; nothing about any record.
+        if not route.public and status not in (401, 405) and not is_login_redirect(response):
+            return f"{status}, not a login redirect or 401"
+    elif scoped and status not in refused:
+        return f"{status}, not 404 or 403"
+    return None
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_route_lets_no_one_into_another_unit(route, world):
+    path, scoped = fill(route, world)
+    api = path.startswith("/api/")
+    before = snapshot(world)
+    # An API detail route checks its filters before it looks the record up: malformed ones
+    # are a 400 whether the record is missing or someone else's.
+    refused, refused_malformed = {403, 404, 405}, {400, 403, 404, 405}
+    calls = [("get", world.query, refused)] + [(method, None, refused) for method in METHODS[1:]]
+    malformed = [("get", query, refused_malformed) for query in MALFORMED]
+    problems = []
+    for persona in world.personas:
+        for method, query, allowed in calls + ([] if persona.anonymous else malformed):
+            response = persona.request(method, path, api=api, body=world.body, query=query)
+            problem = verdict(route, persona, scoped, response, world, allowed)
+            if problem:
+                shown = f"{path}?{urlencode(query)}" if query else path
+                problems.append(f"{persona.label} {method.upper()} {shown}: {problem}")
+    assert changes(before, snapshot(world)) == [], problems
+    assert not problems, "\n".join(problems)
+
+
+def test_a_nul_character_in_a_filter_is_refused_clearly(world):
+    """PostgreSQL refuses NUL in any query: the answer is a 400 saying so, on every database."""
+    street = next(p for p in world.personas if p.label.startswith(Role.STREET))
+    page = street.request("get", "/users/", api=False, body={}, query={"q": "a\x00"})
+    api = street.request("get", "/api/v1/persons/", api=True, body={}, query={"search": "\x00"})
+    assert (page.status_code, page.text) == (400, "请求参数中含有不允许的字符。")
+    assert (api.status_code, api.json()) == (400, {"detail": "请求参数中含有不允许的字符。"})

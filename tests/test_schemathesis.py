@@ -1,0 +1,178 @@
+"""Schemathesis over the OpenAPI schema: generated calls, as a community worker, a street
+officer and an auditor, get no server error and answers that match the schema.
+
+The schema is the one /api/schema/ serves, generated when the tests are collected, so a new
+endpoint is exercised the day it lands. Path parameters name records of the caller's own
+unit (a random id would only ever meet a 404); a path parameter ``PATH_VALUES`` cannot fill
+fails the test until one line is added there. Bounded (a few examples per operation,
+derandomised) so that the run stays short and gives the same result each time.
+"""
+
+import io
+import json
+
+import pytest
+import schemathesis
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
+from django.test import Client
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.renderers import OpenApiJsonRenderer
+from schemathesis.checks import not_a_server_error
+from schemathesis.config import SchemathesisConfig
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from shequ.org import services as org_services
+from shequ.org.models import OrgUnit
+from shequ.org.roles import Role, rights_for
+from tests.conftest import PASSWORD, make_unit, make_user
+from tests.factories import make_building, make_household, make_person
+
+pytestmark = pytest.mark.django_db
+
+CHECKS = [not_a_server_error, response_schema_conformance]
+# Generated calls only (the coverage phase alone makes hundreds per operation), the same
+# ones on every run, a few per operation.
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        "phases": {
+            "examples": {"enabled": False},
+            "coverage": {"enabled": False},
+            "stateful": {"enabled": False},
+        },
+        "generation": {"max-examples": 5, "deterministic": True, "database": "none"},
+    }
+)
+
+# What fills a path parameter: "<the path segment before it>/{<name>}" → a key of the
+# records below. A new endpoint with a new parameter adds one line here.
+PATH_VALUES = {
+    "org-units/{code}": "unit",
+    "users/{uid}": "colleague",
+    "divisions/{code}": "division",
+    "buildings/{id}": "building",
+    "households/{id}": "household",
+    "persons/{id}": "person",
+    "flows/{id}": "flow",
+    "imports/{uid}": "import_job",
+    "exports/{uid}": "export_job",
+    "right-requests/{uid}": "right_request",
+}
+
+
+def _schema() -> dict:
+    generated = SchemaGenerator().get_schema(request=None, public=True)
+    return json.loads(OpenApiJsonRenderer().render(generated))
+
+
+schema = schemathesis.openapi.from_dict(_schema(), config=CONFIG)
+schema.app = WSGIHandler()
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """One community with its records, and a token for each caller; rolled back after."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield _build_world()
+        transaction.set_rollback(True)
+
+
+def _build_world() -> dict:
+    K = OrgUnit.Kind
+    city = make_unit("340600000000", "淮北市", K.CITY)
+    district = make_unit("340603000000", "相山区", K.DISTRICT, city)
+    street = make_unit("340603020000", "示范街道", K.STREET, district)
+    community = make_unit("340603020001", "丽景社区", K.COMMUNITY, street)
+    grid = make_unit("34060302000101", "第1网格", K.GRID, community)
+    callers = {
+        "community": make_user("s_community", Role.COMMUNITY, community),
+        "street": make_user("s_street", Role.STREET, street),
+        "auditor": make_user("s_auditor", Role.AUDITOR, city),
+    }
+    colleague = make_user("s_colleague", Role.GRID, grid)
+    admin = make_user("s_admin", Role.STREET, street, duty="admin")
+    newcomer = make_user("s_newcomer", Role.COMMUNITY, community, rights=[])
+    right_request = org_services.user_set_rights(
+        actor=admin, user=newcomer, rights=rights_for(Role.COMMUNITY, "data"), reason="新到岗"
+    )
+    household = make_household(make_building(grid, "1号楼"), "101")
+    person = make_person(household, name="王芳", phone="13912345678")
+
+    client = Client()
+    tokens = {}
+    for role, user in callers.items():
+        answer = client.post(
+            "/api/v1/auth/token/", {"username": user.username, "password": PASSWORD}
+        )
+        assert answer.status_code == 200, answer.content
+        tokens[role] = answer.json()["token"]
+    auth = {"HTTP_AUTHORIZATION": f"Token {tokens['community']}"}
+    started = client.post(
+        "/api/v1/imports/",
+        {"kind": "persons", "dry_run": "true", "file": _upload("p.csv", "姓名\n王芳\n")},
+        **auth,
+    )
+    asked = client.post(
+        "/api/v1/exports/", {"kind": "persons"}, content_type="application/json", **auth
+    )
+    assert started.status_code == asked.status_code == 202, (started.content, asked.content)
+    return {
+        "tokens": tokens,
+        "unit": community.code,
+        "colleague": str(colleague.uid),
+        "division": "340603000000",
+        "building": str(household.building.uid),
+        "household": str(household.uid),
+        "person": str(person.uid),
+        "flow": str(person.flows.first().uid),
+        "import_job": started.json()["id"],
+        "export_job": asked.json()["id"],
+        "right_request": str(right_request.uid),
+    }
+
+
+def _upload(name: str, text: str):
+    upload = io.BytesIO(text.encode("utf-8-sig"))
+    upload.name = name
+    return upload
+
+
+@pytest.fixture(autouse=True)
+def _one_connection():
+    """Django's WSGI handler closes the database connection around each request, which
+    would end the test's transaction; the test client turns that off the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def call(case, world: dict, role: str) -> None:
+    for name in case.path_parameters or {}:
+        segment = case.path.split(f"{{{name}}}")[0].rstrip("/").rsplit("/", 1)[-1]
+        key = PATH_VALUES.get(f"{segment}/{{{name}}}")
+        if key is None:
+            pytest.fail(f"{case.path}: add '{segment}/{{{name}}}' to PATH_VALUES")
+        if key not in world:
+            pytest.fail(f"{case.path}: the caller's unit has no {key}; build one in _build_world")
+        case.path_parameters[name] = world[key]
+    case.call_and_validate(
+        headers={"Authorization": f"Token {world['tokens'][role]}"}, checks=CHECKS
+    )
+
+
+@schema.parametrize()
+def test_api_as_community_worker(case, world):
+    call(case, world, "community")
+
+
+@schema.parametrize()
+def test_api_as_street_officer(case, world):
+    call(case, world, "street")
+
+
+@schema.include(method="GET").parametrize()
+def test_api_reads_as_auditor(case, world):
+    call(case, world, "auditor")
