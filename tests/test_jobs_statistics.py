@@ -93,3 +93,25 @@ def test_a_small_share_leaves_the_statistics_alone(tmp_path, home):
 
     assert Person.objects.count() == 410
     assert counted_persons() == 400
+
+
+def counted(table: str) -> int | None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+            tuples = cursor.fetchone()[0]
+            return int(tuples) if tuples >= 0 else None
+        cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s", [table])
+        found = cursor.fetchone()
+        return int(found[0].split()[0]) if found else None
+
+
+def test_the_demo_leaves_the_statistics_current(divisions, settings):
+    settings.DEBUG = True  # the demo loads only with DEBUG=1
+    forget_statistics()
+
+    call_command("demo", "--persons", "0", stdout=io.StringIO())
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM org_orgunit")
+        assert counted("org_orgunit") == cursor.fetchone()[0] > 0
