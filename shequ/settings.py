@@ -51,10 +51,11 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "csp",
     "django_tasks",
-    "django_tasks_db",
     "shequ.core",
     "shequ.org",
     "shequ.jobs",
+    # After shequ.jobs, whose `db_worker` (the same, with the jobs' housekeeping) wins.
+    "django_tasks_db",
     "shequ.registry",
 ]
 
@@ -259,6 +260,13 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG or env_bool("WHITENOISE_USE_FINDERS", False)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The first handler stops keeping an upload past IMPORT_MAX_BYTES, so a huge one costs
+# neither memory nor disk before it is refused.
+FILE_UPLOAD_HANDLERS = [
+    "shequ.jobs.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 
 # --- API ------------------------------------------------------------------------------
@@ -313,9 +321,23 @@ TASKS = {
 # An export of more rows than this is built by the task worker (a request has 30 s under
 # gunicorn); a smaller one downloads at once.
 EXPORT_JOB_MIN_ROWS = env_int("EXPORT_JOB_MIN_ROWS", 5000)
-# Export jobs and their files are deleted this many days after they were asked for (by the
-# next export job that runs).
+# Export jobs and their files are deleted this many days after they were asked for; an
+# import's file this many days after its job ended (`shequ jobs_cleanup`, also run by the
+# task worker every JOB_HOUSEKEEPING_SECONDS).
 EXPORT_JOB_KEEP_DAYS = env_int("EXPORT_JOB_KEEP_DAYS", 7)
+IMPORT_FILE_KEEP_DAYS = env_int("IMPORT_FILE_KEEP_DAYS", 7)
+# A running job stamps its heartbeat this often; one silent for JOB_STALE_SECONDS lost its
+# worker (killed, machine down) and is marked failed, to be run again (shequ/jobs/housekeeping.py).
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 10)
+JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 120)
+JOB_HOUSEKEEPING_SECONDS = env_int("JOB_HOUSEKEEPING_SECONDS", 60)
+# Limits of an uploaded import file, checked before it is parsed: its size (while it is
+# received), the size of an .xlsx once unzipped and its compression ratio (a "zip bomb"),
+# and its rows.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 200 * 1024 * 1024)
+IMPORT_MAX_UNZIPPED_BYTES = env_int("IMPORT_MAX_UNZIPPED_BYTES", 1024 * 1024 * 1024)
+IMPORT_MAX_ZIP_RATIO = env_int("IMPORT_MAX_ZIP_RATIO", 100)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 2_000_000)
 
 LOGGING = {
     "version": 1,

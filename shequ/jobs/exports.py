@@ -12,8 +12,9 @@ user's rows from the list filters, and how to write them) and registers it as "e
    keeps the file in the job (several app servers share the database, not a disk);
 3. ``export_job_download`` hands the file to the actor only, and logs each download.
 
-Jobs are deleted ``settings.EXPORT_JOB_KEEP_DAYS`` days after they were asked for, by the
-next job that runs (``export_jobs_purge``).
+Jobs are deleted ``settings.EXPORT_JOB_KEEP_DAYS`` days after they were asked for
+(``export_jobs_purge``), by the worker's housekeeping (jobs/housekeeping.py) and the next
+job that runs.
 """
 
 import datetime
@@ -33,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.hooks import app_hooks
+from shequ.jobs.heartbeat import heartbeat
 from shequ.jobs.models import ExportJob
 from shequ.org.audit import audit_change
 from shequ.org.roles import can
@@ -139,9 +141,14 @@ def export_job_run(job: ExportJob) -> ExportJob:
     the status page at once.
     """
     job.status = ExportJob.Status.RUNNING
-    job.started_at = timezone.now()
-    _save(job, "status", "started_at")
+    job.started_at = job.heartbeat_at = timezone.now()
+    _save(job, "status", "started_at", "heartbeat_at")
     export_jobs_purge()
+    with heartbeat(job):
+        return _run(job)
+
+
+def _run(job: ExportJob) -> ExportJob:
     try:
         exporter = exporter_for(job.kind)
         actor = job.actor
@@ -153,7 +160,8 @@ def export_job_run(job: ExportJob) -> ExportJob:
 
         def progress(done: int) -> None:
             job.processed_rows = done
-            _save(job, "processed_rows")
+            job.heartbeat_at = timezone.now()
+            _save(job, "processed_rows", "heartbeat_at")
 
         out = io.BytesIO()
         count = exporter.write(

@@ -30,16 +30,21 @@ from itertools import islice
 from time import monotonic
 from typing import IO, Any, ClassVar
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import QuerySet
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.hooks import app_hooks
 from shequ.core.tabular import PROBLEM_HEADER, Column, Table, estimate_rows
 from shequ.jobs import pipeline
+from shequ.jobs.heartbeat import heartbeat
 from shequ.jobs.models import ImportJob
+from shequ.jobs.statistics import WrittenTables, refresh_statistics
+from shequ.jobs.uploads import check_workbook, read_upload, rows_limit_error
 from shequ.org.audit import audit_change
 from shequ.org.roles import Action, can
 from shequ.org.scoping import get_in_scope_or_404, jurisdiction_prefixes, scoped
@@ -53,7 +58,6 @@ CHUNK_ROWS = 1000
 # its own commit): often enough for the status page, never a cost the import feels.
 PROGRESS_SECONDS = 0.5
 MAX_REPORTED_ERRORS = 2000
-MAX_FILE_BYTES = 200 * 1024 * 1024
 FILE_EXTENSIONS = (".xlsx", ".csv")
 
 
@@ -167,7 +171,7 @@ def import_job_create(
     actor,
     kind: str,
     filename: str,
-    content: bytes,
+    content: bytes | IO[bytes],
     dry_run: bool = False,
     update: bool = False,
     take_good: bool = False,
@@ -176,9 +180,11 @@ def import_job_create(
 ) -> ImportJob:
     """Record an uploaded file as a queued import job (it is run by ``import_job_run``).
 
-    ``actor`` None is the system (the command line): ``unit_code`` then limits the import to
-    that unit's subtree. ``keep_content`` False leaves the file out of the database when the
-    caller runs the job at once from a file of its own.
+    ``content`` is the file's bytes or the upload itself, read only up to
+    ``IMPORT_MAX_BYTES`` and never parsed here: the job opens it, after its limits are
+    checked (jobs/uploads.py). ``actor`` None is the system (the command line): ``unit_code``
+    then limits the import to that unit's subtree. ``keep_content`` False leaves the file out
+    of the database when the caller runs the job at once from a file of its own.
     """
     if actor is not None and not can(actor, Action.IMPORT_REGISTRY):
         raise PermissionDenied(_("您的角色不能导入数据。"))
@@ -186,16 +192,9 @@ def import_job_create(
     name = (filename or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     if not name.lower().endswith(FILE_EXTENSIONS):
         raise ValidationError({"file": [_("请上传 .xlsx 或 .csv 文件。")]})
+    content = read_upload(content)
     if keep_content and not content:
         raise ValidationError({"file": [_("文件是空的。")]})
-    if len(content) > MAX_FILE_BYTES:
-        raise ValidationError(
-            {
-                "file": [
-                    _("文件太大（上限 %(mb)d MB），请分成几个文件。") % {"mb": MAX_FILE_BYTES >> 20}
-                ]
-            }
-        )
     if actor is not None:
         unit_code = actor.unit_id or ""
     return ImportJob.objects.create(
@@ -207,8 +206,13 @@ def import_job_create(
         dry_run=dry_run,
         update=update,
         take_good=take_good,
-        total_rows=estimate_rows(content, name) if keep_content else 0,
+        # A CSV's lines are counted at once; a workbook's rows by the job, which opens it.
+        total_rows=estimate_rows(content, name) if keep_content and _is_csv(name) else 0,
     )
+
+
+def _is_csv(filename: str) -> bool:
+    return filename.lower().endswith(".csv")
 
 
 def import_jobs_visible(user) -> QuerySet[ImportJob]:
@@ -217,7 +221,54 @@ def import_jobs_visible(user) -> QuerySet[ImportJob]:
 
 
 def import_job_get(user, uid) -> ImportJob:
-    return get_in_scope_or_404(ImportJob.objects.select_related("actor"), user, uid=uid)
+    """One job in the user's jurisdiction; the file is read only when asked for, its size
+    (``kept_bytes``) at once."""
+    jobs = (
+        ImportJob.objects.select_related("actor")
+        .defer("content")
+        .annotate(kept_bytes=Length("content"))
+    )
+    return get_in_scope_or_404(jobs, user, uid=uid)
+
+
+def import_job_may_run_again(job: ImportJob) -> bool:
+    """A failed job whose file is still kept (an interrupted one) may run again."""
+    kept = getattr(job, "kept_bytes", None)
+    if kept is None:
+        kept = ImportJob.objects.filter(pk=job.pk).exclude(content=b"").exists()
+    return job.status == ImportJob.Status.FAILED and bool(kept)
+
+
+def import_job_run_again(*, actor, job: ImportJob) -> ImportJob:
+    """Queue a failed job again with its file and options, for its own actor (the caller
+    enqueues it). Its counts and report start afresh."""
+    if actor is not None and (job.actor_id != actor.pk or not can(actor, Action.IMPORT_REGISTRY)):
+        raise PermissionDenied(_("只有提交这个导入的人可以重新运行它。"))
+    if not import_job_may_run_again(job):
+        raise ValidationError(
+            _("这个导入不能重新运行：它没有失败，或原文件已不保存。请重新上传文件。")
+        )
+    fresh = {
+        "status": ImportJob.Status.QUEUED,
+        "phase": ImportJob.Phase.WAITING,
+        "message": "",
+        "processed_rows": 0,
+        "created_count": 0,
+        "updated_count": 0,
+        "unchanged_count": 0,
+        "error_rows": 0,
+        "applied": False,
+        "report": {},
+        "started_at": None,
+        "finished_at": None,
+        "heartbeat_at": None,
+    }
+    # Conditional: two clicks queue it once.
+    if not ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).update(**fresh):
+        raise ValidationError(_("这个导入已经在重新运行。"))
+    for name, value in fresh.items():
+        setattr(job, name, value)
+    return job
 
 
 def _scope_for(job: ImportJob) -> ImportScope:
@@ -247,7 +298,8 @@ def _save_progress(job: ImportJob, *fields: str) -> None:
     import's writer wrote meanwhile. A counter lost to a crash costs nothing (the import is
     lost with it), so this commit does not wait (``synchronous_commit = off``, here only).
     """
-    fields = fields or ("processed_rows", "total_rows")
+    fields = (*(fields or ("processed_rows", "total_rows")), "heartbeat_at")
+    job.heartbeat_at = timezone.now()
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         _save(job, *fields)
         return
@@ -281,10 +333,10 @@ def import_job_run(job: ImportJob, *, source: IO[bytes] | None = None) -> Import
     """
     now = timezone.now()
     job.status, job.phase, job.started_at = ImportJob.Status.RUNNING, ImportJob.Phase.READING, now
-    job.message = ""
-    _save(job, "status", "phase", "started_at", "message")
+    job.message, job.heartbeat_at = "", now
+    _save(job, "status", "phase", "started_at", "message", "heartbeat_at")
     try:
-        with pipeline.fewer_collections():
+        with heartbeat(job), pipeline.fewer_collections():
             _run(job, source, now)
     except ValidationError as exc:  # the file as a whole: unreadable, wrong headers …
         _fail(job, " ".join(exc.messages))
@@ -301,6 +353,7 @@ def import_job_run(job: ImportJob, *, source: IO[bytes] | None = None) -> Import
                 "写入时发现相同的人员或门牌刚刚由另一个导入或操作登记（例如同一文件提交了两次），"
                 "本次没有写入任何数据。请稍后重新导入：已登记的行将被列为重复。"
             ),
+            keep_file=True,
         )
     except Exception as exc:
         logger.exception("import job %s failed", job.uid)
@@ -312,12 +365,15 @@ def import_job_run(job: ImportJob, *, source: IO[bytes] | None = None) -> Import
     return job
 
 
-def _fail(job: ImportJob, message: str) -> None:
+def _fail(job: ImportJob, message: str, *, keep_file: bool = False) -> None:
     job.status, job.phase, job.message = ImportJob.Status.FAILED, ImportJob.Phase.DONE, message
     job.applied = False
     job.finished_at = timezone.now()
-    job.content = b""  # nothing to correct row by row: the people's data need not stay
-    _save(job, "status", "phase", "message", "applied", "finished_at", "content")
+    fields = ["status", "phase", "message", "applied", "finished_at"]
+    if not keep_file:  # nothing to correct row by row: the people's data need not stay
+        job.content = b""
+        fields.append("content")
+    _save(job, *fields)
 
 
 def _run(job: ImportJob, source: IO[bytes] | None, now) -> None:
@@ -333,8 +389,14 @@ def _run(job: ImportJob, source: IO[bytes] | None, now) -> None:
     importer = importer_for(job.kind)(ctx)
     if source is None:
         content = bytes(job.content)
-        job.total_rows = estimate_rows(content, job.filename)
         source = io.BytesIO(content)
+        if not _is_csv(job.filename):
+            check_workbook(source)
+        job.total_rows = estimate_rows(content, job.filename)
+    elif not _is_csv(job.filename) and source.seekable():
+        check_workbook(source)
+    if job.total_rows > settings.IMPORT_MAX_ROWS:
+        raise rows_limit_error()
     job.phase = ImportJob.Phase.VALIDATING
     _save(job, "phase", "total_rows")
 
@@ -372,7 +434,10 @@ def _validate_and_write(job, importer, source, writer) -> None:
         # Progress too, and on the import's path: the last rows go to the writer after it.
         _save_progress(job, "phase", "processed_rows", "total_rows")
 
+        written = WrittenTables()
+
         def complete() -> None:
+            written.note_transaction()  # PostgreSQL: before the commit, on the writing connection
             job.applied = True
             job.report["taken"] = ranges(n for n in seen_rows if n not in bad_rows)
             _audit(job, importer)
@@ -381,10 +446,12 @@ def _validate_and_write(job, importer, source, writer) -> None:
         if writer is not None:
             writer.put(importer.prepare(importer.take_plans()))
             writer.finish(complete)
+            _refresh_after_commit(job, written)
             return
-        with transaction.atomic():
+        with written.watching(), transaction.atomic():
             importer.write(importer.prepare(importer.take_plans()))
             complete()
+        _refresh_after_commit(job, written)
     finally:
         if writer is not None:
             writer.close()
@@ -412,6 +479,8 @@ def _validate(job, importer, source, writer=None) -> tuple[set[int], list[int]]:
         errors.extend(found[: max(MAX_REPORTED_ERRORS - len(errors), 0)])
         bad_rows.update(e.row for e in found)
         seen_rows.extend(number for number, _cells in chunk)
+        if len(seen_rows) > settings.IMPORT_MAX_ROWS:
+            raise rows_limit_error()
         if writer is not None:
             if bad_rows and not job.take_good:
                 writer.close()  # nothing will be applied: stop and roll back
@@ -432,6 +501,19 @@ def _validate(job, importer, source, writer=None) -> tuple[set[int], list[int]]:
         "rejected": ranges(bad_rows),
     }
     return bad_rows, seen_rows
+
+
+def _refresh_after_commit(job: ImportJob, written: WrittenTables) -> None:
+    """Analyse the tables the committed import changed much: the first list after a large
+    import is then planned as well as the hundredth. In a caller's transaction, after it."""
+
+    def refresh() -> None:
+        try:
+            refresh_statistics(written.changed)
+        except DatabaseError:  # the import is committed: slower lists are no reason to fail it
+            logger.warning("import job %s: ANALYZE failed", job.uid, exc_info=True)
+
+    transaction.on_commit(refresh)
 
 
 def _audit(job: ImportJob, importer: Importer) -> None:

@@ -68,6 +68,9 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    # Set while the job runs, at least every JOB_HEARTBEAT_SECONDS: a running job whose
+    # heartbeat stopped lost its worker (jobs/housekeeping.py).
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True, editable=False)
 
     class Meta:
         db_table = "core_importjob"  # the table from before the jobs app; kept, not copied
@@ -152,6 +155,9 @@ class ExportJob(models.Model):
     created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    # Set while the job runs, at least every JOB_HEARTBEAT_SECONDS: a running job whose
+    # heartbeat stopped lost its worker (jobs/housekeeping.py).
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True, editable=False)
 
     class Meta:
         db_table = "core_exportjob"  # as ImportJob

@@ -9,13 +9,16 @@ import io
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -26,6 +29,8 @@ from shequ.jobs.imports import (
     MAX_REPORTED_ERRORS,
     import_job_create,
     import_job_get,
+    import_job_may_run_again,
+    import_job_run_again,
     import_jobs_visible,
     job_outcome,
     problem_rows_write,
@@ -98,7 +103,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 kind=form.cleaned_data["kind"],
                 filename=upload.name,
-                content=upload.read(),
+                content=upload,
                 dry_run=form.cleaned_data["dry_run"],
                 update=form.cleaned_data["update"],
                 take_good=form.cleaned_data["take_good"],
@@ -129,9 +134,19 @@ def import_start(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
+@require_http_methods(["GET", "POST"])
 def import_status(request: HttpRequest, uid) -> HttpResponse:
-    """A job's progress, counts and problems; the fragment is polled until the job ends."""
+    """A job's progress, counts and problems; the fragment is polled until the job ends.
+    POST runs a failed job again (an interrupted one keeps its file)."""
     job = import_job_get(request.user, uid)
+    if request.method == "POST":
+        try:
+            import_job_run_again(actor=request.user, job=job)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            enqueue_import_job(job)
+        return redirect("registry:import_status", uid=job.uid)
     if request.GET.get("download") == "problems":
         if not can(request.user, Action.IMPORT_REGISTRY):
             raise PermissionDenied(_("只有可以导入的角色能下载原始行。"))
@@ -149,6 +164,9 @@ def import_status(request: HttpRequest, uid) -> HttpResponse:
         "max_reported": MAX_REPORTED_ERRORS,
         "kind_title": KIND_TITLES.get(job.kind, job.kind),
         "may_import": can(request.user, Action.IMPORT_REGISTRY),
+        "may_run_again": job.actor_id == request.user.pk
+        and can(request.user, Action.IMPORT_REGISTRY)
+        and import_job_may_run_again(job),
     }
     if request.headers.get("HX-Request"):
         return render(request, "registry/import_progress.html", context)
@@ -303,11 +321,22 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             actor=request.user,
             kind=data.validated_data["kind"],
             filename=upload.name,
-            content=upload.read(),
+            content=upload,
             dry_run=data.validated_data["dry_run"],
             update=data.validated_data["update"],
             take_good=data.validated_data["take_good"],
         )
         enqueue_import_job(job)
         job.refresh_from_db()  # a synchronous task backend has already run it
+        return Response(ImportJobDetailSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={202: ImportJobDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="run-again")
+    def run_again(self, request, uid=None):
+        """Run a failed job again with its file and options (an interrupted job keeps its
+        file; only the user who started it may): 202 with the job queued, then poll."""
+        job = import_job_get(request.user, uid)
+        import_job_run_again(actor=request.user, job=job)
+        enqueue_import_job(job)
+        job = import_job_get(request.user, uid)  # a synchronous task backend has run it
         return Response(ImportJobDetailSerializer(job).data, status=status.HTTP_202_ACCEPTED)

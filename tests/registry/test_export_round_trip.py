@@ -6,8 +6,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from shequ.jobs.imports import import_job_create
+from shequ.jobs.imports import import_job_create, import_job_run
+from shequ.jobs.models import ImportJob
 from shequ.registry import services
+from shequ.registry.importers import PersonImporter
 from shequ.registry.models import Building, Check, Child, Flow, Household, Person
 from tests.factories import (
     DUJI,
@@ -133,15 +135,25 @@ def test_exports_rebuild_the_same_records_in_an_emptied_scope(web, api, people, 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_an_exported_file_announces_its_row_count_before_the_import_reads_it(
-    web, people, registry, fmt
+    web, people, registry, fmt, monkeypatch
 ):
+    """The status page's total is there when validation starts (the upload request itself
+    never opens a workbook: the job counts its rows first)."""
     content = export(web.as_(people.worker_a), "persons", fmt)
-
     job = import_job_create(
         actor=people.worker_a, kind="persons", filename=f"persons.{fmt}", content=content
     )
+    announced = []
+    validate = PersonImporter.validate
 
-    assert job.total_rows == Person.objects.count() > 0
+    def spy(self, rows):
+        announced.append(ImportJob.objects.get(pk=self.ctx.job.pk).total_rows)
+        return validate(self, rows)
+
+    monkeypatch.setattr(PersonImporter, "validate", spy)
+    import_job_run(job)
+
+    assert announced[0] == Person.objects.count() > 0
 
 
 def test_a_file_that_is_not_a_workbook_gets_a_plain_chinese_reason(api, people):

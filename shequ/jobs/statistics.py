@@ -1,0 +1,108 @@
+"""Planner statistics kept current by the bulk jobs that outdate them.
+
+A query plan is chosen from each table's statistics (row counts, value spreads). After an
+import that added a large share of a table they describe the table before it, and the
+first lists run slow plans until something analyses the table (autovacuum, when it is on,
+comes later). So a job notes the tables it wrote and how many rows (``WrittenTables``),
+and after its commit analyses those it changed by more than ``ANALYZE_SHARE``.
+"""
+
+import contextlib
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import connection
+
+# A table is analysed after a job changed more than this share of its rows (as the last
+# statistics counted them), and at least ANALYZE_MIN_ROWS rows.
+ANALYZE_SHARE = 0.05
+ANALYZE_MIN_ROWS = 100
+
+_WRITE = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.I)
+
+
+class WrittenTables:
+    """The rows a job's write transaction changed, by table.
+
+    PostgreSQL counts them itself for the open transaction (``pg_stat_xact_user_tables``,
+    COPY included): ``note_transaction`` reads them just before the commit, on the writing
+    connection. SQLite does not: ``watching`` counts each statement's rows on this
+    connection while the write runs.
+    """
+
+    def __init__(self) -> None:
+        self.changed: dict[str, int] = {}
+
+    @contextlib.contextmanager
+    def watching(self) -> Iterator[None]:
+        if connection.vendor == "postgresql":
+            yield
+            return
+        with connection.execute_wrapper(self._count):
+            yield
+
+    def _count(self, execute, sql: str, params: Any, many: bool, context: dict) -> Any:
+        result = execute(sql, params, many, context)
+        match = _WRITE.match(sql)
+        if match:
+            rows = max(context["cursor"].rowcount, 0)
+            self.changed[match[1]] = self.changed.get(match[1], 0) + rows
+        return result
+
+    def note_transaction(self) -> None:
+        """Inside the write transaction, before it commits (PostgreSQL)."""
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables"
+                " WHERE n_tup_ins + n_tup_upd + n_tup_del > 0"
+            )
+            for table, rows in cursor.fetchall():
+                self.changed[table] = self.changed.get(table, 0) + rows
+
+
+def refresh_statistics(changed: dict[str, int]) -> list[str]:
+    """Analyse the tables a committed job changed by more than ``ANALYZE_SHARE``; returns
+    their names. Runs outside any transaction (SQLite: ANALYZE writes sqlite_stat1)."""
+    candidates = {t: n for t, n in changed.items() if n >= ANALYZE_MIN_ROWS}
+    if not candidates:
+        return []
+    counted = _counted_rows(list(candidates))
+    tables = [
+        table
+        for table, rows in sorted(candidates.items())
+        if counted.get(table) is None or rows > ANALYZE_SHARE * counted[table]
+    ]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {quote(table)}")
+    return tables
+
+
+def _counted_rows(tables: list[str]) -> dict[str, int | None]:
+    """Each table's row count as its statistics last counted it; None: never counted."""
+    counted: dict[str, int | None] = {}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT relname, reltuples FROM pg_class"
+                " WHERE relkind = 'r' AND relname = ANY(%s) AND pg_table_is_visible(oid)",
+                [tables],
+            )
+            for table, tuples in cursor.fetchall():
+                counted[table] = int(tuples) if tuples >= 0 else None
+            return counted
+        cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if cursor.fetchone() is None:
+            return counted
+        placeholders = ", ".join(["%s"] * len(tables))
+        cursor.execute(
+            f"SELECT tbl, stat FROM sqlite_stat1 WHERE tbl IN ({placeholders})",  # noqa: S608
+            tables,
+        )
+        for table, stat in cursor.fetchall():
+            counted[table] = max(counted.get(table) or 0, int(str(stat).split()[0]))
+        return counted
