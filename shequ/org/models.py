@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.core.history import History
 from shequ.core.identifiers import DIVISION_LEVELS, division_prefix
+from shequ.core.versions import version_field
 from shequ.org.roles import Level, Role
 
 
@@ -107,6 +108,7 @@ class OrgUnit(models.Model):
     closed_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
     closed_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    version = version_field()
 
     history = History(excluded_fields=["prefix"])
 
@@ -166,6 +168,7 @@ class User(AbstractUser):
     )
     role = models.CharField(_("角色"), max_length=10, choices=Role.choices, blank=True)
     deactivated_reason = models.CharField(_("停用原因"), max_length=200, blank=True)
+    version = version_field()
 
     history = History(excluded_fields=["password", "last_login"])
 
