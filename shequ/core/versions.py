@@ -7,7 +7,7 @@ locked, and refuses a stale edit with ``EditConflict``: the pages show the form 
 both values, the API answers 409 with the current version.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import models
@@ -45,14 +45,15 @@ class EditConflict(Exception):
         )
 
 
-def lock_for_edit(instance: Model, *, version: int | None) -> None:
-    """Reload ``instance`` from its row, locked until the transaction ends, and refuse the
-    edit unless the row is still at ``version`` (None: at the version the caller loaded).
-
-    The caller also compares with what it loaded: values it filled in from that instance
-    (fields an API client did not send) must not come from an older row."""
+def lock_for_edit(instance: Model, *, version: int | None, check: Callable[[Model], None]) -> None:
+    """Reload ``instance`` from its row, locked until the transaction ends; ``check`` it
+    there (the jurisdiction: a conflict must not show a record the user may no longer see),
+    then refuse the edit unless the row is still at ``version`` (None: the version the
+    caller loaded). The loaded version must match too: values the caller filled in from
+    that instance (fields an API client did not send) must not come from an older row."""
     loaded = instance.version
     lock_row(instance)
+    check(instance)
     based_on = loaded if version is None else version
     if instance.version != based_on or instance.version != loaded:
         raise EditConflict(current=instance, based_on=based_on)
@@ -61,8 +62,18 @@ def lock_for_edit(instance: Model, *, version: int | None) -> None:
 def lock_row(instance: Model) -> None:
     """Reload ``instance`` from its row, locked until the transaction ends: for a write that
     applies an event to the record as it is now (a move, a departure) and checks it there."""
+    relations = [
+        (f, f.get_cached_value(instance), getattr(instance, f.attname))
+        for f in instance._meta.concrete_fields
+        if f.is_relation and f.is_cached(instance)
+    ]
     model = type(instance)
     instance.refresh_from_db(from_queryset=model._base_manager.select_for_update())
+    # The reload forgets the related rows the caller had joined; those it still points at
+    # are kept, or each would be read again.
+    for field, related, key in relations:
+        if getattr(instance, field.attname) == key:
+            field.set_cached_value(instance, related)
 
 
 def row_values(instance: Model) -> dict[str, Any]:

@@ -144,8 +144,7 @@ def org_unit_rename(
     based on (None: the one ``unit`` was loaded at); a stale one raises ``EditConflict``."""
     _require(actor, Action.MANAGE_ORG)
     reason = _require_reason(reason)
-    lock_for_edit(unit, version=version)
-    _require_below_own_unit(actor, unit)
+    lock_for_edit(unit, version=version, check=lambda u: _require_below_own_unit(actor, u))
     row = row_values(unit)
     name = (name or "").strip()
     if unit.is_active:
@@ -393,8 +392,7 @@ def user_update(
     based on (``org_unit_rename``)."""
     _require(actor, Action.MANAGE_USERS)
     reason = _require_reason(reason)
-    lock_for_edit(user, version=version)
-    _require_user_in_scope(actor, user)
+    lock_for_edit(user, version=version, check=lambda u: _require_user_in_scope(actor, u))
     row = row_values(user)
     if not actor.is_superuser and not code_in_scope(actor, unit.code):
         raise PermissionDenied(_("只能将用户调入本单位及以下单位。"))

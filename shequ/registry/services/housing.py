@@ -78,8 +78,7 @@ def building_update(
     ``version``: the one the edit was based on (``person_update``)."""
     _require(actor)
     reason = _reason(reason)
-    lock_for_edit(building, version=version)
-    _require_scope(actor, building.unit_id)
+    lock_for_edit(building, version=version, check=lambda b: _require_scope(actor, b.unit_id))
     row = row_values(building)
     unit = unit or building.unit
     _require_scope(actor, unit.code)
@@ -214,8 +213,7 @@ def household_update(
     edit was based on (``person_update``)."""
     _require(actor)
     reason = _reason(reason)
-    lock_for_edit(household, version=version)
-    _require_scope(actor, household.unit_id)
+    lock_for_edit(household, version=version, check=lambda h: _require_scope(actor, h.unit_id))
     row = row_values(household)
     number = (number or "").strip()
     if (
