@@ -6,6 +6,7 @@ import random
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from shequ.core.versions import EditConflict
@@ -14,7 +15,7 @@ from shequ.org.models import AuditEvent, OrgUnit, User
 from shequ.org.roles import Role
 from shequ.registry import services
 from shequ.registry.models import Building, Household, Person
-from tests.factories import make_building, make_household, make_person
+from tests.factories import make_building, make_household, make_person, tabular_file
 
 REASON = "入户核实"
 
@@ -445,3 +446,56 @@ def test_two_writers_in_1000_interleavings_lose_no_accepted_change(people, home)
         assert {field: getattr(stored, field) for field in EDITED} == expected, (round_, schedule)
     assert person.history.count() == 1 + accepted  # one history row per accepted edit
     assert accepted + refused == 2000 and refused > 300  # both outcomes were exercised
+
+
+# --- Imports count versions too -------------------------------------------------------------
+
+PERSON_HEADERS = [
+    "公民身份号码",
+    "姓名",
+    "户籍地代码",
+    "单位代码",
+    "楼栋名称",
+    "门牌/室号",
+    "婚姻状况",
+]
+
+
+def _import(api, user, kind: str, headers: list[str], rows: list[list]) -> dict:
+    response = api.as_(user).post(
+        "/api/v1/imports/",
+        {
+            "kind": kind,
+            "file": SimpleUploadedFile(f"{kind}.csv", tabular_file(headers, rows)),
+            "update": "true",
+        },
+        format="multipart",
+    )
+    assert response.status_code == 202, response.data
+    return response.data
+
+
+def test_import_updates_and_moves_count_a_version(api, people, tree, home):
+    edited, moved, same = (make_person(home, name=name) for name in ("王五", "赵六", "孙七"))
+    grid = tree.grid_a1.code
+    rows = [
+        [edited.id_number, "王伍", "340603000000", grid, "1号楼", "101", "未婚"],
+        [moved.id_number, "赵六", "340603000000", grid, "1号楼", "202", "未婚"],
+        [same.id_number, "孙七", "340603000000", grid, "1号楼", "101", "未婚"],
+    ]
+    data = _import(api, people.worker_a, "persons", PERSON_HEADERS, rows)
+
+    assert (data["updated"], data["unchanged"]) == (2, 1), data["errors"]
+    versions = dict(Person.objects.values_list("name", "version"))
+    assert versions == {"王伍": 2, "赵六": 2, "孙七": 1}
+    history = Person.history.filter(id=moved.pk).order_by("history_id")
+    assert [row.version for row in history] == [1, 2]
+
+
+def test_housing_import_updates_count_a_version(api, people, tree, home):
+    headers = ["单位代码", "楼栋名称", "门牌/室号", "出租房屋", "房东姓名", "房东电话"]
+    row = [tree.grid_a1.code, "1号楼", "101", "是", "王房东", "13812345678"]
+    data = _import(api, people.worker_a, "households", headers, [row])
+
+    assert data["updated"] == 1, data["errors"]
+    assert Household.objects.get(pk=home.pk).version == 2
