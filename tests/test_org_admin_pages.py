@@ -273,7 +273,7 @@ def test_admin_cannot_create_next_to_own_unit(web, people, tree):
 
 def test_rename_needs_a_reason(web, people, tree):
     response = web.as_(people.street_admin).post(
-        f"/org/{tree.community_a.code}/rename/", {"name": "丽景新社区", "reason": ""}
+        f"/org/{tree.community_a.code}/rename/", {"version": 1, "name": "丽景新社区", "reason": ""}
     )
     assert response.status_code == 200
     assert errors_of(response) == ["该字段是必填项。"]
@@ -283,7 +283,8 @@ def test_rename_needs_a_reason(web, people, tree):
 
 def test_rename_keeps_the_reason_in_audit_and_history(web, people, tree):
     response = web.as_(people.street_admin).post(
-        f"/org/{tree.community_a.code}/rename/", {"name": "丽景新社区", "reason": REASON}
+        f"/org/{tree.community_a.code}/rename/",
+        {"version": 1, "name": "丽景新社区", "reason": REASON},
     )
     assert response.status_code == 302
     tree.community_a.refresh_from_db()
@@ -300,7 +301,8 @@ def test_rename_keeps_the_reason_in_audit_and_history(web, people, tree):
 
 def test_rename_to_the_name_of_a_sibling_is_refused(web, people, tree):
     response = web.as_(people.street_admin).post(
-        f"/org/{tree.community_a.code}/rename/", {"name": "文苑社区", "reason": REASON}
+        f"/org/{tree.community_a.code}/rename/",
+        {"version": 1, "name": "文苑社区", "reason": REASON},
     )
     assert response.status_code == 200
     assert errors_of(response) == ["示范街道 下已有名为“文苑社区”的单位（340603020002）。"]
@@ -311,7 +313,7 @@ def test_rename_to_the_name_of_a_sibling_is_refused(web, people, tree):
 def test_rename_through_the_api_refuses_a_sibling_name(api, people, tree):
     response = api.as_(people.street_admin).patch(
         f"/api/v1/org-units/{tree.grid_a1.code}/",
-        {"name": "第2网格", "reason": REASON},
+        {"name": "第2网格", "reason": REASON, "version": 1},
         format="json",
     )
     assert response.status_code == 400
@@ -327,13 +329,16 @@ def test_closed_unit_whose_name_was_taken_reopens_only_after_a_rename(web, peopl
         "丽景社区 下已有名为“第2网格”的单位（34060302000103）。请先将其中一个更名。"
     ]
     assert f"/org/{tree.grid_a2.code}/rename/" in client.get(f"/org/{tree.grid_a2.code}/").text
-    client.post(f"/org/{tree.grid_a2.code}/rename/", {"name": "原第2网格", "reason": REASON})
+    client.post(
+        f"/org/{tree.grid_a2.code}/rename/",
+        {"name": "原第2网格", "reason": REASON, "version": 2},  # closed: one save since made
+    )
     assert client.post(f"/org/{tree.grid_a2.code}/reopen/", {"reason": REASON}).status_code == 302
 
 
 def test_admin_cannot_rename_own_unit(web, people, tree):
     response = web.as_(people.street_admin).post(
-        f"/org/{tree.street.code}/rename/", {"name": "改名街道", "reason": REASON}
+        f"/org/{tree.street.code}/rename/", {"version": 1, "name": "改名街道", "reason": REASON}
     )
     assert response.status_code == 403
     assert "只能管理本单位以下的组织。" in response.text
@@ -655,6 +660,7 @@ def test_user_is_edited_with_a_reason(web, people, tree):
             "role": Role.COMMUNITY,
             "unit": tree.community_b.code,
             "reason": "调岗",
+            "version": 1,
         },
     )
     assert response.status_code == 302
@@ -669,7 +675,13 @@ def test_user_is_edited_with_a_reason(web, people, tree):
 def test_user_edit_needs_a_reason(web, people, tree):
     response = web.as_(people.street_admin).post(
         f"/users/{people.worker_a.uid}/",
-        {"full_name": "王丽", "role": Role.COMMUNITY, "unit": tree.community_a.code, "reason": ""},
+        {
+            "full_name": "王丽",
+            "role": Role.COMMUNITY,
+            "unit": tree.community_a.code,
+            "reason": "",
+            "version": 1,
+        },
     )
     assert errors_of(response) == ["该字段是必填项。"]
 

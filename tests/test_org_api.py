@@ -64,6 +64,7 @@ def test_org_unit_detail_has_the_listed_fields(api, people, tree):
         "is_active": True,
         "closed_at": None,
         "closed_reason": "",
+        "version": 1,
     }
 
 
@@ -234,7 +235,7 @@ def test_api_create_under_a_missing_parent_is_404(api, people):
 
 def test_api_rename_needs_a_reason(api, people, tree):
     response = api.as_(people.street_admin).patch(
-        f"{UNITS}{tree.community_a.code}/", {"name": "新名"}, format="json"
+        f"{UNITS}{tree.community_a.code}/", {"name": "新名", "version": 1}, format="json"
     )
     assert response.status_code == 400
     assert response.json() == {"reason": ["该字段是必填项。"]}
@@ -250,7 +251,9 @@ def test_api_rename_with_a_blank_reason_is_refused(api, people, tree):
 
 def test_api_renames_a_unit(api, people, tree):
     response = api.as_(people.street_admin).patch(
-        f"{UNITS}{tree.community_a.code}/", {"name": "丽景新社区", "reason": REASON}, format="json"
+        f"{UNITS}{tree.community_a.code}/",
+        {"name": "丽景新社区", "reason": REASON, "version": 1},
+        format="json",
     )
     assert response.status_code == 200
     assert response.json()["name"] == "丽景新社区"
@@ -397,6 +400,7 @@ def test_api_creates_a_user(api, people):
         "unit",
         "is_active",
         "last_login",
+        "version",
     }
     user = User.objects.get(username="xiaoli")
     assert body["id"] == str(user.uid)
@@ -441,7 +445,9 @@ def test_api_user_phone_is_normalised(api, people):
 
 def test_api_user_update_checks_the_phone(api, people):
     response = api.as_(people.street_admin).patch(
-        f"{USERS}{people.worker_a.uid}/", {"phone": "0561-3012345", "reason": REASON}, format="json"
+        f"{USERS}{people.worker_a.uid}/",
+        {"phone": "0561-3012345", "reason": REASON, "version": 1},
+        format="json",
     )
     assert list(response.json()) == ["phone"]
 
@@ -471,7 +477,7 @@ def test_api_users_filter_by_role_unit_and_state(api, people, tree):
 def test_api_updates_a_user_with_a_reason(api, people, tree):
     response = api.as_(people.street_admin).patch(
         f"{USERS}{people.worker_a.uid}/",
-        {"unit": tree.community_b.code, "reason": "调岗"},
+        {"unit": tree.community_b.code, "reason": "调岗", "version": 1},
         format="json",
     )
     assert response.status_code == 200
@@ -481,14 +487,16 @@ def test_api_updates_a_user_with_a_reason(api, people, tree):
 
 def test_api_user_update_needs_a_reason(api, people):
     response = api.as_(people.street_admin).patch(
-        f"{USERS}{people.worker_a.uid}/", {"full_name": "x"}, format="json"
+        f"{USERS}{people.worker_a.uid}/", {"full_name": "x", "version": 1}, format="json"
     )
     assert response.json() == {"reason": ["该字段是必填项。"]}
 
 
 def test_api_user_update_checks_the_role_against_the_unit(api, people, tree):
     response = api.as_(people.street_admin).patch(
-        f"{USERS}{people.worker_a.uid}/", {"role": "grid", "reason": REASON}, format="json"
+        f"{USERS}{people.worker_a.uid}/",
+        {"role": "grid", "reason": REASON, "version": 1},
+        format="json",
     )
     assert response.json() == {"role": ["“网格员”须属于网格级单位，丽景社区 是社区/村级。"]}
 

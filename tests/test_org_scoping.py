@@ -289,7 +289,7 @@ def test_other_street_admin_api_cannot_move_own_user_into_foreign_unit(api, stre
     helper = make_user("helper_x", Role.COMMUNITY, tree.community_c)
     response = api.as_(street_x).patch(
         f"/api/v1/users/{helper.uid}/",
-        {"unit": tree.community_a.code, "reason": REASON},
+        {"unit": tree.community_a.code, "reason": REASON, "version": 1},
         format="json",
     )
     assert response.status_code == 404

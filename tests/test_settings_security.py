@@ -208,6 +208,7 @@ def test_form_post_with_csrf_token_goes_through(people, tree):
         {
             "name": "改名社区",
             "reason": "测试",
+            "version": 1,
             "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
         },
     )
@@ -242,7 +243,7 @@ def test_token_authenticated_api_write_needs_no_csrf(people, tree):
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = client.patch(
         f"/api/v1/org-units/{tree.community_a.code}/",
-        {"name": "改名社区", "reason": "测试"},
+        {"name": "改名社区", "reason": "测试", "version": 1},
         format="json",
     )
     assert response.status_code == 200

@@ -8,6 +8,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from shequ.core.versions import EditConflict
 from shequ.core.web import ListPaginator
 
 
@@ -39,6 +40,9 @@ def validation_error_body(exc: DjangoValidationError) -> dict:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, EditConflict):
+        body = {"detail": str(exc), "current_version": exc.current_version}
+        return Response(body, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         return Response(validation_error_body(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
@@ -46,6 +50,23 @@ def exception_handler(exc, context):
         # names the model. Every 404 says the same, whatever was asked for.
         exc = exceptions.NotFound()
     return drf_exception_handler(exc, context)
+
+
+def edit_version() -> serializers.IntegerField:
+    """The ``version`` an edit (PATCH) was based on, as the record's representation gave it."""
+    return serializers.IntegerField(
+        min_value=1,
+        help_text=gettext_lazy(
+            "所依据的记录版本（读取时的 version）；记录已被他人修改时答 409 并给出当前版本。"
+        ),
+    )
+
+
+class ConflictSerializer(serializers.Serializer):
+    """The answer to an edit based on a version that is no longer current (409)."""
+
+    detail = serializers.CharField()
+    current_version = serializers.IntegerField()
 
 
 class ReasonSerializer(serializers.Serializer):

@@ -1,10 +1,18 @@
 """Form rendering with Bootstrap classes, and fields every app uses."""
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.forms.renderers import TemplatesSetting
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+
+from shequ.core.versions import EditConflict
 
 
 class BootstrapRenderer(TemplatesSetting):
@@ -108,3 +116,87 @@ def add_service_errors(form: forms.Form, exc) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, exc.messages)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A field of a stale edit whose value now differs from the one the user sent."""
+
+    label: str
+    theirs: str
+    yours: str
+
+
+class VersionedFormMixin:
+    """The edit form of a versioned record (``core.versions``): the version the page was
+    based on travels in a hidden field, and goes to the service with the other values."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"] = forms.IntegerField(
+            widget=forms.HiddenInput, min_value=1, required=False
+        )
+        self.conflict: list[Difference] = []
+
+    def clean(self):
+        data = super().clean()
+        if data is not None and data.get("version") is None and "version" not in self.errors:
+            # Hidden, so said on the form: a page from before versions, or a hand-made post.
+            self.add_error(None, _("页面缺少记录的版本，请重新打开此页面后再修改。"))
+        return data
+
+
+def show_conflict(form: forms.Form, conflict: EditConflict, current: Mapping[str, Any]) -> None:
+    """Show a stale edit on its form: why it was not saved and, for every field where the
+    record (``current``: the form's initial values for the record as it is now) holds
+    something other than what the user sent, both values. The form then carries the current
+    version: sending it again saves the user's values over theirs, knowingly."""
+    differences = []
+    for name, theirs in current.items():
+        field = form.fields.get(name)
+        if field is None or name == "version" or isinstance(field.widget, forms.HiddenInput):
+            continue
+        sent = form[name].data
+        if _differs(field, theirs, sent):
+            differences.append(
+                Difference(str(field.label), _shown(field, theirs), _shown(field, sent))
+            )
+    form.conflict = differences
+    form.add_error(None, str(conflict))
+    data = form.data.copy()
+    data[form.add_prefix("version")] = str(conflict.current_version)
+    form.data = data
+
+
+def _differs(field: forms.Field, theirs: Any, sent: Any) -> bool:
+    if isinstance(field, forms.ModelChoiceField):
+        return field.has_changed(theirs, sent)
+    try:
+        sent = field.to_python(sent)
+    except ValidationError:
+        return True
+    return _plain(theirs) != _plain(sent)
+
+
+def _plain(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _shown(field: forms.Field, value: Any) -> str:
+    """A value as the form's user reads it: the label of a choice, 是/否, or the text."""
+    if value is None or value == "" or value == []:
+        return str(_("（空）"))
+    if isinstance(field, forms.ModelChoiceField):
+        try:
+            chosen = value if isinstance(value, Model) else field.to_python(value)
+        except ValidationError:
+            return str(value)
+        return str(field.label_from_instance(chosen)) if chosen is not None else str(_("（空）"))
+    if isinstance(field, forms.BooleanField):
+        return str(_("是") if value else _("否"))
+    if isinstance(field, forms.ChoiceField):
+        labels = {
+            str(key): label for key, label in field.choices if not isinstance(label, (list, tuple))
+        }
+        return str(labels.get(str(value), value))
+    return str(value)

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from shequ.core.api import ReasonSerializer
+from shequ.core.api import ConflictSerializer, ReasonSerializer, edit_version
 from shequ.core.web import client_ip
 from shequ.org import selectors, services
 from shequ.org.audit import audit_sign_in
@@ -155,6 +155,7 @@ class OrgUnitSerializer(serializers.ModelSerializer):
             "is_active",
             "closed_at",
             "closed_reason",
+            "version",
         ]
         read_only_fields = fields
 
@@ -170,6 +171,7 @@ class OrgUnitCreateSerializer(serializers.Serializer):
 class OrgUnitRenameSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=80)
     reason = serializers.CharField(max_length=500)
+    version = edit_version()
 
 
 class DelegateSerializer(serializers.Serializer):
@@ -217,7 +219,9 @@ class OrgUnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         unit = services.org_unit_create(actor=request.user, parent=parent, **values)
         return Response(OrgUnitSerializer(unit).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=OrgUnitRenameSerializer, responses=OrgUnitSerializer)
+    @extend_schema(
+        request=OrgUnitRenameSerializer, responses={200: OrgUnitSerializer, 409: ConflictSerializer}
+    )
     def partial_update(self, request, code=None):
         unit = self.get_object()
         data = OrgUnitRenameSerializer(data=request.data)
@@ -288,6 +292,7 @@ class UserSerializer(serializers.ModelSerializer):
             "unit",
             "is_active",
             "last_login",
+            "version",
         ]
         read_only_fields = fields
 
@@ -320,6 +325,7 @@ class UserUpdateSerializer(serializers.Serializer):
     duty = serializers.ChoiceField(choices=Duty.choices, required=False)
     unit = serializers.CharField(required=False)
     reason = serializers.CharField(max_length=500)
+    version = edit_version()
 
 
 class UserRightsSerializer(serializers.Serializer):
@@ -395,7 +401,9 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         user = services.user_create(actor=request.user, **values)
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=UserUpdateSerializer, responses=UserSerializer)
+    @extend_schema(
+        request=UserUpdateSerializer, responses={200: UserSerializer, 409: ConflictSerializer}
+    )
     def partial_update(self, request, uid=None):
         target = self.get_object()
         data = UserUpdateSerializer(data=request.data)
@@ -410,6 +418,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             duty=values.get("duty"),
             unit=self._unit(values["unit"]) if "unit" in values else target.unit,
             reason=values["reason"],
+            version=values["version"],
         )
         return Response(UserSerializer(user).data)
 

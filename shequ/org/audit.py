@@ -16,6 +16,7 @@ from django.db.models import Model
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from shequ.core.versions import bump_version
 from shequ.core.web import client_ip
 from shequ.org.audit_chain import append
 from shequ.org.models import AuditEvent, SensitiveAccess
@@ -29,9 +30,13 @@ def _request_ip() -> str | None:
 
 
 def save_with_history(instance: Model, *, actor, reason: str = "", **save_kwargs) -> None:
-    """Save a model that keeps simple-history, stamping its history row with actor and reason."""
+    """Save a model that keeps simple-history, stamping its history row with actor and reason;
+    a record saved again counts one more version (``core.versions``)."""
     instance._history_user = actor if getattr(actor, "pk", None) else None
     instance._change_reason = reason or ""
+    fields = bump_version(instance, save_kwargs.pop("update_fields", None))
+    if fields is not None:
+        save_kwargs["update_fields"] = fields
     instance.save(**save_kwargs)
 
 

@@ -3,7 +3,13 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.forms import DateInput, ReasonField, StyledForm, StyledFormMixin
+from shequ.core.forms import (
+    DateInput,
+    ReasonField,
+    StyledForm,
+    StyledFormMixin,
+    VersionedFormMixin,
+)
 from shequ.core.identifiers import validate_mobile
 from shequ.org.models import OrgUnit
 from shequ.org.roles import DATA_RIGHTS, RIGHT_LABELS, Duty, Level, Role
@@ -54,7 +60,7 @@ class OrgUnitCreateForm(StyledForm):
             }
 
 
-class OrgUnitRenameForm(StyledForm):
+class OrgUnitRenameForm(VersionedFormMixin, StyledForm):
     name = forms.CharField(label=_("新名称"), max_length=80)
     reason = ReasonField()
 
@@ -133,7 +139,7 @@ class UserCreateForm(PhoneMixin, StyledForm):
         self.fields["role"].choices = roles
 
 
-class UserEditForm(PhoneMixin, StyledForm):
+class UserEditForm(VersionedFormMixin, PhoneMixin, StyledForm):
     full_name = forms.CharField(label=_("姓名"), max_length=50)
     phone = forms.CharField(label=_("手机号码"), max_length=20, required=False)
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.core.history import History
 from shequ.core.identifiers import DIVISION_LEVELS, division_prefix
+from shequ.core.versions import version_field
 from shequ.org.roles import Duty, Level, Role, rights_labels
 
 
@@ -109,6 +110,7 @@ class OrgUnit(models.Model):
     closed_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
     closed_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    version = version_field()
 
     history = History(excluded_fields=["prefix"])
 
@@ -181,6 +183,7 @@ class User(AbstractUser):
         related_name="+",
     )
     deactivated_reason = models.CharField(_("停用原因"), max_length=200, blank=True)
+    version = version_field()
 
     history = History(excluded_fields=["password", "last_login"])
 

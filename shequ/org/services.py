@@ -15,6 +15,7 @@ from shequ.core.identifiers import (
     validate_division_code,
     validate_mobile,
 )
+from shequ.core.versions import changed_fields, lock_for_edit, lock_row, row_values
 from shequ.org.audit import audit_change, field_changes, save_with_history
 from shequ.org.auth import api_tokens_revoke
 from shequ.org.models import OrgUnit, RightRequest, User
@@ -147,11 +148,15 @@ def org_unit_create(
 
 
 @transaction.atomic
-def org_unit_rename(*, actor, unit: OrgUnit, name: str, reason: str) -> OrgUnit:
-    """Give a unit a new name; its code never changes."""
+def org_unit_rename(
+    *, actor, unit: OrgUnit, name: str, reason: str, version: int | None = None
+) -> OrgUnit:
+    """Give a unit a new name; its code never changes. ``version``: the one the edit was
+    based on (None: the one ``unit`` was loaded at); a stale one raises ``EditConflict``."""
     _require(actor, Action.MANAGE_ORG)
-    _require_below_own_unit(actor, unit)
     reason = _require_reason(reason)
+    lock_for_edit(unit, version=version, check=lambda u: _require_below_own_unit(actor, u))
+    row = row_values(unit)
     name = (name or "").strip()
     if unit.is_active:
         # A closed unit may keep the name a successor now uses; reopening checks again.
@@ -159,7 +164,7 @@ def org_unit_rename(*, actor, unit: OrgUnit, name: str, reason: str) -> OrgUnit:
     before = {"name": unit.name}
     unit.name = name
     unit.full_clean()
-    save_with_history(unit, actor=actor, reason=reason)
+    save_with_history(unit, actor=actor, reason=reason, update_fields=changed_fields(unit, row))
     audit_change(
         actor=actor,
         action="org_unit.rename",
@@ -176,6 +181,7 @@ def org_unit_rename(*, actor, unit: OrgUnit, name: str, reason: str) -> OrgUnit:
 def org_unit_close(*, actor, unit: OrgUnit, reason: str) -> OrgUnit:
     """Close (撤销) an empty unit: it stays in the tree and the history, inactive."""
     _require(actor, Action.MANAGE_ORG)
+    lock_row(unit)
     _require_below_own_unit(actor, unit)
     reason = _require_reason(reason)
     if not unit.is_active:
@@ -212,6 +218,7 @@ def org_unit_close(*, actor, unit: OrgUnit, reason: str) -> OrgUnit:
 def org_unit_reopen(*, actor, unit: OrgUnit, reason: str) -> OrgUnit:
     """Reopen a closed unit whose parent is still active."""
     _require(actor, Action.MANAGE_ORG)
+    lock_row(unit)
     _require_below_own_unit(actor, unit)
     reason = _require_reason(reason)
     if unit.is_active:
@@ -245,6 +252,7 @@ def blind_zone_delegate(*, actor, zone: OrgUnit, delegate: OrgUnit | None, reaso
     """Name who manages a compound with no community yet: its street, or a neighbouring
     community of the same street (``None`` gives it back to the street)."""
     _require(actor, Action.MANAGE_ORG)
+    lock_row(zone)
     _require_below_own_unit(actor, zone)
     reason = _require_reason(reason)
     if zone.kind != OrgUnit.Kind.COMPOUND:
@@ -453,12 +461,15 @@ def user_update(
     phone: str,
     reason: str,
     duty: str | None = None,
+    version: int | None = None,
 ) -> User:
     """Change a staff user's name, role, duty, unit or phone. A new role, duty or unit
-    drops the account's data rights: they are asked for and approved again."""
+    drops the account's data rights: they are asked for and approved again. ``version``: the
+    one the edit was based on (``org_unit_rename``)."""
     _require(actor, Action.MANAGE_USERS)
-    _require_user_in_scope(actor, user)
     reason = _require_reason(reason)
+    lock_for_edit(user, version=version, check=lambda u: _require_user_in_scope(actor, u))
+    row = row_values(user)
     _require_manages(actor, unit.code)
     if user.pk == actor.pk and (role != user.role or unit.code != user.unit_id):
         raise PermissionDenied(_("不能修改自己的角色或单位。"))
@@ -475,7 +486,7 @@ def user_update(
         user.data_rights = []
         _supersede_pending(user)
     user.full_clean(exclude=["password", "created_by"])
-    save_with_history(user, actor=actor, reason=reason)
+    save_with_history(user, actor=actor, reason=reason, update_fields=changed_fields(user, row))
     audit_change(
         actor=actor,
         action="user.update",
@@ -493,6 +504,7 @@ def user_update(
 def user_set_active(*, actor, user: User, active: bool, reason: str) -> User:
     """Deactivate (停用) or reactivate a staff user; users are never deleted."""
     _require(actor, Action.MANAGE_USERS)
+    lock_row(user)
     _require_user_in_scope(actor, user)
     reason = _require_reason(reason)
     if user.pk == actor.pk:
@@ -523,6 +535,7 @@ def user_set_password(*, actor, user: User, password: str, reason: str) -> User:
     """Set a new password for a staff user (an administrator's reset): the user must choose
     their own at the next login, and the user's API tokens stop working."""
     _require(actor, Action.MANAGE_USERS)
+    lock_row(user)
     _require_user_in_scope(actor, user)
     reason = _require_reason(reason)
     try:

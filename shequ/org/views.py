@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from shequ.core.dashboard import Card, cards_for
-from shequ.core.forms import add_service_errors
+from shequ.core.forms import add_service_errors, show_conflict
 from shequ.core.tabular import Column, Table
+from shequ.core.versions import EditConflict
 from shequ.core.web import client_ip, download, paginate, query_without, sort_by
 from shequ.org import selectors, services
 from shequ.org.audit import audit_export
@@ -33,7 +34,7 @@ from shequ.org.forms import (
     UserEditForm,
     UserRightsForm,
 )
-from shequ.org.models import OrgUnit
+from shequ.org.models import OrgUnit, User
 from shequ.org.permissions import action_required, staff_required
 from shequ.org.roles import Action, Level, Role, can, rights_labels
 from shequ.org.scoping import code_in_scope, subtree_q
@@ -190,10 +191,14 @@ def unit_create(request: HttpRequest, code: str) -> HttpResponse:
 
 def _unit_change(request, code, *, form_class, title, service, success, danger=False, **extra):
     unit = selectors.org_unit_get(request.user, code)
-    form = form_class(request.POST or None, **extra.get("form_kwargs", {}))
+    form = form_class(
+        request.POST or None, initial={"version": unit.version}, **extra.get("form_kwargs", {})
+    )
     if request.method == "POST" and form.is_valid():
         try:
             service(actor=request.user, unit=unit, **form.cleaned_data)
+        except EditConflict as conflict:  # a rename based on an older version
+            show_conflict(form, conflict, {"name": conflict.current.name})
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -433,6 +438,17 @@ def user_create(request: HttpRequest) -> HttpResponse:
     return render(request, "org/form.html", {"form": form, "title": _("新建用户")})
 
 
+def _user_initial(user: User) -> dict:
+    return {
+        "full_name": user.full_name,
+        "phone": user.phone,
+        "role": user.role,
+        "duty": user.duty,
+        "unit": user.unit_id,
+        "version": user.version,
+    }
+
+
 @action_required(Action.MANAGE_USERS)
 @require_http_methods(["GET", "POST"])
 def user_edit(request: HttpRequest, uid) -> HttpResponse:
@@ -442,17 +458,13 @@ def user_edit(request: HttpRequest, uid) -> HttpResponse:
         request.POST or None,
         units=units,
         roles=selectors.user_roles_assignable(request.user, units),
-        initial={
-            "full_name": target.full_name,
-            "phone": target.phone,
-            "role": target.role,
-            "duty": target.duty,
-            "unit": target.unit_id,
-        },
+        initial=_user_initial(target),
     )
     if request.method == "POST" and form.is_valid():
         try:
             services.user_update(actor=request.user, user=target, **form.cleaned_data)
+        except EditConflict as conflict:
+            show_conflict(form, conflict, _user_initial(conflict.current))
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

@@ -71,7 +71,9 @@ def test_rename_building_needs_a_reason(api, people, tree):
     client = api.as_(people.worker_a)
     url = f"{BUILDINGS}{building.uid}/"
     assert client.patch(url, {"name": "一号楼"}, format="json").status_code == 400
-    response = client.patch(url, {"name": "一号楼", "reason": "按门牌更正"}, format="json")
+    response = client.patch(
+        url, {"name": "一号楼", "reason": "按门牌更正", "version": 1}, format="json"
+    )
     assert response.status_code == 200, response.content
     assert response.json()["name"] == "一号楼"
     assert building.history.latest().history_change_reason == "按门牌更正"
@@ -80,7 +82,9 @@ def test_rename_building_needs_a_reason(api, people, tree):
 def test_moving_building_to_grid_of_other_community_is_404(api, people, tree):
     building = make_building(tree.grid_a1)
     response = api.as_(people.worker_a).patch(
-        f"{BUILDINGS}{building.uid}/", {"unit": tree.grid_b1.code, "reason": "划转"}, format="json"
+        f"{BUILDINGS}{building.uid}/",
+        {"unit": tree.grid_b1.code, "reason": "划转", "version": 1},
+        format="json",
     )
     assert response.status_code == 404
     building.refresh_from_db()
@@ -184,6 +188,7 @@ def test_mark_household_rented_keeps_its_number(api, people, tree):
             "landlord_name": "周房东",
             "landlord_phone": "13912345678",
             "reason": "出租",
+            "version": 1,
         },
         format="json",
     )
@@ -246,7 +251,7 @@ def test_household_list_runs_the_same_number_of_queries_for_5_and_60_rows(
 def test_form_encoded_edit_without_the_rented_box_keeps_the_home_rented(api, people, tree):
     home = make_household(make_building(tree.grid_a1), "101", is_rented=True, landlord_name="周")
     response = api.as_(people.worker_a).patch(
-        f"{HOUSEHOLDS}{home.uid}/", {"number": "101A", "reason": "门牌更正"}
+        f"{HOUSEHOLDS}{home.uid}/", {"number": "101A", "reason": "门牌更正", "version": 1}
     )
     assert response.status_code == 200, response.content
     assert (response.json()["number"], response.json()["is_rented"]) == ("101A", True)

@@ -464,7 +464,7 @@ def test_create_in_household_of_other_community_is_404(api, people, home_c):
 def test_edit_without_reason_is_400_and_changes_nothing(api, people, home_a):
     person = make_person(home_a, phone="")
     response = api.as_(people.worker_a).patch(
-        f"{URL}{person.uid}/", {"phone": "13912345678"}, format="json"
+        f"{URL}{person.uid}/", {"phone": "13912345678", "version": 1}, format="json"
     )
     assert response.status_code == 400
     assert list(response.json()) == ["reason"]
@@ -475,7 +475,9 @@ def test_edit_without_reason_is_400_and_changes_nothing(api, people, home_a):
 def test_edit_with_reason_changes_the_fact_and_keeps_the_reason(api, people, home_a):
     person = make_person(home_a)
     response = api.as_(people.worker_a).patch(
-        f"{URL}{person.uid}/", {"phone": "13912345678", "reason": "入户核实"}, format="json"
+        f"{URL}{person.uid}/",
+        {"phone": "13912345678", "reason": "入户核实", "version": 1},
+        format="json",
     )
     assert response.status_code == 200, response.content
     assert response.json()["phone"] == "13912345678"
@@ -486,7 +488,7 @@ def test_edit_with_reason_changes_the_fact_and_keeps_the_reason(api, people, hom
 def test_edit_reports_invalid_values_by_field(api, people, home_a):
     person = make_person(home_a)
     response = api.as_(people.worker_a).patch(
-        f"{URL}{person.uid}/", {"phone": "12345", "reason": "更正"}, format="json"
+        f"{URL}{person.uid}/", {"phone": "12345", "reason": "更正", "version": 1}, format="json"
     )
     assert response.status_code == 400
     assert list(response.json()) == ["phone"]
@@ -496,7 +498,9 @@ def test_edit_cannot_move_the_person_by_changing_household(api, people, home_a, 
     person = make_person(home_a)
     other = make_household(make_building(tree.grid_a2, "2号楼"))
     response = api.as_(people.worker_a).patch(
-        f"{URL}{person.uid}/", {"household": str(other.uid), "reason": "搬家"}, format="json"
+        f"{URL}{person.uid}/",
+        {"household": str(other.uid), "reason": "搬家", "version": 1},
+        format="json",
     )
     assert response.status_code == 400
     assert "flows" in response.json()["household"][0]

@@ -244,6 +244,7 @@ def test_worker_edits_a_building_with_a_reason_kept_in_history(web, people, tree
             "address": "丽景路8号",
             "kind": "apartment",
             "reason": "门牌统一更名",
+            "version": building.version,
         },
     )
 
@@ -510,7 +511,7 @@ def test_worker_ends_a_tenancy_with_a_reason(web, people, housing):
 
     web.as_(people.worker_a).post(
         reverse("registry:household_edit", args=[home.uid]),
-        {"number": "102", "reason": "房东收回自住"},
+        {"number": "102", "reason": "房东收回自住", "version": home.version},
     )
 
     home.refresh_from_db()
@@ -524,7 +525,7 @@ def test_editing_a_rented_home_keeps_its_registered_landlord_when_left_blank(web
 
     web.as_(people.worker_a).post(
         reverse("registry:household_edit", args=[home.uid]),
-        {"number": "102A", "is_rented": "on", "reason": "门牌更正"},
+        {"number": "102A", "is_rented": "on", "reason": "门牌更正", "version": home.version},
     )
 
     home.refresh_from_db()

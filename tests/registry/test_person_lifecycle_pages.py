@@ -58,6 +58,7 @@ def edit_data(person: Person, **overrides) -> dict:
         "flow_in_date": "",
         "flow_in_reason": "",
         "reason": "",
+        "version": str(person.version),
         "children-TOTAL_FORMS": "0",
         "children-INITIAL_FORMS": "0",
         "children-MIN_NUM_FORMS": "0",

@@ -711,6 +711,7 @@ def test_timeline_shows_who_when_and_why(web, people, home):
         {
             **register_data(home, id_number=person.id_number, name="张三丰"),
             "reason": "户口本上的姓名为张三丰",
+            "version": person.version,
         },
     )
     page = web.get(reverse("registry:person_detail", args=[person.uid])).content.decode()

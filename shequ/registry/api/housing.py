@@ -6,7 +6,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from shequ.core.api import ReasonSerializer
+from shequ.core.api import ConflictSerializer, ReasonSerializer, edit_version
 from shequ.org.models import OrgUnit
 from shequ.org.roles import Action
 from shequ.org.scoping import get_in_scope_or_404
@@ -41,6 +41,7 @@ class BuildingSerializer(serializers.ModelSerializer):
             "resident_count",
             "rented_count",
             "created_at",
+            "version",
         ]
         read_only_fields = fields
 
@@ -62,6 +63,7 @@ class BuildingUpdateSerializer(serializers.Serializer):
     address = serializers.CharField(max_length=200, required=False, allow_blank=True)
     kind = serializers.ChoiceField(choices=Building.Kind.choices, required=False)
     reason = serializers.CharField(max_length=500, help_text=_("变更原因，记入历史。"))
+    version = edit_version()
 
 
 class HouseholdSerializer(serializers.ModelSerializer):
@@ -90,6 +92,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
             "is_active",
             "member_count",
             "created_at",
+            "version",
         ]
         read_only_fields = fields
 
@@ -120,6 +123,7 @@ class HouseholdUpdateSerializer(_RentSerializer):
 
     number = serializers.CharField(max_length=40, required=False)
     reason = serializers.CharField(max_length=500, help_text=_("变更原因，记入历史。"))
+    version = edit_version()
 
 
 class BuildingViewSet(UidLookup, viewsets.GenericViewSet):
@@ -152,7 +156,10 @@ class BuildingViewSet(UidLookup, viewsets.GenericViewSet):
         building = services.building_create(actor=request.user, unit=unit, **values)
         return self._answer(building, status.HTTP_201_CREATED)
 
-    @extend_schema(request=BuildingUpdateSerializer, responses=BuildingSerializer)
+    @extend_schema(
+        request=BuildingUpdateSerializer,
+        responses={200: BuildingSerializer, 409: ConflictSerializer},
+    )
     def partial_update(self, request, id=None):
         building = selectors.building_get(request.user, id)
         data = BuildingUpdateSerializer(data=request.data)
@@ -169,6 +176,7 @@ class BuildingViewSet(UidLookup, viewsets.GenericViewSet):
             kind=values.get("kind", building.kind),
             unit=unit,
             reason=values["reason"],
+            version=values["version"],
         )
         return self._answer(building)
 
@@ -244,7 +252,10 @@ class HouseholdViewSet(UidLookup, viewsets.GenericViewSet):
         )
         return self._answer(household, status.HTTP_201_CREATED)
 
-    @extend_schema(request=HouseholdUpdateSerializer, responses=HouseholdSerializer)
+    @extend_schema(
+        request=HouseholdUpdateSerializer,
+        responses={200: HouseholdSerializer, 409: ConflictSerializer},
+    )
     def partial_update(self, request, id=None):
         household = selectors.household_get(request.user, id)
         data = HouseholdUpdateSerializer(data=request.data)
@@ -255,6 +266,7 @@ class HouseholdViewSet(UidLookup, viewsets.GenericViewSet):
             household=household,
             number=values.get("number", household.number),
             reason=values["reason"],
+            version=values["version"],
             **rent_values(request.user, values, household),
         )
         return self._answer(household)

@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from shequ.core.api import ListPagination
+from shequ.core.api import ConflictSerializer, ListPagination, edit_version
 from shequ.core.identifiers import mask_id_number
 from shequ.org.models import SensitiveAccess
 from shequ.org.roles import Action, can
@@ -121,6 +121,7 @@ class PersonSerializer(serializers.ModelSerializer):
             "children",
             "registered_at",
             "updated_at",
+            "version",
         ]
         read_only_fields = fields
 
@@ -227,6 +228,7 @@ class PersonCreateSerializer(_PersonFactsSerializer):
 
 class PersonUpdateSerializer(_PersonFactsSerializer):
     reason = serializers.CharField(max_length=500, help_text=_("变更原因，记入历史。"))
+    version = edit_version()
 
     # Where a person lives and whether they are in the registry change through events.
     _BY_FLOW = ("household", "unit", "status", "population_type")
@@ -370,7 +372,9 @@ class PersonViewSet(PersonChecksMixin, UidLookup, viewsets.GenericViewSet):
         )
         return Response(self._show(self._person(person.uid), many=False), status=201)
 
-    @extend_schema(request=PersonUpdateSerializer, responses=PersonSerializer)
+    @extend_schema(
+        request=PersonUpdateSerializer, responses={200: PersonSerializer, 409: ConflictSerializer}
+    )
     def partial_update(self, request, id=None):
         """Correct or complete a person's facts; ``reason`` is required and kept in the history.
         ``children``, when sent, replaces the list."""
@@ -383,6 +387,7 @@ class PersonViewSet(PersonChecksMixin, UidLookup, viewsets.GenericViewSet):
             values=data.facts(),
             children=data.children_or_none(),
             reason=data.validated_data["reason"],
+            version=data.validated_data["version"],
         )
         return Response(self._show(self._person(id), many=False))
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.forms import DateInput, ReasonField, StyledForm
+from shequ.core.forms import DateInput, ReasonField, StyledForm, VersionedFormMixin
 from shequ.core.identifiers import normalize_id_number, validate_id_number
 from shequ.org.models import OrgUnit
 from shequ.org.roles import Level
@@ -241,7 +241,7 @@ class BuildingForm(StyledForm):
         self.fields["unit"].queryset = housing_units(user)
 
 
-class BuildingEditForm(BuildingForm):
+class BuildingEditForm(VersionedFormMixin, BuildingForm):
     reason = ReasonField()
 
 
@@ -340,7 +340,7 @@ class HouseholdForm(StyledForm):
         }
 
 
-class HouseholdEditForm(HouseholdForm):
+class HouseholdEditForm(VersionedFormMixin, HouseholdForm):
     reason = ReasonField()
 
 

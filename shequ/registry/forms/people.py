@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.forms import DateInput, ReasonField, StyledForm
+from shequ.core.forms import DateInput, ReasonField, StyledForm, VersionedFormMixin
 from shequ.core.identifiers import parse_id_number
 from shequ.org.models import SensitiveAccess
 from shequ.registry.forms.housing import HousingForm
@@ -140,6 +140,10 @@ class PersonForm(HousingForm):
     def person_values(self) -> dict[str, Any]:
         """The facts for ``services.person_register`` / ``person_update``."""
         return {k: v for k, v in self.cleaned_data.items() if k in PERSON_FIELDS}
+
+
+class PersonEditForm(VersionedFormMixin, PersonForm):
+    """编辑: the person's facts, based on the version of the record the page showed."""
 
 
 class ChildForm(StyledForm):

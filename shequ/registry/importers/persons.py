@@ -27,6 +27,7 @@ from shequ.core.bulk import (
 )
 from shequ.core.identifiers import normalize_id_number, validate_division_code
 from shequ.core.lookups import present_values
+from shequ.core.versions import next_version
 from shequ.jobs.imports import ImportContext, RowError
 from shequ.org.models import Division
 from shequ.registry import services
@@ -655,7 +656,19 @@ class PersonImporter(PlanningImporter):
                     )
                 )
             persons.append(person)
-        Person.objects.bulk_update(persons, sorted(fields), batch_size=500)
+        for person in persons:
+            person.version = next_version()  # counted by the database: no edit is skipped
+        Person.objects.bulk_update(persons, sorted(fields | {"version"}), batch_size=500)
+        keys = [p.pk for p in persons]
+        versions = {
+            pk: version
+            for start in range(0, len(keys), 500)
+            for pk, version in Person.objects.filter(pk__in=keys[start : start + 500]).values_list(
+                "pk", "version"
+            )
+        }
+        for person in persons:
+            person.version = versions[person.pk]  # the history row copies it (SQLite)
         history_insert(
             Person,
             persons,

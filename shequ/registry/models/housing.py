@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.history import History
+from shequ.core.versions import version_field
 from shequ.registry.models.choices import unit_fk
 
 
@@ -31,6 +32,7 @@ class Building(models.Model):
     is_active = models.BooleanField(_("在用"), default=True)
     closed_reason = models.CharField(_("停用原因"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
+    version = version_field()
 
     history = History(no_db_index=["uid", "unit"], user_db_constraint=False)
 
@@ -76,6 +78,7 @@ class Household(models.Model):
     rented_since = models.DateField(_("出租起始"), null=True, blank=True)
     is_active = models.BooleanField(_("在用"), default=True)
     created_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
+    version = version_field()
 
     history = History(no_db_index=["uid", "unit", "building", "landlord"], user_db_constraint=False)
 

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.history import History
+from shequ.core.versions import version_field
 from shequ.org.models import Division
 from shequ.registry.models.choices import (
     ETHNICITY_CHOICES,
@@ -118,6 +119,7 @@ class Person(models.Model):
 
     registered_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    version = version_field()
 
     history = History(
         excluded_fields=["name_initials", "name_pinyin", "updated_at", "eight_clear_missing"],

@@ -46,7 +46,8 @@ def person_history_changes(person: Person, rows: list) -> list[dict[str, tuple]]
 
 # A flow and the history row of the same service call are written within one transaction.
 _SAME_CALL = datetime.timedelta(seconds=5)
-_NOT_SHOWN = {"id", "uid", "registered_at", "updated_at", "parent", "person"}
+# The version counts saves; it is no fact of the person (each row of the history is one).
+_NOT_SHOWN = {"id", "uid", "registered_at", "updated_at", "version", "parent", "person"}
 _HEALTH = {"contraception", "contraception_since"}
 _FLOW_ICONS = {
     Flow.Kind.ARRIVAL: ("box-arrow-in-right", "primary"),

@@ -86,6 +86,8 @@ def checks_record(
         if old is None or old < date:
             setattr(record, field, date)
             setattr(person, field, date)
+            record.version += 1  # the row is locked: no one else counts meanwhile
+            person.version = record.version
             changed.append(record)
         record._history_user = user
         record._change_reason = reason[:100]
@@ -99,7 +101,7 @@ def checks_record(
                 field_changes({field: old}, {field: getattr(record, field)}),
             )
         )
-    Person.objects.bulk_update(changed, [field], batch_size=500)
+    Person.objects.bulk_update(changed, [field, "version"], batch_size=500)
     Person.history.bulk_history_create(records, batch_size=500, update=True)
     audit_changes(actor=actor, action=f"person.check.{kind}", targets=targets, reason=reason)
     return len(people)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.identifiers import mask_id_number, normalize_id_number
+from shequ.core.versions import lock_row
 from shequ.org.audit import (
     audit_change,
     audit_refused,
@@ -65,6 +66,7 @@ def person_move(
     """Move a person to another home inside the actor's jurisdiction (same record); a
     ``NewHome`` is registered first, in the same transaction."""
     _require(actor)
+    lock_row(person)  # the checks below and the save see the row as it is now
     _require_scope(actor, person.unit_id)
     household = home_of(actor=actor, home=household)
     _require_scope(actor, household.unit_id)
@@ -254,6 +256,7 @@ def _end(
     destination_unknown: bool = False,
 ) -> Person:
     _require(actor)
+    lock_row(person)  # the checks below and the save see the row as it is now
     _require_scope(actor, person.unit_id)
     reason = _reason(reason)
     person_end_check(
@@ -369,6 +372,7 @@ def person_register_outflow(
 ) -> Person:
     """流出登记: someone registered here now lives outside the city; still ours to serve."""
     _require(actor)
+    lock_row(person)  # the checks below and the save see the row as it is now
     _require_scope(actor, person.unit_id)
     reason = _reason(reason)
     today = timezone.localdate()
@@ -413,6 +417,7 @@ def person_register_outflow(
 def person_return(*, actor, person: Person, date: datetime.date, reason: str) -> Person:
     """返回登记: an outflow person lives here again."""
     _require(actor)
+    lock_row(person)  # the checks below and the save see the row as it is now
     _require_scope(actor, person.unit_id)
     reason = _reason(reason)
     today = timezone.localdate()

@@ -8,6 +8,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from shequ.core.versions import (
+    changed_fields,
+    lock_for_edit,
+    lock_row,
+    next_version,
+    row_values,
+)
 from shequ.org.audit import (
     audit_change,
     field_changes,
@@ -65,11 +72,14 @@ def building_update(
     kind: str,
     unit: OrgUnit | None = None,
     reason: str,
+    version: int | None = None,
 ) -> Building:
-    """Rename or re-describe a building; moving it to another grid moves its households."""
+    """Rename or re-describe a building; moving it to another grid moves its households.
+    ``version``: the one the edit was based on (``person_update``)."""
     _require(actor)
-    _require_scope(actor, building.unit_id)
     reason = _reason(reason)
+    lock_for_edit(building, version=version, check=lambda b: _require_scope(actor, b.unit_id))
+    row = row_values(building)
     unit = unit or building.unit
     _require_scope(actor, unit.code)
     _check_housing_unit(unit)
@@ -91,17 +101,22 @@ def building_update(
         unit,
     )
     building.full_clean()
-    save_with_history(building, actor=actor, reason=reason)
+    save_with_history(
+        building, actor=actor, reason=reason, update_fields=changed_fields(building, row)
+    )
     if before["unit"] != unit.code:
-        # Households and their residents follow the building into its new grid.
-        for household in building.households.all():
+        # Households and their residents follow the building into its new grid; locked and
+        # saved by their unit alone, so an edit of one of them meanwhile is kept.
+        for household in building.households.select_for_update():
             household.unit = unit
-            save_with_history(household, actor=actor, reason=reason)
-        for person in Person.objects.filter(
+            save_with_history(household, actor=actor, reason=reason, update_fields=["unit"])
+        for person in Person.objects.select_for_update().filter(
             household__building=building, status=PersonStatus.ACTIVE
         ):
             person.unit = unit
-            save_with_history(person, actor=actor, reason=reason)
+            save_with_history(
+                person, actor=actor, reason=reason, update_fields=["unit", "updated_at"]
+            )
     audit_change(
         actor=actor,
         action="building.update",
@@ -120,6 +135,7 @@ def building_update(
 def building_close(*, actor, building: Building, reason: str) -> Building:
     """Take a building out of use (demolished, merged); refused while people live in it."""
     _require(actor)
+    lock_row(building)
     _require_scope(actor, building.unit_id)
     reason = _reason(reason)
     if not building.is_active:
@@ -129,7 +145,7 @@ def building_close(*, actor, building: Building, reason: str) -> Building:
     building.is_active = False
     building.closed_reason = reason[:200]
     save_with_history(building, actor=actor, reason=reason)
-    building.households.filter(is_active=True).update(is_active=False)
+    building.households.filter(is_active=True).update(is_active=False, version=next_version())
     audit_change(
         actor=actor,
         action="building.close",
@@ -185,12 +201,20 @@ def household_create(*, actor, building: Building, number: str, **rent: Any) -> 
 
 @transaction.atomic
 def household_update(
-    *, actor, household: Household, number: str, reason: str, **rent: Any
+    *,
+    actor,
+    household: Household,
+    number: str,
+    reason: str,
+    version: int | None = None,
+    **rent: Any,
 ) -> Household:
-    """Change a home's number or its rented status and landlord."""
+    """Change a home's number or its rented status and landlord. ``version``: the one the
+    edit was based on (``person_update``)."""
     _require(actor)
-    _require_scope(actor, household.unit_id)
     reason = _reason(reason)
+    lock_for_edit(household, version=version, check=lambda h: _require_scope(actor, h.unit_id))
+    row = row_values(household)
     number = (number or "").strip()
     if (
         Household.objects.filter(building=household.building, number=number)
@@ -215,7 +239,9 @@ def household_update(
     if household.landlord_id:
         _require_scope(actor, household.landlord.unit_id)
     household.full_clean()
-    save_with_history(household, actor=actor, reason=reason)
+    save_with_history(
+        household, actor=actor, reason=reason, update_fields=changed_fields(household, row)
+    )
     after = {
         "number": number,
         **{k: v for k, v in fields.items() if k != "landlord"},

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shequ.core.versions import changed_fields, lock_for_edit, row_values
 from shequ.org.audit import (
     audit_change,
     field_changes,
@@ -189,13 +190,19 @@ def person_update(
     reason: str,
     children: Sequence[Mapping[str, Any]] | None = None,
     today: datetime.date | None = None,
+    version: int | None = None,
 ) -> Person:
-    """Correct or complete a person's facts; the reason goes into the history."""
+    """Correct or complete a person's facts; the reason goes into the history.
+
+    ``version``: the version the edit was based on (None: the one ``person`` was loaded at);
+    a stale one raises ``EditConflict`` and saves nothing."""
     _require(actor)
-    _require_scope(actor, person.unit_id)
     reason = _reason(reason)
+    lock_for_edit(person, version=version, check=lambda p: _require_scope(actor, p.unit_id))
+    row = row_values(person)
     today = today or timezone.localdate()
-    merged = {field: getattr(person, field) for field in PERSON_FIELDS}
+    # By id: the relation itself would be a query for a row only its code is wanted of.
+    merged = {field: getattr(person, field) for field in PERSON_FIELDS if field != "hukou_division"}
     merged["hukou_division"] = person.hukou_division_id
     merged.update(values)
     cleaned = _validated(merged, children, today)
@@ -214,8 +221,14 @@ def person_update(
     if was_outflow and person.population_type != PopulationType.OUTFLOW:
         person_clear_outflow(person)  # the history keeps where they had gone
     refresh_derived(person, today=today)
-    person.full_clean(exclude=["household", "unit", "hukou_division"])
-    save_with_history(person, actor=actor, reason=reason)
+    # The constraints' rules (sex, a single person's marriage date) are validate_person's,
+    # and a new number was looked up above: as the import, no query more per check.
+    person.full_clean(
+        exclude=["household", "unit", "hukou_division"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    save_with_history(person, actor=actor, reason=reason, update_fields=changed_fields(person, row))
     if children is not None:
         person_save_children(person, children, actor, reason)
     changes = field_changes(before, _snapshot(person), masked=_MASKED_IN_LOG)

@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from shequ.core.forms import add_service_errors
+from shequ.core.forms import add_service_errors, show_conflict
 from shequ.core.identifiers import mask_id_number
+from shequ.core.versions import EditConflict
 from shequ.core.web import paginate, query_without, sort_by
 from shequ.org.permissions import action_required, staff_required
 from shequ.org.roles import Action, Level, can
@@ -156,23 +157,28 @@ def building_detail(request: HttpRequest, uid) -> HttpResponse:
     )
 
 
+def _building_initial(building: Building) -> dict:
+    return {
+        "unit": building.unit_id,
+        "name": building.name,
+        "address": building.address,
+        "kind": building.kind,
+        "version": building.version,
+    }
+
+
 @action_required(Action.EDIT_REGISTRY)
 @require_http_methods(["GET", "POST"])
 def building_edit(request: HttpRequest, uid) -> HttpResponse:
     building = selectors.building_get(request.user, uid)
     form = BuildingEditForm(
-        request.POST or None,
-        user=request.user,
-        initial={
-            "unit": building.unit_id,
-            "name": building.name,
-            "address": building.address,
-            "kind": building.kind,
-        },
+        request.POST or None, user=request.user, initial=_building_initial(building)
     )
     if request.method == "POST" and form.is_valid():
         try:
             services.building_update(actor=request.user, building=building, **form.cleaned_data)
+        except EditConflict as conflict:
+            show_conflict(form, conflict, _building_initial(conflict.current))
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -251,6 +257,17 @@ def household_create(request: HttpRequest, uid) -> HttpResponse:
     )
 
 
+def _household_initial(household: Household) -> dict:
+    return {
+        "number": household.number,
+        "is_rented": household.is_rented,
+        "landlord_name": household.landlord_name,
+        "landlord_phone": household.landlord_phone,
+        "rented_since": household.rented_since,
+        "version": household.version,
+    }
+
+
 @action_required(Action.EDIT_REGISTRY)
 @require_http_methods(["GET", "POST"])
 def household_edit(request: HttpRequest, uid) -> HttpResponse:
@@ -260,13 +277,7 @@ def household_edit(request: HttpRequest, uid) -> HttpResponse:
         request.POST or None,
         user=request.user,
         household=household,
-        initial={
-            "number": household.number,
-            "is_rented": household.is_rented,
-            "landlord_name": household.landlord_name,
-            "landlord_phone": household.landlord_phone,
-            "rented_since": household.rented_since,
-        },
+        initial=_household_initial(household),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -274,8 +285,11 @@ def household_edit(request: HttpRequest, uid) -> HttpResponse:
                 actor=request.user,
                 household=household,
                 reason=form.cleaned_data["reason"],
+                version=form.cleaned_data["version"],
                 **form.service_values(),
             )
+        except EditConflict as conflict:
+            show_conflict(form, conflict, _household_initial(conflict.current))
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

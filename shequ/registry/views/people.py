@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shequ.core.forms import add_service_errors
+from shequ.core.forms import add_service_errors, show_conflict
 from shequ.core.identifiers import mask_id_number
+from shequ.core.versions import EditConflict
 from shequ.org.models import SensitiveAccess
 from shequ.org.permissions import action_required, staff_required
 from shequ.org.roles import Action, can
@@ -117,6 +118,7 @@ def person_register(request: HttpRequest) -> HttpResponse:
 def _person_initial(person: Person) -> dict[str, Any]:
     initial = {name: getattr(person, name) for name in PERSON_FIELDS}
     initial["hukou_division"] = person.hukou_division_id
+    initial["version"] = person.version
     return initial
 
 
@@ -130,7 +132,7 @@ def person_edit(request: HttpRequest, uid) -> HttpResponse:
         return preview(request, person=person)
     show_health = can(user, Action.VIEW_HEALTH)
     data = request.POST if request.method == "POST" else None
-    form = forms.PersonForm(
+    form = forms.PersonEditForm(
         data,
         initial=_person_initial(person),
         user=user,
@@ -155,7 +157,10 @@ def person_edit(request: HttpRequest, uid) -> HttpResponse:
                 values=form.person_values(),
                 reason=form.cleaned_data["reason"],
                 children=children.children(),
+                version=form.cleaned_data["version"],
             )
+        except EditConflict as conflict:
+            show_conflict(form, conflict, _person_initial(conflict.current))
         except ValidationError as exc:
             children_errors = service_errors(form, exc)
         else:
