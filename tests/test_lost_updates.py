@@ -177,10 +177,10 @@ def test_stale_household_edit_shows_both_numbers(web, people, tree):
 
 def test_stale_unit_rename_shows_both_names(web, people, tree):
     org_services.org_unit_rename(
-        actor=people.street, unit=OrgUnit.objects.get(pk=tree.grid_a2.pk), name="第二网格",
+        actor=people.street_admin, unit=OrgUnit.objects.get(pk=tree.grid_a2.pk), name="第二网格",
         reason=REASON,
     )  # fmt: skip
-    response = web.as_(people.street).post(
+    response = web.as_(people.street_admin).post(
         f"/org/{tree.grid_a2.code}/rename/", {"name": "二网格", "reason": REASON, "version": 1}
     )
 
@@ -193,15 +193,16 @@ def test_stale_unit_rename_shows_both_names(web, people, tree):
 
 def test_stale_user_edit_shows_both_phones(web, people, tree):
     org_services.user_update(
-        actor=people.district, user=User.objects.get(pk=people.worker_a.pk), full_name="worker_a",
+        actor=people.district_admin, user=User.objects.get(pk=people.worker_a.pk), full_name="worker_a",
         role=Role.COMMUNITY, unit=tree.community_a, phone="13900001111", reason=REASON,
     )  # fmt: skip
-    response = web.as_(people.street).post(
+    response = web.as_(people.street_admin).post(
         f"/users/{people.worker_a.uid}/",
         {
             "full_name": "王丽",
             "phone": "",
             "role": Role.COMMUNITY,
+            "duty": "data",
             "unit": tree.community_a.code,
             "reason": REASON,
             "version": 1,
@@ -238,7 +239,7 @@ def test_edit_pages_carry_the_version_of_the_record(web, people, home, url, fixt
 def test_org_edit_pages_carry_the_version_of_the_record(web, people, tree):
     OrgUnit.objects.filter(pk=tree.grid_a2.pk).update(version=4)
     User.objects.filter(pk=people.worker_a.pk).update(version=5)
-    client = web.as_(people.street)
+    client = web.as_(people.street_admin)
     assert hidden_version(client.get(f"/org/{tree.grid_a2.code}/rename/").text) == 4
     assert hidden_version(client.get(f"/users/{people.worker_a.uid}/").text) == 5
 
@@ -258,7 +259,7 @@ def _api_cases(tree, people, home):
 
 
 def _admin(people, kind: str):
-    return people.street if kind in ("org_unit", "user") else people.worker_a
+    return people.street_admin if kind in ("org_unit", "user") else people.worker_a
 
 
 KINDS = ["person", "building", "household", "org_unit", "user"]
@@ -308,7 +309,7 @@ def test_api_lists_show_the_version(api, people, tree, home):
     client = api.as_(people.worker_a)
     for url in ("/api/v1/persons/", "/api/v1/buildings/", "/api/v1/households/"):
         assert client.get(url).json()["results"][0]["version"] == 1, url
-    admin = api.as_(people.street)
+    admin = api.as_(people.street_admin)
     assert {row["version"] for row in admin.get("/api/v1/org-units/").json()["results"]} == {1}
     assert {row["version"] for row in admin.get("/api/v1/users/").json()["results"]} == {1}
 
