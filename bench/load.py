@@ -10,7 +10,7 @@
    own function until the city holds N;
 2. starts gunicorn on the loopback (``--workers``, DEBUG=0, OTP_REQUIRED=0, a bench key);
 3. for each user count runs locust headless (``bench/locustfile.py``): ``--ramp`` seconds to
-   start the users, ``--settle`` seconds more, then ``--time`` seconds measured;
+   start the users, ``--settle`` seconds after the last login, then ``--time`` s measured;
 4. stops what it started and prints one table: per user count, each kind's requests/s,
    failures and p50/p95/p99 (ms), and all requests together. Locust's CSV files are written
    to bench/results/ (git-ignored).
@@ -46,7 +46,7 @@ def parse_args() -> argparse.Namespace:
         "--users", default="100,200", help="user counts, one run each (default 100,200)"
     )
     parser.add_argument("--ramp", type=int, default=15, help="seconds to start the users")
-    parser.add_argument("--settle", type=int, default=10, help="seconds before measuring")
+    parser.add_argument("--settle", type=int, default=10, help="seconds after the logins")
     parser.add_argument("--time", type=int, default=60, help="seconds measured per user count")
     parser.add_argument("--persons", type=int, default=0, help="grow the city to N persons")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")

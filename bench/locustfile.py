@@ -16,8 +16,8 @@ per kind. Searches use names and pinyin initials, never identity numbers (they w
 logs as URLs). The ids and names searched for are read through the API before the run.
 
 Environment: ``BENCH_PASSWORD`` (the demo's password), ``BENCH_SETTLE`` (seconds after the
-last user started before the statistics are reset, so that the logins of the ramp-up are not
-in the figures; default 10), ``BENCH_MEASURE`` (seconds measured after that, then locust
+last user logged in before the statistics are reset, so that the logins are not in the
+figures; default 10), ``BENCH_MEASURE`` (seconds measured after that, then locust
 stops; 0: until ``--run-time`` or Ctrl-C).
 """
 
@@ -93,11 +93,18 @@ def _keep_environment(environment, **_kwargs) -> None:
     _environment.append(environment)
 
 
+_ready = [0]  # users whose start (a page worker's login) is over
+
+
 @events.spawning_complete.add_listener
-def _measure(**_kwargs) -> None:
-    """The figures count from SETTLE seconds after the last user started, for MEASURE s."""
+def _measure(user_count: int, **_kwargs) -> None:
+    """The figures count from SETTLE seconds after the last user logged in, for MEASURE s."""
 
     def measure() -> None:
+        waited = 0
+        while _ready[0] < user_count and waited < 300:
+            gevent.sleep(1)
+            waited += 1
         gevent.sleep(SETTLE)
         _environment[0].stats.reset_all()
         if MEASURE:
@@ -122,6 +129,13 @@ class Worker(HttpUser):
     def on_start(self) -> None:
         self.username = _role()
         self.pool = POOLS[self.username]
+        try:
+            self.begin()
+        finally:
+            _ready[0] += 1
+
+    def begin(self) -> None:
+        """What a user does once before working."""
 
     def fetch(self, url: str, name: str) -> None:
         with self.client.get(url, name=name, catch_response=True, **self.options()) as response:
@@ -147,8 +161,7 @@ class PageWorker(Worker):
 
     weight = 3
 
-    def on_start(self) -> None:
-        super().on_start()
+    def begin(self) -> None:
         self.client.get("/accounts/login/", name="page: login form")
         csrf = self.client.cookies.get("csrftoken", "")
         with self.client.post(
