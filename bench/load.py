@@ -182,7 +182,12 @@ def run_locust(args: argparse.Namespace, users: int, host: str) -> Path:
     log(f"locust: {users} users, {args.ramp} s ramp, {args.settle} s settle, {args.time} s …")
     with Path(f"{prefix}.log").open("w") as output:  # locust's own summary, for the curious
         subprocess.run(command, env=env, check=True, cwd=ROOT.parent, stdout=output, stderr=output)
-    return Path(f"{prefix}_stats.csv")
+    stats = Path(f"{prefix}_stats.csv")
+    if not any(
+        row["Name"] == "Aggregated" and row["Request Count"] != "0" for row in read_stats(stats)
+    ):
+        raise SystemExit(f"locust made no request: see {prefix}.log")
+    return stats
 
 
 def read_stats(path: Path) -> list[dict[str, str]]:

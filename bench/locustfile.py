@@ -63,12 +63,20 @@ def _fill(host: str, username: str) -> Pool:
         pool.token = answer.json()["token"]
         http.headers["Authorization"] = f"Token {pool.token}"
 
-        def results(path: str) -> list[dict]:
+        def page(path: str) -> dict:
             response = http.get(f"{host}/api/v1/{path}", timeout=60)
             response.raise_for_status()
-            return response.json()["results"]
+            return response.json()
 
-        persons = results("persons/?page_size=200") + results("persons/?page_size=200&page=2")
+        def results(path: str) -> list[dict]:
+            return page(path)["results"]
+
+        # The first page and two at random: names from all over the alphabet, not one surname.
+        first = page("persons/?page_size=200")
+        persons = first["results"]
+        pages = -(-first["count"] // 200)
+        for number in random.sample(range(2, pages + 1), min(2, pages - 1)):
+            persons += results(f"persons/?page_size=200&page={number}")
         pool.persons = [p["id"] for p in persons]
         pool.names = sorted({p["name"] for p in persons if len(p["name"]) >= 2})
         pool.buildings = [b["id"] for b in results("buildings/?page_size=100")]
