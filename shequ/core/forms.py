@@ -1,5 +1,7 @@
 """Form rendering with Bootstrap classes, and fields every app uses."""
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.forms.renderers import TemplatesSetting
 from django.utils.html import format_html, format_html_join
@@ -12,7 +14,14 @@ class BootstrapRenderer(TemplatesSetting):
     field_template_name = "core/forms/field.html"
 
 
-class StyledFormMixin:
+# The mixin goes before a Form class; the type checker is told it is one.
+if TYPE_CHECKING:
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
+
+
+class StyledFormMixin(_FormBase):
     """Give every widget the Bootstrap class it needs, once, instead of in each form."""
 
     def __init__(self, *args, **kwargs):

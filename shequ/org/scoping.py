@@ -11,8 +11,9 @@ an administrator or an auditor reads none of them whatever page, API or export a
 """
 
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -38,7 +39,7 @@ def _reads_people(user) -> bool:
 
 
 def _tree_prefixes(user) -> tuple[str, ...] | None:
-    cached = getattr(user, _CACHE_ATTR, False)
+    cached: Any = getattr(user, _CACHE_ATTR, False)
     if cached is not False:
         return cached
     prefixes: tuple[str, ...] | None
@@ -93,14 +94,14 @@ def scoped(
     personal data is the model's ``personal_data`` (default yes) unless ``personal`` says."""
     if personal is None:
         personal = getattr(queryset.model, "personal_data", True)
-    return queryset.filter(scope_q(user, field or queryset.model.scope_field, personal=personal))
+    return queryset.filter(scope_q(user, field or queryset.model.scope_field, personal=personal))  # type: ignore[attr-defined]
 
 
 def get_in_scope_or_404(queryset: QuerySet[M], user, **lookup) -> M:
     """One object by ``lookup``, or 404 when it is missing or outside the jurisdiction."""
     try:
         return scoped(queryset, user).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError) as exc:
+    except (ObjectDoesNotExist, ValueError) as exc:
         raise Http404 from exc
 
 
