@@ -18,7 +18,7 @@ help:
 	@echo "make demo    install, load the demo city, serve it at http://$(HOST)"
 	@echo "make test    install and run the whole test suite (SQLite and PostgreSQL)"
 	@echo "make install create .venv with Shequ and its dependencies"
-	@echo "make lint    ruff check + format check + the floors (lint-imports)"
+	@echo "make lint    ruff check + format check + the floors (lint-imports) + types (mypy)"
 	@echo "make bench   registry benchmark (BENCH_PERSONS=100000 for a quick run)"
 
 $(BIN)/python:
@@ -85,6 +85,7 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: install-test
 	$(BIN)/ruff format .
@@ -103,4 +104,4 @@ messages: install
 	  ../$(BIN)/django-admin compilemessages -l en
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles .pytest_cache
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .mypy_cache
