@@ -18,7 +18,7 @@ help:
 	@echo "make demo    install, load the demo city, serve it at http://$(HOST)"
 	@echo "make test    install and run the whole test suite (SQLite and PostgreSQL)"
 	@echo "make install create .venv with Shequ and its dependencies"
-	@echo "make lint    ruff check + format check + the floors (lint-imports)"
+	@echo "make lint    ruff check + format check + the floors (lint-imports) + types (mypy)"
 	@echo "make bench   registry benchmark (BENCH_PERSONS=100000 for a quick run)"
 	@echo "make load    load benchmark: gunicorn + locust on PostgreSQL (LOAD_ARGS=\"--users 20 --time 30\")"
 
@@ -90,6 +90,7 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: install-test
 	$(BIN)/ruff format .
@@ -113,4 +114,4 @@ messages: install
 	  ../$(BIN)/django-admin compilemessages -l en
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles .pytest_cache
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .mypy_cache

@@ -1,5 +1,7 @@
 """What every API module uses: pagination, the error format, the reason field."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy
@@ -32,7 +34,7 @@ class ListPagination(Pagination):
 def validation_error_body(exc: DjangoValidationError) -> dict:
     """A service's ValidationError in the contract's shape: {"field": [..]} or {"detail": ".."}."""
     if hasattr(exc, "error_dict"):
-        body = {field: messages for field, messages in exc.message_dict.items()}
+        body: dict[str, Any] = {field: messages for field, messages in exc.message_dict.items()}
         if "__all__" in body:
             body["detail"] = " ".join(body.pop("__all__"))
         return body

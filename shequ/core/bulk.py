@@ -101,7 +101,7 @@ def _allocate_ids(model, count: int) -> list[int]:
                     [sequence, count],
                     binary=True,
                 )
-                return raw.fetchone()[0]
+                return raw.fetchone()[0]  # type: ignore[index]  # an aggregate: one row
         # SQLite: the write transaction holds the database lock, so nobody else takes these.
         # AUTOINCREMENT never reuses the id of a deleted row: start above sqlite_sequence.
         quote = connection.ops.quote_name

@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -20,7 +20,14 @@ class BootstrapRenderer(TemplatesSetting):
     field_template_name = "core/forms/field.html"
 
 
-class StyledFormMixin:
+# The mixin goes before a Form class; the type checker is told it is one.
+if TYPE_CHECKING:
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
+
+
+class StyledFormMixin(_FormBase):
     """Give every widget the Bootstrap class it needs, once, instead of in each form."""
 
     def __init__(self, *args, **kwargs):

@@ -21,5 +21,5 @@ class History(HistoricalRecords):
         fields = super()._get_history_user_fields()
         user = fields.get("history_user")
         if isinstance(user, models.ForeignKey):
-            user.db_index = False
+            user.db_index = False  # type: ignore[attr-defined]  # a Field attribute stubs lack
         return fields

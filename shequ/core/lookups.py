@@ -49,8 +49,10 @@ def present_values(model: type[Model], field: str, values: Sequence[str]) -> set
     if not values:
         return set()
     if connection.vendor != "postgresql":
-        return set(model.objects.filter(**{f"{field}__in": values}).values_list(field, flat=True))
-    column = connection.ops.quote_name(model._meta.get_field(field).column)
+        return set(
+            model._default_manager.filter(**{f"{field}__in": values}).values_list(field, flat=True)
+        )
+    column = connection.ops.quote_name(model._meta.get_field(field).column)  # type: ignore[union-attr,arg-type]
     table = connection.ops.quote_name(model._meta.db_table)
     with server_cursor() as cursor:
         # Names come from the model's metadata, never from input; the values are a parameter.
@@ -78,17 +80,17 @@ def records_any_of(model: type[Model], **values: Collection[Any]) -> list[Model]
         lookups = {f"{name}__in": list(v) for name, v in values.items()}
         return list(model._default_manager.filter(**lookups).order_by())
     quote = connection.ops.quote_name
-    fields = model._meta.concrete_fields
+    fields = model._meta.concrete_fields  # each has a column (django-stubs: maybe None)
     columns = {f.attname: f.column for f in fields} | {f.name: f.column for f in fields}
     conditions, params = [], []
     for name, wanted in values.items():
         wanted = sorted(wanted)
         kind = "bigint" if all(isinstance(value, int) for value in wanted) else "text"
-        conditions.append(f"{quote(columns[name])} = ANY(%s::{kind}[])")
+        conditions.append(f"{quote(columns[name])} = ANY(%s::{kind}[])")  # type: ignore[arg-type]
         params.append(array_literal(wanted))
     # Names come from the model's metadata, never from input; the values are parameters.
     sql = (
-        f"SELECT {', '.join(quote(f.column) for f in fields)} "  # noqa: S608
+        f"SELECT {', '.join(quote(f.column) for f in fields)} "  # type: ignore[arg-type]  # noqa: S608
         f"FROM {quote(model._meta.db_table)} WHERE {' AND '.join(conditions)}"
     )
     names = [f.attname for f in fields]

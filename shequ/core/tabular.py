@@ -140,7 +140,7 @@ class Table:
                             continue
                         info = zipfile.ZipInfo(sheet_path, item.date_time)
                         info.compress_type = zipfile.ZIP_DEFLATED
-                        info._compresslevel = 1  # the sheet is most of the file: favour speed
+                        info._compresslevel = 1  # type: ignore[attr-defined]  # the sheet is most of the file: favour speed
                         with target.open(info, "w", force_zip64=size >= zipfile.ZIP64_LIMIT) as dst:
                             shutil.copyfileobj(xml, dst, 1 << 20)
         return count
@@ -319,9 +319,10 @@ _STYLE = re.compile(rb' s="(\d+)"')
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _split_at_marker(xml: bytes) -> tuple[bytes, bytes, bytes]:
+def _split_at_marker(xml: bytes) -> tuple[bytes, str, bytes]:
     """The sheet XML before and after the marker row, and the marker's (text) style id."""
     match = _MARKER_ROW.search(xml)
+    assert match is not None  # the caller had openpyxl write the marker row
     style = _STYLE.search(match.group(0))
     return xml[: match.start()], style.group(1).decode() if style else "0", xml[match.end() :]
 

@@ -58,6 +58,7 @@ class ListPaginator(Paginator):
     """
 
     cap: int | None = COUNT_CAP
+    object_list: QuerySet
 
     def __init__(
         self,
@@ -126,7 +127,7 @@ class ListPaginator(Paginator):
             raise EmptyPage(_("该页没有内容。"))
         ids = ids[: self.per_page]
         rows = {row.pk: row for row in self.object_list.order_by().filter(pk__in=ids)}
-        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)  # type: ignore[attr-defined]
 
 
 def paginate(

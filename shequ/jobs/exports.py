@@ -37,6 +37,7 @@ from shequ.core.hooks import app_hooks
 from shequ.jobs.heartbeat import heartbeat
 from shequ.jobs.models import ExportJob
 from shequ.org.audit import audit_change
+from shequ.org.models import User
 from shequ.org.roles import can
 
 logger = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ def export_file_name(kind: str, fmt: str, when: datetime.datetime | None = None)
 
 
 def export_job_create(
-    *, actor, kind: str, fmt: str, filters: QueryDict | str, ip: str | None = None
+    *, actor: User, kind: str, fmt: str, filters: QueryDict | str, ip: str | None = None
 ) -> ExportJob:
     """Record an export to build in the background (the caller enqueues it).
 
@@ -201,7 +202,7 @@ def _fail(job: ExportJob, message: str) -> ExportJob:
     return job
 
 
-def export_job_download(*, actor, job: ExportJob) -> bytes:
+def export_job_download(*, actor: User, job: ExportJob) -> bytes:
     """The file of a finished job, for its actor; each download is in the change log."""
     if job.actor_id != actor.pk:
         raise Http404

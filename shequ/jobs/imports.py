@@ -46,6 +46,7 @@ from shequ.jobs.models import ImportJob
 from shequ.jobs.statistics import WrittenTables, refresh_statistics
 from shequ.jobs.uploads import check_workbook, read_upload, rows_limit_error
 from shequ.org.audit import audit_change
+from shequ.org.models import User
 from shequ.org.roles import Action, can
 from shequ.org.scoping import get_in_scope_or_404, jurisdiction_prefixes, scoped
 
@@ -84,7 +85,7 @@ class ImportScope:
 @dataclass
 class ImportContext:
     job: ImportJob
-    actor: Any  # a User, or None for the system (the command line)
+    actor: User | None  # None: the system (the command line)
     scope: ImportScope
     today: Any
     now: Any
@@ -168,7 +169,7 @@ def importer_for(kind: str) -> type[Importer]:
 
 def import_job_create(
     *,
-    actor,
+    actor: User | None,
     kind: str,
     filename: str,
     content: bytes | IO[bytes],
@@ -312,7 +313,8 @@ def _save_progress(job: ImportJob, *fields: str) -> None:
 def ranges(numbers: Iterable[int]) -> str:
     """2, 3, 4, 7 → "2-4, 7": which rows, compactly."""
     parts: list[str] = []
-    start = end = None
+    start: int | None = None
+    end = 0
     for n in sorted(numbers):
         if start is None:
             start = end = n

@@ -21,7 +21,7 @@ from shequ.org.audit import audit_sign_in
 from shequ.org.auth import api_token_issue, api_token_revoke, api_tokens_revoke
 from shequ.org.models import ApiToken, AuditEvent, OrgUnit, RightRequest, SensitiveAccess, User
 from shequ.org.otp import otp_check, otp_enrolled, otp_required
-from shequ.org.permissions import is_staff_member
+from shequ.org.permissions import StaffApiRequest, is_staff_member
 from shequ.org.roles import DATA_RIGHTS, Action, Duty, Role
 from shequ.org.scoping import get_in_scope_or_404, subtree_q
 
@@ -136,8 +136,10 @@ class LogoutView(APIView):
 
 
 class OrgUnitSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
-    delegate = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    # mypy: a field named `parent` clashes with the type of DRF's Field.parent (a serializer
+    # never has both: declared fields leave the class), and a related field's model is unsaid.
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # type: ignore[assignment,var-annotated]
+    delegate = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # type: ignore[var-annotated]
     level_name = serializers.CharField(source="get_level_display", read_only=True)
     kind_name = serializers.CharField(source="get_kind_display", read_only=True)
 
@@ -161,7 +163,7 @@ class OrgUnitSerializer(serializers.ModelSerializer):
 
 
 class OrgUnitCreateSerializer(serializers.Serializer):
-    parent = serializers.CharField(help_text=gettext_lazy("上级单位代码"))
+    parent = serializers.CharField(help_text=gettext_lazy("上级单位代码"))  # type: ignore[assignment]
     code = serializers.CharField(max_length=14)
     name = serializers.CharField(max_length=80)
     kind = serializers.ChoiceField(choices=OrgUnit.Kind.choices)
@@ -196,6 +198,7 @@ class OrgUnitFilter(UnitFilterMixin):
 class OrgUnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The organisation tree inside the caller's jurisdiction; ``?unit=CODE`` for a subtree."""
 
+    request: StaffApiRequest  # staff only: IsStaffMember, the default permission
     serializer_class = OrgUnitSerializer
     filterset_class = OrgUnitFilter
     lookup_field = "code"
@@ -380,6 +383,7 @@ class UserFilter(UnitFilterMixin):
 class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Staff users of the caller's subtree (administrators only)."""
 
+    request: StaffApiRequest  # staff only: IsStaffMember, the default permission
     serializer_class = UserSerializer
     filterset_class = UserFilter
     lookup_field = "uid"
@@ -459,6 +463,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 class RightRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Pending requests for data rights that the caller may decide (approvers only)."""
 
+    request: StaffApiRequest  # staff only: IsStaffMember, the default permission
     serializer_class = RightRequestSerializer
     lookup_field = "uid"
     read_action = Action.APPROVE_RIGHTS
@@ -562,6 +567,7 @@ class SensitiveAccessFilter(AuditFilter):
 class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The change log (who changed what, when and why) of the caller's jurisdiction."""
 
+    request: StaffApiRequest  # staff only: IsStaffMember, the default permission
     serializer_class = AuditEventSerializer
     filterset_class = AuditFilter
     read_action = Action.VIEW_AUDIT
@@ -573,6 +579,7 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 class SensitiveAccessViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The log of sensitive reads (unmasked identity numbers, health data)."""
 
+    request: StaffApiRequest  # staff only: IsStaffMember, the default permission
     serializer_class = SensitiveAccessSerializer
     filterset_class = SensitiveAccessFilter
     read_action = Action.VIEW_AUDIT

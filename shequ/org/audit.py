@@ -19,7 +19,7 @@ from simple_history.models import HistoricalRecords
 from shequ.core.versions import bump_version
 from shequ.core.web import client_ip
 from shequ.org.audit_chain import append
-from shequ.org.models import AuditEvent, SensitiveAccess
+from shequ.org.models import AuditEvent, SensitiveAccess, User
 
 
 def _request_ip() -> str | None:
@@ -29,11 +29,14 @@ def _request_ip() -> str | None:
     return client_ip(request)
 
 
-def save_with_history(instance: Model, *, actor, reason: str = "", **save_kwargs) -> None:
+def save_with_history(
+    instance: Model, *, actor: User | None, reason: str = "", **save_kwargs: Any
+) -> None:
     """Save a model that keeps simple-history, stamping its history row with actor and reason;
     a record saved again counts one more version (``core.versions``)."""
-    instance._history_user = actor if getattr(actor, "pk", None) else None
-    instance._change_reason = reason or ""
+    # simple-history's attributes (undeclared: ignored by mypy)
+    instance._history_user = actor if getattr(actor, "pk", None) else None  # type: ignore[attr-defined]
+    instance._change_reason = reason or ""  # type: ignore[attr-defined]
     fields = bump_version(instance, save_kwargs.pop("update_fields", None))
     if fields is not None:
         save_kwargs["update_fields"] = fields
@@ -64,7 +67,7 @@ def _plain(value: Any) -> Any:
 
 def _event(
     *,
-    actor,
+    actor: User | None,
     action: str,
     target: Model,
     unit_code: str,
@@ -88,7 +91,7 @@ def _event(
 
 def audit_change(
     *,
-    actor,
+    actor: User | None,
     action: str,
     target: Model,
     unit_code: str,
@@ -111,7 +114,9 @@ def audit_change(
     return event
 
 
-def audit_refused(*, actor, action: str, target_type: str, label: str, unit_code: str) -> None:
+def audit_refused(
+    *, actor: User | None, action: str, target_type: str, label: str, unit_code: str
+) -> None:
     """Log an attempt that changed nothing (a refused lookup), so repeated guessing shows up
     in the change log. The caller must not be inside a transaction that is rolled back."""
     _append_event(
@@ -127,7 +132,7 @@ def audit_refused(*, actor, action: str, target_type: str, label: str, unit_code
 
 def audit_export(
     *,
-    actor,
+    actor: User | None,
     kind: str,
     target_type: str,
     label: str,
@@ -221,7 +226,7 @@ def audit_hidden(*, actor, target_type: str, target_id: str, ip: str | None) -> 
     )
 
 
-def recent_refusals(actor, action: str, *, within: timedelta) -> int:
+def recent_refusals(actor: User | None, action: str, *, within: timedelta) -> int:
     if not getattr(actor, "pk", None):
         return 0
     since = timezone.now() - within
@@ -236,7 +241,9 @@ class ChangedTarget:
     changes: Mapping[str, Any]
 
 
-def audit_changes(*, actor, action: str, targets: Iterable[ChangedTarget], reason: str = "") -> int:
+def audit_changes(
+    *, actor: User | None, action: str, targets: Iterable[ChangedTarget], reason: str = ""
+) -> int:
     """One change-log row per record of a batch (one action, one reason), in one insert."""
     ip = _request_ip()
     events = [
@@ -266,7 +273,7 @@ class SensitiveTarget:
 
 def audit_sensitive_read(
     *,
-    actor,
+    actor: User,
     targets: Iterable[SensitiveTarget],
     fields: Iterable[str],
     purpose: str,

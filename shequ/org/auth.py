@@ -8,6 +8,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -110,7 +111,7 @@ def api_token_revoke(*, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk).delete()
 
 
-def api_tokens_revoke(*, user: User, actor, reason: str) -> int:
+def api_tokens_revoke(*, user: User, actor: User | None, reason: str) -> int:
     """End every token of the user (logout, password change or reset, deactivation); the
     change log says who did it and why when there was any. Call inside the change's
     transaction so that the tokens end with it."""
@@ -177,7 +178,7 @@ class SecondFactorMiddleware:
         if match is not None and match.url_name in BEFORE_SECOND_FACTOR:
             return None
         next_url = request.get_full_path() if request.method == "GET" else reverse("home")
-        return redirect(second_factor_url(request.user, next_url))
+        return redirect(second_factor_url(cast(User, request.user), next_url))  # logged in
 
 
 class VerifiedSessionAuthentication(SessionAuthentication):

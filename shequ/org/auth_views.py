@@ -1,5 +1,7 @@
 """Pages of logging in and out, the password change and the second factor."""
 
+from typing import cast
+
 import django_otp
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -20,6 +22,7 @@ from shequ.core.forms import add_service_errors
 from shequ.org import otp
 from shequ.org.auth import api_tokens_revoke, second_factor_url
 from shequ.org.forms import LoginForm, OtpForm, StyledPasswordChangeForm
+from shequ.org.models import User
 
 
 class LoginView(auth_views.LoginView):
@@ -31,7 +34,7 @@ class LoginView(auth_views.LoginView):
     def get_success_url(self) -> str:
         url = super().get_success_url()
         if otp.second_factor_pending(self.request):
-            return second_factor_url(self.request.user, url)
+            return second_factor_url(cast(User, self.request.user), url)  # logged in now
         return url
 
 

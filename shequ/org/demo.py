@@ -115,7 +115,7 @@ def logins() -> list[tuple[str, str, str, str]]:
         user = found.get(username)
         if user is not None and user.role == role and user.unit_id == unit_code:
             unit = user.unit
-            place = f"{unit.parent.name} {unit.name}" if unit.level == Level.GRID else unit.name
+            place = f"{unit.parent.name} {unit.name}" if unit.level == Level.GRID else unit.name  # type: ignore[union-attr]
             label = str(Role(role).label)
             if duty != Duty.DATA and role != Role.AUDITOR:
                 label = f"{label}（{Duty(duty).label}）"
@@ -139,7 +139,7 @@ def generate(ctx: DemoContext) -> None:
     street_divisions = [d for d in divisions if d.level == "town"]
     streets = _save(
         [
-            _unit(d.code, _short(d.name), _kind_for(d), by_code[d.parent_id])
+            _unit(d.code, _short(d.name), _kind_for(d), by_code[d.parent_id])  # type: ignore[index]
             for d in street_divisions
         ]
     )
@@ -173,7 +173,7 @@ def generate(ctx: DemoContext) -> None:
     by_code[model_street.code] = model_street
 
     community_rows = [
-        (d.code, _short(d.name), _kind_for(d), by_code[d.parent_id], rng.randint(2, 4))
+        (d.code, _short(d.name), _kind_for(d), by_code[d.parent_id], rng.randint(2, 4))  # type: ignore[index]
         for d in divisions
         if d.level == "village"
     ] + [(code, name, kind, model_street, grids) for code, name, kind, grids in MODEL_STREET_UNITS]

@@ -68,7 +68,7 @@ class OrgUnit(models.Model):
         COMPOUND = "compound", _("未建社区的新建小区（盲区）")
         GRID = "grid", _("网格")
 
-    KIND_LEVEL = {
+    KIND_LEVEL: dict[str, Level] = {
         Kind.CITY: Level.CITY,
         Kind.DISTRICT: Level.DISTRICT,
         Kind.COUNTY: Level.DISTRICT,

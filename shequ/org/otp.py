@@ -139,7 +139,7 @@ def otp_check(*, user: User, code: str) -> Device | None:
 
 
 @transaction.atomic
-def otp_reset(*, user: User, actor, reason: str) -> None:
+def otp_reset(*, user: User, actor: User | None, reason: str) -> None:
     """Remove the user's authenticator and recovery codes (a lost phone): the next login
     enrols anew."""
     removed = TOTPDevice.objects.filter(user=user).delete()[0]

@@ -9,8 +9,23 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
 
+from shequ.org.models import User
 from shequ.org.roles import Action, can
+
+
+class StaffRequest(HttpRequest):
+    """A page's request past ``staff_required`` or ``action_required``: for the type checker,
+    its user is a staff ``User``, never anonymous."""
+
+    user: User
+
+
+class StaffApiRequest(Request):
+    """An API request past ``IsStaffMember``: for the type checker, its user is a ``User``."""
+
+    user: User
 
 
 def is_staff_member(user) -> bool:

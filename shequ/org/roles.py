@@ -5,6 +5,7 @@ may be done with them). docs/security.md has the table."""
 from enum import StrEnum
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -54,7 +55,7 @@ DATA_RIGHTS: tuple[Action, ...] = (
     Action.VIEW_HEALTH,
     Action.EXPORT_REGISTRY,
 )
-RIGHT_LABELS: dict[str, str] = {
+RIGHT_LABELS: dict[str, str | Promise] = {
     Action.REVEAL_ID_NUMBER: _("查看完整身份证号"),
     Action.VIEW_HEALTH: _("查看健康信息"),
     Action.EXPORT_REGISTRY: _("导出人员数据"),
@@ -143,7 +144,7 @@ def may_manage_account_at(actor, unit_code: str) -> bool:
     return unit_code != actor.unit_id and unit_code.startswith(actor.unit.prefix)
 
 
-def can(user, action: Action) -> bool:
+def can(user, action: Action | str) -> bool:
     """Whether the user's duty, role and granted rights allow the action (jurisdiction is
     checked separately). The superuser sets up and may do all; its reads are logged too."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:

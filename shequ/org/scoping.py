@@ -11,9 +11,9 @@ an administrator or an auditor reads none of them whatever page, API or export a
 """
 
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -39,7 +39,7 @@ def _reads_people(user) -> bool:
 
 
 def _tree_prefixes(user) -> tuple[str, ...] | None:
-    cached = getattr(user, _CACHE_ATTR, False)
+    cached: Any = getattr(user, _CACHE_ATTR, False)
     if cached is not False:
         return cached
     prefixes: tuple[str, ...] | None
@@ -94,7 +94,7 @@ def scoped(
     personal data is the model's ``personal_data`` (default yes) unless ``personal`` says."""
     if personal is None:
         personal = getattr(queryset.model, "personal_data", True)
-    return queryset.filter(scope_q(user, field or queryset.model.scope_field, personal=personal))
+    return queryset.filter(scope_q(user, field or queryset.model.scope_field, personal=personal))  # type: ignore[attr-defined]
 
 
 class OutsideJurisdiction(Http404):
@@ -112,8 +112,8 @@ def get_in_scope_or_404(queryset: QuerySet[M], user, **lookup) -> M:
     the id is malformed: ``?household=abc`` is a record nobody has)."""
     try:
         return scoped(queryset, user).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, ValidationError) as exc:
-        if isinstance(exc, queryset.model.DoesNotExist) and queryset.filter(**lookup).exists():
+    except (ObjectDoesNotExist, ValueError, ValidationError) as exc:
+        if isinstance(exc, ObjectDoesNotExist) and queryset.filter(**lookup).exists():
             raise OutsideJurisdiction(
                 queryset.model._meta.label_lower, ",".join(str(v) for v in lookup.values())
             ) from exc

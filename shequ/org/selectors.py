@@ -3,6 +3,8 @@
 import datetime
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
+from uuid import UUID
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncSecond
@@ -16,13 +18,15 @@ from shequ.org.models import AuditEvent, OrgUnit, RightRequest, SensitiveAccess,
 from shequ.org.roles import ROLE_LEVELS, Role
 from shequ.org.scoping import get_in_scope_or_404, scoped, subtree_q
 
+_Logged = TypeVar("_Logged", AuditEvent, SensitiveAccess)
 
-def org_units_visible(user) -> QuerySet[OrgUnit]:
+
+def org_units_visible(user: User) -> QuerySet[OrgUnit]:
     """Units in the user's jurisdiction, with parent and delegate loaded."""
     return scoped(OrgUnit.objects.select_related("parent", "delegate"), user)
 
 
-def org_unit_get(user, code: str) -> OrgUnit:
+def org_unit_get(user: User, code: str) -> OrgUnit:
     return get_in_scope_or_404(
         OrgUnit.objects.select_related("parent", "delegate"), user, code=code
     )
@@ -35,7 +39,7 @@ def org_unit_ancestors(unit: OrgUnit) -> list[OrgUnit]:
     return list(OrgUnit.objects.filter(code__in=candidates).order_by("level"))
 
 
-def org_unit_children(user, unit: OrgUnit) -> QuerySet[OrgUnit]:
+def org_unit_children(user: User, unit: OrgUnit) -> QuerySet[OrgUnit]:
     """Direct children visible to the user, with counts of their own children and users."""
     return (
         scoped(OrgUnit.objects.filter(parent=unit), user)
@@ -66,10 +70,10 @@ class UnitFigure:
 # counts persons, homes and buildings.
 # A provider takes (user, within, units) and returns figures for the units, all inside
 # ``within``'s subtree, in a number of queries that does not grow with the units.
-UnitFigureProvider = Callable[[object, OrgUnit, Sequence[OrgUnit]], list[UnitFigure]]
+UnitFigureProvider = Callable[[User, OrgUnit, Sequence[OrgUnit]], list[UnitFigure]]
 
 
-def org_unit_figures(user, within: OrgUnit, units: Sequence[OrgUnit]) -> list[UnitFigure]:
+def org_unit_figures(user: User, within: OrgUnit, units: Sequence[OrgUnit]) -> list[UnitFigure]:
     """Every provider's counts for ``units`` (each the root of a subtree inside ``within``)."""
     figures: list[UnitFigure] = []
     provider: UnitFigureProvider
@@ -78,14 +82,14 @@ def org_unit_figures(user, within: OrgUnit, units: Sequence[OrgUnit]) -> list[Un
     return figures
 
 
-def org_units_in_subtree(user, unit: OrgUnit) -> QuerySet[OrgUnit]:
+def org_units_in_subtree(user: User, unit: OrgUnit) -> QuerySet[OrgUnit]:
     """The unit and every unit below it that the user may see, in code order."""
     return scoped(
         OrgUnit.objects.filter(prefix_q("prefix", unit.prefix)).select_related("parent"), user
     ).order_by("code")
 
 
-def org_unit_root_for(user) -> OrgUnit | None:
+def org_unit_root_for(user: User) -> OrgUnit | None:
     if user.is_superuser:
         return OrgUnit.objects.filter(parent__isnull=True).order_by("code").first()
     return user.unit
@@ -102,14 +106,14 @@ def org_unit_subtree_counts(unit: OrgUnit) -> dict[int, int]:
     return {row["level"]: row["n"] for row in rows}
 
 
-def user_roles_assignable(user, units: QuerySet[OrgUnit]) -> list[tuple[str, str]]:
+def user_roles_assignable(user: User, units: QuerySet[OrgUnit]) -> list[tuple[str, str | Promise]]:
     """The roles the user can actually give at one of ``units`` (the units they manage):
     a role whose level has no such unit would only fail on saving."""
     levels = set(units.order_by().values_list("level", flat=True).distinct())
     return [(value, label) for value, label in Role.choices if levels & ROLE_LEVELS[value]]
 
 
-def user_units_manageable(user) -> QuerySet[OrgUnit]:
+def user_units_manageable(user: User) -> QuerySet[OrgUnit]:
     """The active units where the user may create or move accounts: strictly below their own
     (nobody manages accounts at their own unit or above), never a blind zone."""
     units = org_units_visible(user).filter(is_active=True).exclude(kind=OrgUnit.Kind.COMPOUND)
@@ -118,7 +122,7 @@ def user_units_manageable(user) -> QuerySet[OrgUnit]:
     return units.order_by("code")
 
 
-def right_requests_pending(user) -> QuerySet[RightRequest]:
+def right_requests_pending(user: User) -> QuerySet[RightRequest]:
     """Requests for data rights this user may decide: accounts below their unit, asked for
     and created by someone else."""
     queryset = scoped(
@@ -133,30 +137,32 @@ def right_requests_pending(user) -> QuerySet[RightRequest]:
     return queryset.order_by("requested_at", "id")
 
 
-def right_requests_of(user, target: User) -> QuerySet[RightRequest]:
+def right_requests_of(user: User, target: User) -> QuerySet[RightRequest]:
     """The requests for one account, newest first (its page shows them)."""
     return scoped(RightRequest.objects.filter(user=target), user).select_related(
         "requested_by", "decided_by"
     )
 
 
-def right_request_get(user, uid) -> RightRequest:
+def right_request_get(user: User, uid: UUID | str) -> RightRequest:
     return get_in_scope_or_404(
         RightRequest.objects.select_related("user__unit", "requested_by"), user, uid=uid
     )
 
 
-def users_visible(user) -> QuerySet[User]:
+def users_visible(user: User) -> QuerySet[User]:
     return scoped(User.objects.filter(is_superuser=False).select_related("unit"), user)
 
 
-def user_get(user, uid) -> User:
+def user_get(user: User, uid: UUID | str) -> User:
     return get_in_scope_or_404(
         User.objects.filter(is_superuser=False).select_related("unit"), user, uid=uid
     )
 
 
-def _between(queryset: QuerySet, since: datetime.date | None, until: datetime.date | None):
+def _between(
+    queryset: QuerySet[_Logged], since: datetime.date | None, until: datetime.date | None
+) -> QuerySet[_Logged]:
     tz = timezone.get_current_timezone()
     # The calendar's first and last days have no midnight in every time zone (the database
     # answered 500 to ?since=0001-01-01): there they bound nothing.
@@ -169,7 +175,7 @@ def _between(queryset: QuerySet, since: datetime.date | None, until: datetime.da
 
 
 def audit_events(
-    user,
+    user: User,
     *,
     actor: str = "",
     unit: str = "",
@@ -189,7 +195,7 @@ def audit_events(
 
 
 def sensitive_accesses(
-    user,
+    user: User,
     *,
     actor: str = "",
     unit: str = "",
@@ -205,7 +211,9 @@ def sensitive_accesses(
     return _between(queryset, since, until)
 
 
-def sensitive_access_summary(accesses: QuerySet[SensitiveAccess], top: int = 10) -> list[dict]:
+def sensitive_access_summary(
+    accesses: QuerySet[SensitiveAccess], top: int = 10
+) -> list[Mapping[str, Any]]:
     """The users who read most, by occasions rather than rows: an export logs a row per
     person written (in batches of one second), which would bury ten reveals under one export.
     An occasion is one user's reads within the same second."""

@@ -1,6 +1,7 @@
 """Every write to the organisation tree and the staff users."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -44,7 +45,7 @@ _DIVISION_LEVEL_FOR = {
 }
 
 
-def _require(actor, action: Action) -> None:
+def _require(actor: User, action: Action) -> None:
     if not can(actor, action):
         raise PermissionDenied(_("您的角色不能执行此操作。"))
 
@@ -56,7 +57,7 @@ def _require_reason(reason: str) -> str:
     return reason
 
 
-def _require_below_own_unit(actor, unit: OrgUnit) -> None:
+def _require_below_own_unit(actor: User, unit: OrgUnit) -> None:
     """Administrators manage the units below their own, never their own or anything outside."""
     if actor.is_superuser:
         return
@@ -96,7 +97,9 @@ def _check_child_code(parent: OrgUnit, code: str, kind: str) -> None:
         )
 
 
-def _check_sibling_name(parent: OrgUnit | None, name: str, *, exclude: OrgUnit | None = None):
+def _check_sibling_name(
+    parent: OrgUnit | None, name: str, *, exclude: OrgUnit | None = None
+) -> None:
     """Two active units under one parent never share a name: lists, pickers and exports tell
     units apart by name, and a duplicate is almost always the same place entered twice."""
     siblings = OrgUnit.objects.filter(parent=parent, name=name, is_active=True)
@@ -118,7 +121,7 @@ def _check_sibling_name(parent: OrgUnit | None, name: str, *, exclude: OrgUnit |
 
 @transaction.atomic
 def org_unit_create(
-    *, actor, parent: OrgUnit, code: str, name: str, kind: str, reason: str = ""
+    *, actor: User, parent: OrgUnit, code: str, name: str, kind: str, reason: str = ""
 ) -> OrgUnit:
     """Create a unit under ``parent``: a district, street, community, compound or grid."""
     _require(actor, Action.MANAGE_ORG)
@@ -149,7 +152,7 @@ def org_unit_create(
 
 @transaction.atomic
 def org_unit_rename(
-    *, actor, unit: OrgUnit, name: str, reason: str, version: int | None = None
+    *, actor: User, unit: OrgUnit, name: str, reason: str, version: int | None = None
 ) -> OrgUnit:
     """Give a unit a new name; its code never changes. ``version``: the one the edit was
     based on (None: the one ``unit`` was loaded at); a stale one raises ``EditConflict``."""
@@ -178,7 +181,7 @@ def org_unit_rename(
 
 
 @transaction.atomic
-def org_unit_close(*, actor, unit: OrgUnit, reason: str) -> OrgUnit:
+def org_unit_close(*, actor: User, unit: OrgUnit, reason: str) -> OrgUnit:
     """Close (撤销) an empty unit: it stays in the tree and the history, inactive."""
     _require(actor, Action.MANAGE_ORG)
     lock_row(unit)
@@ -215,7 +218,7 @@ def org_unit_close(*, actor, unit: OrgUnit, reason: str) -> OrgUnit:
 
 
 @transaction.atomic
-def org_unit_reopen(*, actor, unit: OrgUnit, reason: str) -> OrgUnit:
+def org_unit_reopen(*, actor: User, unit: OrgUnit, reason: str) -> OrgUnit:
     """Reopen a closed unit whose parent is still active."""
     _require(actor, Action.MANAGE_ORG)
     lock_row(unit)
@@ -248,7 +251,9 @@ def org_unit_reopen(*, actor, unit: OrgUnit, reason: str) -> OrgUnit:
 
 
 @transaction.atomic
-def blind_zone_delegate(*, actor, zone: OrgUnit, delegate: OrgUnit | None, reason: str) -> OrgUnit:
+def blind_zone_delegate(
+    *, actor: User, zone: OrgUnit, delegate: OrgUnit | None, reason: str
+) -> OrgUnit:
     """Name who manages a compound with no community yet: its street, or a neighbouring
     community of the same street (``None`` gives it back to the street)."""
     _require(actor, Action.MANAGE_ORG)
@@ -327,7 +332,7 @@ def _check_duty(role: str, duty: str) -> str:
     return duty
 
 
-def _check_rights(rights, role: str, duty: str) -> list[str]:
+def _check_rights(rights: Iterable[str] | None, role: str, duty: str) -> list[str]:
     wanted = sorted({str(r) for r in rights or ()})
     allowed = rights_for(role, duty)
     refused = [r for r in wanted if r not in allowed]
@@ -356,7 +361,7 @@ def _clean_phone(phone: str) -> str:
         raise ValidationError({"phone": exc.messages}) from exc
 
 
-def _require_manages(actor, unit_code: str) -> None:
+def _require_manages(actor: User | None, unit_code: str) -> None:
     """Accounts are managed only by an administrator of a unit above theirs (or at set-up)."""
     if actor is None or actor.is_superuser:
         return
@@ -368,7 +373,7 @@ def _require_manages(actor, unit_code: str) -> None:
         )
 
 
-def _require_user_in_scope(actor, user: User) -> None:
+def _require_user_in_scope(actor: User | None, user: User) -> None:
     if actor is None or actor.is_superuser:
         return
     if user.is_superuser or not user.unit_id:
@@ -378,7 +383,7 @@ def _require_user_in_scope(actor, user: User) -> None:
     _require_manages(actor, user.unit_id)
 
 
-def _user_snapshot(user: User) -> dict:
+def _user_snapshot(user: User) -> dict[str, Any]:
     return {
         "full_name": user.full_name,
         "phone": user.phone,
@@ -393,7 +398,7 @@ def _user_snapshot(user: User) -> dict:
 @transaction.atomic
 def user_create(
     *,
-    actor,
+    actor: User | None,
     username: str,
     full_name: str,
     role: str,
@@ -401,7 +406,7 @@ def user_create(
     password: str,
     phone: str = "",
     duty: str = "",
-    rights=(),
+    rights: Iterable[str] = (),
     reason: str = "",
 ) -> User:
     """Create a staff user bound to one unit with one role and one duty.
@@ -453,7 +458,7 @@ def user_create(
 @transaction.atomic
 def user_update(
     *,
-    actor,
+    actor: User,
     user: User,
     full_name: str,
     role: str,
@@ -491,7 +496,7 @@ def user_update(
         actor=actor,
         action="user.update",
         target=user,
-        unit_code=user.unit_id,
+        unit_code=user.unit_id or "",
         label=user.username,
         reason=reason,
         changes=field_changes(before, _user_snapshot(user)),
@@ -501,7 +506,7 @@ def user_update(
 
 
 @transaction.atomic
-def user_set_active(*, actor, user: User, active: bool, reason: str) -> User:
+def user_set_active(*, actor: User, user: User, active: bool, reason: str) -> User:
     """Deactivate (停用) or reactivate a staff user; users are never deleted."""
     _require(actor, Action.MANAGE_USERS)
     lock_row(user)
@@ -512,7 +517,7 @@ def user_set_active(*, actor, user: User, active: bool, reason: str) -> User:
     if user.is_active == active:
         raise ValidationError(_("用户已经是该状态。"))
     if active:
-        _check_role_for_unit(user.role, user.unit)
+        _check_role_for_unit(user.role, user.unit)  # type: ignore[arg-type]  # staff: a unit
     user.is_active = active
     user.deactivated_reason = "" if active else reason[:200]
     save_with_history(user, actor=actor, reason=reason)
@@ -531,7 +536,7 @@ def user_set_active(*, actor, user: User, active: bool, reason: str) -> User:
 
 
 @transaction.atomic
-def user_set_password(*, actor, user: User, password: str, reason: str) -> User:
+def user_set_password(*, actor: User, user: User, password: str, reason: str) -> User:
     """Set a new password for a staff user (an administrator's reset): the user must choose
     their own at the next login, and the user's API tokens stop working."""
     _require(actor, Action.MANAGE_USERS)
@@ -586,11 +591,13 @@ def _supersede_pending(user: User) -> None:
     )
 
 
-def _request_rights(*, actor, user: User, rights: list[str], reason: str) -> RightRequest:
+def _request_rights(
+    *, actor: User | None, user: User, rights: list[str], reason: str
+) -> RightRequest:
     _supersede_pending(user)
     request = RightRequest.objects.create(
         user=user,
-        unit_code=user.unit_id,
+        unit_code=user.unit_id or "",
         rights=rights,
         requested_by=actor if getattr(actor, "pk", None) else None,
         reason=reason,
@@ -599,7 +606,7 @@ def _request_rights(*, actor, user: User, rights: list[str], reason: str) -> Rig
         actor=actor,
         action="user.rights_request",
         target=user,
-        unit_code=user.unit_id,
+        unit_code=user.unit_id or "",
         label=user.username,
         reason=reason,
         changes={"rights": [None, ",".join(rights)]},
@@ -608,7 +615,9 @@ def _request_rights(*, actor, user: User, rights: list[str], reason: str) -> Rig
 
 
 @transaction.atomic
-def user_set_rights(*, actor, user: User, rights, reason: str) -> RightRequest | None:
+def user_set_rights(
+    *, actor: User | None, user: User, rights: Iterable[str] | None, reason: str
+) -> RightRequest | None:
     """Set the data rights an account should hold. Rights taken away go at once; rights
     added wait for a second person's approval (set-up, with no actor, grants them).
     Returns the pending request, if any."""
@@ -641,7 +650,7 @@ def user_set_rights(*, actor, user: User, rights, reason: str) -> RightRequest |
     return _request_rights(actor=actor, user=user, rights=added, reason=reason)
 
 
-def may_decide(actor, request: RightRequest) -> bool:
+def may_decide(actor: User, request: RightRequest) -> bool:
     """A second person decides: an administrator of a unit above the account's, who neither
     asked for the rights nor created the account, and is not the account itself."""
     if not can(actor, Action.APPROVE_RIGHTS):
@@ -658,7 +667,7 @@ def may_decide(actor, request: RightRequest) -> bool:
 
 @transaction.atomic
 def right_request_decide(
-    *, actor, request: RightRequest, approve: bool, reason: str
+    *, actor: User, request: RightRequest, approve: bool, reason: str
 ) -> RightRequest:
     """Approve (the account gets the rights) or refuse a pending request, with a reason."""
     _require(actor, Action.APPROVE_RIGHTS)

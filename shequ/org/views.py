@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from itertools import islice
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -35,7 +36,7 @@ from shequ.org.forms import (
     UserRightsForm,
 )
 from shequ.org.models import OrgUnit, User
-from shequ.org.permissions import action_required, staff_required
+from shequ.org.permissions import StaffRequest, action_required, staff_required
 from shequ.org.roles import Action, Level, Role, can, rights_labels
 from shequ.org.scoping import code_in_scope, subtree_q
 
@@ -63,10 +64,10 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
 
 
 @staff_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: StaffRequest) -> HttpResponse:
     user = request.user
     unit = selectors.org_unit_root_for(user)
-    context = {"cards": [], "unit": unit}
+    context: dict[str, Any] = {"cards": [], "unit": unit}
     if unit is not None:
         counts = selectors.org_unit_subtree_counts(unit)
         tree_url = reverse("org:unit", args=[unit.code])
@@ -85,7 +86,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def tree(request: HttpRequest) -> HttpResponse:
+def tree(request: StaffRequest) -> HttpResponse:
     unit = selectors.org_unit_root_for(request.user)
     if unit is None:
         raise Http404
@@ -108,7 +109,7 @@ def _tree_table(figures) -> Table:
     )
 
 
-def _tree_export(request: HttpRequest, unit: OrgUnit) -> HttpResponse:
+def _tree_export(request: StaffRequest, unit: OrgUnit) -> HttpResponse:
     """The unit and every unit below it, each with the counts of its subtree."""
     units = list(selectors.org_units_in_subtree(request.user, unit))
     reads_people = can(request.user, Action.READ_REGISTRY)
@@ -131,7 +132,7 @@ def _tree_export(request: HttpRequest, unit: OrgUnit) -> HttpResponse:
 
 
 @staff_required
-def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
+def unit_detail(request: StaffRequest, code: str) -> HttpResponse:
     user = request.user
     unit = selectors.org_unit_get(user, code)
     if request.GET.get("export") in ("xlsx", "csv"):
@@ -171,7 +172,7 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @action_required(Action.MANAGE_ORG)
 @require_http_methods(["GET", "POST"])
-def unit_create(request: HttpRequest, code: str) -> HttpResponse:
+def unit_create(request: StaffRequest, code: str) -> HttpResponse:
     parent = selectors.org_unit_get(request.user, code)
     form = OrgUnitCreateForm(request.POST or None, parent=parent)
     if request.method == "POST" and form.is_valid():
@@ -220,7 +221,7 @@ def _unit_change(request, code, *, form_class, title, service, success, danger=F
 
 @action_required(Action.MANAGE_ORG)
 @require_http_methods(["GET", "POST"])
-def unit_rename(request: HttpRequest, code: str) -> HttpResponse:
+def unit_rename(request: StaffRequest, code: str) -> HttpResponse:
     return _unit_change(
         request,
         code,
@@ -233,7 +234,7 @@ def unit_rename(request: HttpRequest, code: str) -> HttpResponse:
 
 @action_required(Action.MANAGE_ORG)
 @require_http_methods(["GET", "POST"])
-def unit_close(request: HttpRequest, code: str) -> HttpResponse:
+def unit_close(request: StaffRequest, code: str) -> HttpResponse:
     return _unit_change(
         request,
         code,
@@ -249,7 +250,7 @@ def unit_close(request: HttpRequest, code: str) -> HttpResponse:
 
 @action_required(Action.MANAGE_ORG)
 @require_http_methods(["GET", "POST"])
-def unit_reopen(request: HttpRequest, code: str) -> HttpResponse:
+def unit_reopen(request: StaffRequest, code: str) -> HttpResponse:
     return _unit_change(
         request,
         code,
@@ -263,7 +264,7 @@ def unit_reopen(request: HttpRequest, code: str) -> HttpResponse:
 
 @action_required(Action.MANAGE_ORG)
 @require_http_methods(["GET", "POST"])
-def zone_delegate(request: HttpRequest, code: str) -> HttpResponse:
+def zone_delegate(request: StaffRequest, code: str) -> HttpResponse:
     zone = selectors.org_unit_get(request.user, code)
     if zone.kind != OrgUnit.Kind.COMPOUND:
         raise Http404
@@ -353,7 +354,7 @@ def _audited_download(
 
 
 @action_required(Action.MANAGE_USERS)
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: StaffRequest) -> HttpResponse:
     users = selectors.users_visible(request.user)
     q = (request.GET.get("q") or "").strip()
     role = request.GET.get("role") or ""
@@ -419,7 +420,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 @action_required(Action.MANAGE_USERS)
 @require_http_methods(["GET", "POST"])
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: StaffRequest) -> HttpResponse:
     units = _manageable_units(request.user)
     form = UserCreateForm(
         request.POST or None,
@@ -451,7 +452,7 @@ def _user_initial(user: User) -> dict:
 
 @action_required(Action.MANAGE_USERS)
 @require_http_methods(["GET", "POST"])
-def user_edit(request: HttpRequest, uid) -> HttpResponse:
+def user_edit(request: StaffRequest, uid) -> HttpResponse:
     target = selectors.user_get(request.user, uid)
     units = _manageable_units(request.user)
     form = UserEditForm(
@@ -492,7 +493,7 @@ def user_edit(request: HttpRequest, uid) -> HttpResponse:
 
 @action_required(Action.MANAGE_USERS)
 @require_http_methods(["GET", "POST"])
-def user_rights(request: HttpRequest, uid) -> HttpResponse:
+def user_rights(request: StaffRequest, uid) -> HttpResponse:
     target = selectors.user_get(request.user, uid)
     form = UserRightsForm(request.POST or None, initial={"rights": target.data_rights})
     if request.method == "POST" and form.is_valid():
@@ -518,7 +519,7 @@ def user_rights(request: HttpRequest, uid) -> HttpResponse:
 
 
 @action_required(Action.APPROVE_RIGHTS)
-def right_requests(request: HttpRequest) -> HttpResponse:
+def right_requests(request: StaffRequest) -> HttpResponse:
     pending = selectors.right_requests_pending(request.user)
     page = paginate(request, pending)
     return render(
@@ -528,7 +529,7 @@ def right_requests(request: HttpRequest) -> HttpResponse:
 
 @action_required(Action.APPROVE_RIGHTS)
 @require_http_methods(["GET", "POST"])
-def right_request_decide(request: HttpRequest, uid) -> HttpResponse:
+def right_request_decide(request: StaffRequest, uid) -> HttpResponse:
     pending = selectors.right_request_get(request.user, uid)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -563,7 +564,7 @@ def right_request_decide(request: HttpRequest, uid) -> HttpResponse:
 
 @action_required(Action.MANAGE_USERS)
 @require_http_methods(["GET", "POST"])
-def user_set_active(request: HttpRequest, uid, active: bool) -> HttpResponse:
+def user_set_active(request: StaffRequest, uid, active: bool) -> HttpResponse:
     target = selectors.user_get(request.user, uid)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -598,7 +599,7 @@ def user_set_active(request: HttpRequest, uid, active: bool) -> HttpResponse:
 
 @action_required(Action.MANAGE_USERS)
 @require_http_methods(["GET", "POST"])
-def user_password(request: HttpRequest, uid) -> HttpResponse:
+def user_password(request: StaffRequest, uid) -> HttpResponse:
     target = selectors.user_get(request.user, uid)
     form = PasswordResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -682,7 +683,7 @@ def _audit_filters(request, form_class=AuditFilterForm) -> tuple[AuditFilterForm
 
 
 @action_required(Action.VIEW_AUDIT)
-def audit_events(request: HttpRequest) -> HttpResponse:
+def audit_events(request: StaffRequest) -> HttpResponse:
     form, filters = _audit_filters(request, AuditEventFilterForm)
     events = selectors.audit_events(request.user, **filters)
     if request.GET.get("export") in ("xlsx", "csv"):
@@ -712,7 +713,7 @@ def audit_events(request: HttpRequest) -> HttpResponse:
 
 
 @action_required(Action.VIEW_AUDIT)
-def sensitive_accesses(request: HttpRequest) -> HttpResponse:
+def sensitive_accesses(request: StaffRequest) -> HttpResponse:
     form, filters = _audit_filters(request)
     accesses = selectors.sensitive_accesses(request.user, **filters)
     if request.GET.get("export") in ("xlsx", "csv"):

@@ -8,7 +8,7 @@ exists, the number is not registered yet) live in the services, which do them in
 
 import datetime
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -103,7 +103,7 @@ def validate_person(
     values: Mapping[str, Any],
     *,
     today: datetime.date,
-    children: list[Mapping[str, Any]] = (),
+    children: Sequence[Mapping[str, Any]] = (),
     choices_checked: bool = False,
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Return (cleaned values, {field: [messages]}) for one person's facts.

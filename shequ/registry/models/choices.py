@@ -1,5 +1,7 @@
 """Choices of the registry's fields (sex, population type, status, ethnic groups …) and the reference-data helpers the models share."""
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -158,7 +160,11 @@ ETHNICITY_CHOICES = [(f"{i:02d}", name) for i, name in enumerate(ETHNIC_GROUPS, 
 # constraint costs a query per written row: at a million persons these checks were a
 # quarter of the database's work in an import (docs/benchmarks.md). References between
 # the registry's own records (person -> household, child -> parent, ...) keep theirs.
-REFERENCE = {"on_delete": models.PROTECT, "related_name": "+", "db_constraint": False}
+REFERENCE: dict[str, Any] = {
+    "on_delete": models.PROTECT,
+    "related_name": "+",
+    "db_constraint": False,
+}
 
 
 def unit_fk(**kwargs) -> models.ForeignKey:

@@ -6,6 +6,7 @@ from django.db.models import (
 )
 from django.utils.translation import gettext_lazy as _
 
+from shequ.org.models import User
 from shequ.org.scoping import (
     scope_q,
     subtree_q,
@@ -17,13 +18,13 @@ from shequ.registry.models import (
 from shequ.registry.selectors._filters import StrictFilterSet
 
 
-def person_flows(user, person: Person) -> QuerySet[Flow]:
+def person_flows(user: User, person: Person) -> QuerySet[Flow]:
     return person.flows.select_related(
         "actor", "division", "from_household__building", "to_household__building"
     )
 
 
-def flows_visible(user) -> QuerySet[Flow]:
+def flows_visible(user: User) -> QuerySet[Flow]:
     """Flows that happened in the user's jurisdiction: arrivals here and departures from here."""
     return Flow.objects.filter(
         scope_q(user, "unit_code") | scope_q(user, "from_unit_code")
@@ -43,12 +44,12 @@ class FlowFilter(StrictFilterSet):
         model = Flow
         fields = ["kind", "unit", "person", "since", "until"]
 
-    def filter_unit(self, queryset, name, value):
+    def filter_unit(self, queryset: QuerySet[Flow], name: str, value: str) -> QuerySet[Flow]:
         return queryset.filter(
             subtree_q("unit_code", value.strip()) | subtree_q("from_unit_code", value.strip())
         )
 
 
-def person_last_flow(user, person: Person) -> Flow | None:
+def person_last_flow(user: User, person: Person) -> Flow | None:
     """The flow recorded last for the person, if the user may see it (the answer to recording one)."""
     return flows_visible(user).filter(person=person).order_by("-id").first()

@@ -11,16 +11,17 @@ The API's history of a person (``history_page_changes``) compares the rows the s
 
 import datetime
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import (
+    Field,
     Q,
     QuerySet,
 )
 from django.utils.translation import gettext as _
 
 from shequ.core.identifiers import mask_id_number
-from shequ.org.models import Division, OrgUnit
+from shequ.org.models import Division, OrgUnit, User
 from shequ.org.roles import Level
 from shequ.registry.models import (
     Check,
@@ -49,7 +50,7 @@ _SAME_CALL = datetime.timedelta(seconds=5)
 # The version counts saves; it is no fact of the person (each row of the history is one).
 _NOT_SHOWN = {"id", "uid", "registered_at", "updated_at", "version", "parent", "person"}
 _HEALTH = {"contraception", "contraception_since"}
-_FLOW_ICONS = {
+_FLOW_ICONS: dict[str, tuple[str, str]] = {
     Flow.Kind.ARRIVAL: ("box-arrow-in-right", "primary"),
     Flow.Kind.REGISTRATION: ("person-plus", "primary"),
     Flow.Kind.MOVE: ("arrow-left-right", "info"),
@@ -82,7 +83,7 @@ class Entry:
     changes: list[Change] = field(default_factory=list)
 
 
-def person_timeline(user, person: Person, *, show_health: bool) -> list[Entry]:
+def person_timeline(user: User, person: Person, *, show_health: bool) -> list[Entry]:
     """All entries of the person's record for this user, newest first."""
     person_rows = list(
         person.history.select_related("history_user").order_by("history_date", "history_id")
@@ -191,11 +192,13 @@ def person_timeline(user, person: Person, *, show_health: bool) -> list[Entry]:
     return entries
 
 
-def _actor(user) -> str:
+def _actor(user: User | None) -> str:
     return user.get_full_name() if user is not None else _("系统")
 
 
-def history_fields(model, hidden: frozenset[str] | set[str] = frozenset()) -> list[tuple[str, str]]:
+def history_fields(
+    model: type[Person | Child], hidden: frozenset[str] | set[str] = frozenset()
+) -> list[tuple[str, str]]:
     """(name, attname) of the fields a model's history rows keep and a timeline shows."""
     kept = {f.name for f in model.history.model.tracked_fields}
     return [
@@ -205,7 +208,7 @@ def history_fields(model, hidden: frozenset[str] | set[str] = frozenset()) -> li
     ]
 
 
-def row_changes(before, row, fields: list[tuple[str, str]]) -> dict[str, tuple[Any, Any]]:
+def row_changes(before: Any, row: Any, fields: list[tuple[str, str]]) -> dict[str, tuple[Any, ...]]:
     """{name: (old, new)} of what a history row changed since ``before``, the same object's
     previous row; a first row (``before`` None) lists the fields it filled."""
     changes = {}
@@ -219,7 +222,9 @@ def row_changes(before, row, fields: list[tuple[str, str]]) -> dict[str, tuple[A
     return changes
 
 
-def _diffs(rows: list, model, hidden: set[str], key: str = "id") -> list[tuple[Any, dict]]:
+def _diffs(
+    rows: list, model: type[Person | Child], hidden: set[str], key: str = "id"
+) -> list[tuple[Any, dict]]:
     """Each history row with {field name: (old, new)} against the row before it (same object)."""
     fields = history_fields(model, hidden)
     previous: dict[Any, Any] = {}
@@ -291,14 +296,14 @@ def _matching_row(flow: Flow, rows: list, unmatched: dict) -> int | None:
 def _flow_detail(flow: Flow) -> str:
     if flow.kind in (Flow.Kind.MOVE, Flow.Kind.REACTIVATION):
         parts = []
-        if flow.from_household_id:
+        if flow.from_household is not None:
             parts.append(_("从 %(h)s") % {"h": _household_text(flow.from_household)})
-        if flow.to_household_id:
+        if flow.to_household is not None:
             parts.append(_("迁到 %(h)s") % {"h": _household_text(flow.to_household)})
         return " ".join(parts)
-    if flow.kind in (Flow.Kind.ARRIVAL, Flow.Kind.REGISTRATION) and flow.to_household_id:
+    if flow.kind in (Flow.Kind.ARRIVAL, Flow.Kind.REGISTRATION) and flow.to_household is not None:
         text = _("住址：%(h)s") % {"h": _household_text(flow.to_household)}
-        if flow.division_id:
+        if flow.division is not None:
             text += " · " + _("来自 %(d)s") % {"d": flow.division.full_name}
         return text
     if flow.kind in (Flow.Kind.DEPARTURE, Flow.Kind.OUTFLOW):
@@ -310,7 +315,7 @@ def _flow_detail(flow: Flow) -> str:
 def flow_destination_name(flow: Flow) -> str:
     """The place a flow came from or went to: the division's name, or 去向不明 for a departure
     recorded without one on purpose ("" when none was recorded)."""
-    if flow.division_id:
+    if flow.division is not None:
         return flow.division.full_name
     if flow.destination_unknown:
         return _("去向不明")
@@ -366,10 +371,10 @@ class _Names:
             else {}
         )
 
-    def render(self, diff: dict, model) -> list[Change]:
+    def render(self, diff: dict, model: type[Person | Child]) -> list[Change]:
         changes = []
         for name, (old, new) in sorted(diff.items(), key=lambda item: _order(model, item[0])):
-            model_field = model._meta.get_field(name)
+            model_field = cast(Field, model._meta.get_field(name))  # a concrete field
             changes.append(
                 Change(
                     label=str(model_field.verbose_name),
@@ -379,7 +384,7 @@ class _Names:
             )
         return changes
 
-    def _value(self, model_field, value) -> str:
+    def _value(self, model_field: Any, value: Any) -> str:
         if value in (None, ""):
             return "—"
         name = model_field.name
@@ -405,7 +410,7 @@ _REFERENCE_KIND = {
 }
 
 
-def _order(model, name: str) -> int:
+def _order(model: type[Person | Child], name: str) -> int:
     return [f.name for f in model._meta.concrete_fields].index(name)
 
 

@@ -4,6 +4,9 @@ register of rented homes (出租房屋登记) and the building search of the hou
 Always through the jurisdiction, complete with their joins, so a list of any length runs
 the same few queries."""
 
+from typing import Any
+from uuid import UUID
+
 import django_filters
 from django import forms
 from django.db.models import (
@@ -24,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from shequ.core.text import prefix_q
+from shequ.org.models import OrgUnit, User
 from shequ.org.roles import Action, can
 from shequ.org.scoping import (
     get_in_scope_or_404,
@@ -40,19 +44,19 @@ from shequ.registry.models import (
 )
 
 
-def buildings_visible(user) -> QuerySet[Building]:
+def buildings_visible(user: User) -> QuerySet[Building]:
     return scoped(Building.objects.select_related("unit"), user)
 
 
-def building_get(user, uid) -> Building:
+def building_get(user: User, uid: UUID | str) -> Building:
     return get_in_scope_or_404(Building.objects.select_related("unit"), user, uid=uid)
 
 
-def households_visible(user) -> QuerySet[Household]:
+def households_visible(user: User) -> QuerySet[Household]:
     return scoped(Household.objects.select_related("building", "unit", "landlord"), user)
 
 
-def household_get(user, uid) -> Household:
+def household_get(user: User, uid: UUID | str) -> Household:
     return get_in_scope_or_404(
         Household.objects.select_related("building", "unit", "landlord"), user, uid=uid
     )
@@ -64,7 +68,7 @@ def _count_of(queryset: QuerySet) -> Subquery:
     return Subquery(counted, output_field=IntegerField())
 
 
-def buildings_with_counts(user) -> QuerySet[Building]:
+def buildings_with_counts(user: User) -> QuerySet[Building]:
     """Buildings in the user's jurisdiction, each with its homes, active residents and rented
     homes counted in the same query, whatever the page size."""
     homes = Household.objects.filter(building=OuterRef("pk"), is_active=True)
@@ -110,7 +114,7 @@ def building_households(building: Building) -> QuerySet[Household]:
     )
 
 
-def rented_homes_of(user, landlord: Person) -> QuerySet[Household]:
+def rented_homes_of(user: User, landlord: Person) -> QuerySet[Household]:
     """The homes a registered person lets (房屋出租户), with their tenants, in the user's scope."""
     return (
         households_visible(user)
@@ -120,7 +124,7 @@ def rented_homes_of(user, landlord: Person) -> QuerySet[Household]:
     )
 
 
-def unit_close_objection(unit) -> str:
+def unit_close_objection(unit: OrgUnit) -> str:
     """What keeps a unit from being closed: active people or buildings in its subtree."""
     persons = Person.objects.filter(
         prefix_q("unit_id", unit.prefix), status=PersonStatus.ACTIVE
@@ -150,13 +154,19 @@ class BuildingFilter(django_filters.FilterSet):
         model = Building
         fields = ["search", "unit", "kind", "is_active"]
 
-    def filter_search(self, queryset, name, value):
+    def filter_search(
+        self, queryset: QuerySet[Building], name: str, value: str
+    ) -> QuerySet[Building]:
         return queryset.filter(Q(name__contains=value) | Q(address__contains=value))
 
-    def filter_unit(self, queryset, name, value):
+    def filter_unit(
+        self, queryset: QuerySet[Building], name: str, value: str
+    ) -> QuerySet[Building]:
         return queryset.filter(subtree_q("unit_id", value.strip()))
 
-    def filter_rented(self, queryset, name, value):
+    def filter_rented(
+        self, queryset: QuerySet[Building], name: str, value: bool
+    ) -> QuerySet[Building]:
         rented = Household.objects.filter(is_rented=True, is_active=True).values("building_id")
         return queryset.filter(pk__in=rented) if value else queryset.exclude(pk__in=rented)
 
@@ -171,11 +181,13 @@ class HouseholdFilter(django_filters.FilterSet):
         model = Household
         fields = ["unit", "building", "is_rented", "is_active"]
 
-    def filter_unit(self, queryset, name, value):
+    def filter_unit(
+        self, queryset: QuerySet[Household], name: str, value: str
+    ) -> QuerySet[Household]:
         return queryset.filter(subtree_q("unit_id", value.strip()))
 
 
-def households_with_counts(user) -> QuerySet[Household]:
+def households_with_counts(user: User) -> QuerySet[Household]:
     """Homes in the user's jurisdiction, each with its active residents counted in the query."""
     members = Person.objects.filter(household=OuterRef("pk"), status=PersonStatus.ACTIVE)
     return households_visible(user).annotate(member_count=_count_of(members))
@@ -184,7 +196,7 @@ def households_with_counts(user) -> QuerySet[Household]:
 BUILDING_MATCHES = 20  # a search-as-you-type picker shows at most this many buildings
 
 
-def rented_homes(user) -> QuerySet[Household]:
+def rented_homes(user: User) -> QuerySet[Household]:
     """The rented homes in use in the user's jurisdiction, with building, unit and landlord,
     each with the people living there and the migrants (流入) among them counted in the same
     query. People registered as gone out (流出) are on the home's roll but do not live there."""
@@ -204,7 +216,7 @@ def rented_homes(user) -> QuerySet[Household]:
     )
 
 
-def contact_visible(user) -> bool:
+def contact_visible(user: User) -> bool:
     """Whether the user sees landlords' names and phones in full: the roles that keep the
     housing register and sign agreements with landlords; the others see them masked."""
     return can(user, Action.EDIT_REGISTRY)
@@ -233,7 +245,9 @@ class RentedHomeFilter(django_filters.FilterSet):
         model = Household
         fields = ["search", "unit", "building", "occupants"]
 
-    def filter_search(self, queryset, name, value):
+    def filter_search(
+        self, queryset: QuerySet[Household], name: str, value: str
+    ) -> QuerySet[Household]:
         """Every word must match the address (building, its address, the door number, the
         grid or community) or the landlord (name; phone for those who may see it)."""
         user = getattr(self.request, "user", None)
@@ -252,16 +266,20 @@ class RentedHomeFilter(django_filters.FilterSet):
             queryset = queryset.filter(match)
         return queryset
 
-    def filter_unit(self, queryset, name, value):
+    def filter_unit(
+        self, queryset: QuerySet[Household], name: str, value: str
+    ) -> QuerySet[Household]:
         return queryset.filter(subtree_q("unit_id", value.strip()))
 
-    def filter_occupants(self, queryset, name, value):
+    def filter_occupants(  # the queryset is rented_homes(), with its counts
+        self, queryset: QuerySet[Any], name: str, value: str
+    ) -> QuerySet[Any]:
         if value == "none":
             return queryset.filter(occupant_count=0)
         return queryset.filter(migrant_count__gt=0)
 
 
-def buildings_matching(user, term: str, *, limit: int = BUILDING_MATCHES) -> list[Building]:
+def buildings_matching(user: User, term: str, *, limit: int = BUILDING_MATCHES) -> list[Building]:
     """Buildings in use in the user's jurisdiction whose name, address, grid or community
     holds every word of ``term``; names equal to or beginning with it first. At most
     ``limit`` + 1 rows, so the caller can tell there are more."""
@@ -286,7 +304,7 @@ def buildings_matching(user, term: str, *, limit: int = BUILDING_MATCHES) -> lis
     return list(buildings.annotate(rank=rank).order_by("rank", "unit_id", "name")[: limit + 1])
 
 
-def building_households_active(user, building_uid) -> list[Household]:
+def building_households_active(user: User, building_uid: UUID | str | None) -> list[Household]:
     """The homes in use of one building in the user's jurisdiction, by number (a picker's)."""
     if building_uid is None:
         return []
@@ -297,10 +315,11 @@ def building_households_active(user, building_uid) -> list[Household]:
     )
 
 
-def building_unit_code(user, building_uid) -> str | None:
+def building_unit_code(user: User, building_uid: UUID | str | None) -> str | None:
     """The unit code of a building in the user's jurisdiction, or None."""
     if building_uid is None:
         return None
+    # The unit's code, typed as an int by django-stubs (it takes the key for the unit's id).
     return (
-        buildings_visible(user).filter(uid=building_uid).values_list("unit_id", flat=True).first()
+        buildings_visible(user).filter(uid=building_uid).values_list("unit_id", flat=True).first()  # type: ignore[return-value]
     )

@@ -5,7 +5,9 @@ import datetime
 import functools
 import operator
 import re
+from collections.abc import Iterable, Mapping
 from typing import Any
+from uuid import UUID
 
 import django_filters
 from django.db.models import (
@@ -16,12 +18,13 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Concat
+from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.text import prefix_q
-from shequ.org.models import OrgUnit
+from shequ.org.models import OrgUnit, User
 from shequ.org.roles import Action, can
 from shequ.org.scoping import (
     code_in_scope,
@@ -31,7 +34,9 @@ from shequ.org.scoping import (
     subtree_q,
 )
 from shequ.registry.models import (
+    Child,
     Contraception,
+    Household,
     MaritalStatus,
     Person,
     PersonStatus,
@@ -102,13 +107,13 @@ def person_id_sources(persons: QuerySet[Person], term: str | None) -> list[Query
     return [persons.filter(part) for part in parts] if parts else None
 
 
-def persons_visible(user) -> QuerySet[Person]:
+def persons_visible(user: User) -> QuerySet[Person]:
     return scoped(
         Person.objects.select_related("unit", "household__building", "hukou_division"), user
     )
 
 
-def person_get(user, uid) -> Person:
+def person_get(user: User, uid: UUID | str) -> Person:
     return get_in_scope_or_404(
         Person.objects.select_related(
             "unit",
@@ -135,7 +140,7 @@ PERSON_SORTS = {
 NARROW_SCOPE_PREFIX = 12
 
 
-def _narrow_scope(user, unit: str | None) -> bool:
+def _narrow_scope(user: User, unit: str | None) -> bool:
     """Whether the persons listed lie within one community or smaller: the user's whole
     jurisdiction, or the ``?unit=`` filter."""
     prefixes = jurisdiction_prefixes(user)
@@ -145,7 +150,7 @@ def _narrow_scope(user, unit: str | None) -> bool:
     return bool(unit) and len(OrgUnit.prefix_for(unit)) >= NARROW_SCOPE_PREFIX
 
 
-def scope_first(persons: QuerySet[Person], user, unit: str | None = None) -> QuerySet[Person]:
+def scope_first(persons: QuerySet[Person], user: User, unit: str | None = None) -> QuerySet[Person]:
     """For a list within one community or smaller (the user's jurisdiction, or ``unit``, the
     ``?unit=`` filter): the same order, its leading name key written as an expression no
     index serves. PostgreSQL then reads the scope's rows by their unit and sorts them (~0.6 ms
@@ -157,8 +162,13 @@ def scope_first(persons: QuerySet[Person], user, unit: str | None = None) -> Que
     correlation because the index has several columns. A district is large enough for the
     walk to pay, and keeps it.
     """
-    order = list(persons.query.order_by or persons.model._meta.ordering)
-    if not order or order[0].lstrip("-") != "name" or not _narrow_scope(user, unit):
+    order = list(persons.query.order_by or persons.model._meta.ordering or ())
+    if (
+        not order
+        or not isinstance(order[0], str)
+        or order[0].lstrip("-") != "name"
+        or not _narrow_scope(user, unit)
+    ):
         return persons
     # || '' changes neither the value nor its collation, so neither the order.
     name = Concat(F("name"), Value(""), output_field=CharField())
@@ -171,7 +181,7 @@ def person_order(sort: str | None) -> list[str] | None:
     key = (sort or "").lstrip("-")
     if key not in PERSON_SORTS:
         return None
-    sign = "-" if sort.startswith("-") else ""
+    sign = "-" if (sort or "").startswith("-") else ""
     return [sign + field for field in PERSON_SORTS[key]]
 
 
@@ -240,7 +250,9 @@ class PersonFilter(StrictFilterSet):
         model = Person
         fields = ["search", "unit", "status", "population_type", "sex", "age", "marital_status"]
 
-    def __init__(self, data=None, *args, **kwargs):
+    def __init__(
+        self, data: QueryDict | dict[str, Any] | None = None, *args: Any, **kwargs: Any
+    ) -> None:
         data = data.copy() if data is not None else {}
         if not data.get("status"):
             data["status"] = PersonStatus.ACTIVE
@@ -253,21 +265,23 @@ class PersonFilter(StrictFilterSet):
     def today(self) -> datetime.date:
         return timezone.localdate()
 
-    def filter_search(self, queryset, name, value):
+    def filter_search(self, queryset: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
         return queryset.filter(person_search_q(value))
 
-    def filter_unit(self, queryset, name, value):
+    def filter_unit(self, queryset: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
         return queryset.filter(subtree_q("unit_id", value.strip()))
 
-    def filter_status(self, queryset, name, value):
+    def filter_status(self, queryset: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
         return queryset if value == "all" else queryset.filter(status=value)
 
-    def filter_age(self, queryset, name, value):
+    def filter_age(self, queryset: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
         low, high = AGE_BANDS[value]
         earliest, latest = birth_date_bounds_for_age(self.today, low, high)
         return queryset.filter(birth_date__gte=earliest, birth_date__lte=latest)
 
-    def filter_contraception(self, queryset, name, value):
+    def filter_contraception(
+        self, queryset: QuerySet[Person], name: str, value: str
+    ) -> QuerySet[Person]:
         if value == "unknown":
             return queryset.filter(contraception="")
         if value == "any":
@@ -276,7 +290,9 @@ class PersonFilter(StrictFilterSet):
             return queryset.filter(contraception__in=["", Contraception.NONE])
         return queryset.filter(contraception=value)
 
-    def filter_eight_clear(self, queryset, name, value):
+    def filter_eight_clear(
+        self, queryset: QuerySet[Person], name: str, value: str
+    ) -> QuerySet[Person]:
         migrants = queryset.filter(
             population_type__in=[PopulationType.INFLOW, PopulationType.OUTFLOW]
         )
@@ -284,17 +300,23 @@ class PersonFilter(StrictFilterSet):
             return migrants.filter(eight_clear_missing="")
         return migrants.exclude(eight_clear_missing="")
 
-    def filter_overdue(self, queryset, name, value):
+    def filter_overdue(self, queryset: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
         return queryset.filter(overdue_q(value, self.today))
 
-    def filter_hukou(self, queryset, name, value):
+    def filter_hukou(self, queryset: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
         return queryset.filter(subtree_q("hukou_division_id", value.strip()))
 
 
 INACTIVE_HINT_CAP = 100  # the list says "100+" past this: the hint need not be exact
 
 
-def persons_inactive_matching(user, data, *, request=None, cap: int = INACTIVE_HINT_CAP) -> int:
+def persons_inactive_matching(
+    user: User,
+    data: QueryDict | dict[str, Any],
+    *,
+    request: HttpRequest | None = None,
+    cap: int = INACTIVE_HINT_CAP,
+) -> int:
     """How many people no longer in the register (迁出、死亡、注销) the list's search and
     filters would find with 状态=全部, counted up to ``cap`` + 1 (one LIMITed query)."""
     data = data.copy()
@@ -310,7 +332,7 @@ def eight_clear_labels(missing: str) -> list[str]:
     return [str(EIGHT_CLEAR[key]) for key in missing.split(",") if key in EIGHT_CLEAR]
 
 
-def persons_listed(user) -> QuerySet[Person]:
+def persons_listed(user: User) -> QuerySet[Person]:
     """The persons of the list page: the grid's community names the grid (every community
     has a 第1网格)."""
     return persons_visible(user).select_related("unit__parent")
@@ -323,21 +345,24 @@ def housemates(person: Person) -> list[Person]:
     return list(household_members(person).exclude(pk=person.pk))
 
 
-def household_members(person_or_household) -> QuerySet[Person]:
+def household_members(person_or_household: Person | Household) -> QuerySet[Person]:
     household_id = getattr(person_or_household, "household_id", None) or person_or_household.pk
     return Person.objects.filter(household_id=household_id, status=PersonStatus.ACTIVE).order_by(
         "relation", "birth_date"
     )
 
 
-def id_number_registration(user, number: str, *, exclude=None) -> dict[str, Any] | None:
+def id_number_registration(
+    user: User, number: str, *, exclude: UUID | str | None = None
+) -> dict[str, Any] | None:
     """Who holds an identity number in the city, as far as the user may learn it: inside the
     jurisdiction the record (name, status, unit); outside only that the number is taken,
     never where or in which state (市内迁入 checks the name on the card before it says more).
     None when the number is free (``exclude``: the uid of the record being edited)."""
-    existing = (
+    # A Mapping: django-stubs types unit_id (the unit's code) as an int.
+    existing: Mapping[str, Any] | None = (
         Person.objects.filter(id_number=number)
-        .exclude(uid=exclude)
+        .exclude(uid=exclude)  # type: ignore[misc]  # uid=None excludes nobody
         .values("uid", "name", "status", "unit_id")
         .first()
     )
@@ -358,11 +383,11 @@ def id_number_registration(user, number: str, *, exclude=None) -> dict[str, Any]
     }
 
 
-def persons_by_uid(user, uids) -> list[Person]:
+def persons_by_uid(user: User, uids: Iterable[UUID | str]) -> list[Person]:
     """The persons of these uids in the user's jurisdiction (others are left out)."""
     return list(persons_visible(user).filter(uid__in=uids))
 
 
-def person_children(person: Person) -> list:
+def person_children(person: Person) -> list[Child]:
     """The person's children, in their order."""
     return list(person.children.select_related("person"))

@@ -8,7 +8,7 @@ from shequ.org.roles import Level
 
 
 def _is_code(code: str | None) -> bool:
-    return bool(code) and len(code) == 12 and code.isdigit()
+    return bool(code and len(code) == 12 and code.isdigit())
 
 
 def provinces() -> QuerySet[Division]:

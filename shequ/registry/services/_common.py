@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from shequ.core.identifiers import mask_id_number
 from shequ.core.text import pinyin_keys
-from shequ.org.models import Division, OrgUnit
+from shequ.org.models import Division, OrgUnit, User
 from shequ.org.roles import Action, Level, can
 from shequ.org.scoping import code_in_scope
 from shequ.registry.models import (
@@ -37,13 +37,13 @@ _MASKED_IN_LOG = {
 }
 
 
-def _require(actor, action: Action = Action.EDIT_REGISTRY) -> None:
+def _require(actor: User | None, action: Action = Action.EDIT_REGISTRY) -> None:
     """``actor`` None is the system itself (the command line, the demo): no role to check."""
     if actor is not None and not can(actor, action):
         raise PermissionDenied(_("您的角色不能执行此操作。"))
 
 
-def _require_scope(actor, code: str) -> None:
+def _require_scope(actor: User | None, code: str) -> None:
     if actor is not None and not code_in_scope(actor, code):
         raise PermissionDenied(_("该记录不在您的管辖范围内。"))
 
@@ -95,7 +95,7 @@ def _snapshot(person: Person) -> dict[str, Any]:
         population_type=person.population_type,
         status=person.status,
         unit=person.unit_id,
-        household=str(person.household.uid) if person.household_id else None,
+        household=str(person.household.uid) if person.household is not None else None,
         flow_out_division=person.flow_out_division_id,
         flow_out_address=person.flow_out_address,
         flow_out_date=person.flow_out_date,

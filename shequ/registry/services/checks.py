@@ -13,6 +13,7 @@ from shequ.org.audit import (
     audit_changes,
     field_changes,
 )
+from shequ.org.models import User
 from shequ.registry.models import (
     Check,
     Person,
@@ -35,7 +36,7 @@ def _check_reason(kind: str, result: str, note: str = "") -> str:
 @transaction.atomic
 def checks_record(
     *,
-    actor,
+    actor: User | None,
     persons: Iterable[Person],
     kind: str,
     date: datetime.date,
@@ -89,9 +90,10 @@ def checks_record(
             record.version += 1  # the row is locked: no one else counts meanwhile
             person.version = record.version
             changed.append(record)
-        record._history_user = user
-        record._change_reason = reason[:100]
-        record._history_date = check.created_at  # the timeline joins check and row by it
+        # simple-history's attributes (undeclared: ignored by mypy)
+        record._history_user = user  # type: ignore[attr-defined]
+        record._change_reason = reason[:100]  # type: ignore[attr-defined]
+        record._history_date = check.created_at  # type: ignore[attr-defined]  # the timeline joins check and row by it
         records.append(record)
         targets.append(
             ChangedTarget(

@@ -18,6 +18,7 @@ from shequ.org.audit import (
     recent_refusals,
     save_with_history,
 )
+from shequ.org.models import User
 from shequ.org.scoping import code_in_scope
 from shequ.registry.models import (
     Flow,
@@ -48,7 +49,7 @@ from shequ.registry.services.housing import NewHome, home_of
 from shequ.registry.services.people import person_clear_outflow
 
 
-def _relocate(person: Person, household: Household, *, today) -> None:
+def _relocate(person: Person, household: Household, *, today: datetime.date) -> None:
     person.household = household
     person.unit_id = household.unit_id
     person.population_type = population_type_for(
@@ -61,7 +62,12 @@ def _relocate(person: Person, household: Household, *, today) -> None:
 
 @transaction.atomic
 def person_move(
-    *, actor, person: Person, household: Household | NewHome, date: datetime.date, reason: str
+    *,
+    actor: User | None,
+    person: Person,
+    household: Household | NewHome,
+    date: datetime.date,
+    reason: str,
 ) -> Person:
     """Move a person to another home inside the actor's jurisdiction (same record); a
     ``NewHome`` is registered first, in the same transaction."""
@@ -89,7 +95,16 @@ def person_move(
     )
 
 
-def _transfer(*, actor, person, household, date, reason, kind, today) -> Person:
+def _transfer(
+    *,
+    actor: User | None,
+    person: Person,
+    household: Household,
+    date: datetime.date,
+    reason: str,
+    kind: str,
+    today: datetime.date,
+) -> Person:
     before = _snapshot(person)
     from_unit, from_household = person.unit_id, person.household
     _relocate(person, household, today=today)
@@ -136,7 +151,7 @@ TRANSFER_GUESS_LIMIT = 10  # refused transfer-ins per user and hour before the f
 _TRANSFER_REFUSED = "person.transfer_in_refused"
 
 
-def transfer_in_check(*, actor, id_number: str, name: str, unit_code: str) -> Person:
+def transfer_in_check(*, actor: User | None, id_number: str, name: str, unit_code: str) -> Person:
     """The record a 市内迁入 would take over, or a neutral refusal.
 
     The record may lie outside the actor's jurisdiction, so the actor proves the person is
@@ -179,7 +194,7 @@ def transfer_in_check(*, actor, id_number: str, name: str, unit_code: str) -> Pe
 
 def person_transfer_in(
     *,
-    actor,
+    actor: User | None,
     id_number: str,
     name: str,
     household: Household | NewHome,
@@ -233,6 +248,7 @@ def person_end_check(
     """The facts of a 迁出注销, death or 误登注销 checked without writing anything, so a page
     can refuse them before its confirmation step; the service runs the same checks."""
     _not_future(date, "date", timezone.localdate())
+    assert date is not None  # _not_future refused None
     _require_active(person)
     if date < person.birth_date:
         raise ValidationError({"date": [_("日期不能早于出生日期。")]})
@@ -245,11 +261,11 @@ def person_end_check(
 @transaction.atomic
 def _end(
     *,
-    actor,
+    actor: User | None,
     person: Person,
     status: str,
     kind: str,
-    date,
+    date: datetime.date,
     reason: str,
     division: str | None = None,
     address: str = "",
@@ -298,7 +314,7 @@ def _end(
 
 def person_depart(
     *,
-    actor,
+    actor: User | None,
     person: Person,
     date: datetime.date,
     reason: str,
@@ -324,7 +340,9 @@ def person_depart(
     )
 
 
-def person_record_death(*, actor, person: Person, date: datetime.date, reason: str) -> Person:
+def person_record_death(
+    *, actor: User | None, person: Person, date: datetime.date, reason: str
+) -> Person:
     """Record a death; the record stays, inactive."""
     return _end(
         actor=actor,
@@ -337,7 +355,7 @@ def person_record_death(*, actor, person: Person, date: datetime.date, reason: s
 
 
 def person_cancel(
-    *, actor, person: Person, reason: str, date: datetime.date | None = None
+    *, actor: User | None, person: Person, reason: str, date: datetime.date | None = None
 ) -> Person:
     """误登注销: the record should not have been made (a duplicate, a wrong entry)."""
     return _end(
@@ -368,7 +386,13 @@ def person_return_problem(person: Person) -> str:
 
 @transaction.atomic
 def person_register_outflow(
-    *, actor, person: Person, date: datetime.date, reason: str, division: str, address: str = ""
+    *,
+    actor: User | None,
+    person: Person,
+    date: datetime.date,
+    reason: str,
+    division: str,
+    address: str = "",
 ) -> Person:
     """流出登记: someone registered here now lives outside the city; still ours to serve."""
     _require(actor)
@@ -414,7 +438,9 @@ def person_register_outflow(
 
 
 @transaction.atomic
-def person_return(*, actor, person: Person, date: datetime.date, reason: str) -> Person:
+def person_return(
+    *, actor: User | None, person: Person, date: datetime.date, reason: str
+) -> Person:
     """返回登记: an outflow person lives here again."""
     _require(actor)
     lock_row(person)  # the checks below and the save see the row as it is now

@@ -20,7 +20,7 @@ from shequ.org.audit import (
     field_changes,
     save_with_history,
 )
-from shequ.org.models import OrgUnit
+from shequ.org.models import OrgUnit, User
 from shequ.org.roles import Level
 from shequ.registry.models import (
     Building,
@@ -38,7 +38,12 @@ def _check_housing_unit(unit: OrgUnit) -> None:
 
 @transaction.atomic
 def building_create(
-    *, actor, unit: OrgUnit, name: str, address: str = "", kind: str = Building.Kind.APARTMENT
+    *,
+    actor: User | None,
+    unit: OrgUnit,
+    name: str,
+    address: str = "",
+    kind: str = Building.Kind.APARTMENT,
 ) -> Building:
     """Register a building or courtyard in a grid or community."""
     _require(actor)
@@ -65,7 +70,7 @@ def building_create(
 @transaction.atomic
 def building_update(
     *,
-    actor,
+    actor: User | None,
     building: Building,
     name: str,
     address: str,
@@ -132,7 +137,7 @@ def building_update(
 
 
 @transaction.atomic
-def building_close(*, actor, building: Building, reason: str) -> Building:
+def building_close(*, actor: User | None, building: Building, reason: str) -> Building:
     """Take a building out of use (demolished, merged); refused while people live in it."""
     _require(actor)
     lock_row(building)
@@ -170,7 +175,9 @@ def _landlord_fields(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def household_create(*, actor, building: Building, number: str, **rent: Any) -> Household:
+def household_create(
+    *, actor: User | None, building: Building, number: str, **rent: Any
+) -> Household:
     """Register a home (户) in a building, marked rented with its landlord when it is."""
     _require(actor)
     _require_scope(actor, building.unit_id)
@@ -184,7 +191,7 @@ def household_create(*, actor, building: Building, number: str, **rent: Any) -> 
     household = Household(
         building=building, unit_id=building.unit_id, number=number, **_landlord_fields(rent)
     )
-    if household.landlord_id:
+    if household.landlord is not None:
         _require_scope(actor, household.landlord.unit_id)
     household.full_clean()
     save_with_history(household, actor=actor, reason=_("新建户"))
@@ -202,7 +209,7 @@ def household_create(*, actor, building: Building, number: str, **rent: Any) -> 
 @transaction.atomic
 def household_update(
     *,
-    actor,
+    actor: User | None,
     household: Household,
     number: str,
     reason: str,
@@ -236,7 +243,7 @@ def household_update(
     household.number = number
     for key, value in fields.items():
         setattr(household, key, value)
-    if household.landlord_id:
+    if household.landlord is not None:
         _require_scope(actor, household.landlord.unit_id)
     household.full_clean()
     save_with_history(
@@ -269,7 +276,7 @@ class NewHome:
     rent: Mapping[str, Any] = field(default_factory=dict)
 
 
-def home_of(*, actor, home: "Household | NewHome") -> Household:
+def home_of(*, actor: User | None, home: "Household | NewHome") -> Household:
     """The household named, or the new one registered now: call it inside the caller's
     transaction, so the new home disappears again if the rest of the write fails."""
     if isinstance(home, NewHome):

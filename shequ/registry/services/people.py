@@ -16,6 +16,7 @@ from shequ.org.audit import (
     field_changes,
     save_with_history,
 )
+from shequ.org.models import User
 from shequ.org.scoping import code_in_scope
 from shequ.registry.models import (
     Child,
@@ -76,7 +77,7 @@ def _blanks() -> dict[str, Any]:
 
 
 def person_save_children(
-    person: Person, children: Sequence[Mapping[str, Any]], actor, reason: str
+    person: Person, children: Sequence[Mapping[str, Any]], actor: User | None, reason: str
 ) -> None:
     """Replace the person's children with the given list, keeping history of each row."""
     existing = {c.order: c for c in person.children.all()}
@@ -95,12 +96,12 @@ def person_save_children(
             save_with_history(child, actor=actor, reason=reason)
     for order, child in existing.items():
         if order not in wanted:
-            child._history_user = actor if getattr(actor, "pk", None) else None
-            child._change_reason = reason
+            child._history_user = actor if getattr(actor, "pk", None) else None  # type: ignore[attr-defined]
+            child._change_reason = reason  # type: ignore[attr-defined]
             child.delete()  # the row leaves, its history row stays: who, when and why
 
 
-def _duplicate_error(existing: Person, actor) -> ValidationError:
+def _duplicate_error(existing: Person, actor: User | None) -> ValidationError:
     if actor is None or code_in_scope(actor, existing.unit_id):
         message = _("该身份证号码已登记：%(name)s（%(status)s）。") % {
             "name": existing.name,
@@ -118,7 +119,11 @@ def _duplicate_error(existing: Person, actor) -> ValidationError:
     return ValidationError({"id_number": [ValidationError(message, code=code)]})
 
 
-def _validated(values: Mapping[str, Any], children, today) -> dict[str, Any]:
+def _validated(
+    values: Mapping[str, Any],
+    children: Sequence[Mapping[str, Any]] | None,
+    today: datetime.date,
+) -> dict[str, Any]:
     cleaned, errors = validate_person(values, today=today, children=children or [])
     _check_division(cleaned.get("hukou_division"), "hukou_division", errors)
     _raise(errors)
@@ -128,7 +133,7 @@ def _validated(values: Mapping[str, Any], children, today) -> dict[str, Any]:
 @transaction.atomic
 def person_register(
     *,
-    actor,
+    actor: User | None,
     values: Mapping[str, Any],
     household: Household | NewHome,
     children: Sequence[Mapping[str, Any]] | None = None,
@@ -184,7 +189,7 @@ def person_register(
 @transaction.atomic
 def person_update(
     *,
-    actor,
+    actor: User | None,
     person: Person,
     values: Mapping[str, Any],
     reason: str,

@@ -9,7 +9,7 @@ from shequ.org.audit import (
     SensitiveTarget,
     audit_sensitive_read,
 )
-from shequ.org.models import SensitiveAccess
+from shequ.org.models import SensitiveAccess, User
 from shequ.org.roles import Action
 from shequ.registry.models import (
     Person,
@@ -17,7 +17,9 @@ from shequ.registry.models import (
 from shequ.registry.services._common import _require, _require_scope, person_label
 
 
-def person_reveal_id_number(*, actor, person: Person, purpose: str, channel: str = "web") -> str:
+def person_reveal_id_number(
+    *, actor: User, person: Person, purpose: str, channel: str = "web"
+) -> str:
     """The unmasked identity number, for a role that may see it; the read is logged."""
     _require(actor, Action.REVEAL_ID_NUMBER)
     _require_scope(actor, person.unit_id)
@@ -38,7 +40,12 @@ def person_reveal_id_number(*, actor, person: Person, purpose: str, channel: str
 
 
 def log_health_read(
-    *, actor, persons: Sequence[Person], channel: str, purpose: str, recorded_only: bool = True
+    *,
+    actor: User,
+    persons: Sequence[Person],
+    channel: str,
+    purpose: str,
+    recorded_only: bool = True,
 ) -> None:
     """Log that these people's health facts (contraception) were shown to the actor;
     ``recorded_only``: only those with a method recorded now (a history shows past ones)."""
@@ -46,12 +53,16 @@ def log_health_read(
     _log_read(actor, shown, "contraception", channel=channel, purpose=purpose)
 
 
-def log_id_number_read(*, actor, persons: Sequence[Person], channel: str, purpose: str) -> None:
+def log_id_number_read(
+    *, actor: User, persons: Sequence[Person], channel: str, purpose: str
+) -> None:
     """Log that these people's full identity numbers were shown to the actor (one insert)."""
     _log_read(actor, persons, "id_number", channel=channel, purpose=purpose)
 
 
-def _log_read(actor, persons: Sequence[Person], field: str, *, channel: str, purpose: str) -> None:
+def _log_read(
+    actor: User, persons: Sequence[Person], field: str, *, channel: str, purpose: str
+) -> None:
     if persons:
         audit_sensitive_read(
             actor=actor,
