@@ -1,10 +1,16 @@
 """The API of persons: the list and one person, registration, corrections, history and the
 unmasked identity number.
 
-What the caller's role may see is decided by the viewset and passed to the serializer's
-context: ``reveal_id_number`` (full identity numbers) and ``view_health`` (contraception);
-without them the number is masked and the health facts are null."""
+Identity numbers are masked for every role (340*************34); the whole number is an
+explicit ``POST …/reveal/`` with a purpose, logged. What else the caller's role may see is
+decided by the viewset and passed to the serializer's context: ``full_birth`` (whole birth
+dates, for roles that may reveal numbers; the others get ``birth_date`` null, the
+``birth_year`` and the age reached this year) and ``view_health`` (contraception, else null).
 
+A search by a whole identity number is a ``POST …/search/``, so that the number is never in
+a URL (nor in the server's request log)."""
+
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -22,6 +28,7 @@ from shequ.registry import selectors, services
 from shequ.registry.api._common import API_CHANNEL, UidLookup, body_object
 from shequ.registry.api.checks import PersonChecksMixin
 from shequ.registry.api.housing import HouseholdCreateSerializer, new_home
+from shequ.registry.disclosure import age_shown, birth_date_text, shows_birth_date
 from shequ.registry.models import (
     ETHNICITY_CHOICES,
     Child,
@@ -37,10 +44,19 @@ from shequ.registry.models import (
 
 
 class ChildSerializer(serializers.ModelSerializer):
+    birth_date = serializers.SerializerMethodField(
+        help_text=_("出生日期；无权查看完整身份证号的角色为 null（见 birth_year）")
+    )
+    birth_year = serializers.IntegerField(source="birth_date.year", read_only=True)
+
     class Meta:
         model = Child
-        fields = ["order", "birth_date", "sex", "name"]
+        fields = ["order", "birth_date", "birth_year", "sex", "name"]
         read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_birth_date(self, child: Child):
+        return child.birth_date if self.context.get("full_birth") else None
 
 
 class ChildInputSerializer(serializers.Serializer):
@@ -53,7 +69,16 @@ class ChildInputSerializer(serializers.Serializer):
 class PersonSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
     id_number = serializers.SerializerMethodField(
-        help_text=_("公民身份号码；角色无权查看时打码（340602********1234）")
+        help_text=_(
+            "公民身份号码，一律打码（340*************34）；完整号码经 reveal 按目的查看并记录"
+        )
+    )
+    birth_date = serializers.SerializerMethodField(
+        help_text=_("出生日期；无权查看完整身份证号的角色为 null，只给 birth_year 和 age")
+    )
+    birth_year = serializers.IntegerField(source="birth_date.year", read_only=True)
+    age = serializers.SerializerMethodField(
+        help_text=_("周岁；无权查看完整身份证号的角色为今年满的岁数（今年 − 出生年份）")
     )
     unit = serializers.CharField(source="unit_id", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
@@ -80,6 +105,8 @@ class PersonSerializer(serializers.ModelSerializer):
             "name",
             "sex",
             "birth_date",
+            "birth_year",
+            "age",
             "ethnicity",
             "phone",
             "education",
@@ -116,9 +143,15 @@ class PersonSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_id_number(self, person: Person) -> str:
-        if self.context.get("reveal_id_number"):
-            return person.id_number
         return mask_id_number(person.id_number)
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_birth_date(self, person: Person):
+        return person.birth_date if self.context.get("full_birth") else None
+
+    def get_age(self, person: Person) -> int | None:
+        full = bool(self.context.get("full_birth"))
+        return age_shown(person.birth_date, timezone.localdate(), full=full)
 
     @extend_schema_field(
         serializers.ChoiceField(choices=Contraception.choices, allow_null=True, read_only=True)
@@ -269,21 +302,15 @@ class PersonOrdering(OrderingFilter):
 
 
 def _sensitive_flags(user) -> dict[str, bool]:
-    return {
-        "reveal_id_number": can(user, Action.REVEAL_ID_NUMBER),
-        "view_health": can(user, Action.VIEW_HEALTH),
-    }
+    return {"full_birth": shows_birth_date(user), "view_health": can(user, Action.VIEW_HEALTH)}
 
 
 def _log_person_reads(user, persons, flags: dict[str, bool]) -> None:
-    """Log what a response shows unmasked: one insert per kind of data for the whole page."""
+    """Log the health facts a response shows: one insert for the whole page (identity
+    numbers are masked: revealing one is its own logged request)."""
     persons = list(persons)
     if not persons:
         return
-    if flags["reveal_id_number"]:
-        services.log_id_number_read(
-            actor=user, persons=persons, channel=API_CHANNEL, purpose=SensitiveAccess.Purpose.API
-        )
     if flags["view_health"]:
         services.log_health_read(
             actor=user, persons=persons, channel=API_CHANNEL, purpose=SensitiveAccess.Purpose.API
@@ -297,8 +324,9 @@ _HEALTH_FIELDS = {"contraception", "contraception_since"}
     list=extend_schema(
         description=(
             "在册人员（默认 status=active；status=all 含迁出、死亡、注销）。?search= 匹配身份证号"
-            "（全号或前缀）、姓名、拼音首字母（张三 → zs）或全拼。身份证号按角色打码；未打码的"
-            "号码和显示的节育措施均记入敏感信息查看记录。"
+            "（全号或前缀）、姓名、拼音首字母（张三 → zs）或全拼。身份证号一律打码（完整号码经"
+            " reveal 按目的查看并记录）；无权查看完整号码的角色只得到出生年份和年龄；显示的节育"
+            "措施记入敏感信息查看记录。"
         )
     )
 )
@@ -382,7 +410,8 @@ class PersonViewSet(PersonChecksMixin, UidLookup, viewsets.GenericViewSet):
         filters=False,
         description=(
             "每一次变更（最新在前）：谁、何时、原因和改动的字段（旧值/新值）。"
-            "身份证号始终打码；节育措施仅对可查看健康信息的角色显示，并记入查看记录。"
+            "身份证号始终打码；出生日期对无权查看完整身份证号的角色只给年份；"
+            "节育措施仅对可查看健康信息的角色显示，并记入查看记录。"
         ),
     )
     @action(detail=True, methods=["get"])
@@ -391,6 +420,7 @@ class PersonViewSet(PersonChecksMixin, UidLookup, viewsets.GenericViewSet):
         rows = self.paginate_queryset(selectors.person_history(person))
         changes = selectors.person_history_changes(person, rows)
         health = can(request.user, Action.VIEW_HEALTH)
+        full_birth = shows_birth_date(request.user)
         entries, health_shown = [], False
         for row, changed in zip(rows, changes, strict=True):
             shown = []
@@ -401,6 +431,8 @@ class PersonViewSet(PersonChecksMixin, UidLookup, viewsets.GenericViewSet):
                     health_shown = True
                 if field == "id_number":
                     old, new = mask_id_number(old) or None, mask_id_number(new) or None
+                elif field == "birth_date" and not full_birth:
+                    old, new = (birth_date_text(v, full=False) or None for v in (old, new))
                 shown.append({"field": field, "old": old, "new": new})
             entries.append(
                 {

@@ -46,11 +46,6 @@ def log_health_read(
     _log_read(actor, shown, "contraception", channel=channel, purpose=purpose)
 
 
-def log_id_number_read(*, actor, persons: Sequence[Person], channel: str, purpose: str) -> None:
-    """Log that these people's full identity numbers were shown to the actor (one insert)."""
-    _log_read(actor, persons, "id_number", channel=channel, purpose=purpose)
-
-
 def _log_read(actor, persons: Sequence[Person], field: str, *, channel: str, purpose: str) -> None:
     if persons:
         audit_sensitive_read(

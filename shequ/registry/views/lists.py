@@ -31,12 +31,13 @@ from shequ.core.web import (
 )
 from shequ.org.roles import Action, can
 from shequ.registry import selectors, services
+from shequ.registry.disclosure import age_shown, shows_birth_date
 from shequ.registry.export_views import file_response
 from shequ.registry.flow_rows import flow_row, flow_unit_names, write_flows
 from shequ.registry.forms.checks import ChecksBulkForm
 from shequ.registry.forms.housing import unit_filter_choices
 from shequ.registry.models import Check, Contraception, PersonStatus
-from shequ.registry.rules import age_on, month_start, quarter_start
+from shequ.registry.rules import month_start, quarter_start
 
 PERSON_SORTS = selectors.PERSON_SORTS
 _REVEALING_CONTRACEPTION = {*Contraception.values, "any", "unprotected"}
@@ -121,8 +122,9 @@ def person_list(request: HttpRequest) -> HttpResponse:
         persons = selectors.scope_first(persons, user, request.GET.get("unit"))
     page = paginate(request, persons, paginator_class=partial(ListPaginator, id_sources=id_sources))
     today = timezone.localdate()
+    full_birth = shows_birth_date(user)
     for person in page.object_list:
-        person.age = age_on(person.birth_date, today)
+        person.age = age_shown(person.birth_date, today, full=full_birth)
         person.masked_id = mask_id_number(person.id_number)
         person.eight_clear_labels = (
             selectors.eight_clear_labels(person.eight_clear_missing) if person.is_migrant else []
