@@ -293,6 +293,13 @@ class RevealResponseSerializer(serializers.Serializer):
     id_number = serializers.CharField()
 
 
+class PersonSearchSerializer(serializers.Serializer):
+    search = serializers.CharField(
+        max_length=60,
+        help_text=_("完整身份证号（也可为姓名、拼音或号码开头）；放在请求体里，不进网址和日志"),
+    )
+
+
 class PersonOrdering(OrderingFilter):
     """``?ordering=name|-name|birth_date|registered_at``, ties broken by id for stable pages."""
 
@@ -324,7 +331,8 @@ _HEALTH_FIELDS = {"contraception", "contraception_since"}
     list=extend_schema(
         description=(
             "在册人员（默认 status=active；status=all 含迁出、死亡、注销）。?search= 匹配身份证号"
-            "（全号或前缀）、姓名、拼音首字母（张三 → zs）或全拼。身份证号一律打码（完整号码经"
+            "开头（不足 18 位）、姓名、拼音首字母（张三 → zs）或全拼；按完整身份证号查找请用"
+            " POST /api/v1/persons/search/（号码不进网址），?search= 给出完整号码时答 400。身份证号一律打码（完整号码经"
             " reveal 按目的查看并记录）；无权查看完整号码的角色只得到出生年份和年龄；显示的节育"
             "措施记入敏感信息查看记录。"
         )
@@ -340,6 +348,7 @@ class PersonViewSet(PersonChecksMixin, UidLookup, viewsets.GenericViewSet):
     ordering_fields = ["name", "birth_date", "registered_at"]
     write_action = Action.EDIT_REGISTRY
     write_actions = {"reveal": Action.REVEAL_ID_NUMBER}
+    post_reads = ("search",)
 
     def get_queryset(self):
         return selectors.persons_visible(self.request.user).prefetch_related("children")
@@ -365,6 +374,32 @@ class PersonViewSet(PersonChecksMixin, UidLookup, viewsets.GenericViewSet):
 
     def retrieve(self, request, id=None):
         return Response(self._show(self._person(id), many=False))
+
+    @extend_schema(
+        request=PersonSearchSerializer,
+        responses=PersonSerializer(many=True),
+        description=(
+            "按完整身份证号查找（号码在请求体里，不进网址和服务器日志）；也接受姓名、拼音和"
+            "号码开头。其余筛选条件（unit、status …）和 page 仍放在查询参数里：翻页时向 next "
+            "的地址再次 POST 同样的请求体。"
+        ),
+    )
+    @action(detail=False, methods=["post"])
+    def search(self, request):
+        body = PersonSearchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = request.query_params.copy()
+        data.pop("sid", None)
+        data["search"] = body.validated_data["search"]
+        filterset = selectors.PersonFilter(
+            data, queryset=self.get_queryset(), request=request, whole_id=True
+        )
+        if not filterset.is_valid():
+            raise serializers.ValidationError(filterset.errors)
+        persons = PersonOrdering().filter_queryset(request, filterset.qs, self)
+        persons = selectors.scope_first(persons, request.user, data.get("unit"))
+        page = self.paginate_queryset(persons)
+        return self.get_paginated_response(self._show(page, many=True))
 
     @extend_schema(request=PersonCreateSerializer, responses={201: PersonSerializer})
     def create(self, request):
