@@ -54,7 +54,7 @@ class ChildSerializer(serializers.ModelSerializer):
         fields = ["order", "birth_date", "birth_year", "sex", "name"]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.DATE)
+    @extend_schema_field(serializers.DateField(allow_null=True, read_only=True))
     def get_birth_date(self, child: Child):
         return child.birth_date if self.context.get("full_birth") else None
 
@@ -145,10 +145,11 @@ class PersonSerializer(serializers.ModelSerializer):
     def get_id_number(self, person: Person) -> str:
         return mask_id_number(person.id_number)
 
-    @extend_schema_field(OpenApiTypes.DATE)
+    @extend_schema_field(serializers.DateField(allow_null=True, read_only=True))
     def get_birth_date(self, person: Person):
         return person.birth_date if self.context.get("full_birth") else None
 
+    @extend_schema_field(serializers.IntegerField(allow_null=True, read_only=True))
     def get_age(self, person: Person) -> int | None:
         full = bool(self.context.get("full_birth"))
         return age_shown(person.birth_date, timezone.localdate(), full=full)
