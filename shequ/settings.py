@@ -336,7 +336,7 @@ LOGGING = {
         },
         "mail_admins": {
             "level": "ERROR",
-            "class": "django.utils.log.AdminEmailHandler",
+            "class": "shequ.core.log_redaction.RedactingAdminEmailHandler",
             "filters": ["require_debug_false", "redact_id_numbers"],
         },
     },

@@ -3,9 +3,12 @@
 A number can reach a log however careful the code is — a request line of a client that put
 one in a URL (the runserver request log, ``django.server``), an error message, a traceback.
 ``RedactIdNumbers`` masks every 18-character identity number in a record's message and
-exception text before any handler writes it (settings ``LOGGING``)."""
+exception text before any handler writes it (settings ``LOGGING``); the error mails, which
+add the request (its query string and posted fields), are masked whole."""
 
 import logging
+
+from django.utils.log import AdminEmailHandler
 
 from shequ.core.identifiers import redact_id_numbers
 
@@ -28,3 +31,13 @@ class RedactIdNumbers(logging.Filter):
         if record.stack_info:
             record.stack_info = redact_id_numbers(record.stack_info)
         return True
+
+
+class RedactingAdminEmailHandler(AdminEmailHandler):
+    """Django's error mail to ``ADMINS``, masked whole: besides the record it holds the
+    request's GET, POST and META, which the record's filter does not reach."""
+
+    def send_mail(self, subject, message, *args, **kwargs):
+        if kwargs.get("html_message"):
+            kwargs["html_message"] = redact_id_numbers(kwargs["html_message"])
+        super().send_mail(redact_id_numbers(subject), redact_id_numbers(message), *args, **kwargs)

@@ -11,6 +11,7 @@ import io
 import logging
 
 import pytest
+from django.test import RequestFactory
 from django.urls import reverse
 
 from shequ.core.identifiers import mask_id_number
@@ -197,6 +198,25 @@ def test_the_suite_searches_leave_no_number_in_any_log(web, api, people, lisi, c
     assert number not in written
     assert number not in caplog.text
     assert sum(number in path for path in paths) == 2  # only the two refused GETs
+
+
+def test_an_error_mail_masks_the_number_in_the_request_it_describes(settings, mailoutbox):
+    settings.ADMINS = [("admin", "admin@example.invalid")]
+    number = "340603199005170262"
+    request = RequestFactory().post(f"/registry/persons/?search={number}", {"search": number})
+    try:
+        raise ValueError(f"cannot parse {number}")
+    except ValueError:
+        logging.getLogger("django.request").error(
+            "Internal Server Error: %s",
+            request.get_full_path(),
+            exc_info=True,
+            extra={"status_code": 500, "request": request},
+        )
+
+    (mail,) = mailoutbox
+    assert mask_id_number(number) in mail.body
+    assert number not in mail.subject + mail.body
 
 
 # --- The number check of the forms (item 11) ---------------------------------------------
