@@ -32,6 +32,7 @@ from shequ.org.scoping import (
     scoped,
     subtree_q,
 )
+from shequ.registry.disclosure import shows_birth_date
 from shequ.registry.models import (
     Contraception,
     MaritalStatus,
@@ -329,6 +330,14 @@ class PersonFilter(StrictFilterSet):
 
     def filter_age(self, queryset, name, value):
         low, high = AGE_BANDS[value]
+        if not shows_birth_date(getattr(self.request, "user", None)):
+            # By the age reached this year, as these roles are shown it: by exact ages, the
+            # day someone left a band would be their birthday.
+            year = self.today.year
+            return queryset.filter(
+                birth_date__gte=datetime.date(year - high, 1, 1),
+                birth_date__lte=datetime.date(year - low, 12, 31),
+            )
         earliest, latest = birth_date_bounds_for_age(self.today, low, high)
         return queryset.filter(birth_date__gte=earliest, birth_date__lte=latest)
 
