@@ -4,7 +4,8 @@ Three sources merge into one list: the simple-history rows of the person and of 
 children (who, when, the reason, which fields changed), the flows (arrival, move, departure
 …) and the checks (每月一查, 季度核对). A flow and the history row the same service call wrote
 become one entry. Identity numbers stay masked, birth dates are shown whole only to roles
-that may reveal numbers; health facts appear only for roles that may see them. A fixed number of queries, however long the history.
+that may reveal numbers; health facts appear only for roles that may see them. A fixed
+number of queries, however long the history.
 
 The API's history of a person (``history_page_changes``) compares the rows the same way.
 """

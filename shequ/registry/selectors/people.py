@@ -236,8 +236,9 @@ class PersonFilter(StrictFilterSet):
     """Search and filters of the person list (page, export and API).
 
     ``?search=`` takes names, pinyin and the beginning of an identity number; a whole
-    number (or more than its first 14 characters) never comes in a URL: the page posts it and lists by ``?sid=`` (a token), the
-    API takes it in the body of ``POST persons/search/`` (``whole_id=True``)."""
+    number (or more than its first 14 characters) never comes in a URL: the page posts it
+    and lists by ``?sid=`` (a token), the API takes it in the body of
+    ``POST persons/search/`` (``whole_id=True``)."""
 
     search = django_filters.CharFilter(method="filter_search", label=_("身份证号/姓名/拼音"))
     sid = _SearchTokenFilter(method="filter_search", label=_("按身份证号查找"))
