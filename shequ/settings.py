@@ -339,12 +339,51 @@ IMPORT_MAX_UNZIPPED_BYTES = env_int("IMPORT_MAX_UNZIPPED_BYTES", 1024 * 1024 * 1
 IMPORT_MAX_ZIP_RATIO = env_int("IMPORT_MAX_ZIP_RATIO", 100)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 2_000_000)
 
+# A search by a whole identity number is kept on the server under a token this long after
+# its last use (the list's URL holds the token, never the number).
+PERSON_SEARCH_TOKEN_SECONDS = env_int("PERSON_SEARCH_TOKEN_SECONDS", 30 * 60)
+
+# The identity-number check of the register and transfer forms says whether a number is
+# registered anywhere in the city: each lookup is logged, and at most this many per user
+# and hour are answered.
+ID_CHECK_LIMIT_PER_HOUR = env_int("ID_CHECK_LIMIT_PER_HOUR", 120)
+
+# Every handler masks identity numbers (core/log_redaction.py): Django's own handlers are
+# redefined here — the runserver request log (django.server) and the error mails — so that
+# none writes a record unfiltered.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "redact_id_numbers": {"()": "shequ.core.log_redaction.RedactIdNumbers"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_id_numbers"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_id_numbers"],
+        },
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "shequ.core.log_redaction.RedactingAdminEmailHandler",
+            "filters": ["require_debug_false", "redact_id_numbers"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # --- Shequ's own --------------------------------------------------------------------

@@ -14,6 +14,7 @@ from shequ.core.identifiers import (
     id_number_for_test,
     mask_id_number,
     parse_id_number,
+    redact_id_numbers,
     validate_credit_code,
     validate_division_code,
     validate_id_number,
@@ -166,8 +167,23 @@ def test_missing_birth_date_and_sex_are_not_contradictions():
     assert check_id_number_agrees(info, birth_date=None, sex=None) == {}
 
 
-def test_masking_keeps_region_and_last_four():
-    assert mask_id_number("34060219850301005X") == "340602********005X"
+def test_masking_keeps_first_three_and_last_two():
+    assert mask_id_number("34060219850301005X") == "340*************5X"
+
+
+def test_masking_hides_the_birth_date_and_the_county():
+    masked = mask_id_number("34060219850301005X")
+    assert "19850301" not in masked and "0602" not in masked
+
+
+def test_redacting_masks_numbers_inside_a_text_and_keeps_other_digits():
+    line = '"GET /persons/?search=34060219850301005x&page=2 HTTP/1.1" 200 5120'
+    assert redact_id_numbers(line) == (
+        '"GET /persons/?search=340*************5X&page=2 HTTP/1.1" 200 5120'
+    )
+    assert redact_id_numbers("张三（340602********005X）") == "张三（340*************5X）"
+    assert redact_id_numbers("unit 340602001001, 2026-12-06") == "unit 340602001001, 2026-12-06"
+    assert redact_id_numbers("12345678901234567890") == "12345678901234567890"
 
 
 def test_masking_empty_and_short_values():

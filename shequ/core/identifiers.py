@@ -147,12 +147,35 @@ def check_id_number_agrees(
 
 
 def mask_id_number(value: str | None) -> str:
-    """Keep the six-digit region and the last four characters: 340602********1234."""
+    """Keep the first three and the last two characters: 340*************34.
+
+    The birth date (characters 7–14) and the county (4–6) stay hidden, so that no fact shown
+    beside the mask (a birth year, an age, the 户籍地) rebuilds the number."""
     if not value:
         return ""
-    if len(value) < 10:
+    if len(value) < 8:
         return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+    return value[:3] + "*" * (len(value) - 5) + value[-2:]
+
+
+# An identity number (or an older, longer mask of one) standing alone in a text: 17 digits or
+# stars and a last digit, X or star, not inside a longer run of digits or letters.
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z*])[0-9*]{17}[0-9Xx*](?![0-9A-Za-z*])")
+
+
+def redact_id_numbers(text: str) -> str:
+    """Mask every identity number in a text (a log line, a label written before the mask
+    was shortened); a text without one comes back unchanged."""
+    if not text or len(text) < 18:
+        return text
+    return _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0).upper()), text)
+
+
+def birth_year_age(birth_date: datetime.date, today: datetime.date) -> int:
+    """The age a person reaches in ``today``'s year: what is shown instead of the exact age
+    to a role that may not see birth dates, since the day an exact age changes is the
+    birthday."""
+    return today.year - birth_date.year
 
 
 def mask_phone(value: str | None) -> str:

@@ -6,7 +6,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -15,9 +16,11 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from shequ.core.api import ConflictSerializer, ReasonSerializer, edit_version
+from shequ.core.identifiers import redact_id_numbers
 from shequ.core.web import client_ip
 from shequ.org import selectors, services
 from shequ.org.audit import audit_sign_in
+from shequ.org.audit_display import masked_changes
 from shequ.org.auth import api_token_issue, api_token_revoke, api_tokens_revoke
 from shequ.org.models import ApiToken, AuditEvent, OrgUnit, RightRequest, SensitiveAccess, User
 from shequ.org.otp import otp_check, otp_enrolled, otp_required
@@ -506,10 +509,23 @@ class MeView(APIView):
 # --- Audit logs ------------------------------------------------------------------------
 
 
+class _MaskedLabel(serializers.CharField):
+    """A log row's label with its identity number re-masked (``audit_display``)."""
+
+    def to_representation(self, value):
+        return redact_id_numbers(super().to_representation(value))
+
+
 class AuditEventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(
         source="actor.username", default=None, read_only=True, allow_null=True
     )
+    target_label = _MaskedLabel(read_only=True)
+    changes = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_changes(self, event) -> dict:
+        return masked_changes(event.changes)
 
     class Meta:
         model = AuditEvent
@@ -530,6 +546,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 class SensitiveAccessSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.username", read_only=True)
+    target_label = _MaskedLabel(read_only=True)
 
     class Meta:
         model = SensitiveAccess

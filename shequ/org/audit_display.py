@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.identifiers import mask_id_number, redact_id_numbers
 from shequ.org.scoping import scoped
 
 # Every action a service records. An unknown code is shown as it is.
@@ -102,6 +103,37 @@ EXTRA_FIELDS: dict[str, tuple[Promise, Mapping[str, Promise]]] = {
 }
 
 EMPTY = _("（空）")
+
+
+def _birth_year(value: Any) -> Any:
+    text = str(value or "")
+    return text[:4] if len(text) >= 10 and text[4] == "-" else value
+
+
+# The logs are read by auditors and administrators, who may not reveal identity numbers:
+# what they show of a person never rebuilds one, whatever a row stored (rows written
+# before the mask was shortened kept more digits and the whole birth date).
+_MASKED_VALUES = {"id_number": lambda v: mask_id_number(v) or v, "birth_date": _birth_year}
+
+
+def mask_labels(records: Iterable) -> None:
+    """Re-mask the identity numbers in each log row's ``target_label``, for display."""
+    for record in records:
+        record.target_label = redact_id_numbers(record.target_label)
+
+
+def masked_changes(changes: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A change log row's ``changes`` as the logs show them (see ``_MASKED_VALUES``)."""
+    shown = {}
+    for key, change in (changes or {}).items():
+        mask = _MASKED_VALUES.get(key)
+        if mask is None:
+            shown[key] = change
+        elif isinstance(change, list):
+            shown[key] = [mask(v) for v in change]
+        else:
+            shown[key] = mask(change)
+    return shown
 
 
 def action_label(code: str) -> str:
@@ -189,8 +221,10 @@ def _plain_text(value: Any) -> str:
 
 def describe_changes(user, events: Iterable) -> None:
     """Give each event ``action_label`` and ``change_lines`` (a list of ``ChangeLine``),
-    naming related records with one query per related model whatever the page's length."""
+    naming related records with one query per related model whatever the page's length;
+    identity numbers and birth dates masked, in the lines and the label."""
     events = list(events)
+    mask_labels(events)
     # (related model, its key field) → (one foreign key to it, the stored values to name)
     wanted: dict[tuple[type, str], tuple[models.ForeignKey, set[str]]] = {}
     for event in events:
@@ -208,7 +242,7 @@ def describe_changes(user, events: Iterable) -> None:
         model = _model_for(event.target_type)
         event.action_label = action_label(event.action)
         lines = []
-        for key, change in (event.changes or {}).items():
+        for key, change in masked_changes(event.changes).items():
             field = _field(model, key)
             if field is not None:
                 label = str(field.verbose_name)

@@ -17,12 +17,13 @@ from django.views.decorators.http import require_http_methods
 
 from shequ.core.dashboard import Card, cards_for
 from shequ.core.forms import add_service_errors, show_conflict
+from shequ.core.identifiers import redact_id_numbers
 from shequ.core.tabular import Column, Table
 from shequ.core.versions import EditConflict
 from shequ.core.web import client_ip, download, paginate, query_without, sort_by
 from shequ.org import selectors, services
 from shequ.org.audit import audit_export
-from shequ.org.audit_display import describe_changes
+from shequ.org.audit_display import describe_changes, mask_labels
 from shequ.org.forms import (
     AuditEventFilterForm,
     AuditFilterForm,
@@ -721,7 +722,7 @@ def sensitive_accesses(request: StaffRequest) -> HttpResponse:
             {
                 "at": timezone.localtime(a.at),
                 "actor": a.actor.username,
-                "target_label": a.target_label,
+                "target_label": redact_id_numbers(a.target_label),
                 "unit_code": a.unit_code,
                 "fields": a.fields,
                 "purpose": a.get_purpose_display(),
@@ -739,12 +740,15 @@ def sensitive_accesses(request: StaffRequest) -> HttpResponse:
             target_type="org.sensitiveaccess",
         )
     summary = selectors.sensitive_access_summary(accesses)
+    page = paginate(request, accesses)
+    page.object_list = list(page.object_list)
+    mask_labels(page.object_list)
     return render(
         request,
         "org/sensitive_accesses.html",
         {
             "form": form,
-            "page": paginate(request, accesses),
+            "page": page,
             "query": query_without(request, "page"),
             "export_query": query_without(request, "page", "export"),
             "summary": summary,

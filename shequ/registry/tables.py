@@ -6,6 +6,7 @@ label or the code) and how a value is written back, so an exported file imports 
 The headers are the file format, so they are plain Chinese, not translated.
 """
 
+import datetime
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from shequ.core.tabular import (
 from shequ.org.audit import audit_export
 from shequ.org.audit_chain import append_rows
 from shequ.org.models import SensitiveAccess
+from shequ.registry.disclosure import birth_date_text
 from shequ.registry.models import (
     ETHNICITY_CHOICES,
     Building,
@@ -129,7 +131,9 @@ def parse_children(text: str) -> list[dict[str, Any]]:
 def render_children(children: list[dict[str, Any]] | None) -> str:
     parts = []
     for child in sorted(children or [], key=lambda c: c["order"]):
-        text = f"{child['order']}:{child['birth_date'].isoformat()}:{_SEX_LABEL[child['sex']]}"
+        born = child["birth_date"]  # a year alone in a masked export
+        born = born.isoformat() if isinstance(born, datetime.date) else str(born)
+        text = f"{child['order']}:{born}:{_SEX_LABEL[child['sex']]}"
         if child.get("name"):
             text += f":{child['name']}"
         parts.append(text)
@@ -563,7 +567,11 @@ def person_rows(
             row["children"] = children.get(pk)
             id_number = row["id_number"]
             if not reveal:
+                # As on the pages: nothing written beside the mask may rebuild the number.
                 row["id_number"] = mask_id_number(id_number)
+                row["birth_date"] = birth_date_text(row["birth_date"], full=False)
+                for child in row["children"] or ():
+                    child["birth_date"] = birth_date_text(child["birth_date"], full=False)
             if log is not None:
                 shown.append(
                     _Shown(uid, row["name"], id_number, row["unit"], bool(row["contraception"]))
@@ -590,7 +598,8 @@ def export_write(
 ) -> int:
     """Write an export file of ``kind`` from an already scoped queryset; returns the rows.
 
-    Identity numbers are unmasked only when ``reveal``; then, for a user, every person (and
+    Identity numbers are unmasked only when ``reveal``; otherwise birth dates are written as
+    the year alone (``disclosure``). When ``reveal``, for a user, every person (and
     landlord) written is logged as one sensitive read with channel "export" (one insert per
     batch, as the rows are written), health facts likewise. One audit event records the
     export itself. ``ip`` is the client address of the request that asked for the export

@@ -140,6 +140,9 @@ def test_worker_registers_finds_and_departs_a_migrant(page, login, live_server, 
     assert sorted(search(page, live_server, "ZS")) == ["张三", "张三丰"]
     assert search(page, live_server, "lsf") == []
     assert "没有符合条件的人员。" in page.locator("[data-testid=empty]").inner_text()
+    # By the whole identity number too, which stays out of the address bar.
+    assert search(page, live_server, ID_NUMBER) == ["张三丰"]
+    assert ID_NUMBER not in page.url and "sid=" in page.url
 
     # 3. 人走注销, with the confirmation step.
     search(page, live_server, "zsf")

@@ -102,7 +102,10 @@ def test_search_matches_pinyin_initials_full_pinyin_and_name(api, people, three,
 
 def test_search_by_whole_identity_number_finds_that_person(api, people, three):
     number = three["zhao"].id_number
-    assert names(api.as_(people.worker_a).get(URL, {"search": number.lower()})) == ["赵四"]
+    response = api.as_(people.worker_a).post(
+        f"{URL}search/", {"search": number.lower()}, format="json"
+    )
+    assert names(response) == ["赵四"]
 
 
 def test_search_by_identity_number_prefix_finds_people_born_that_day(api, people, three):
@@ -300,24 +303,37 @@ def test_person_shows_contract_fields(api, people, home_a):
     assert body["hukou_division"] == SUIXIAN_HENAN
     assert body["marital_status"] == "single"
     assert body["eight_clear_missing"] == ["flow_dates"]
-    assert body["children"] == [{"order": 1, "birth_date": "2015-06-01", "sex": "M", "name": ""}]
+    assert body["children"] == [
+        {"order": 1, "birth_date": "2015-06-01", "birth_year": 2015, "sex": "M", "name": ""}
+    ]
 
 
-def test_worker_sees_full_identity_numbers_and_each_read_is_logged(api, people, home_a):
+def test_the_list_masks_numbers_even_for_a_role_that_may_reveal_them(api, people, home_a):
     first, second = make_person(home_a), make_person(home_a, name="赵四")
     body = api.as_(people.worker_a).get(URL).json()
-    assert {row["id_number"] for row in body["results"]} == {first.id_number, second.id_number}
-    logged = SensitiveAccess.objects.filter(actor=people.worker_a, fields="id_number")
-    assert {row.target_id for row in logged} == {str(first.uid), str(second.uid)}
-    assert {(row.channel, row.purpose) for row in logged} == {("api", "api")}
+    assert {row["id_number"] for row in body["results"]} == {
+        mask_id_number(first.id_number),
+        mask_id_number(second.id_number),
+    }
+    # Nothing unmasked was shown, so nothing is logged; the whole number is a reveal.
+    assert not SensitiveAccess.objects.filter(fields="id_number").exists()
+    assert {row["birth_date"] for row in body["results"]} == {first.birth_date.isoformat()}
 
 
 def test_role_without_reveal_sees_masked_numbers_and_nothing_is_logged(api, people, home_a):
     person = make_person(home_a)
     body = api.as_(people.district).get(f"{URL}{person.uid}/").json()
     assert body["id_number"] == mask_id_number(person.id_number)
-    assert body["id_number"].count("*") == 8
+    assert body["id_number"].count("*") == 13
     assert not SensitiveAccess.objects.exists()
+
+
+def test_role_without_reveal_gets_the_birth_year_and_age_but_no_birth_date(api, people, home_a):
+    person = make_person(home_a)
+    body = api.as_(people.district).get(f"{URL}{person.uid}/").json()
+    assert body["birth_date"] is None
+    assert body["birth_year"] == person.birth_date.year
+    assert body["age"] == timezone.localdate().year - person.birth_date.year
 
 
 def test_contraception_is_shown_to_health_roles_and_logged(api, people, home_a):

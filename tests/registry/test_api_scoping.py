@@ -29,7 +29,9 @@ def test_worker_list_and_search_show_nothing_of_other_community(api, people, b_r
 
 def test_worker_search_by_identity_number_of_other_community_finds_nothing(api, people, b_records):
     number = b_records["persons"].id_number
-    response = api.as_(people.worker_a).get("/api/v1/persons/", {"search": number})
+    response = api.as_(people.worker_a).post(
+        "/api/v1/persons/search/", {"search": number}, format="json"
+    )
     assert response.json()["count"] == 0
 
 

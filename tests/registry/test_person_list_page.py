@@ -87,6 +87,13 @@ def list_url(query: str = "") -> str:
     return reverse("registry:person_list") + (f"?{query}" if query else "")
 
 
+def searched(client, term: str, **filters) -> str:
+    """The list URL the search form's post redirects to (a whole number: a token)."""
+    response = client.post(list_url(), {"search": term, **filters})
+    assert response.status_code == 302
+    return response["Location"]
+
+
 # --- What a worker sees ---------------------------------------------------------------------
 
 
@@ -154,18 +161,23 @@ def test_search_finds_a_person_by_name_or_pinyin(web, people, residents, term):
 def test_search_finds_a_person_by_identity_number(web, people, residents):
     person = residents["lisi"]
 
-    whole = web.as_(people.worker_a).get(list_url(f"search={person.id_number}"))
-    start = web.as_(people.worker_a).get(list_url(f"search={person.id_number[:10]}"))
+    client = web.as_(people.worker_a)
+    location = searched(client, person.id_number)
+    whole = client.get(location)
+    start = client.get(list_url(f"search={person.id_number[:10]}"))
 
+    assert person.id_number not in location and "sid=" in location
     assert names(whole) == ["李四"]
+    assert f'value="{person.id_number}"' in whole.content.decode()  # the box keeps it
     assert "李四" in names(start)
 
 
 def test_search_does_not_find_someone_of_another_community(web, people, residents):
     person = residents["zhangshan"]
 
-    by_number = web.as_(people.worker_a).get(list_url(f"search={person.id_number}"))
-    by_name = web.as_(people.worker_a).get(list_url("search=张珊"))
+    client = web.as_(people.worker_a)
+    by_number = client.get(searched(client, person.id_number))
+    by_name = client.get(list_url("search=张珊"))
 
     assert names(by_number) == [] and names(by_name) == []
 
@@ -223,16 +235,18 @@ def test_search_for_a_departed_person_says_they_are_found_with_every_status(
         division=SUIXIAN_HENAN,
     )
     client = web.as_(people.worker_a)
+    location = searched(client, person.id_number, page_size="20")
 
     with django_assert_max_num_queries(8):
-        response = client.get(list_url(f"search={person.id_number}&page_size=20"))
+        response = client.get(location)
 
     assert names(response) == []
     html = response.content.decode()
     assert "另有 1 名已迁出/死亡/注销的人员符合搜索。" in text(html)
-    link = f'href="?search={person.id_number}&amp;page_size=20&amp;status=all"'
+    token = location.split("sid=")[1]
+    link = f'href="?page_size=20&amp;sid={token}&amp;status=all"'
     assert link in html
-    assert names(client.get(list_url(f"search={person.id_number}&status=all"))) == ["王五"]
+    assert names(client.get(f"{location}&status=all")) == ["王五"]
 
 
 def test_inactive_hint_counts_only_people_in_the_jurisdiction(web, people, homes, residents):
@@ -956,9 +970,10 @@ def test_list_under_the_cap_counts_exactly(web, people, twenty_five, monkeypatch
 def test_search_that_fits_on_one_page_runs_no_count(web, people, twenty_five):
     client = web.as_(people.worker_a)
     target = twenty_five[3]
+    location = searched(client, target.id_number)
 
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(list_url(f"search={target.id_number}"))
+        response = client.get(location)
 
     assert names(response) == [target.name]
     assert "共 1 条" in text(response.content.decode())

@@ -1,10 +1,16 @@
 """The API of persons: the list and one person, registration, corrections, history and the
 unmasked identity number.
 
-What the caller's role may see is decided by the viewset and passed to the serializer's
-context: ``reveal_id_number`` (full identity numbers) and ``view_health`` (contraception);
-without them the number is masked and the health facts are null."""
+Identity numbers are masked for every role (340*************34); the whole number is an
+explicit ``POST …/reveal/`` with a purpose, logged. What else the caller's role may see is
+decided by the viewset and passed to the serializer's context: ``full_birth`` (whole birth
+dates, for roles that may reveal numbers; the others get ``birth_date`` null, the
+``birth_year`` and the age reached this year) and ``view_health`` (contraception, else null).
 
+A search by a whole identity number is a ``POST …/search/``, so that the number is never in
+a URL (nor in the server's request log)."""
+
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
@@ -21,6 +27,7 @@ from shequ.registry import selectors, services
 from shequ.registry.api._common import API_CHANNEL, UidLookup, body_object
 from shequ.registry.api.checks import PersonChecksMixin
 from shequ.registry.api.housing import HouseholdCreateSerializer, new_home
+from shequ.registry.disclosure import age_shown, birth_date_text, shows_birth_date
 from shequ.registry.models import (
     ETHNICITY_CHOICES,
     Child,
@@ -36,10 +43,19 @@ from shequ.registry.models import (
 
 
 class ChildSerializer(serializers.ModelSerializer):
+    birth_date = serializers.SerializerMethodField(
+        help_text=_("出生日期；无权查看完整身份证号的角色为 null（见 birth_year）")
+    )
+    birth_year = serializers.IntegerField(source="birth_date.year", read_only=True)
+
     class Meta:
         model = Child
-        fields = ["order", "birth_date", "sex", "name"]
+        fields = ["order", "birth_date", "birth_year", "sex", "name"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.DateField(allow_null=True, read_only=True))
+    def get_birth_date(self, child: Child):
+        return child.birth_date if self.context.get("full_birth") else None
 
 
 class ChildInputSerializer(serializers.Serializer):
@@ -52,7 +68,16 @@ class ChildInputSerializer(serializers.Serializer):
 class PersonSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
     id_number = serializers.SerializerMethodField(
-        help_text=_("公民身份号码；角色无权查看时打码（340602********1234）")
+        help_text=_(
+            "公民身份号码，一律打码（340*************34）；完整号码经 reveal 按目的查看并记录"
+        )
+    )
+    birth_date = serializers.SerializerMethodField(
+        help_text=_("出生日期；无权查看完整身份证号的角色为 null，只给 birth_year 和 age")
+    )
+    birth_year = serializers.IntegerField(source="birth_date.year", read_only=True)
+    age = serializers.SerializerMethodField(
+        help_text=_("周岁；无权查看完整身份证号的角色为今年满的岁数（今年 − 出生年份）")
     )
     unit = serializers.CharField(source="unit_id", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
@@ -89,6 +114,8 @@ class PersonSerializer(serializers.ModelSerializer):
             "name",
             "sex",
             "birth_date",
+            "birth_year",
+            "age",
             "ethnicity",
             "phone",
             "education",
@@ -126,9 +153,16 @@ class PersonSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_id_number(self, person: Person) -> str:
-        if self.context.get("reveal_id_number"):
-            return person.id_number
         return mask_id_number(person.id_number)
+
+    @extend_schema_field(serializers.DateField(allow_null=True, read_only=True))
+    def get_birth_date(self, person: Person):
+        return person.birth_date if self.context.get("full_birth") else None
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True, read_only=True))
+    def get_age(self, person: Person) -> int | None:
+        full = bool(self.context.get("full_birth"))
+        return age_shown(person.birth_date, timezone.localdate(), full=full)
 
     @extend_schema_field(
         serializers.ChoiceField(choices=Contraception.choices, allow_null=True, read_only=True)
@@ -271,6 +305,13 @@ class RevealResponseSerializer(serializers.Serializer):
     id_number = serializers.CharField()
 
 
+class PersonSearchSerializer(serializers.Serializer):
+    search = serializers.CharField(
+        max_length=60,
+        help_text=_("完整身份证号（也可为姓名、拼音或号码开头）；放在请求体里，不进网址和日志"),
+    )
+
+
 class PersonOrdering(OrderingFilter):
     """``?ordering=name|-name|birth_date|registered_at``, ties broken by id for stable pages."""
 
@@ -280,21 +321,15 @@ class PersonOrdering(OrderingFilter):
 
 
 def _sensitive_flags(user) -> dict[str, bool]:
-    return {
-        "reveal_id_number": can(user, Action.REVEAL_ID_NUMBER),
-        "view_health": can(user, Action.VIEW_HEALTH),
-    }
+    return {"full_birth": shows_birth_date(user), "view_health": can(user, Action.VIEW_HEALTH)}
 
 
 def _log_person_reads(user, persons, flags: dict[str, bool]) -> None:
-    """Log what a response shows unmasked: one insert per kind of data for the whole page."""
+    """Log the health facts a response shows: one insert for the whole page (identity
+    numbers are masked: revealing one is its own logged request)."""
     persons = list(persons)
     if not persons:
         return
-    if flags["reveal_id_number"]:
-        services.log_id_number_read(
-            actor=user, persons=persons, channel=API_CHANNEL, purpose=SensitiveAccess.Purpose.API
-        )
     if flags["view_health"]:
         services.log_health_read(
             actor=user, persons=persons, channel=API_CHANNEL, purpose=SensitiveAccess.Purpose.API
@@ -308,8 +343,10 @@ _HEALTH_FIELDS = {"contraception", "contraception_since"}
     list=extend_schema(
         description=(
             "在册人员（默认 status=active；status=all 含迁出、死亡、注销）。?search= 匹配身份证号"
-            "（全号或前缀）、姓名、拼音首字母（张三 → zs）或全拼。身份证号按角色打码；未打码的"
-            "号码和显示的节育措施均记入敏感信息查看记录。"
+            "开头（不足 18 位）、姓名、拼音首字母（张三 → zs）或全拼；按完整身份证号查找请用"
+            " POST /api/v1/persons/search/（号码不进网址），?search= 给出完整号码时答 400。身份证号一律打码（完整号码经"
+            " reveal 按目的查看并记录）；无权查看完整号码的角色只得到出生年份和年龄；显示的节育"
+            "措施记入敏感信息查看记录。"
         )
     )
 )
@@ -323,6 +360,7 @@ class PersonViewSet(PersonChecksMixin, UidLookup, viewsets.GenericViewSet):
     ordering_fields = ["name", "birth_date", "registered_at"]
     write_action = Action.EDIT_REGISTRY
     write_actions = {"reveal": Action.REVEAL_ID_NUMBER}
+    post_reads = ("search",)
 
     def get_queryset(self):
         return selectors.persons_visible(self.request.user).prefetch_related("children")
@@ -348,6 +386,32 @@ class PersonViewSet(PersonChecksMixin, UidLookup, viewsets.GenericViewSet):
 
     def retrieve(self, request, id=None):
         return Response(self._show(self._person(id), many=False))
+
+    @extend_schema(
+        request=PersonSearchSerializer,
+        responses=PersonSerializer(many=True),
+        description=(
+            "按完整身份证号查找（号码在请求体里，不进网址和服务器日志）；也接受姓名、拼音和"
+            "号码开头。其余筛选条件（unit、status …）和 page 仍放在查询参数里：翻页时向 next "
+            "的地址再次 POST 同样的请求体。"
+        ),
+    )
+    @action(detail=False, methods=["post"])
+    def search(self, request):
+        body = PersonSearchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = request.query_params.copy()
+        data.pop("sid", None)
+        data["search"] = body.validated_data["search"]
+        filterset = selectors.PersonFilter(
+            data, queryset=self.get_queryset(), request=request, whole_id=True
+        )
+        if not filterset.is_valid():
+            raise serializers.ValidationError(filterset.errors)
+        persons = PersonOrdering().filter_queryset(request, filterset.qs, self)
+        persons = selectors.scope_first(persons, request.user, data.get("unit"))
+        page = self.paginate_queryset(persons)
+        return self.get_paginated_response(self._show(page, many=True))
 
     @extend_schema(request=PersonCreateSerializer, responses={201: PersonSerializer})
     def create(self, request):
@@ -396,7 +460,8 @@ class PersonViewSet(PersonChecksMixin, UidLookup, viewsets.GenericViewSet):
         filters=False,
         description=(
             "每一次变更（最新在前）：谁、何时、原因和改动的字段（旧值/新值）。"
-            "身份证号始终打码；节育措施仅对可查看健康信息的角色显示，并记入查看记录。"
+            "身份证号始终打码；出生日期对无权查看完整身份证号的角色只给年份；"
+            "节育措施仅对可查看健康信息的角色显示，并记入查看记录。"
         ),
     )
     @action(detail=True, methods=["get"])
@@ -405,6 +470,7 @@ class PersonViewSet(PersonChecksMixin, UidLookup, viewsets.GenericViewSet):
         rows = self.paginate_queryset(selectors.person_history(person))
         changes = selectors.person_history_changes(person, rows)
         health = can(request.user, Action.VIEW_HEALTH)
+        full_birth = shows_birth_date(request.user)
         entries, health_shown = [], False
         for row, changed in zip(rows, changes, strict=True):
             shown = []
@@ -415,6 +481,8 @@ class PersonViewSet(PersonChecksMixin, UidLookup, viewsets.GenericViewSet):
                     health_shown = True
                 if field == "id_number":
                     old, new = mask_id_number(old) or None, mask_id_number(new) or None
+                elif field == "birth_date" and not full_birth:
+                    old, new = (birth_date_text(v, full=False) or None for v in (old, new))
                 shown.append({"field": field, "old": old, "new": new})
             entries.append(
                 {

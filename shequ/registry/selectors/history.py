@@ -3,8 +3,9 @@
 Three sources merge into one list: the simple-history rows of the person and of their
 children (who, when, the reason, which fields changed), the flows (arrival, move, departure
 …) and the checks (每月一查, 季度核对). A flow and the history row the same service call wrote
-become one entry. Identity numbers stay masked; health facts appear only for roles that
-may see them. A fixed number of queries, however long the history.
+become one entry. Identity numbers stay masked, birth dates are shown whole only to roles
+that may reveal numbers; health facts appear only for roles that may see them. A fixed
+number of queries, however long the history.
 
 The API's history of a person (``history_page_changes``) compares the rows the same way.
 """
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 from shequ.core.identifiers import mask_id_number
 from shequ.org.models import Division, OrgUnit, User
 from shequ.org.roles import Level
+from shequ.registry.disclosure import birth_date_text
 from shequ.registry.models import (
     Check,
     Child,
@@ -83,8 +85,11 @@ class Entry:
     changes: list[Change] = field(default_factory=list)
 
 
-def person_timeline(user: User, person: Person, *, show_health: bool) -> list[Entry]:
-    """All entries of the person's record for this user, newest first."""
+def person_timeline(
+    user: User, person: Person, *, show_health: bool, full_birth: bool = False
+) -> list[Entry]:
+    """All entries of the person's record for this user, newest first; birth dates (the
+    person's and their children's) as the year alone unless ``full_birth``."""
     person_rows = list(
         person.history.select_related("history_user").order_by("history_date", "history_id")
     )
@@ -99,7 +104,7 @@ def person_timeline(user: User, person: Person, *, show_health: bool) -> list[En
     hidden = set() if show_health else _HEALTH
     person_diffs = _diffs(person_rows, Person, hidden)
     child_diffs = _diffs(child_rows, Child, hidden, key="id")
-    names = _Names(person_diffs + child_diffs)
+    names = _Names(person_diffs + child_diffs, full_birth=full_birth)
 
     entries: list[Entry] = []
     unmatched = dict.fromkeys(range(len(person_rows)))
@@ -168,7 +173,8 @@ def person_timeline(user: User, person: Person, *, show_health: bool) -> list[En
 
     for row, diff in child_diffs:
         label = _("第 %(n)s 孩") % {"n": row.order}
-        facts = f"{label} · {row.get_sex_display()} · {row.birth_date:%Y-%m-%d}"
+        born = birth_date_text(row.birth_date, full=full_birth)
+        facts = f"{label} · {row.get_sex_display()} · {born}"
         if row.name:
             facts += f" · {row.name}"
         if row.history_type == "~" and not diff:
@@ -336,7 +342,8 @@ def _household_text(household: Household) -> str:
 class _Names:
     """Readable values of a diff; the names behind codes and ids come in one query per kind."""
 
-    def __init__(self, diffs: list[tuple[Any, dict]]):
+    def __init__(self, diffs: list[tuple[Any, dict]], *, full_birth: bool = False):
+        self.full_birth = full_birth
         wanted: dict[str, set] = {"division": set(), "unit": set(), "household": set()}
         for _row, diff in diffs:
             for name, pair in diff.items():
@@ -390,6 +397,8 @@ class _Names:
         name = model_field.name
         if name == "id_number":
             return mask_id_number(value)
+        if name == "birth_date":
+            return birth_date_text(value, full=self.full_birth)
         kind = _REFERENCE_KIND.get(name)
         if kind:
             return getattr(self, kind).get(value, str(value))

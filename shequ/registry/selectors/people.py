@@ -10,6 +10,8 @@ from typing import Any
 from uuid import UUID
 
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import (
     CharField,
     F,
@@ -33,6 +35,7 @@ from shequ.org.scoping import (
     scoped,
     subtree_q,
 )
+from shequ.registry.disclosure import shows_birth_date
 from shequ.registry.models import (
     Child,
     Contraception,
@@ -47,6 +50,7 @@ from shequ.registry.rules import (
     EIGHT_CLEAR,
     birth_date_bounds_for_age,
 )
+from shequ.registry.search_tokens import person_search_term
 from shequ.registry.selectors._filters import StrictFilterSet
 from shequ.registry.selectors.checks import overdue_q
 from shequ.registry.selectors.places import unit_label
@@ -78,6 +82,20 @@ def person_search_q(term: str) -> Q:
 def is_whole_id_number(term: str) -> bool:
     """Whether a search term is a whole identity number (which matches one person at most)."""
     return bool(_FULL_ID.fullmatch((term or "").strip().upper().replace(" ", "")))
+
+
+# Characters of an identity number a URL may hold: the region and the birth date, which
+# many people share. Longer beginnings narrow it to at most a thousand numbers, and 17
+# characters fix the check character: those are searched as the whole number is.
+ID_PREFIX_IN_URL_MAX = 14
+
+
+def is_identifying_id_term(term: str) -> bool:
+    """Whether a search term is an identity number, or so much of one, that it must not be
+    in a URL (see ``search_tokens``)."""
+    upper = (term or "").strip().upper().replace(" ", "")
+    is_id = bool(_FULL_ID.fullmatch(upper) or _ID_PREFIX.fullmatch(upper))
+    return is_id and len(upper) > ID_PREFIX_IN_URL_MAX
 
 
 def _pinyin_parts(term: str) -> list[Q] | None:
@@ -193,10 +211,47 @@ AGE_BANDS = {
 }
 
 
+WHOLE_ID_IN_URL = format_lazy(
+    _(
+        "身份证号超过 {} 位（或完整号码）不能放在网址里：请在人员列表的查找框中输入，"
+        "接口请用 POST /api/v1/persons/search/。"
+    ),
+    ID_PREFIX_IN_URL_MAX,
+)
+
+
+class _SearchTokenField(forms.CharField):
+    """``?sid=``: a token for a search by a whole identity number (``search_tokens``),
+    cleaned into the number it stands for, for the user the filter set was made for."""
+
+    user = None
+
+    def clean(self, value):
+        token = super().clean(value)
+        if not token:
+            return ""
+        term = person_search_term(self.user, token)
+        if term is None:
+            raise ValidationError(
+                _("这次按身份证号的查找已过期，请在查找框中重新输入号码。"), code="expired"
+            )
+        return term
+
+
+class _SearchTokenFilter(django_filters.CharFilter):
+    field_class = _SearchTokenField
+
+
 class PersonFilter(StrictFilterSet):
-    """Search and filters of the person list (page, export and API)."""
+    """Search and filters of the person list (page, export and API).
+
+    ``?search=`` takes names, pinyin and the beginning of an identity number; a whole
+    number (or more than its first 14 characters) never comes in a URL: the page posts it
+    and lists by ``?sid=`` (a token), the API takes it in the body of
+    ``POST persons/search/`` (``whole_id=True``)."""
 
     search = django_filters.CharFilter(method="filter_search", label=_("身份证号/姓名/拼音"))
+    sid = _SearchTokenFilter(method="filter_search", label=_("按身份证号查找"))
     unit = django_filters.CharFilter(method="filter_unit", label=_("单位代码（含下级）"))
     status = django_filters.ChoiceFilter(
         choices=[*PersonStatus.choices, ("all", _("全部"))],
@@ -248,10 +303,23 @@ class PersonFilter(StrictFilterSet):
 
     class Meta:
         model = Person
-        fields = ["search", "unit", "status", "population_type", "sex", "age", "marital_status"]
+        fields = [
+            "search",
+            "sid",
+            "unit",
+            "status",
+            "population_type",
+            "sex",
+            "age",
+            "marital_status",
+        ]
 
     def __init__(
-        self, data: QueryDict | dict[str, Any] | None = None, *args: Any, **kwargs: Any
+        self,
+        data: QueryDict | dict[str, Any] | None = None,
+        *args: Any,
+        whole_id: bool = False,
+        **kwargs: Any,
     ) -> None:
         data = data.copy() if data is not None else {}
         if not data.get("status"):
@@ -260,6 +328,9 @@ class PersonFilter(StrictFilterSet):
         user = getattr(self.request, "user", None)
         if user is None or not can(user, Action.VIEW_HEALTH):
             self.filters.pop("contraception")
+        self.form.fields["sid"].user = user
+        if not whole_id:
+            self.form.fields["search"].validators.append(_not_a_whole_id_number)
 
     @property
     def today(self) -> datetime.date:
@@ -276,6 +347,14 @@ class PersonFilter(StrictFilterSet):
 
     def filter_age(self, queryset: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
         low, high = AGE_BANDS[value]
+        if not shows_birth_date(getattr(self.request, "user", None)):
+            # By the age reached this year, as these roles are shown it: by exact ages, the
+            # day someone left a band would be their birthday.
+            year = self.today.year
+            return queryset.filter(
+                birth_date__gte=datetime.date(year - high, 1, 1),
+                birth_date__lte=datetime.date(year - low, 12, 31),
+            )
         earliest, latest = birth_date_bounds_for_age(self.today, low, high)
         return queryset.filter(birth_date__gte=earliest, birth_date__lte=latest)
 
@@ -305,6 +384,11 @@ class PersonFilter(StrictFilterSet):
 
     def filter_hukou(self, queryset: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
         return queryset.filter(subtree_q("hukou_division_id", value.strip()))
+
+
+def _not_a_whole_id_number(value: str) -> None:
+    if is_identifying_id_term(value):
+        raise ValidationError(WHOLE_ID_IN_URL, code="whole_id_in_url")
 
 
 INACTIVE_HINT_CAP = 100  # the list says "100+" past this: the hint need not be exact

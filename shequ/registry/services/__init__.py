@@ -46,7 +46,7 @@ from shequ.registry.services.people import (
 )
 from shequ.registry.services.sensitive import (
     log_health_read,
-    log_id_number_read,
+    log_id_number_check,
     person_reveal_id_number,
 )
 
@@ -62,7 +62,7 @@ __all__ = [
     "household_create",
     "household_update",
     "log_health_read",
-    "log_id_number_read",
+    "log_id_number_check",
     "person_apply_values",
     "person_cancel",
     "person_clear_outflow",

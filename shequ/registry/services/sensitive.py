@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from shequ.core.identifiers import mask_id_number
 from shequ.org.audit import (
     SensitiveTarget,
     audit_sensitive_read,
@@ -53,11 +54,29 @@ def log_health_read(
     _log_read(actor, shown, "contraception", channel=channel, purpose=purpose)
 
 
-def log_id_number_read(
-    *, actor: User, persons: Sequence[Person], channel: str, purpose: str
-) -> None:
-    """Log that these people's full identity numbers were shown to the actor (one insert)."""
-    _log_read(actor, persons, "id_number", channel=channel, purpose=purpose)
+def log_id_number_check(*, actor: User, number: str, channel: str = "web") -> None:
+    """Log that the actor asked whether an identity number is registered in the city: the
+    answer says whether someone holds it, even outside the actor's jurisdiction, so the
+    question is logged under the holder's unit (or the actor's, for a free number)."""
+    holder = Person.objects.filter(id_number=number).values("uid", "name", "unit_id").first()
+    masked = mask_id_number(number)
+    target = (
+        SensitiveTarget(
+            "registry.person",
+            str(holder["uid"]),
+            f"{holder['name']}（{masked}）",
+            holder["unit_id"],
+        )
+        if holder
+        else SensitiveTarget("registry.id_number", "", masked, getattr(actor, "unit_id", "") or "")
+    )
+    audit_sensitive_read(
+        actor=actor,
+        targets=[target],
+        fields=["id_number_registration"],
+        purpose=SensitiveAccess.Purpose.SERVICE,
+        channel=channel,
+    )
 
 
 def _log_read(

@@ -21,6 +21,7 @@ from shequ.org.permissions import action_required, staff_required
 from shequ.org.roles import Action, Level, can
 from shequ.org.scoping import code_in_scope
 from shequ.registry import selectors, services
+from shequ.registry.disclosure import age_shown, shows_birth_date
 from shequ.registry.forms.housing import (
     BuildingEditForm,
     BuildingForm,
@@ -31,7 +32,6 @@ from shequ.registry.forms.housing import (
     unit_filter_choices,
 )
 from shequ.registry.models import Building, Household, PopulationType, Relation
-from shequ.registry.rules import age_on
 
 BUILDING_SORTS = {
     "name": ("name", "id"),
@@ -124,11 +124,12 @@ def building_create(request: HttpRequest) -> HttpResponse:
 def _decorate_residents(households: list[Household], user) -> None:
     """What the template shows of each resident and landlord, computed once here."""
     today = timezone.localdate()
+    full_birth = shows_birth_date(user)
     for household in households:
         landlord = household.landlord
         household.landlord_visible = landlord is not None and code_in_scope(user, landlord.unit_id)
         for person in household.residents:
-            person.age = age_on(person.birth_date, today)
+            person.age = age_shown(person.birth_date, today, full=full_birth)
             person.masked_id = mask_id_number(person.id_number)
             person.is_tenant = (
                 person.relation == Relation.TENANT

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from shequ.core.forms import PlainSelect
 from shequ.core.identifiers import mask_id_number
@@ -24,12 +24,14 @@ from shequ.jobs.tasks import enqueue_export_job
 from shequ.org.permissions import action_required, staff_required
 from shequ.org.roles import Action, can
 from shequ.registry import selectors, services
+from shequ.registry.disclosure import age_shown, shows_birth_date
 from shequ.registry.export_views import file_response
 from shequ.registry.flow_rows import flow_row, flow_unit_names, write_flows
 from shequ.registry.forms.checks import ChecksBulkForm
 from shequ.registry.forms.housing import unit_filter_choices
 from shequ.registry.models import Check, Contraception, PersonStatus
-from shequ.registry.rules import age_on, month_start, quarter_start
+from shequ.registry.rules import month_start, quarter_start
+from shequ.registry.search_tokens import person_search_token
 
 PERSON_SORTS = selectors.PERSON_SORTS
 _REVEALING_CONTRACEPTION = {*Contraception.values, "any", "unprotected"}
@@ -80,11 +82,11 @@ def _person_filter_form(filterset, user, unit: str) -> forms.Form:
     return form
 
 
-def _inactive_matches(request: HttpRequest, page, problems: list[str]) -> int:
+def _inactive_matches(request: HttpRequest, page, problems: list[str], token_term: str) -> int:
     """For a search among the people in the register (the default status) that found few or
     none, how many who have left (迁出、死亡、注销) it would find: they stay findable, and
     the page says so rather than "nobody". One capped query, and only for a short result."""
-    term = request.GET.get("search", "").strip()
+    term = request.GET.get("search", "").strip() or token_term  # ?sid=: an identity number
     # The filter form sends status=active when the user left it at its default.
     if problems or request.GET.get("status", "") not in ("", PersonStatus.ACTIVE) or not term:
         return 0
@@ -95,8 +97,28 @@ def _inactive_matches(request: HttpRequest, page, problems: list[str]) -> int:
     return selectors.persons_inactive_matching(request.user, request.GET, request=request)
 
 
+def _search_redirect(request: HttpRequest) -> HttpResponseRedirect:
+    """The search form posts its terms; the list is a GET of them, a whole identity number
+    replaced by a token kept on the server (``search_tokens``), so the number is in no URL
+    (nor in the server's request log)."""
+    params = [
+        (key, value.strip())
+        for key, values in request.POST.lists()
+        if key not in ("csrfmiddlewaretoken", "sid", "page")
+        for value in values
+    ]
+    search = request.POST.get("search", "").strip()
+    if selectors.is_identifying_id_term(search):
+        params = [(key, value) for key, value in params if key != "search"]
+        params.append(("sid", person_search_token(request.user, search)))
+    return _back_to_list(urlencode(params))
+
+
 @staff_required
+@require_http_methods(["GET", "POST"])
 def person_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        return _search_redirect(request)
     user = request.user
     filterset = selectors.PersonFilter(
         request.GET,
@@ -114,8 +136,9 @@ def person_list(request: HttpRequest) -> HttpResponse:
         persons = selectors.scope_first(persons, user, request.GET.get("unit"))
     page = paginate(request, persons, paginator_class=partial(ListPaginator, id_sources=id_sources))
     today = timezone.localdate()
+    full_birth = shows_birth_date(user)
     for person in page.object_list:
-        person.age = age_on(person.birth_date, today)
+        person.age = age_shown(person.birth_date, today, full=full_birth)
         person.masked_id = mask_id_number(person.id_number)
         person.eight_clear_labels = (
             selectors.eight_clear_labels(person.eight_clear_missing) if person.is_migrant else []
@@ -127,8 +150,13 @@ def person_list(request: HttpRequest) -> HttpResponse:
         services.log_health_read(
             actor=user, persons=page.object_list, channel="web", purpose="service"
         )
-    inactive = _inactive_matches(request, page, problems)
+    token_term = "" if problems else filterset.form.cleaned_data.get("sid", "")
+    inactive = _inactive_matches(request, page, problems, token_term)
     form = _person_filter_form(filterset, user, request.GET.get("unit", ""))
+    if token_term:
+        # The box shows the number the user typed (the page, never its URL, holds it).
+        form.data = form.data.copy()
+        form.data["search"] = token_term
     query = query_without(request, "page")
     overdue = request.GET.get("overdue", "")
     return render(
@@ -141,7 +169,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
             "advanced_fields": [
                 form[name]
                 for name in form.fields
-                if name not in ("search", *_HIDDEN_FILTERS)
+                if name not in ("search", "sid", *_HIDDEN_FILTERS)
                 and name in filterset.filters
                 and not (name == "unit" and len(form.fields["unit"].widget.choices) <= 1)
             ],

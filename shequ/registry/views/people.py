@@ -22,6 +22,7 @@ from shequ.org.models import SensitiveAccess
 from shequ.org.permissions import action_required, staff_required
 from shequ.org.roles import Action, can
 from shequ.registry import rules, selectors, services
+from shequ.registry.disclosure import age_shown, shows_birth_date
 from shequ.registry.forms import people as forms
 from shequ.registry.models import (
     Person,
@@ -183,6 +184,7 @@ def _detail_context(request: HttpRequest, person: Person, **extra) -> dict[str, 
     user = request.user
     today = timezone.localdate()
     show_health = can(user, Action.VIEW_HEALTH)
+    full_birth = shows_birth_date(user)
     can_edit = can(user, Action.EDIT_REGISTRY)
     active = person.status == PersonStatus.ACTIVE
     members = selectors.housemates(person)
@@ -200,7 +202,8 @@ def _detail_context(request: HttpRequest, person: Person, **extra) -> dict[str, 
     return {
         "person": person,
         "masked_id": mask_id_number(person.id_number),
-        "age": rules.age_on(person.birth_date, today),
+        "full_birth": full_birth,
+        "age": age_shown(person.birth_date, today, full=full_birth),
         "show_health": show_health,
         "can_edit": can_edit,
         "can_reveal": can(user, Action.REVEAL_ID_NUMBER),
@@ -212,7 +215,7 @@ def _detail_context(request: HttpRequest, person: Person, **extra) -> dict[str, 
         else [],
         "monthly_due": active and monthly_due,
         "quarterly_due": active and quarterly_due,
-        "timeline": person_timeline(user, person, show_health=show_health),
+        "timeline": person_timeline(user, person, show_health=show_health, full_birth=full_birth),
         "departure_destination": selectors.departure_destination(person),
         "actions": _actions(person) if can_edit else [],
         "today": today,

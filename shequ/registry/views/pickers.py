@@ -2,9 +2,12 @@
 identity-number check, the households of a building and the live preview."""
 
 import datetime
+import time
 import uuid
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -66,9 +69,24 @@ def division_options(request: HttpRequest) -> HttpResponse:
 # --- Identity-number check and live preview -----------------------------------------------
 
 
+def _id_checks_exhausted(user) -> bool:
+    """Count one lookup of a number for the user; True past ``ID_CHECK_LIMIT_PER_HOUR`` in
+    the current hour (the shared cache: every process counts together)."""
+    hour = int(time.time() // 3600)
+    key = f"registry:id-checks:{user.pk}:{hour}"
+    cache.add(key, 0, 3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the entry lapsed between add and incr
+        count = 1
+        cache.set(key, count, 3600)
+    return count > settings.ID_CHECK_LIMIT_PER_HOUR
+
+
 def id_check_context(user, raw: str, *, mode: str, exclude: uuid.UUID | None = None) -> dict:
     """What the form says about a typed number: invalid (why), free, or registered (where, only
-    inside the user's jurisdiction)."""
+    inside the user's jurisdiction). Each lookup is logged and counted: the answer tells
+    whether a number is registered anywhere in the city."""
     raw = (raw or "").strip()
     if not raw:
         return {}
@@ -76,6 +94,12 @@ def id_check_context(user, raw: str, *, mode: str, exclude: uuid.UUID | None = N
         info = parse_id_number(raw)
     except ValidationError as exc:
         return {"error": " ".join(exc.messages)}
+    if _id_checks_exhausted(user):
+        return {
+            "error": _("核对号码过于频繁：每小时最多 %(n)d 次，请稍后再试。")
+            % {"n": settings.ID_CHECK_LIMIT_PER_HOUR}
+        }
+    services.log_id_number_check(actor=user, number=info.number)
     region = selectors.division_name(info.region_code.ljust(12, "0"))
     result: dict[str, Any] = {"info": info, "region": region, "mode": mode}
     existing = selectors.id_number_registration(user, info.number, exclude=exclude)

@@ -1,0 +1,35 @@
+"""Searches by a whole identity number without the number in a URL.
+
+The person list's search form posts its terms; a whole identity number is kept here, on
+the server (the shared cache), under a short random token, and the list's URL carries
+``?sid=<token>`` instead — so the number is in no address bar, bookmark, Referer header or
+request log. A token answers only the user it was made for and lapses after
+``PERSON_SEARCH_TOKEN_SECONDS`` without use; an export job made from the list keeps the
+token, never the number."""
+
+import secrets
+
+from django.conf import settings
+from django.core.cache import cache
+
+_PREFIX = "registry:person-search:"
+
+
+def person_search_token(user, term: str) -> str:
+    """A new token standing for ``term`` (a whole identity number) for this user."""
+    token = secrets.token_urlsafe(12)
+    cache.set(_PREFIX + token, (user.pk, term), settings.PERSON_SEARCH_TOKEN_SECONDS)
+    return token
+
+
+def person_search_term(user, token: str) -> str | None:
+    """The term a token stands for, if it is this user's and still alive (its life is
+    renewed by each use); None otherwise."""
+    if not token or len(token) > 64 or user is None:
+        return None
+    key = _PREFIX + token
+    stored = cache.get(key)
+    if not stored or stored[0] != getattr(user, "pk", None):
+        return None
+    cache.touch(key, settings.PERSON_SEARCH_TOKEN_SECONDS)
+    return stored[1]
