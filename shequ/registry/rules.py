@@ -72,6 +72,7 @@ def derive_population_type(
     return PopulationType.INFLOW
 
 
+# The types whose records keep the 八个清楚 and are checked monthly (每月一查).
 MIGRANT_TYPES = frozenset((PopulationType.INFLOW, PopulationType.OUTFLOW))
 
 
@@ -170,7 +171,7 @@ def eight_clear_missing(values: Mapping[str, Any], *, today: datetime.date) -> l
     """Which of the 八个清楚 facts a migrant's record still lacks ([] when all are clear, or
     when the person is not a migrant)."""
     population_type = values.get("population_type")
-    if population_type not in (PopulationType.INFLOW, PopulationType.OUTFLOW):
+    if population_type not in MIGRANT_TYPES:
         return []
     missing = []
     if not values.get("name"):

@@ -86,7 +86,11 @@ class AreaWriter:
                 reasons=[REASON] * len(homes_of_group),
             )
             rows = [self._row(person, home, children, draws) for person, home in group]
-            persons.extend(services.persons_register_many(rows, actor=None, today=self.today))
+            persons.extend(
+                services.persons_register_many(
+                    rows, actor=None, today=self.today, city=self.city_prefix
+                )
+            )
         for person, home in (pair for group in groups for pair in group):
             planned = home.migrant or hasattr(person, "_destination")
             derived = person.population_type

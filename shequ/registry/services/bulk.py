@@ -169,12 +169,19 @@ def persons_register_many(
     today: datetime.date | None = None,
     now: datetime.datetime | None = None,
     registration_flows: bool = True,
+    city: str | None = None,
 ) -> list[Person]:
     """人来登记 of many people at once, as ``person_register`` does one by one: derived type,
     pinyin keys and 八个清楚, a history row each, the arrival or registration flow, children.
-    Call inside a transaction; returns the persons, saved."""
+    Call inside a transaction; returns the persons, saved. ``city``: ``city_prefix()``,
+    when the caller has read it already."""
     prepared = persons_register_prepare(
-        rows, actor=actor, today=today, now=now, registration_flows=registration_flows
+        rows,
+        actor=actor,
+        today=today,
+        now=now,
+        registration_flows=registration_flows,
+        city=city,
     )
     persons_register_write(prepared)
     return prepared.persons.objs
@@ -269,7 +276,15 @@ def _new_person(row: PersonRow, city: str, today: datetime.date) -> Person:
     return person
 
 
-def _dependents(persons, rows, actor, today, now, registration_flows):
+def _dependents(
+    persons: list[Person],
+    rows: Sequence[PersonRow],
+    actor: Any,
+    today: datetime.date,
+    now: datetime.datetime,
+    registration_flows: bool,
+) -> tuple[list[tuple], list[Child], list[str]]:
+    """The entry flows (``rules.entry_flow``) and children of persons that have their keys."""
     flows = []
     actor_id = getattr(actor, "pk", None)
     created = now.isoformat()  # as text, made once for every flow
@@ -314,11 +329,18 @@ def _dependents(persons, rows, actor, today, now, registration_flows):
                     sex=item["sex"],
                     name=item.get("name") or "",
                     **({"uid": item["uid"]} if "uid" in item else {}),
-                    **({"person_id": item["person"].id} if item.get("person") else {}),
+                    **({"person_id": _own_record(item["person"])} if item.get("person") else {}),
                 )
             )
             kid_reasons.append(row.reason)
     return flows, kids, kid_reasons
+
+
+def _own_record(person: Person) -> int:
+    """The key of a child's own record (a child who is registered too)."""
+    if person.id is None:
+        raise ValueError(f"the record of {person.name} is saved after its parent's children")
+    return person.id
 
 
 # --- Correcting persons ---------------------------------------------------------------------
