@@ -1,13 +1,15 @@
 """Pure rules of the registry: no database, so forms, imports, the API and tests share them."""
 
 import datetime
+import functools
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.identifiers import division_prefix
-from shequ.registry.models import MaritalStatus, PopulationType, Sex
+from shequ.core.text import pinyin_keys
+from shequ.registry.models import Flow, FlowInReason, MaritalStatus, PopulationType, Sex
 
 WCBA_MIN_AGE, WCBA_MAX_AGE = 15, 49  # 育龄: women aged 15–49
 
@@ -70,6 +72,68 @@ def derive_population_type(
     return PopulationType.INFLOW
 
 
+# The types whose records keep the 八个清楚 and are checked monthly (每月一查).
+MIGRANT_TYPES = frozenset((PopulationType.INFLOW, PopulationType.OUTFLOW))
+
+
+@functools.lru_cache(maxsize=50_000)
+def name_keys(name: str) -> tuple[str, str]:
+    """The pinyin initials and full pinyin a name is searched by (names repeat a lot: the
+    import and the demo ask for every row)."""
+    return pinyin_keys(name)
+
+
+def eight_clear_text(facts: Mapping[str, Any], *, today: datetime.date) -> str:
+    """``eight_clear_missing`` as the record stores it: the keys joined by commas."""
+    if facts.get("population_type") not in MIGRANT_TYPES:
+        return ""
+    return ",".join(eight_clear_missing(facts, today=today))
+
+
+_FLOW_IN_LABELS = dict(FlowInReason.choices)
+
+
+class EntryFlow(NamedTuple):
+    """The flow that opens a person's record (``entry_flow``)."""
+
+    kind: str
+    date: datetime.date
+    division: str | None  # where an arrival came from
+    reason: str
+
+
+def entry_flow(
+    *,
+    population_type: str,
+    flow_in_date: datetime.date | None,
+    flow_in_reason: str,
+    hukou_code: str | None,
+    today: datetime.date,
+    reason: str = "",
+    registered_on: datetime.date | None = None,
+    registration: bool = True,
+) -> EntryFlow | None:
+    """人来登记 of an inflow migrant is an arrival: dated when they came (else the day of
+    registering), from their 户籍地, for the reason they came. Anyone else's is a
+    registration, dated ``registered_on`` (the day of registering, default today) with the
+    registering reason; None when ``registration`` is off (an import, whose history row
+    records when and from which file the record was made)."""
+    if population_type == PopulationType.INFLOW:
+        label = _FLOW_IN_LABELS.get(flow_in_reason, flow_in_reason or "")
+        day = flow_in_date or registered_on or today
+        return EntryFlow(Flow.Kind.ARRIVAL, day, hukou_code, str(label))
+    if not registration:
+        return None
+    return EntryFlow(
+        Flow.Kind.REGISTRATION, registered_on or flow_in_date or today, None, reason or ""
+    )
+
+
+def register_reason(reason: str) -> str:
+    """The history reason of a person registered without one given."""
+    return reason or str(_("人来登记"))
+
+
 def destination_problem(
     code: str | None, *, city_prefix: str, outflow: bool, unknown: bool = False
 ) -> str | None:
@@ -107,7 +171,7 @@ def eight_clear_missing(values: Mapping[str, Any], *, today: datetime.date) -> l
     """Which of the 八个清楚 facts a migrant's record still lacks ([] when all are clear, or
     when the person is not a migrant)."""
     population_type = values.get("population_type")
-    if population_type not in (PopulationType.INFLOW, PopulationType.OUTFLOW):
+    if population_type not in MIGRANT_TYPES:
         return []
     missing = []
     if not values.get("name"):

@@ -8,13 +8,9 @@ from shequ.registry.demo.data import DAY, REASON
 from shequ.registry.demo.families import UnitBuilder
 from shequ.registry.demo.people import Generator, Home
 from shequ.registry.models import (
-    Building,
     Check,
-    Child,
     Contraception,
     Flow,
-    FlowInReason,
-    Household,
     MaritalStatus,
     Person,
     PersonStatus,
@@ -25,10 +21,10 @@ from shequ.registry.rules import (
     WCBA_MAX_AGE,
     WCBA_MIN_AGE,
     age_on,
-    derive_population_type,
     month_start,
     quarter_start,
 )
+from shequ.registry.validation import PERSON_FIELDS
 
 
 class AreaWriter:
@@ -46,7 +42,7 @@ class AreaWriter:
         homes = [h for b in self.builders for h in b.homes]
         inactive = [pair for b in self.builders for pair in b.inactive]
         buildings = [x for b in self.builders for x in b.buildings]
-        _bulk(buildings, Building)
+        services.buildings_create_many(buildings, actor=None, reasons=[REASON] * len(buildings))
         for home in homes:
             home.household.building = home.household.building  # takes the saved pk
         # Homes let by a registered landlord wait until the landlord's own home is saved.
@@ -55,101 +51,128 @@ class AreaWriter:
         extra: dict[int, list[Person]] = {}
         for person, home in inactive:
             extra.setdefault(id(home), []).append(person)
+        # Every random draw first, in the order that makes a seed give the same city.
+        groups = [
+            [(person, home) for home in group for person in home.members + extra.get(id(home), [])]
+            for group in (first, second)
+        ]
+        for person, home in (pair for group in groups for pair in group):
+            person.unit_id = home.household.unit_id
+            person._planned_checks = self._checks(person, migrant=_planned_migrant(person, home))
+        children: dict[int, list[dict]] = {}
+        for home in homes:
+            for plan in home.children:
+                children.setdefault(id(plan.parent), []).append(
+                    {
+                        "uid": self.gen.uid(),
+                        "order": plan.order,
+                        "name": plan.person.name if plan.person else plan.name,
+                        "sex": plan.sex,
+                        "birth_date": plan.birth_date,
+                        "person": plan.person,
+                    }
+                )
+        draws = {
+            id(person): self._draws(person, home) for group in groups for person, home in group
+        }
         persons: list[Person] = []
-        for group in (first, second):
-            for home in group:
+        for homes_of_group, group in zip((first, second), groups, strict=True):
+            for home in homes_of_group:
                 if home.landlord_home is not None:
                     home.household.landlord = home.landlord_home.head
-            _bulk([h.household for h in group], Household)
-            batch = []
-            for home in group:
-                for person in home.members + extra.get(id(home), []):
-                    self._place(person, home)
-                    batch.append(person)
-            _bulk(batch, Person)
-            persons.extend(batch)
-        children = [
-            Child(
-                uid=self.gen.uid(),
-                parent=plan.parent,
-                order=plan.order,
-                name=plan.person.name if plan.person else plan.name,
-                sex=plan.sex,
-                birth_date=plan.birth_date,
-                person=plan.person,
+            services.households_create_many(
+                [h.household for h in homes_of_group],
+                actor=None,
+                reasons=[REASON] * len(homes_of_group),
             )
-            for home in homes
-            for plan in home.children
-        ]
-        _bulk(children, Child)
-        _bulk([flow for person in persons for flow in self._flows(person)], Flow)
+            rows = [self._row(person, home, children, draws) for person, home in group]
+            persons.extend(
+                services.persons_register_many(
+                    rows, actor=None, today=self.today, city=self.city_prefix
+                )
+            )
+        for person, home in (pair for group in groups for pair in group):
+            planned = home.migrant or hasattr(person, "_destination")
+            derived = person.population_type
+            assert (derived == PopulationType.INFLOW) == planned, (
+                f"demo bug: {person.name} planned {'migrant' if planned else 'local'}, "
+                f"derived {derived}"
+            )
+        _bulk([flow for person in persons for flow in self._flows(person, draws[id(person)])], Flow)
         checks = []
         for person in persons:
             for check in person._planned_checks:
                 check.person = person
                 checks.append(check)
         _bulk(checks, Check)
-        return self._count(buildings, homes, persons, children)
+        child_count = sum(len(items) for items in children.values())
+        return self._count(buildings, homes, persons, child_count)
 
-    def _place(self, person: Person, home: Home) -> None:
-        household = home.household
-        person.household = household
-        person.unit_id = household.unit_id
-        if person.population_type != PopulationType.OUTFLOW:
-            person.population_type = derive_population_type(
-                hukou_code=person.hukou_division_id,
-                residence_code=household.unit_id,
-                city_prefix=self.city_prefix,
-            )
-        expected = (
-            PopulationType.INFLOW if home.migrant or hasattr(person, "_destination") else None
+    def _row(self, person: Person, home: Home, children, draws) -> services.PersonRow:
+        """The person as the registry's bulk service takes them: facts, home, made-up past."""
+        values = {field: getattr(person, field) for field in PERSON_FIELDS}
+        values["hukou_division"] = person.hukou_division_id
+        outflow = None
+        if person.population_type == PopulationType.OUTFLOW:
+            outflow = {
+                "flow_out_date": person.flow_out_date,
+                "flow_out_division": person.flow_out_division_id,
+                "flow_out_address": person.flow_out_address,
+            }
+        entry_uid, registered_on, _later = draws[id(person)]
+        return services.PersonRow(
+            values,
+            home.household,
+            REASON,
+            children=children.get(id(person), ()),
+            outflow=outflow,
+            past={
+                "uid": person.uid,
+                "status": person.status,
+                "ended_on": person.ended_on,
+                "end_reason": person.end_reason,
+                "last_monthly_check": person.last_monthly_check,
+                "last_quarterly_verification": person.last_quarterly_verification,
+            },
+            registered_on=registered_on,
+            flow_reason="建档",
+            flow_uid=entry_uid,
+            instance=person,
         )
-        assert (person.population_type == PopulationType.INFLOW) == (expected is not None), (
-            f"demo bug: {person.name} planned {'migrant' if expected else 'local'}, "
-            f"derived {person.population_type}"
-        )
-        services.refresh_derived(person, today=self.today)
-        person._planned_checks = self._checks(person)
 
-    def _flows(self, person: Person) -> list[Flow]:
-        gen, K = self.gen, Flow.Kind
-        common = {"person": person, "unit_code": person.unit_id}
-        if person.population_type == PopulationType.INFLOW:
-            arrived = person.flow_in_date or gen.day_between(person.birth_date, self.today)
-            flows = [
-                Flow(
-                    uid=gen.uid(),
-                    kind=K.ARRIVAL,
-                    date=arrived,
-                    to_household=person.household,
-                    division=person.hukou_division,
-                    reason=str(FlowInReason(person.flow_in_reason).label)
-                    if person.flow_in_reason
-                    else "",
-                    **common,
-                )
-            ]
+    def _draws(self, person: Person, home: Home):
+        """The random parts of a person's flows: the entry flow's uid and day, and the uids
+        of the outflow and the departure or death that followed."""
+        gen = self.gen
+        if _planned_migrant(person, home) and person.population_type != PopulationType.OUTFLOW:
+            day = person.flow_in_date or gen.day_between(person.birth_date, self.today)
+            uid = gen.uid()
         else:
             latest = min(d for d in (self.today, person.flow_out_date, person.ended_on) if d)
             recorded = max(person.birth_date + DAY * 7, self.today - DAY * 3650)
-            flows = [
-                Flow(
-                    uid=gen.uid(),
-                    kind=K.REGISTRATION,
-                    date=gen.day_between(min(recorded, latest), latest),
-                    to_household=person.household,
-                    reason="建档",
-                    **common,
-                )
-            ]
+            uid = gen.uid()
+            day = gen.day_between(min(recorded, latest), latest)
+        later = []
+        if person.population_type == PopulationType.OUTFLOW:
+            later.append(gen.uid())
+        if person.status != PersonStatus.ACTIVE:
+            later.append(gen.uid())
+        return uid, day, later
+
+    def _flows(self, person: Person, draws) -> list[Flow]:
+        """What happened after the registration (the service wrote that flow)."""
+        K = Flow.Kind
+        later = iter(draws[2])
+        common = {"person_id": person.pk, "unit_code": person.unit_id}
+        flows = []
         if person.population_type == PopulationType.OUTFLOW:
             flows.append(
                 Flow(
-                    uid=gen.uid(),
+                    uid=next(later),
                     kind=K.OUTFLOW,
                     date=person.flow_out_date,
                     from_unit_code=person.unit_id,
-                    division=person.flow_out_division,
+                    division_id=person.flow_out_division_id,
                     address=person.flow_out_address,
                     reason="外出务工",
                     **common,
@@ -157,21 +180,22 @@ class AreaWriter:
             )
         if person.status != PersonStatus.ACTIVE:
             departed = person.status == PersonStatus.DEPARTED
+            destination = getattr(person, "_destination", None)
             flows.append(
                 Flow(
-                    uid=gen.uid(),
+                    uid=next(later),
                     kind=K.DEPARTURE if departed else K.DEATH,
                     date=person.ended_on,
                     from_unit_code=person.unit_id,
-                    from_household=person.household,
-                    division=getattr(person, "_destination", None),
+                    from_household_id=person.household_id,
+                    division_id=getattr(destination, "code", destination),
                     reason=person.end_reason,
                     **common,
                 )
             )
         return flows
 
-    def _checks(self, person: Person) -> list[Check]:
+    def _checks(self, person: Person, *, migrant: bool) -> list[Check]:
         """每月一查 of migrants and 季度核对 of everyone: mostly done, some overdue. Sets the
         record's latest dates; the rows get their person once it is saved."""
         if person.status != PersonStatus.ACTIVE:
@@ -180,7 +204,7 @@ class AreaWriter:
         earliest = max(person.birth_date, person.flow_in_date or person.birth_date)
         this_month, this_quarter = month_start(self.today), quarter_start(self.today)
         periods = [("quarterly", this_quarter, quarter_start(this_quarter - DAY), 0.7, 0.9)]
-        if person.population_type in (PopulationType.INFLOW, PopulationType.OUTFLOW):
+        if migrant:
             periods.append(("monthly", this_month, month_start(this_month - DAY), 0.75, 0.9))
         for kind, current, previous, now_share, done_share in periods:
             draw = self.rng.random()
@@ -200,12 +224,12 @@ class AreaWriter:
                 person.last_quarterly_verification = day
         return checks
 
-    def _count(self, buildings, homes, persons, children) -> Counter:
+    def _count(self, buildings, homes, persons, children: int) -> Counter:
         count = Counter(
             buildings=len(buildings),
             households=len(homes),
             rented=sum(h.tenure == "rented" for h in homes),
-            children=len(children),
+            children=children,
         )
         for p in persons:
             if p.status != PersonStatus.ACTIVE:
@@ -227,8 +251,17 @@ class AreaWriter:
         return count
 
 
+def _planned_migrant(person: Person, home: Home) -> bool:
+    """Whether the demo planned the person as a migrant (流入, or 流出 of a local)."""
+    return (
+        home.migrant
+        or hasattr(person, "_destination")
+        or person.population_type == PopulationType.OUTFLOW
+    )
+
+
 def _bulk(objects: list, model) -> None:
-    """The import's fast insert (COPY on PostgreSQL), a history row each for models that
-    keep history; sets the primary keys, so children can point at their parents."""
+    """Flows and checks (not persons, households or buildings: the services write those),
+    COPY on PostgreSQL, a history row each for models that keep history."""
     if objects:
         bulk_insert(model, objects, reasons=[REASON] * len(objects))

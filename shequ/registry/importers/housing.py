@@ -5,9 +5,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from shequ.core.bulk import bulk_insert
 from shequ.jobs.imports import ImportContext, RowError
-from shequ.org.audit import save_with_history
+from shequ.registry import services
 from shequ.registry.importers.common import (
     HousingLookup,
     PlanningImporter,
@@ -90,15 +89,15 @@ class BuildingImporter(PlanningImporter):
 
     def write(self, plans: Plans) -> None:
         ctx = self.ctx
-        bulk_insert(
-            Building,
+        services.buildings_create_many(
             [b for _n, b in plans.creates],
             actor=ctx.actor,
             reasons=[ctx.reason(n) for n, _b in plans.creates],
             now=ctx.now,
         )
-        for number, building in plans.updates:
-            save_with_history(building, actor=ctx.actor, reason=ctx.reason(number))
+        services.housing_update_many(
+            ((building, ctx.reason(n)) for n, building in plans.updates), actor=ctx.actor
+        )
 
 
 # --- Households ------------------------------------------------------------------------
@@ -230,12 +229,12 @@ class HouseholdImporter(PlanningImporter):
 
     def write(self, plans: Plans) -> None:
         ctx = self.ctx
-        bulk_insert(
-            Household,
+        services.households_create_many(
             [h for _n, h in plans.creates],
             actor=ctx.actor,
             reasons=[ctx.reason(n) for n, _h in plans.creates],
             now=ctx.now,
         )
-        for number, household in plans.updates:
-            save_with_history(household, actor=ctx.actor, reason=ctx.reason(number))
+        services.housing_update_many(
+            ((household, ctx.reason(n)) for n, household in plans.updates), actor=ctx.actor
+        )

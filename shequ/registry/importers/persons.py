@@ -1,33 +1,16 @@
-"""The importer of persons, and ``insert_persons``, the fast insert other code reuses."""
+"""The importer of persons: validates and plans rows; the bulk services write them."""
 
-import dataclasses
-import datetime
-from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.core.bulk import (
-    KeyPool,
-    Records,
-    Rows,
-    bulk_insert,
-    history_insert,
-    instance_factory,
-    new_uuid7,
-    prepare_insert_rows,
-    prepare_records,
-    write_records,
-    write_rows,
-)
+from shequ.core.bulk import KeyPool, instance_factory
 from shequ.core.identifiers import normalize_id_number, validate_division_code
 from shequ.core.lookups import present_values
-from shequ.core.versions import next_version
 from shequ.jobs.imports import ImportContext, RowError
 from shequ.org.models import Division
 from shequ.registry import services
@@ -41,198 +24,24 @@ from shequ.registry.importers.common import (
 from shequ.registry.models import (
     Building,
     Child,
-    Flow,
-    FlowInReason,
     Household,
     Person,
     PersonStatus,
     PopulationType,
 )
 from shequ.registry.rules import derive_population_type, destination_problem
+from shequ.registry.services import NewPersons, PersonChange, PersonRow
 from shequ.registry.tables import PERSONS, person_row
 from shequ.registry.validation import PERSON_FIELDS, validate_person
-
-# --- Fast insert of new persons ----------------------------------------------------------
-
-_make_child = instance_factory(Child)
-
-_FLOW_FIELDS = [
-    "uid",
-    "person",
-    "kind",
-    "date",
-    "unit_code",
-    "from_unit_code",
-    "to_household",
-    "division",
-    "destination_unknown",
-    "address",
-    "reason",
-    "actor",
-    "created_at",
-]
-
-
-@dataclass
-class NewPersons:
-    """New persons ready to be written (``prepare_persons``), with their flows and children."""
-
-    persons: Records
-    reasons: list[str]
-    actor: Any
-    flows: Rows | None = None
-    children: Records | None = None
-    child_reasons: list[str] = dataclasses.field(default_factory=list)
-    # Builds (flows, children, their reasons) once the persons have their keys.
-    dependents: Callable[[], tuple[list[tuple], list[Child], list[str]]] | None = None
-    keys: KeyPool | None = None
-
-    def ready_dependents(self) -> None:
-        flows, kids, self.child_reasons = self.dependents()
-        self.flows = prepare_insert_rows(Flow, _FLOW_FIELDS, flows)
-        self.children = prepare_records(Child, kids, now=self.persons.now, keys=self.keys)
-        self.dependents = None
-
-
-def insert_persons(persons: Sequence[Person], **options: Any) -> None:
-    """Insert new, already validated persons in bulk, as ``person_register`` would one by one
-    (the options are those of ``prepare_persons``). Call inside a transaction; sets the
-    persons' primary keys."""
-    write_persons(prepare_persons(persons, **options))
-
-
-def prepare_persons(
-    persons: Sequence[Person],
-    *,
-    actor,
-    reason_for_row: Callable[[int, Person], str],
-    children: Sequence[Sequence[Mapping[str, Any]]] | None = None,
-    today: datetime.date | None = None,
-    now: datetime.datetime | None = None,
-    registration_flows: bool = True,
-    derived: bool = False,
-    keys: KeyPool | None = None,
-) -> NewPersons:
-    """The first half of ``insert_persons``; ``write_persons`` is the second.
-
-    Each person needs its facts, ``unit_id``, ``household_id`` (or none), ``population_type``
-    and ``status`` set. This computes the derived fields (pinyin keys, 八个清楚) unless
-    ``derived`` (the caller has), and readies the persons, a history row each (reason from
-    ``reason_for_row(index, person)``, user ``actor``), an arrival flow for an inflow
-    migrant — and, unless ``registration_flows`` is off, a registration flow for anyone
-    else — and the children given (``children[i]`` for ``persons[i]``: order, birth_date,
-    sex, name) with their history. On PostgreSQL the keys are taken and every row formatted
-    here, so that ``write_persons``, on the thread that writes, only sends them; elsewhere
-    the keys are taken when writing.
-    """
-    reason_labels = {code: str(label) for code, label in FlowInReason.choices}
-    now = now or timezone.now()
-    today = today or timezone.localdate(now)
-    actor_id = getattr(actor, "pk", None)
-    persons = list(persons)
-    reasons = []
-    for index, person in enumerate(persons):
-        if not derived:
-            services.refresh_derived(person, today=today)
-        reasons.append(reason_for_row(index, person))
-
-    def dependents() -> tuple[list[tuple], list[Child], list[str]]:
-        flows = []
-        # As text, made once: the driver formatted the same timestamp again for every flow.
-        created = now.isoformat()
-        for person, reason in zip(persons, reasons, strict=True):
-            arrival = person.population_type == PopulationType.INFLOW
-            if not (arrival or registration_flows):
-                continue
-            flows.append(
-                (
-                    new_uuid7(),
-                    person.id,
-                    Flow.Kind.ARRIVAL if arrival else Flow.Kind.REGISTRATION,
-                    person.flow_in_date or today,
-                    person.unit_id,
-                    "",
-                    person.household_id,
-                    person.hukou_division_id if arrival else None,
-                    False,
-                    "",
-                    reason_labels.get(person.flow_in_reason, "") if arrival else reason,
-                    actor_id,
-                    created,
-                )
-            )
-        kids, kid_reasons = [], []
-        for person, reason, items in zip(persons, reasons, children or (), strict=False):
-            for item in items or ():
-                kids.append(
-                    _make_child(
-                        parent_id=person.id,
-                        order=int(item["order"]),
-                        birth_date=item["birth_date"],
-                        sex=item["sex"],
-                        name=item.get("name") or "",
-                    )
-                )
-                kid_reasons.append(reason)
-        return flows, kids, kid_reasons
-
-    prepared = NewPersons(
-        prepare_records(Person, persons, now=now, keys=keys),
-        reasons,
-        actor,
-        dependents=dependents,
-        keys=keys,
-    )
-    if prepared.persons.rows is not None:  # the persons have their keys already
-        prepared.ready_dependents()
-    return prepared
-
-
-def write_persons(prepared: NewPersons) -> None:
-    """Write what ``prepare_persons`` made, inside the caller's transaction."""
-    write_records(prepared.persons, actor=prepared.actor, reasons=prepared.reasons)
-    if prepared.dependents is not None:  # the persons' keys were taken just now
-        prepared.ready_dependents()
-    write_rows(prepared.flows)
-    write_records(prepared.children, actor=prepared.actor, reasons=prepared.child_reasons)
-
 
 # --- Persons -----------------------------------------------------------------------------
 
 # The most keys an import takes from a sequence ahead of need (core.bulk.KeyPool).
 KEY_BLOCK = 10_000
 
-_make_person = instance_factory(Person)
 _make_household = instance_factory(Household)
 
 
-@dataclass
-class _NewPerson:
-    row: int
-    person: Person
-    children: list[dict[str, Any]]
-    new_household: Household | None  # a home this file creates (its id comes on writing)
-
-
-@dataclass
-class _Change:
-    row: int
-    person: Person
-    fields: set[str]
-    children: list[dict[str, Any]] | None  # None: children unchanged
-    moved: bool
-    moved_from: Household | None
-    new_household: Household | None  # moved into a home this file creates
-
-
-# Fields compared and written when a file updates a person (housing is handled apart).
-_COMPARED = (
-    *PERSON_FIELDS,
-    "population_type",
-    "flow_out_date",
-    "flow_out_division",
-    "flow_out_address",
-)
 _LENGTHS = {"hukou_address": 200, "employer_name": 100, "flow_out_address": 200, "household": 40}
 _OUTFLOW_KEYS = ("flow_out_date", "flow_out_division", "flow_out_address")
 
@@ -489,7 +298,13 @@ class PersonImporter(PlanningImporter):
         if given == PopulationType.OUTFLOW and not was_outflow:
             if person is not None:
                 return ("人口类型", _("登记流出请在人员页面办理“外出登记”。"))
-            if derived == PopulationType.INFLOW:
+            outflow_type = derive_population_type(
+                hukou_code=hukou,
+                residence_code=unit_code,
+                city_prefix=self.city_prefix,
+                outflow=True,
+            )
+            if outflow_type != PopulationType.OUTFLOW:
                 return ("人口类型", _("流入人员不能登记为流出；离开本市请办理迁出。"))
             if not outflow.get("flow_out_division"):
                 return ("流出去向代码", _("流出人员须填写流出去向代码。"))
@@ -508,24 +323,18 @@ class PersonImporter(PlanningImporter):
         return derived
 
     def _plan_new(self, number, cleaned, children, outflow, population_type, housed) -> None:
-        # Ids as attributes (.id), not through the pk property: these run for every row.
         home = housed.household
-        person = _make_person(
-            services.attribute_values(cleaned),
-            status=PersonStatus.ACTIVE,
-            unit_id=housed.unit_code,
-            population_type=population_type,
-            household_id=home.id if home is not None else None,
+        if home is None:
+            home = self._new_household(number, housed)
+        self.plan_create(
+            PersonRow(
+                cleaned,
+                home,
+                self.ctx.reason(number),
+                children,
+                outflow if population_type == PopulationType.OUTFLOW else None,
+            )
         )
-        if population_type == PopulationType.OUTFLOW:
-            person.flow_out_date = outflow.get("flow_out_date")
-            person.flow_out_division_id = outflow.get("flow_out_division")
-            person.flow_out_address = outflow.get("flow_out_address") or ""
-        new_household = None if home is not None else self._new_household(number, housed)
-        # Here rather than when writing: on PostgreSQL the writing runs beside the validation
-        # of later rows, and the less Python it runs the more the two overlap.
-        services.refresh_derived(person, today=self.ctx.today, housed=True)
-        self.plan_create(_NewPerson(number, person, children, new_household))
 
     def _new_household(self, number: int, housed: _Housed) -> Household:
         """The home of this key the file creates: planned once, by its first row."""
@@ -541,17 +350,10 @@ class PersonImporter(PlanningImporter):
         return household
 
     def _plan_update(self, number, person, cleaned, values, children, population_type, housed):
-        before = {f: _value(person, f) for f in _COMPARED}
-        services.person_apply_values(person, cleaned)
-        person.population_type = population_type
-        if population_type == PopulationType.OUTFLOW:
-            for key in _OUTFLOW_KEYS:
-                if key in values:
-                    attname = "flow_out_division_id" if key == "flow_out_division" else key
-                    setattr(person, attname, values[key] or _blank(key))
-        elif before["population_type"] == PopulationType.OUTFLOW:
-            services.person_clear_outflow(person)  # the history keeps where they had gone
-        fields = {f for f in _COMPARED if _value(person, f) != before[f]}
+        outflow = {k: values[k] for k in _OUTFLOW_KEYS if k in values}
+        fields = services.person_change_apply(
+            person, cleaned, residence_code=housed.unit_code, outflow=outflow, city=self.city_prefix
+        )
 
         new_children = None
         if children is not None:
@@ -572,7 +374,15 @@ class PersonImporter(PlanningImporter):
             person.unit_id = housed.unit_code
         if fields or new_children is not None or moved:
             self.plan_update(
-                _Change(number, person, fields, new_children, moved, moved_from, new_household)
+                PersonChange(
+                    person,
+                    self.ctx.reason(number),
+                    fields,
+                    new_children,
+                    moved_from=moved_from,
+                    moved=moved,
+                    new_household=new_household,
+                )
             )
         else:
             self.unchanged += 1
@@ -581,8 +391,8 @@ class PersonImporter(PlanningImporter):
 
     def prepare(self, plans: Plans) -> Plans:
         homes = [h for _n, h in plans.households]
-        plans.prepared["homes"] = prepare_records(
-            Household, homes, now=self.ctx.now, keys=self._keys()
+        plans.prepared["homes"] = services.households_prepare(
+            homes, now=self.ctx.now, keys=self._keys()
         )
         if connection.vendor == "postgresql":  # the new homes have their keys already
             plans.prepared["persons"] = self._prepare_persons(plans.creates)
@@ -590,98 +400,36 @@ class PersonImporter(PlanningImporter):
 
     def write(self, plans: Plans) -> None:
         ctx = self.ctx
-        homes = plans.prepared.get("homes") or prepare_records(
-            Household, [h for _n, h in plans.households], now=ctx.now
+        homes = plans.prepared.get("homes") or services.households_prepare(
+            [h for _n, h in plans.households], now=ctx.now
         )
-        write_records(homes, actor=ctx.actor, reasons=[ctx.reason(n) for n, _h in plans.households])
-        write_persons(plans.prepared.get("persons") or self._prepare_persons(plans.creates))
-        self._write_updates(plans.updates)
+        services.households_write(
+            homes, actor=ctx.actor, reasons=[ctx.reason(n) for n, _h in plans.households]
+        )
+        services.persons_register_write(
+            plans.prepared.get("persons") or self._prepare_persons(plans.creates)
+        )
+        services.persons_update_many(plans.updates, actor=ctx.actor, today=ctx.today, now=ctx.now)
 
-    def _prepare_persons(self, creates: list[_NewPerson]) -> NewPersons:
-        ctx = self.ctx
-        for plan in creates:
-            if plan.new_household is not None:  # readied now or with an earlier chunk
-                # Into the instance's dict: the foreign key's descriptor would look for a
-                # cached household to forget (1% of a row's instructions), and a person
-                # planned new has none.
-                plan.person.__dict__["household_id"] = plan.new_household.id
-        return prepare_persons(
-            [plan.person for plan in creates],
-            actor=ctx.actor,
-            reason_for_row=lambda i, _p: ctx.reason(creates[i].row),
-            children=[plan.children for plan in creates],
-            today=ctx.today,
-            now=ctx.now,
+    def _prepare_persons(self, creates: list[PersonRow]) -> NewPersons:
+        return services.persons_register_prepare(
+            creates,
+            actor=self.ctx.actor,
+            today=self.ctx.today,
+            now=self.ctx.now,
             # An import records an arrival flow for each inflow migrant (人来登记); for anyone
             # else the history row "导入：文件 第N行" already records when and how the record
             # was made; a registration flow would add a row, its indexes and its foreign-key
             # checks to every row of a city-sized load.
             registration_flows=False,
-            derived=True,
             keys=self._keys(),
+            city=self.city_prefix,
         )
 
     def _keys(self) -> KeyPool | None:
         if self.keys is None and connection.vendor == "postgresql":
             self.keys = KeyPool(KEY_BLOCK, read_ahead=self.ctx.read_ahead)
         return self.keys
-
-    def _write_updates(self, updates: list[_Change]) -> None:
-        ctx = self.ctx
-        if not updates:
-            return
-        persons: list[Person] = []
-        flows: list[Flow] = []
-        fields = {"updated_at", "name_initials", "name_pinyin", "eight_clear_missing"}
-        for change in updates:
-            person = change.person
-            if change.new_household is not None:
-                person.household_id = change.new_household.pk
-            services.refresh_derived(person, today=ctx.today)
-            person.updated_at = ctx.now
-            fields |= change.fields
-            if change.moved:
-                fields |= {"household", "unit"}
-                flows.append(
-                    Flow(
-                        person_id=person.pk,
-                        kind=Flow.Kind.MOVE,
-                        date=ctx.today,
-                        unit_code=person.unit_id,
-                        from_unit_code=change.moved_from.unit_id if change.moved_from else "",
-                        from_household_id=change.moved_from.pk if change.moved_from else None,
-                        to_household_id=person.household_id,
-                        reason=ctx.reason(change.row),
-                        actor_id=getattr(ctx.actor, "pk", None),
-                    )
-                )
-            persons.append(person)
-        for person in persons:
-            person.version = next_version()  # counted by the database: no edit is skipped
-        Person.objects.bulk_update(persons, sorted(fields | {"version"}), batch_size=500)
-        keys = [p.pk for p in persons]
-        versions = {
-            pk: version
-            for start in range(0, len(keys), 500)
-            for pk, version in Person.objects.filter(pk__in=keys[start : start + 500]).values_list(
-                "pk", "version"
-            )
-        }
-        for person in persons:
-            person.version = versions[person.pk]  # the history row copies it (SQLite)
-        history_insert(
-            Person,
-            persons,
-            actor=ctx.actor,
-            reasons=[ctx.reason(c.row) for c in updates],
-            now=ctx.now,
-        )
-        bulk_insert(Flow, flows, now=ctx.now)
-        for change in updates:
-            if change.children is not None:
-                services.person_save_children(
-                    change.person, change.children, ctx.actor, ctx.reason(change.row)
-                )
 
 
 # Identity numbers looked up per query while validating (see _registered_numbers).
@@ -705,13 +453,3 @@ def _registered_numbers(numbers: set[str]) -> set[str]:
 
 def _home(person: Person | None) -> int | None:
     return person.household_id if person is not None else None
-
-
-def _value(person: Person, field: str) -> Any:
-    if field in ("hukou_division", "flow_out_division"):
-        return getattr(person, field + "_id")
-    return getattr(person, field)
-
-
-def _blank(field: str) -> Any:
-    return None if Person._meta.get_field(field).null else ""

@@ -4,7 +4,6 @@ city, labels and snapshots for the change log, a person's derived fields.
 Private to the services package: callers outside it use the public services."""
 
 import datetime
-import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,19 +11,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from shequ.core.identifiers import mask_id_number
-from shequ.core.text import pinyin_keys
 from shequ.org.models import Division, OrgUnit, User
 from shequ.org.roles import Action, Level, can
 from shequ.org.scoping import code_in_scope
 from shequ.registry.models import (
     Person,
     PersonStatus,
-    PopulationType,
 )
 from shequ.registry.rules import (
+    MIGRANT_TYPES,
     derive_population_type,
     destination_problem,
-    eight_clear_missing,
+    eight_clear_text,
+    name_keys,
 )
 from shequ.registry.validation import PERSON_FIELDS
 
@@ -104,22 +103,18 @@ def _snapshot(person: Person) -> dict[str, Any]:
     return values
 
 
-@functools.lru_cache(maxsize=50_000)
-def _cached_pinyin_keys(name: str) -> tuple[str, str]:
-    return pinyin_keys(name)  # names repeat a lot; bulk imports and the demo ask for each row
-
-
 def refresh_derived(person: Person, *, today: datetime.date, housed: bool | None = None) -> None:
-    """Recompute what the record derives from its own facts: pinyin keys and 八个清楚.
+    """Recompute what the record derives from its own facts (``rules``): pinyin keys and
+    八个清楚.
 
     ``housed``: whether the person has a home, for a record whose new home is not written
-    yet (an import plans it; None: from ``household_id``)."""
-    person.name_initials, person.name_pinyin = _cached_pinyin_keys(person.name)
-    if person.population_type not in (PopulationType.INFLOW, PopulationType.OUTFLOW):
+    yet (None: from ``household_id``)."""
+    person.name_initials, person.name_pinyin = name_keys(person.name)
+    if person.population_type not in MIGRANT_TYPES:
         person.eight_clear_missing = ""  # a fact list of migrants only (most rows of a city)
         return
     # Built from ids, not from _snapshot(): that reads household.uid, a query per person
-    # when the household is not loaded (bulk imports set only household_id).
+    # when the household is not loaded (bulk writes set only household_id).
     facts = {field: getattr(person, field) for field in PERSON_FIELDS if field != "hukou_division"}
     facts.update(
         hukou_division=person.hukou_division_id,
@@ -129,7 +124,7 @@ def refresh_derived(person: Person, *, today: datetime.date, housed: bool | None
         flow_out_address=person.flow_out_address,
         flow_out_date=person.flow_out_date,
     )
-    person.eight_clear_missing = ",".join(eight_clear_missing(facts, today=today))
+    person.eight_clear_missing = eight_clear_text(facts, today=today)
 
 
 def _raise(errors: Mapping[str, list[str]]) -> None:

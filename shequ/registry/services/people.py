@@ -25,6 +25,7 @@ from shequ.registry.models import (
     Person,
     PopulationType,
 )
+from shequ.registry.rules import entry_flow, register_reason
 from shequ.registry.services._common import (
     _MASKED_IN_LOG,
     _check_division,
@@ -160,18 +161,25 @@ def person_register(
     )
     refresh_derived(person, today=today)
     person.full_clean(exclude=["household", "unit", "hukou_division"])
-    save_with_history(person, actor=actor, reason=reason or _("人来登记"))
+    save_with_history(person, actor=actor, reason=register_reason(reason))
     if children:
-        person_save_children(person, children, actor, reason or _("人来登记"))
-    is_arrival = person.population_type == PopulationType.INFLOW
+        person_save_children(person, children, actor, register_reason(reason))
+    entry = entry_flow(
+        population_type=person.population_type,
+        flow_in_date=person.flow_in_date,
+        flow_in_reason=person.flow_in_reason,
+        hukou_code=person.hukou_division_id,
+        today=today,
+        reason=reason,
+    )
     Flow.objects.create(
         person=person,
-        kind=Flow.Kind.ARRIVAL if is_arrival else Flow.Kind.REGISTRATION,
-        date=person.flow_in_date or today,
+        kind=entry.kind,
+        date=entry.date,
         unit_code=household.unit_id,
         to_household=household,
-        division_id=person.hukou_division_id if is_arrival else None,
-        reason=person.get_flow_in_reason_display() if is_arrival else reason,
+        division_id=entry.division,
+        reason=entry.reason,
         actor=actor if getattr(actor, "pk", None) else None,
     )
     audit_change(
