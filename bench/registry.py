@@ -351,6 +351,9 @@ def list_query(user, params: dict) -> int:
         data,
         queryset=selectors.persons_visible(user).select_related("unit__parent"),
         request=request,
+        # A whole identity number reaches the list by a posted search (never a URL): the
+        # same filter, told the term came that way.
+        whole_id=selectors.is_whole_id_number(params.get("search", "")),
     )
     persons = filterset.qs.order_by("name", "id")
     id_sources = selectors.person_id_sources(persons, params.get("search"))
