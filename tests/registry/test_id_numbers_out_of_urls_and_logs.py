@@ -13,7 +13,7 @@ import logging
 import pytest
 from django.test import RequestFactory
 from django.urls import reverse
-from shequ.core.models import ExportJob
+from shequ.jobs.models import ExportJob
 
 from shequ.core.identifiers import mask_id_number
 from shequ.core.log_redaction import RedactIdNumbers
@@ -121,7 +121,7 @@ def test_the_api_answers_400_to_a_whole_number_in_the_url(api, people, lisi):
 
 
 def test_the_api_searches_a_whole_number_posted_in_the_body(api, people, lisi):
-    response = api.as_(people.auditor).post(
+    response = api.as_(people.city).post(
         f"{API}search/?status=all", {"search": lisi.id_number}, format="json"
     )
     assert response.status_code == 200
