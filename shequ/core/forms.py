@@ -1,8 +1,8 @@
 """Form rendering with Bootstrap classes, and fields every app uses."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -146,7 +146,7 @@ class VersionedFormMixin:
         self.conflict: list[Difference] = []
 
     def clean(self):
-        data = super().clean()
+        data = super().clean()  # type: ignore[misc]  # a mixin: the Form it is mixed into has it
         if data is not None and data.get("version") is None and "version" not in self.errors:
             # Hidden, so said on the form: a page from before versions, or a hand-made post.
             self.add_error(None, _("页面缺少记录的版本，请重新打开此页面后再修改。"))
@@ -202,8 +202,8 @@ def _shown(field: forms.Field, value: Any) -> str:
     if isinstance(field, forms.BooleanField):
         return str(_("是") if value else _("否"))
     if isinstance(field, forms.ChoiceField):
-        labels = {
-            str(key): label for key, label in field.choices if not isinstance(label, (list, tuple))
-        }
+        # The field keeps its choices normalised: (value, label) pairs, a label a list in a group.
+        pairs = cast(Iterable[tuple[Any, Any]], field.choices)
+        labels = {str(key): label for key, label in pairs if not isinstance(label, (list, tuple))}
         return str(labels.get(str(value), value))
     return str(value)

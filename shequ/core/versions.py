@@ -8,11 +8,12 @@ both values, the API answers 409 with the current version.
 """
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models
 from django.db.models import F, Model
 from django.db.models.expressions import CombinedExpression
+from django.db.models.fields.mixins import FieldCacheMixin
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -29,12 +30,15 @@ def version_field() -> models.PositiveIntegerField:
     )
 
 
+_M = TypeVar("_M", bound=Model)  # so that `check` is typed with the caller's model
+
+
 class EditConflict(Exception):
     """Someone saved the record after the version this edit was based on."""
 
     def __init__(self, *, current: Model, based_on: int | None):
         self.current = current
-        self.current_version: int = current.version
+        self.current_version: int = current.version  # type: ignore[attr-defined]  # versioned only
         self.based_on = based_on
         super().__init__(
             _(
@@ -45,17 +49,17 @@ class EditConflict(Exception):
         )
 
 
-def lock_for_edit(instance: Model, *, version: int | None, check: Callable[[Model], None]) -> None:
+def lock_for_edit(instance: _M, *, version: int | None, check: Callable[[_M], None]) -> None:
     """Reload ``instance`` from its row, locked until the transaction ends; ``check`` it
     there (the jurisdiction: a conflict must not show a record the user may no longer see),
     then refuse the edit unless the row is still at ``version`` (None: the version the
     caller loaded). The loaded version must match too: values the caller filled in from
     that instance (fields an API client did not send) must not come from an older row."""
-    loaded = instance.version
+    loaded: int = instance.version  # type: ignore[attr-defined]  # a versioned model
     lock_row(instance)
     check(instance)
     based_on = loaded if version is None else version
-    if instance.version != based_on or instance.version != loaded:
+    if instance.version != based_on or instance.version != loaded:  # type: ignore[attr-defined]
         raise EditConflict(current=instance, based_on=based_on)
 
 
@@ -65,7 +69,7 @@ def lock_row(instance: Model) -> None:
     relations = [
         (f, f.get_cached_value(instance), getattr(instance, f.attname))
         for f in instance._meta.concrete_fields
-        if f.is_relation and f.is_cached(instance)
+        if f.is_relation and isinstance(f, FieldCacheMixin) and f.is_cached(instance)
     ]
     model = type(instance)
     instance.refresh_from_db(from_queryset=model._base_manager.select_for_update())
@@ -107,7 +111,7 @@ def bump_version(instance: Model, update_fields: Iterable[str] | None) -> list[s
     ``update_fields`` to save with (``version`` added when the save names its fields)."""
     if instance._state.adding or not is_versioned(instance):
         return list(update_fields) if update_fields is not None else None
-    instance.version += 1
+    instance.version += 1  # type: ignore[attr-defined]  # is_versioned said it has one
     if update_fields is None:
         return None
     return sorted({*update_fields, "version"})

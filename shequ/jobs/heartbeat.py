@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 def beat(model: type[Model], pk: int) -> None:
     """Stamp one running job's heartbeat now (never a finished one's)."""
-    model.objects.filter(pk=pk, status="running").update(heartbeat_at=timezone.now())
+    model._default_manager.filter(pk=pk, status="running").update(heartbeat_at=timezone.now())
 
 
 @contextlib.contextmanager

@@ -73,7 +73,7 @@ def refresh_statistics(changed: dict[str, int]) -> list[str]:
     tables = [
         table
         for table, rows in sorted(candidates.items())
-        if counted.get(table) is None or rows > ANALYZE_SHARE * counted[table]
+        if (count := counted.get(table)) is None or rows > ANALYZE_SHARE * count
     ]
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:

@@ -37,7 +37,7 @@ def too_large_error() -> ValidationError:
 class OversizedUpload(UploadedFile):
     """Stands for an upload refused while it arrived: no content, its size as received."""
 
-    def __init__(self, name: str, content_type: str, size: int, charset: str | None):
+    def __init__(self, name: str | None, content_type: str | None, size: int, charset: str | None):
         super().__init__(io.BytesIO(b""), name, content_type, size, charset)
 
 

@@ -20,11 +20,11 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from shequ.core.bulk import insert_rows
@@ -42,7 +42,11 @@ class Chain:
 
     @property
     def attnames(self) -> list[str]:
-        return [self.model._meta.get_field(name).attname for name in self.fields]
+        # The hashed fields are the model's own columns, never a reverse relation.
+        return [
+            cast("Field[Any, Any]", self.model._meta.get_field(name)).attname
+            for name in self.fields
+        ]
 
 
 CHAINS: dict[str, Chain] = {
@@ -158,8 +162,9 @@ def append(model: type[Model], objs: Sequence[Model]) -> list[Model]:
     with transaction.atomic(savepoint=False):
         head = _lock_head(chain)
         for obj in objs:
-            head = obj.chain_hash = row_hash(key, head, [getattr(obj, a) for a in attnames])
-        model.objects.bulk_create(objs, batch_size=500)
+            # An audit model's column (chain_of refused any other model).
+            head = obj.chain_hash = row_hash(key, head, [getattr(obj, a) for a in attnames])  # type: ignore[attr-defined]
+        model._default_manager.bulk_create(objs, batch_size=500)
         _store_head(chain, head)
     return objs
 
@@ -205,7 +210,7 @@ def _walk(chain: Chain, anchor_id: int, previous: str) -> Iterator[tuple[int, st
     """``(id, stored hash, expected hash)`` of each row after the anchor, in chain order."""
     key = _key()
     rows = (
-        chain.model.objects.filter(id__gt=anchor_id)
+        chain.model._default_manager.filter(id__gt=anchor_id)
         .order_by("id")
         .values_list("id", "chain_hash", *chain.attnames)
         .iterator(chunk_size=5000)
@@ -322,7 +327,7 @@ def prune(chain: Chain, *, now: datetime | None = None) -> Pruned:
         cutoff = (now or _database_now()) - timedelta(days=days)
         heads = _heads()
         anchor_id = getattr(heads, f"{chain.prefix}_anchor_id")
-        later = model.objects.filter(id__gt=anchor_id)
+        later = model._default_manager.filter(id__gt=anchor_id)
         boundary = later.filter(at__gte=cutoff).order_by("id").values_list("id", flat=True)
         first_kept = boundary.first()
         if model is AuditEvent:
@@ -341,7 +346,7 @@ def prune(chain: Chain, *, now: datetime | None = None) -> Pruned:
                     "SELECT set_config('shequ.audit_prune_before', %s, true)",
                     [cutoff.isoformat()],
                 )
-        deleted, _ = model.objects.filter(id__gt=anchor_id, id__lte=through_id).delete()
+        deleted, _ = model._default_manager.filter(id__gt=anchor_id, id__lte=through_id).delete()
         AuditChain.objects.filter(pk=1).update(
             **{
                 f"{chain.prefix}_anchor_id": through_id,

@@ -253,9 +253,9 @@ def describe_changes(user, events: Iterable) -> None:
                     else {}
                 )
             else:
-                extra_label, choices = EXTRA_FIELDS.get(key, (key, {}))
+                extra_label, extra_choices = EXTRA_FIELDS.get(key, (key, {}))
                 label, names = str(extra_label), {}
-                choices = {k: str(v) for k, v in choices.items()}
+                choices = {k: str(v) for k, v in extra_choices.items()}
 
             def value(raw: Any, choices=choices, names=names) -> Value:
                 if raw is None or raw == "":

@@ -45,7 +45,7 @@ class RefusalMiddleware:
             audit_denied(
                 actor=request.user,
                 path=request.path[:100],
-                method=request.method,
+                method=request.method or "",
                 ip=client_ip(request),
             )
         return response

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -200,7 +200,7 @@ def _unit_change(request, code, *, form_class, title, service, success, danger=F
         try:
             service(actor=request.user, unit=unit, **form.cleaned_data)
         except EditConflict as conflict:  # a rename based on an older version
-            show_conflict(form, conflict, {"name": conflict.current.name})
+            show_conflict(form, conflict, {"name": cast(OrgUnit, conflict.current).name})
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -328,7 +328,7 @@ def _manageable_units(user):
 
 
 def _audited_download(
-    request: HttpRequest, table: Table, rows, *, basename: str, kind: str, target_type: str
+    request: StaffRequest, table: Table, rows, *, basename: str, kind: str, target_type: str
 ) -> HttpResponse:
     """A download of the user list or an audit log, itself in the change log: how many
     rows, which format, which filters."""
@@ -466,7 +466,7 @@ def user_edit(request: StaffRequest, uid) -> HttpResponse:
         try:
             services.user_update(actor=request.user, user=target, **form.cleaned_data)
         except EditConflict as conflict:
-            show_conflict(form, conflict, _user_initial(conflict.current))
+            show_conflict(form, conflict, _user_initial(cast(User, conflict.current)))
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

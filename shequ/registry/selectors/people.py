@@ -224,9 +224,9 @@ class _SearchTokenField(forms.CharField):
     """``?sid=``: a token for a search by a whole identity number (``search_tokens``),
     cleaned into the number it stands for, for the user the filter set was made for."""
 
-    user = None
+    user: User | None = None
 
-    def clean(self, value):
+    def clean(self, value: Any) -> str:
         token = super().clean(value)
         if not token:
             return ""

@@ -31,6 +31,7 @@ from shequ.core.bulk import (
 )
 from shequ.core.versions import next_version
 from shequ.org.audit import save_with_history
+from shequ.org.models import User
 from shequ.org.roles import Action
 from shequ.registry.models import (
     Building,
@@ -76,7 +77,11 @@ _OUTFLOW_KEYS = ("flow_out_date", "flow_out_division", "flow_out_address")
 
 
 def buildings_create_many(
-    buildings: list[Building], *, actor, reasons: list[str], now: datetime.datetime | None = None
+    buildings: list[Building],
+    *,
+    actor: User | None,
+    reasons: list[str],
+    now: datetime.datetime | None = None,
 ) -> None:
     """New buildings (``unit_id`` set), a history row each with its reason."""
     _require(actor, Action.IMPORT_REGISTRY)
@@ -94,7 +99,7 @@ def households_prepare(
     return prepare_records(Household, households, now=now, keys=keys)
 
 
-def households_write(prepared: Records, *, actor, reasons: list[str]) -> None:
+def households_write(prepared: Records, *, actor: User | None, reasons: list[str]) -> None:
     _require(actor, Action.IMPORT_REGISTRY)
     write_records(prepared, actor=actor, reasons=reasons)
 
@@ -102,7 +107,7 @@ def households_write(prepared: Records, *, actor, reasons: list[str]) -> None:
 def households_create_many(
     households: list[Household],
     *,
-    actor,
+    actor: User | None,
     reasons: list[str],
     now: datetime.datetime | None = None,
 ) -> None:
@@ -110,7 +115,9 @@ def households_create_many(
     households_write(households_prepare(households, now=now), actor=actor, reasons=reasons)
 
 
-def housing_update_many(records: Iterable[tuple[Building | Household, str]], *, actor) -> None:
+def housing_update_many(
+    records: Iterable[tuple[Building | Household, str]], *, actor: User | None
+) -> None:
     """Save changed buildings or homes, each with its history row and reason."""
     _require(actor, Action.IMPORT_REGISTRY)
     for record, reason in records:
@@ -166,7 +173,7 @@ class NewPersons:
 def persons_register_many(
     rows: Sequence[PersonRow],
     *,
-    actor,
+    actor: User | None,
     today: datetime.date | None = None,
     now: datetime.datetime | None = None,
     registration_flows: bool = True,
@@ -191,7 +198,7 @@ def persons_register_many(
 def persons_register_prepare(
     rows: Sequence[PersonRow],
     *,
-    actor,
+    actor: User | None,
     today: datetime.date | None = None,
     now: datetime.datetime | None = None,
     registration_flows: bool = True,
@@ -406,7 +413,7 @@ def person_change_apply(
 def persons_update_many(
     changes: Sequence[PersonChange],
     *,
-    actor,
+    actor: User | None,
     today: datetime.date | None = None,
     now: datetime.datetime | None = None,
 ) -> None:

@@ -172,6 +172,7 @@ def person_register(
         today=today,
         reason=reason,
     )
+    assert entry is not None  # a registration always has one (``registration`` is on)
     Flow.objects.create(
         person=person,
         kind=entry.kind,

@@ -1,6 +1,7 @@
 """Sensitive reads: the unmasked identity number and health facts, each read logged."""
 
 from collections.abc import Sequence
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -65,7 +66,7 @@ def log_id_number_check(*, actor: User, number: str, channel: str = "web") -> No
             "registry.person",
             str(holder["uid"]),
             f"{holder['name']}（{masked}）",
-            holder["unit_id"],
+            cast(str, holder["unit_id"]),  # the unit's code (to_field), typed as an int key
         )
         if holder
         else SensitiveTarget("registry.id_number", "", masked, getattr(actor, "unit_id", "") or "")
