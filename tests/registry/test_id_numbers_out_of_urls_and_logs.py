@@ -13,10 +13,10 @@ import logging
 import pytest
 from django.test import RequestFactory
 from django.urls import reverse
-from shequ.jobs.models import ExportJob
 
 from shequ.core.identifiers import mask_id_number
 from shequ.core.log_redaction import RedactIdNumbers
+from shequ.jobs.models import ExportJob
 from shequ.org.models import SensitiveAccess
 from tests.factories import make_building, make_household, make_person
 
