@@ -378,3 +378,12 @@ def test_migration_gives_existing_accounts_the_duty_and_rights_they_had(tree):
         "old_grid": ("data", ["reveal_id_number", "view_health"]),
         "old_auditor": ("audit", []),
     }
+
+
+def test_the_new_account_form_labels_the_rights_above_their_checkboxes(web, people):
+    """A list of checkboxes is a group: its label was printed under the boxes, like a box."""
+    page = web.as_(people.street_admin).get("/users/new/").text
+    group = page[page.index('id="group-id_rights"') - 30 :]
+    group = group[: group.index("</div>\n", group.index('name="rights"'))]
+    assert 'class="mb-3 form-check"' not in group
+    assert group.index("申请数据权限") < group.index('name="rights"')
