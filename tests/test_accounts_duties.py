@@ -387,3 +387,9 @@ def test_the_new_account_form_labels_the_rights_above_their_checkboxes(web, peop
     group = group[: group.index("</div>\n", group.index('name="rights"'))]
     assert 'class="mb-3 form-check"' not in group
     assert group.index("申请数据权限") < group.index('name="rights"')
+
+
+def test_an_audit_date_range_ending_before_it_starts_is_refused_with_a_message(web, people):
+    page = web.as_(people.auditor).get("/audit/", {"since": "2030-01-01", "until": "2020-01-01"})
+    assert page.status_code == 200
+    assert "“至”的日期不能早于“自”的日期。" in page.text

@@ -188,6 +188,14 @@ class AuditFilterForm(StyledForm):
     since = forms.DateField(label=_("自"), required=False, widget=DateInput())
     until = forms.DateField(label=_("至"), required=False, widget=DateInput())
 
+    def clean(self) -> dict:
+        # Swapped dates found nothing, silently: say so instead.
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("“至”的日期不能早于“自”的日期。"))
+        return cleaned
+
 
 class AuditEventFilterForm(AuditFilterForm):
     action = forms.ChoiceField(label=_("操作"), required=False)
