@@ -188,13 +188,12 @@ class AuditFilterForm(StyledForm):
     since = forms.DateField(label=_("自"), required=False, widget=DateInput())
     until = forms.DateField(label=_("至"), required=False, widget=DateInput())
 
-    def clean(self) -> dict:
+    def clean(self) -> None:
         # Swapped dates found nothing, silently: say so instead.
-        cleaned = super().clean()
-        since, until = cleaned.get("since"), cleaned.get("until")
+        super().clean()
+        since, until = self.cleaned_data.get("since"), self.cleaned_data.get("until")
         if since and until and since > until:
             self.add_error("until", _("“至”的日期不能早于“自”的日期。"))
-        return cleaned
 
 
 class AuditEventFilterForm(AuditFilterForm):
