@@ -378,3 +378,18 @@ def test_migration_gives_existing_accounts_the_duty_and_rights_they_had(tree):
         "old_grid": ("data", ["reveal_id_number", "view_health"]),
         "old_auditor": ("audit", []),
     }
+
+
+def test_the_new_account_form_labels_the_rights_above_their_checkboxes(web, people):
+    """A list of checkboxes is a group: its label was printed under the boxes, like a box."""
+    page = web.as_(people.street_admin).get("/users/new/").text
+    group = page[page.index('id="group-id_rights"') - 30 :]
+    group = group[: group.index("</div>\n", group.index('name="rights"'))]
+    assert 'class="mb-3 form-check"' not in group
+    assert group.index("申请数据权限") < group.index('name="rights"')
+
+
+def test_an_audit_date_range_ending_before_it_starts_is_refused_with_a_message(web, people):
+    page = web.as_(people.auditor).get("/audit/", {"since": "2030-01-01", "until": "2020-01-01"})
+    assert page.status_code == 200
+    assert "“至”的日期不能早于“自”的日期。" in page.text

@@ -432,3 +432,11 @@ def test_english_change_log_names_actions_and_facts():
         assert action_label("person.register") == "Register person"
         assert str(EXTRA_FIELDS["id_numbers"][1]["masked"]) == "Masked"
     assert action_label("export.rented_homes") == "导出出租房屋"
+
+
+def test_the_data_rights_approval_page_is_in_english_at_en(web, people):
+    """The security redesign's pages were missing from the catalogue: /en/ showed Chinese."""
+    page = web.as_(people.city_admin).get("/en/users/approvals/").text
+    assert "<h1" in page and "Data rights approvals" in page
+    assert "No requests waiting for a decision." in page
+    assert "数据权限审批" not in page and "没有待审批的申请" not in page

@@ -188,6 +188,13 @@ class AuditFilterForm(StyledForm):
     since = forms.DateField(label=_("自"), required=False, widget=DateInput())
     until = forms.DateField(label=_("至"), required=False, widget=DateInput())
 
+    def clean(self) -> None:
+        # Swapped dates found nothing, silently: say so instead.
+        super().clean()
+        since, until = self.cleaned_data.get("since"), self.cleaned_data.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("“至”的日期不能早于“自”的日期。"))
+
 
 class AuditEventFilterForm(AuditFilterForm):
     action = forms.ChoiceField(label=_("操作"), required=False)
