@@ -3,6 +3,8 @@ outflows and returns; the person's record stays, its status and home change."""
 
 import datetime
 import unicodedata
+from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -95,6 +97,40 @@ def person_move(
     )
 
 
+def _record_flow(
+    person: Person,
+    *,
+    actor: User | None,
+    before: dict[str, Any],
+    kind: str,
+    reason: str,
+    audit_units: Iterable[str] = (),
+    **flow: Any,
+) -> None:
+    """One event, three records: the person saved with its history row, the flow that says
+    what happened, and the change log (in each of ``audit_units``; the person's unit by
+    default)."""
+    save_with_history(person, actor=actor, reason=reason)
+    Flow.objects.create(
+        person=person,
+        kind=kind,
+        reason=reason,
+        actor=actor if getattr(actor, "pk", None) else None,
+        **flow,
+    )
+    changes = field_changes(before, _snapshot(person), masked=_MASKED_IN_LOG)
+    for unit_code in audit_units or (person.unit_id,):
+        audit_change(
+            actor=actor,
+            action=f"person.{kind}",
+            target=person,
+            unit_code=unit_code,
+            label=person_label(person),
+            reason=reason,
+            changes=changes,
+        )
+
+
 def _transfer(
     *,
     actor: User | None,
@@ -112,29 +148,19 @@ def _transfer(
         person.status = PersonStatus.ACTIVE
         person.ended_on = None
         person.end_reason = ""
-    save_with_history(person, actor=actor, reason=reason)
-    Flow.objects.create(
-        person=person,
+    _record_flow(
+        person,
+        actor=actor,
+        before=before,
         kind=kind,
+        reason=reason,
+        audit_units={household.unit_id, from_unit},  # both sides see the transfer
         date=date,
         unit_code=household.unit_id,
         from_unit_code=from_unit,
         from_household=from_household,
         to_household=household,
-        reason=reason,
-        actor=actor if getattr(actor, "pk", None) else None,
     )
-    changes = field_changes(before, _snapshot(person), masked=_MASKED_IN_LOG)
-    for unit_code in {household.unit_id, from_unit}:  # both sides see the transfer
-        audit_change(
-            actor=actor,
-            action=f"person.{kind}",
-            target=person,
-            unit_code=unit_code,
-            label=person_label(person),
-            reason=reason,
-            changes=changes,
-        )
     return person
 
 
@@ -286,10 +312,12 @@ def _end(
     person.status = status
     person.ended_on = date
     person.end_reason = reason[:200]
-    save_with_history(person, actor=actor, reason=reason)
-    Flow.objects.create(
-        person=person,
+    _record_flow(
+        person,
+        actor=actor,
+        before=before,
         kind=kind,
+        reason=reason,
         date=date,
         unit_code=person.unit_id,
         from_unit_code=person.unit_id,
@@ -297,17 +325,6 @@ def _end(
         division_id=division or None,
         destination_unknown=destination_unknown,
         address=address,
-        reason=reason,
-        actor=actor if getattr(actor, "pk", None) else None,
-    )
-    audit_change(
-        actor=actor,
-        action=f"person.{kind}",
-        target=person,
-        unit_code=person.unit_id,
-        label=person_label(person),
-        reason=reason,
-        changes=field_changes(before, _snapshot(person), masked=_MASKED_IN_LOG),
     )
     return person
 
@@ -413,26 +430,17 @@ def person_register_outflow(
     person.flow_out_division_id = division
     person.flow_out_address = address.strip()
     refresh_derived(person, today=today)
-    save_with_history(person, actor=actor, reason=reason)
-    Flow.objects.create(
-        person=person,
+    _record_flow(
+        person,
+        actor=actor,
+        before=before,
         kind=Flow.Kind.OUTFLOW,
+        reason=reason,
         date=date,
         unit_code=person.unit_id,
         from_unit_code=person.unit_id,
         division_id=division,
         address=address,
-        reason=reason,
-        actor=actor if getattr(actor, "pk", None) else None,
-    )
-    audit_change(
-        actor=actor,
-        action="person.outflow",
-        target=person,
-        unit_code=person.unit_id,
-        label=person_label(person),
-        reason=reason,
-        changes=field_changes(before, _snapshot(person), masked=_MASKED_IN_LOG),
     )
     return person
 
@@ -458,23 +466,14 @@ def person_return(
     )
     person_clear_outflow(person)
     refresh_derived(person, today=today)
-    save_with_history(person, actor=actor, reason=reason)
-    Flow.objects.create(
-        person=person,
+    _record_flow(
+        person,
+        actor=actor,
+        before=before,
         kind=Flow.Kind.RETURN,
+        reason=reason,
         date=date,
         unit_code=person.unit_id,
         to_household=person.household,
-        reason=reason,
-        actor=actor if getattr(actor, "pk", None) else None,
-    )
-    audit_change(
-        actor=actor,
-        action="person.return",
-        target=person,
-        unit_code=person.unit_id,
-        label=person_label(person),
-        reason=reason,
-        changes=field_changes(before, _snapshot(person), masked=_MASKED_IN_LOG),
     )
     return person
