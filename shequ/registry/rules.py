@@ -49,11 +49,44 @@ def is_wcba(sex: str, birth_date: datetime.date, day: datetime.date) -> bool:
     return sex == Sex.FEMALE and WCBA_MIN_AGE <= age_on(birth_date, day) <= WCBA_MAX_AGE
 
 
+class Typing(NamedTuple):
+    """How a deployment types its people (``TypingSettings``; docs/population-types.md).
+
+    ``separation``: "street" (人户分离 across 乡镇街道, as statistics count) or "community"
+    (across communities, the registry's old behaviour); ``migrant``: "county" (流动 on
+    leaving the county, county-level city or district, moves between the city's districts
+    excepted: the 2009 regulation, art. 2) or "city" (only on leaving the city);
+    ``service_months``: how long a migrant lives here before the services of the residence
+    are theirs."""
+
+    separation: str = "street"
+    migrant: str = "county"
+    service_months: int = 6
+
+
+DEFAULT_TYPING = Typing()
+
+
+def is_city_district(code: str) -> bool:
+    """Whether a division code lies in a 市辖区 (district of a city): national codes number
+    a city's districts 01–20 in their fifth and sixth digits, counties 21–80 and
+    county-level cities 81–99."""
+    return code[4:6].isdigit() and 1 <= int(code[4:6]) <= 20
+
+
 def derive_population_type(
-    *, hukou_code: str, residence_code: str, city_prefix: str, outflow: bool = False
+    *,
+    hukou_code: str,
+    residence_code: str,
+    city_prefix: str,
+    outflow: bool = False,
+    typing: Typing = DEFAULT_TYPING,
 ) -> str:
-    """户籍常住 when the household-registration place contains the residence; 人户分离 when
-    both lie in the city; 流入 when the registration place is outside the city.
+    """户籍常住 when the household-registration place contains the residence (or, by the
+    deployment's ``typing``, lies in the same street); 流入 when the registration place is
+    outside the city or — with the county boundary — in another county of it, unless both
+    places are districts of the city; 人户分离 otherwise. Defaults for 淮北: 濉溪 → 相山 is
+    流入, 烈山 → 相山 is 人户分离, another community of the same street neither.
 
     ``outflow``: the record is 流出 (a local registered resident living outside the city,
     recorded by 外出登记); it stays so while its 户籍地 lies in the city, and takes the type
@@ -67,9 +100,41 @@ def derive_population_type(
     hukou_prefix = division_prefix(hukou_code)
     if residence_code.startswith(hukou_prefix):
         return PopulationType.RESIDENT
-    if hukou_code.startswith(city_prefix):
-        return PopulationType.SEPARATED
-    return PopulationType.INFLOW
+    if not hukou_code.startswith(city_prefix):
+        return PopulationType.INFLOW
+    if (
+        typing.migrant == "county"
+        and hukou_code[:6] != residence_code[:6]
+        and not (is_city_district(hukou_code) and is_city_district(residence_code))
+    ):
+        return PopulationType.INFLOW
+    if typing.separation == "street" and hukou_code[:9] == residence_code[:9]:
+        return PopulationType.RESIDENT
+    return PopulationType.SEPARATED
+
+
+def served_at_residence(
+    flow_in_date: datetime.date | None, today: datetime.date, typing: Typing = DEFAULT_TYPING
+) -> bool:
+    """Whether a migrant has lived here long enough (``typing.service_months``) for the
+    services given by the residence (an unknown arrival date counts as not yet)."""
+    if flow_in_date is None:
+        return False
+    months = (today.year - flow_in_date.year) * 12 + today.month - flow_in_date.month
+    if today.day < flow_in_date.day:
+        months -= 1
+    return months >= typing.service_months
+
+
+def landlord_kind(*, registered: bool, population_type: str = "") -> str:
+    """How the rented-home register names a landlord: a registered person is 本地房东 unless
+    they are themselves a migrant (流入: 外来房东); one known only by name and phone is
+    "未在册房东" — often a local owner living elsewhere, so not called 外来."""
+    if not registered:
+        return str(_("未在册房东"))
+    if population_type == PopulationType.INFLOW:
+        return str(_("外来房东"))
+    return str(_("本地房东"))
 
 
 # The types whose records keep the 八个清楚 and are checked monthly (每月一查).

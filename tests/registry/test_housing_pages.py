@@ -363,7 +363,7 @@ def test_building_detail_shows_an_outside_landlord_with_phone(web, people, tree)
     )
 
     (home,) = sections(response)
-    assert "房东： 钱房东 · 13912345678 （外来房东） ，2024-06-01 起出租" in home
+    assert "房东： 钱房东 · 13912345678 （未在册房东） ，2024-06-01 起出租" in home
     assert "出租房屋，暂无登记的租住人员。" in home
 
 
@@ -479,7 +479,7 @@ def test_an_outside_landlord_needs_a_phone(web, people, housing):
         {"number": "105", "is_rented": "on", "landlord_name": "孙房东"},
     )
 
-    assert "外来房东须填写电话。" in response.content.decode()
+    assert "未在本辖区登记的房东须填写电话。" in response.content.decode()
     assert not Household.objects.filter(number="105").exists()
 
 

@@ -88,8 +88,8 @@ def test_worker_sees_each_rented_home_with_landlord_occupants_and_migrants(web, 
     assert response.status_code == 200
     assert rows(response) == [
         "1号楼 102 丽景路8号 第1网格 张三 登记人员 13912345678 2024-03-01 3 2",
-        "1号楼 103 丽景路8号 第1网格 钱房东 外来房东 13800001111 — 0 0",
-        "5号楼 201 第2网格 孙房东 外来房东 13700002222 — 1 1",
+        "1号楼 103 丽景路8号 第1网格 钱房东 未在册房东 13800001111 — 0 0",
+        "5号楼 201 第2网格 孙房东 未在册房东 13700002222 — 1 1",
     ]
 
 

@@ -250,8 +250,9 @@ class ReasonForm(StyledForm):
 
 
 class HouseholdForm(StyledForm):
-    """A home and, when it is let, its landlord: a registered person found by identity
-    number, or someone from outside with a name and phone."""
+    """A dwelling (住户) and, when it is let, its landlord — a registered person found by
+    identity number, or someone known by name and phone — and lease; its use, and the
+    employer whose dormitory it is."""
 
     number = forms.CharField(label=_("门牌/室号"), max_length=40, help_text=_("例如 2单元301。"))
     is_rented = forms.BooleanField(label=_("出租房屋"), required=False)
@@ -261,9 +262,20 @@ class HouseholdForm(StyledForm):
         required=False,
         help_text=_("房东在本辖区已登记时填写；否则填写下面的姓名和电话。"),
     )
-    landlord_name = forms.CharField(label=_("房东姓名（外来房东）"), max_length=50, required=False)
+    landlord_name = forms.CharField(
+        label=_("房东姓名（未在本辖区登记的房东）"), max_length=50, required=False
+    )
     landlord_phone = forms.CharField(label=_("房东电话"), max_length=20, required=False)
     rented_since = forms.DateField(label=_("出租起始"), required=False, widget=DateInput())
+    lease_start = forms.DateField(label=_("租期起"), required=False, widget=DateInput())
+    lease_end = forms.DateField(label=_("租期止"), required=False, widget=DateInput())
+    use = forms.ChoiceField(label=_("用途"), choices=Household.Use.choices, initial="home")
+    dormitory_of = forms.CharField(
+        label=_("宿舍所属单位"),
+        max_length=100,
+        required=False,
+        help_text=_("用人单位提供的集体宿舍填写单位名称；宿舍没有户主。"),
+    )
 
     def __init__(self, *args, user, household: Household | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -274,7 +286,7 @@ class HouseholdForm(StyledForm):
         )
         if self.current_landlord is not None:
             self.fields["landlord_id_number"].help_text = _(
-                "当前房东：%(name)s。留空则保留；填写他人号码或外来房东姓名则更换。"
+                "当前房东：%(name)s。留空则保留；填写他人号码或未登记房东的姓名则更换。"
             ) % {"name": self.current_landlord.name}
 
     def clean_landlord_id_number(self) -> Person | None:
@@ -319,7 +331,10 @@ class HouseholdForm(StyledForm):
                 "landlord_name", _("出租房屋须登记房东：已登记人员的身份证号码，或姓名和电话。")
             )
         elif landlord is None and not data.get("landlord_phone"):
-            self.add_error("landlord_phone", _("外来房东须填写电话。"))
+            self.add_error("landlord_phone", _("未在本辖区登记的房东须填写电话。"))
+        start, end = data.get("lease_start"), data.get("lease_end")
+        if start and end and end < start:
+            self.add_error("lease_end", _("租期止不能早于租期起。"))
         data["landlord"] = landlord
         if landlord is not None:
             # A registered landlord's name and phone live in their own record.
@@ -337,6 +352,10 @@ class HouseholdForm(StyledForm):
             "landlord_name": data.get("landlord_name", ""),
             "landlord_phone": data.get("landlord_phone", ""),
             "rented_since": data.get("rented_since"),
+            "lease_start": data.get("lease_start"),
+            "lease_end": data.get("lease_end"),
+            "use": data.get("use") or Household.Use.HOME,
+            "dormitory_of": data.get("dormitory_of", ""),
         }
 
 

@@ -66,6 +66,7 @@ class PersonImporter(PlanningImporter):
         self.housing = HousingLookup(ctx)
         self.divisions = set(Division.objects.values_list("code", flat=True))
         self.city_prefix = services.city_prefix()
+        self.typing = services.typing_current()
         self.seen: dict[str, int] = {}
         self.new_households: dict[tuple[int, str], Household] = {}
         self.key_of = {c.header: c.key for c in self.table.columns}
@@ -291,6 +292,7 @@ class PersonImporter(PlanningImporter):
             residence_code=unit_code,
             city_prefix=self.city_prefix,
             outflow=was_outflow,
+            typing=self.typing,
         )
         given = values.get("population_type")
         if derived == PopulationType.OUTFLOW and given in (None, "", PopulationType.OUTFLOW):
@@ -303,6 +305,7 @@ class PersonImporter(PlanningImporter):
                 residence_code=unit_code,
                 city_prefix=self.city_prefix,
                 outflow=True,
+                typing=self.typing,
             )
             if outflow_type != PopulationType.OUTFLOW:
                 return ("人口类型", _("流入人员不能登记为流出；离开本市请办理迁出。"))
@@ -352,7 +355,8 @@ class PersonImporter(PlanningImporter):
     def _plan_update(self, number, person, cleaned, values, children, population_type, housed):
         outflow = {k: values[k] for k in _OUTFLOW_KEYS if k in values}
         fields = services.person_change_apply(
-            person, cleaned, residence_code=housed.unit_code, outflow=outflow, city=self.city_prefix
+            person, cleaned, residence_code=housed.unit_code, outflow=outflow, city=self.city_prefix,
+            typing=self.typing,
         )
 
         new_children = None

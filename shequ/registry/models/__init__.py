@@ -25,6 +25,13 @@ from shequ.registry.models.choices import (
 from shequ.registry.models.flows import Flow
 from shequ.registry.models.housing import Building, Household
 from shequ.registry.models.people import Child, Person
+from shequ.registry.models.registered import RegisteredHousehold, RegisteredHouseholdMember
+from shequ.registry.models.typing import (
+    MigrantBoundary,
+    RetypeJob,
+    SeparationBoundary,
+    TypingSettings,
+)
 
 __all__ = [
     "ETHNICITY_CHOICES",
@@ -40,10 +47,16 @@ __all__ = [
     "FlowInReason",
     "Household",
     "MaritalStatus",
+    "MigrantBoundary",
     "Person",
     "PersonStatus",
     "PopulationType",
+    "RegisteredHousehold",
+    "RegisteredHouseholdMember",
     "Relation",
+    "RetypeJob",
+    "SeparationBoundary",
     "Sex",
+    "TypingSettings",
     "unit_fk",
 ]

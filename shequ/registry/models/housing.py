@@ -1,10 +1,14 @@
-"""Buildings and the homes (户) in them."""
+"""Buildings and the dwellings (住户/居所) in them.
+
+The Python model of a dwelling keeps its historical name ``Household`` (and its table): a
+dwelling is where people live, not the household register. The registered household of a
+户口簿 (户) is ``RegisteredHousehold`` (models/registered.py)."""
 
 import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.history import History
@@ -49,7 +53,14 @@ class Building(models.Model):
 
 
 class Household(models.Model):
-    """户: a home in a building; a rented home records its landlord (房屋出租户)."""
+    """住户/居所: a dwelling in a building; a rented one records its landlord (房屋出租户),
+    the lease and its use. It has no 户主: who heads a family is a fact of the registered
+    household (户口簿), and a dormitory room of unrelated workers has none at all."""
+
+    class Use(models.TextChoices):
+        HOME = "home", _("居住")
+        BUSINESS = "business", _("经营")
+        GROUP = "group", _("群租")
 
     scope_field = "unit_id"
 
@@ -76,6 +87,11 @@ class Household(models.Model):
     landlord_name = models.CharField(_("房东姓名"), max_length=50, blank=True)
     landlord_phone = models.CharField(_("房东电话"), max_length=20, blank=True)
     rented_since = models.DateField(_("出租起始"), null=True, blank=True)
+    lease_start = models.DateField(_("租期起"), null=True, blank=True)
+    lease_end = models.DateField(_("租期止"), null=True, blank=True)
+    use = models.CharField(_("用途"), max_length=10, choices=Use.choices, default=Use.HOME)
+    # A dormitory an employer provides for its workers (集体宿舍): its name, blank otherwise.
+    dormitory_of = models.CharField(_("宿舍所属单位"), max_length=100, blank=True)
     is_active = models.BooleanField(_("在用"), default=True)
     created_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
     version = version_field()
@@ -83,8 +99,8 @@ class Household(models.Model):
     history = History(no_db_index=["uid", "unit", "building", "landlord"], user_db_constraint=False)
 
     class Meta:
-        verbose_name = _("户")
-        verbose_name_plural = _("户")
+        verbose_name = _("住户")
+        verbose_name_plural = _("住户")
         ordering = ["building_id", "number"]
         constraints = [
             models.UniqueConstraint(
@@ -93,6 +109,12 @@ class Household(models.Model):
             models.CheckConstraint(
                 condition=Q(is_rented=True) | (Q(landlord__isnull=True) & Q(landlord_name="")),
                 name="household_landlord_only_when_rented",
+            ),
+            models.CheckConstraint(
+                condition=Q(lease_start__isnull=True)
+                | Q(lease_end__isnull=True)
+                | Q(lease_end__gte=F("lease_start")),
+                name="household_lease_ends_after_start",
             ),
         ]
         indexes = [
@@ -111,3 +133,5 @@ class Household(models.Model):
             raise ValidationError(
                 {"landlord_name": _("出租房屋须登记房东（已登记人员或姓名和电话）。")}
             )
+        if self.lease_start and self.lease_end and self.lease_end < self.lease_start:
+            raise ValidationError({"lease_end": _("租期止不能早于租期起。")})

@@ -1,4 +1,4 @@
-"""Reads of housing (以房管人): buildings and homes with their counts and residents, the
+"""Reads of housing (以房管人): buildings and dwellings (住户) with their counts and residents, the
 register of rented homes (出租房屋登记) and the building search of the housing pickers.
 
 Always through the jurisdiction, complete with their joins, so a list of any length runs
@@ -40,7 +40,7 @@ from shequ.registry.models import (
     Person,
     PersonStatus,
     PopulationType,
-    Relation,
+    RegisteredHouseholdMember,
 )
 
 
@@ -86,21 +86,25 @@ def buildings_with_counts(user: User) -> QuerySet[Building]:
     )
 
 
-# Household members in the order a household register lists them: head, spouse, children …
-_RELATION_ORDER = Case(
-    *[When(relation=value, then=Value(i)) for i, value in enumerate(Relation.values)],
-    default=Value(len(Relation.values)),
-    output_field=IntegerField(),
-)
+def current_memberships_prefetch() -> Prefetch:
+    """Each person's current registered-household membership (``current_memberships``)."""
+    return Prefetch(
+        "household_memberships",
+        queryset=RegisteredHouseholdMember.objects.filter(left_on__isnull=True).select_related(
+            "household"
+        ),
+        to_attr="current_memberships",
+    )
 
 
 def residents_prefetch(to_attr: str = "residents") -> Prefetch:
-    """The active people of each household, head first (for lists of homes)."""
+    """The active people of each dwelling, eldest first (a dwelling has no 户主: that is a
+    fact of the registered household), with their current registered household."""
     return Prefetch(
         "members",
-        queryset=Person.objects.filter(status=PersonStatus.ACTIVE).order_by(
-            _RELATION_ORDER, "birth_date", "id"
-        ),
+        queryset=Person.objects.filter(status=PersonStatus.ACTIVE)
+        .order_by("birth_date", "id")
+        .prefetch_related(current_memberships_prefetch()),
         to_attr=to_attr,
     )
 

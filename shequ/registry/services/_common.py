@@ -17,9 +17,12 @@ from shequ.org.scoping import code_in_scope
 from shequ.registry.models import (
     Person,
     PersonStatus,
+    TypingSettings,
 )
 from shequ.registry.rules import (
+    DEFAULT_TYPING,
     MIGRANT_TYPES,
+    Typing,
     derive_population_type,
     destination_problem,
     eight_clear_text,
@@ -73,14 +76,26 @@ def city_prefix() -> str:
     return root or ""
 
 
+def typing_current() -> Typing:
+    """The deployment's typing settings (``TypingSettings``, its defaults when never saved)."""
+    row = (
+        TypingSettings.objects.filter(pk=1)
+        .values_list("separation_boundary", "migrant_boundary", "service_months")
+        .first()
+    )
+    return Typing(*row) if row else DEFAULT_TYPING
+
+
 def population_type_for(*, hukou_code: str, residence_code: str, outflow: bool = False) -> str:
     """The population type of someone registered at ``hukou_code`` living at
-    ``residence_code``, in the city this deployment serves (``rules.derive_population_type``)."""
+    ``residence_code``, in the city this deployment serves, by its typing settings
+    (``rules.derive_population_type``)."""
     return derive_population_type(
         hukou_code=hukou_code,
         residence_code=residence_code,
         city_prefix=city_prefix(),
         outflow=outflow,
+        typing=typing_current(),
     )
 
 

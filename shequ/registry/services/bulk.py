@@ -42,8 +42,13 @@ from shequ.registry.models import (
     PersonStatus,
     PopulationType,
 )
-from shequ.registry.rules import derive_population_type, entry_flow
-from shequ.registry.services._common import _require, city_prefix, refresh_derived
+from shequ.registry.rules import Typing, derive_population_type, entry_flow
+from shequ.registry.services._common import (
+    _require,
+    city_prefix,
+    refresh_derived,
+    typing_current,
+)
 from shequ.registry.services.people import (
     attribute_values,
     person_apply_values,
@@ -216,9 +221,10 @@ def persons_register_prepare(
     now = now or timezone.now()
     today = today or timezone.localdate(now)
     city = city_prefix() if city is None else city
+    typing = typing_current()
     persons = []
     for row in rows:
-        persons.append(_new_person(row, city, today))
+        persons.append(_new_person(row, city, today, typing))
 
     def dependents() -> tuple[list[tuple], list[Child], list[str]]:
         return _dependents(persons, rows, actor, today, now, registration_flows)
@@ -245,7 +251,7 @@ def persons_register_write(prepared: NewPersons) -> None:
     write_records(prepared.children, actor=prepared.actor, reasons=prepared.child_reasons)
 
 
-def _new_person(row: PersonRow, city: str, today: datetime.date) -> Person:
+def _new_person(row: PersonRow, city: str, today: datetime.date, typing: Typing) -> Person:
     home = row.household
     values = row.values
     population_type = derive_population_type(
@@ -253,6 +259,7 @@ def _new_person(row: PersonRow, city: str, today: datetime.date) -> Person:
         residence_code=home.unit_id,
         city_prefix=city,
         outflow=row.outflow is not None,
+        typing=typing,
     )
     # Ids as attributes (.id), not through the pk property: this runs for every row.
     facts = attribute_values(values)
@@ -384,6 +391,7 @@ def person_change_apply(
     residence_code: str,
     outflow: Mapping[str, Any],
     city: str | None = None,
+    typing: Typing | None = None,
 ) -> set[str]:
     """Apply validated facts to a registered person (not saved) as ``person_update`` does —
     the type derived again (a 流出 record stays so while its 户籍地 is in the city, and
@@ -399,6 +407,7 @@ def person_change_apply(
         residence_code=residence_code,
         city_prefix=city_prefix() if city is None else city,
         outflow=was_outflow,
+        typing=typing_current() if typing is None else typing,
     )
     if person.population_type == PopulationType.OUTFLOW:
         for key in _OUTFLOW_KEYS:

@@ -1,4 +1,4 @@
-"""Writes of housing: buildings and the homes (户) in them."""
+"""Writes of housing: buildings and the dwellings (住户/居所) in them."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -164,6 +164,8 @@ def building_close(*, actor: User | None, building: Building, reason: str) -> Bu
 
 
 def _landlord_fields(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The dwelling's rent, lease and use fields: those of a let dwelling blank when it is
+    not let."""
     rented = bool(values.get("is_rented"))
     return {
         "is_rented": rented,
@@ -171,6 +173,10 @@ def _landlord_fields(values: Mapping[str, Any]) -> dict[str, Any]:
         "landlord_name": (values.get("landlord_name") or "").strip() if rented else "",
         "landlord_phone": (values.get("landlord_phone") or "").strip() if rented else "",
         "rented_since": values.get("rented_since") if rented else None,
+        "lease_start": values.get("lease_start") if rented else None,
+        "lease_end": values.get("lease_end") if rented else None,
+        "use": values.get("use") or Household.Use.HOME,
+        "dormitory_of": (values.get("dormitory_of") or "").strip(),
     }
 
 
@@ -178,7 +184,8 @@ def _landlord_fields(values: Mapping[str, Any]) -> dict[str, Any]:
 def household_create(
     *, actor: User | None, building: Building, number: str, **rent: Any
 ) -> Household:
-    """Register a home (户) in a building, marked rented with its landlord when it is."""
+    """Register a dwelling (住户) in a building, marked rented with its landlord, lease and
+    use when it is."""
     _require(actor)
     _require_scope(actor, building.unit_id)
     if not building.is_active:
@@ -194,7 +201,7 @@ def household_create(
     if household.landlord is not None:
         _require_scope(actor, household.landlord.unit_id)
     household.full_clean()
-    save_with_history(household, actor=actor, reason=_("新建户"))
+    save_with_history(household, actor=actor, reason=_("新建住户"))
     audit_change(
         actor=actor,
         action="household.create",
@@ -239,6 +246,10 @@ def household_update(
         "landlord_name": household.landlord_name,
         "landlord_phone": household.landlord_phone,
         "rented_since": household.rented_since,
+        "lease_start": household.lease_start,
+        "lease_end": household.lease_end,
+        "use": household.use,
+        "dormitory_of": household.dormitory_of,
     }
     household.number = number
     for key, value in fields.items():

@@ -31,7 +31,8 @@ from shequ.registry.forms.housing import (
     building_search_choices,
     unit_filter_choices,
 )
-from shequ.registry.models import Building, Household, PopulationType, Relation
+from shequ.registry.models import Building, Household, PopulationType
+from shequ.registry.rules import landlord_kind
 
 BUILDING_SORTS = {
     "name": ("name", "id"),
@@ -128,13 +129,15 @@ def _decorate_residents(households: list[Household], user) -> None:
     for household in households:
         landlord = household.landlord
         household.landlord_visible = landlord is not None and code_in_scope(user, landlord.unit_id)
+        household.landlord_kind = landlord_kind(
+            registered=landlord is not None,
+            population_type=landlord.population_type if landlord is not None else "",
+        )
         for person in household.residents:
+            person.membership = next(iter(person.current_memberships), None)
             person.age = age_shown(person.birth_date, today, full=full_birth)
             person.masked_id = mask_id_number(person.id_number)
-            person.is_tenant = (
-                person.relation == Relation.TENANT
-                or person.population_type == PopulationType.INFLOW
-            )
+            person.is_tenant = household.is_rented or person.population_type == PopulationType.INFLOW
 
 
 @staff_required
@@ -265,6 +268,10 @@ def _household_initial(household: Household) -> dict:
         "landlord_name": household.landlord_name,
         "landlord_phone": household.landlord_phone,
         "rented_since": household.rented_since,
+        "lease_start": household.lease_start,
+        "lease_end": household.lease_end,
+        "use": household.use,
+        "dormitory_of": household.dormitory_of,
         "version": household.version,
     }
 

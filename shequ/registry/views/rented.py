@@ -22,6 +22,7 @@ from shequ.org.scoping import code_in_scope
 from shequ.registry.flow_rows import mask_name, unit_label
 from shequ.registry.forms.housing import unit_filter_choices
 from shequ.registry.models import Household
+from shequ.registry.rules import landlord_kind
 from shequ.registry.selectors.housing import RentedHomeFilter, contact_visible, rented_homes
 
 RENTED_SORTS = {
@@ -61,10 +62,12 @@ def rented_home_row(home: Household, user, *, contact: bool) -> dict[str, Any]:
     landlord = home.landlord
     if landlord is not None:
         name, phone = landlord.name, landlord.phone
-        kind = _("登记人员")
     else:
         name, phone = home.landlord_name, home.landlord_phone
-        kind = _("外来房东")
+    kind = landlord_kind(
+        registered=landlord is not None,
+        population_type=landlord.population_type if landlord is not None else "",
+    )
     return {
         "home": home,
         "unit": home.unit_id,
