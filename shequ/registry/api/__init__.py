@@ -11,15 +11,34 @@ models' ``uid`` as ``id``. One module per area, each with its serializers and vi
 from shequ.registry import export_views, import_views
 from shequ.registry.api.divisions import DivisionViewSet
 from shequ.registry.api.flows import FlowViewSet
-from shequ.registry.api.housing import BuildingViewSet, HouseholdViewSet
+from shequ.registry.api.housing import (
+    BuildingViewSet,
+    DeprecatedHouseholdViewSet,
+    HouseholdViewSet,
+)
 from shequ.registry.api.people import PersonViewSet
+from shequ.registry.api.registered import (
+    LandlordViewSet,
+    RegisteredHouseholdViewSet,
+    RetypeJobViewSet,
+    TypingSettingsViewSet,
+)
 
 
 def register_api(router) -> None:
     """Add the registry's endpoints to the API router."""
     router.register("divisions", DivisionViewSet, basename="division")
     router.register("buildings", BuildingViewSet, basename="building")
-    router.register("households", HouseholdViewSet, basename="household")
+    # The dwellings (住户) were "households" until the registered household (户) came: the
+    # old name stays as a deprecated alias of the same viewset.
+    router.register("dwellings", HouseholdViewSet, basename="dwelling")
+    router.register("households", DeprecatedHouseholdViewSet, basename="household")
+    router.register(
+        "registered-households", RegisteredHouseholdViewSet, basename="registered-household"
+    )
+    router.register("landlords", LandlordViewSet, basename="landlord")
+    router.register("typing-settings", TypingSettingsViewSet, basename="typing-settings")
+    router.register("retype-jobs", RetypeJobViewSet, basename="retype-job")
     router.register("persons", PersonViewSet, basename="person")
     router.register("flows", FlowViewSet, basename="flow")
     # Import and export jobs (their viewsets belong in api/imports.py and api/exports.py).

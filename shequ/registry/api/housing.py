@@ -1,7 +1,8 @@
-"""The API of housing: buildings and courtyards (楼栋/院落) and the homes (户) in them."""
+"""The API of housing: buildings and courtyards (楼栋/院落) and the dwellings (住户/居所) in
+them (``dwellings``; ``households`` is its deprecated alias)."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -89,6 +90,10 @@ class HouseholdSerializer(serializers.ModelSerializer):
             "landlord_name",
             "landlord_phone",
             "rented_since",
+            "lease_start",
+            "lease_end",
+            "use",
+            "dormitory_of",
             "is_active",
             "member_count",
             "created_at",
@@ -111,6 +116,12 @@ class _RentSerializer(serializers.Serializer):
     landlord_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
     landlord_phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
     rented_since = serializers.DateField(required=False, allow_null=True)
+    lease_start = serializers.DateField(required=False, allow_null=True)
+    lease_end = serializers.DateField(required=False, allow_null=True)
+    use = serializers.ChoiceField(choices=Household.Use.choices, required=False)
+    dormitory_of = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, help_text=_("用人单位集体宿舍的单位名称")
+    )
 
 
 class HouseholdCreateSerializer(_RentSerializer):
@@ -193,7 +204,17 @@ class BuildingViewSet(UidLookup, viewsets.GenericViewSet):
         return self._answer(building)
 
 
-_RENT_FIELDS = ("is_rented", "landlord", "landlord_name", "landlord_phone", "rented_since")
+_RENT_FIELDS = (
+    "is_rented",
+    "landlord",
+    "landlord_name",
+    "landlord_phone",
+    "rented_since",
+    "lease_start",
+    "lease_end",
+    "use",
+    "dormitory_of",
+)
 
 
 def rent_values(user, values, household=None) -> dict:
@@ -216,7 +237,8 @@ def new_home(user, values) -> services.NewHome:
 
 
 class HouseholdViewSet(UidLookup, viewsets.GenericViewSet):
-    """Homes (户) with their landlord when rented and the number of people living there."""
+    """Dwellings (住户/居所) with their use, landlord and lease when rented, and the number
+    of people living there. A dwelling has no 户主: see ``registered-households``."""
 
     serializer_class = HouseholdSerializer
     filterset_class = selectors.HouseholdFilter
@@ -270,3 +292,23 @@ class HouseholdViewSet(UidLookup, viewsets.GenericViewSet):
             **rent_values(request.user, values, household),
         )
         return self._answer(household)
+
+
+_DEPRECATED = extend_schema(
+    deprecated=True,
+    description=_("已弃用：请改用 /api/v1/dwellings/（住户/居所），字段相同。"),
+)
+
+
+@extend_schema_view(
+    list=_DEPRECATED, retrieve=_DEPRECATED, create=_DEPRECATED, partial_update=_DEPRECATED
+)
+class DeprecatedHouseholdViewSet(HouseholdViewSet):
+    """Deprecated alias of ``dwellings`` (the dwellings' old name): answers the same, with a
+    ``Deprecation`` header naming the new address."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Deprecation"] = "true"
+        response["Link"] = '</api/v1/dwellings/>; rel="successor-version"'
+        return response

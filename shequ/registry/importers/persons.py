@@ -355,7 +355,11 @@ class PersonImporter(PlanningImporter):
     def _plan_update(self, number, person, cleaned, values, children, population_type, housed):
         outflow = {k: values[k] for k in _OUTFLOW_KEYS if k in values}
         fields = services.person_change_apply(
-            person, cleaned, residence_code=housed.unit_code, outflow=outflow, city=self.city_prefix,
+            person,
+            cleaned,
+            residence_code=housed.unit_code,
+            outflow=outflow,
+            city=self.city_prefix,
             typing=self.typing,
         )
 

@@ -69,6 +69,7 @@ class RetypeJob(models.Model):
         FAILED = "failed", _("失败")
 
     scope_field = "unit_code"
+    personal_data = False  # counts only: the city's administrator follows the job
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     actor = models.ForeignKey(

@@ -12,6 +12,7 @@ from shequ.registry.services._common import (
     person_label,
     population_type_for,
     refresh_derived,
+    typing_current,
 )
 from shequ.registry.services.bulk import (
     NewPersons,
@@ -55,13 +56,26 @@ from shequ.registry.services.people import (
     person_register,
     person_update,
 )
+from shequ.registry.services.registered import (
+    MEMBER_RELATIONS,
+    registered_household_add_member,
+    registered_household_create,
+    registered_household_remove_member,
+    registered_household_update,
+)
 from shequ.registry.services.sensitive import (
     log_health_read,
     log_id_number_check,
     person_reveal_id_number,
 )
+from shequ.registry.services.typing import (
+    may_change_typing,
+    retype_run,
+    typing_settings_update,
+)
 
 __all__ = [
+    "MEMBER_RELATIONS",
     "TRANSFER_GUESS_LIMIT",
     "NewHome",
     "NewPersons",
@@ -81,6 +95,7 @@ __all__ = [
     "housing_update_many",
     "log_health_read",
     "log_id_number_check",
+    "may_change_typing",
     "person_cancel",
     "person_change_apply",
     "person_depart",
@@ -103,5 +118,12 @@ __all__ = [
     "persons_update_many",
     "population_type_for",
     "refresh_derived",
+    "registered_household_add_member",
+    "registered_household_create",
+    "registered_household_remove_member",
+    "registered_household_update",
+    "retype_run",
     "transfer_in_check",
+    "typing_current",
+    "typing_settings_update",
 ]

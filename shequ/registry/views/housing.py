@@ -137,7 +137,9 @@ def _decorate_residents(households: list[Household], user) -> None:
             person.membership = next(iter(person.current_memberships), None)
             person.age = age_shown(person.birth_date, today, full=full_birth)
             person.masked_id = mask_id_number(person.id_number)
-            person.is_tenant = household.is_rented or person.population_type == PopulationType.INFLOW
+            person.is_tenant = (
+                household.is_rented or person.population_type == PopulationType.INFLOW
+            )
 
 
 @staff_required
