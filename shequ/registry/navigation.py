@@ -26,11 +26,27 @@ MENU = [
         position=22,
     ),
     MenuEntry(
+        _("户籍户"),
+        "registry:registered_household_list",
+        "journal-bookmark",
+        "registry/hukou",
+        Action.READ_REGISTRY,
+        position=23,
+    ),
+    MenuEntry(
         _("导入导出"),
         "registry:import_start",
         "file-earmark-arrow-up",
         "registry/import",
         Action.IMPORT_REGISTRY,
         position=30,
+    ),
+    MenuEntry(
+        _("人口分类设置"),
+        "registry:typing_settings",
+        "sliders",
+        "registry/typing",
+        Action.MANAGE_ORG,
+        position=88,
     ),
 ]

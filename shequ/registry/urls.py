@@ -26,11 +26,40 @@ urlpatterns = [
     path("registry/persons/<uuid:uid>/check/", views.person_check, name="person_check"),
     path("registry/flows/", views.flow_list, name="flow_list"),
     path("registry/divisions/", views.division_options, name="division_options"),
+    # Registered households (户籍户, 户口簿)
+    path("registry/hukou/", views.registered_household_list, name="registered_household_list"),
+    path(
+        "registry/hukou/new/", views.registered_household_create, name="registered_household_create"
+    ),
+    path(
+        "registry/hukou/<uuid:uid>/",
+        views.registered_household_detail,
+        name="registered_household_detail",
+    ),
+    path(
+        "registry/hukou/<uuid:uid>/edit/",
+        views.registered_household_edit,
+        name="registered_household_edit",
+    ),
+    path(
+        "registry/hukou/<uuid:uid>/members/",
+        views.registered_household_add_member,
+        name="registered_household_add_member",
+    ),
+    path(
+        "registry/hukou-members/<uuid:uid>/remove/",
+        views.registered_household_remove_member,
+        name="registered_household_remove_member",
+    ),
+    # How the deployment types its people, and the re-typing jobs a change starts
+    path("registry/typing/", views.typing_settings, name="typing_settings"),
+    path("registry/typing/jobs/<uuid:uid>/", views.retype_job_detail, name="retype_job_detail"),
     # Housing (以房管人)
     path("housing/", views.building_list, name="building_list"),
     path("housing/new/", views.building_create, name="building_create"),
     path("housing/options/", views.building_options, name="building_options"),
     path("housing/rented/", views.rented_home_list, name="rented_home_list"),
+    path("housing/landlords/<uuid:uid>/", views.landlord_detail, name="landlord_detail"),
     path("housing/<uuid:uid>/", views.building_detail, name="building_detail"),
     path("housing/<uuid:uid>/edit/", views.building_edit, name="building_edit"),
     path("housing/<uuid:uid>/close/", views.building_close, name="building_close"),

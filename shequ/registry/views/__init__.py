@@ -32,4 +32,15 @@ from shequ.registry.views.people import (  # noqa: F401
     person_reveal_id,
 )
 from shequ.registry.views.pickers import division_options, id_number_check  # noqa: F401
+from shequ.registry.views.registered import (  # noqa: F401
+    landlord_detail,
+    registered_household_add_member,
+    registered_household_create,
+    registered_household_detail,
+    registered_household_edit,
+    registered_household_list,
+    registered_household_remove_member,
+    retype_job_detail,
+    typing_settings,
+)
 from shequ.registry.views.rented import rented_home_list  # noqa: F401
