@@ -30,6 +30,7 @@ from shequ.org import services as org_services
 from shequ.org.models import OrgUnit
 from shequ.org.roles import ROLE_LEVELS, Level, Role, rights_for
 from shequ.org.scoping import prefixes_q
+from shequ.registry import services as registry_services
 from tests.conftest import PASSWORD, make_unit, make_user
 from tests.factories import make_building, make_household, make_person
 
@@ -44,6 +45,14 @@ PARAMETERS: dict[str, str] = {
     "buildings/<id>": "building",
     "households/<uid>": "household",
     "households/<id>": "household",
+    "dwellings/<id>": "household",
+    "hukou/<uid>": "registered_household",
+    "hukou-members/<uid>": "registered_member",
+    "registered-households/<id>": "registered_household",
+    "landlords/<uid>": "person",
+    "landlords/<id>": "person",
+    "jobs/<uid>": "retype_job",
+    "retype-jobs/<id>": "retype_job",
     "flows/<id>": "flow",
     "flows/<uid>": "flow",
     "users/<uid>": "user",
@@ -252,6 +261,17 @@ def _build_world() -> World:
     household = make_household(building, "101")
     person = make_person(household, name="司马破门", phone="13912345678")
     flow = apps.get_model("registry", "Flow").objects.filter(person=person).first()
+    # The person heads a registered household and lets a home of the unit (a landlord).
+    registry_services.household_create(
+        actor=None, building=building, number="102", is_rented=True, landlord=person
+    )
+    registered = registry_services.registered_household_create(
+        actor=None, head=person, number="禁入户号", reason="建户"
+    )
+    member = registered.memberships.get()
+    retype_job = apps.get_model("registry", "RetypeJob").objects.create(
+        unit_code=community_a.code, reason="试探"
+    )
 
     # The owner's jobs, through the API as the owner would start them: an import that
     # mentions the person, and an export of the community's persons.
@@ -289,6 +309,9 @@ def _build_world() -> World:
             "building": str(building.uid),
             "household": str(household.uid),
             "flow": str(flow.uid),
+            "registered_household": str(registered.uid),
+            "registered_member": str(member.uid),
+            "retype_job": str(retype_job.uid),
             "user": str(owner.uid),
             "unit": community_a.code,
             "import_job": started.json()["id"],
@@ -308,6 +331,7 @@ def _build_world() -> World:
             "东方守门",
             "13800138111",
             "禁入楼",
+            "禁入户号",
         },
         target_prefix=community_a.prefix,
         personas=personas,

@@ -432,7 +432,7 @@ def housemates(person: Person) -> list[Person]:
 def household_members(person_or_household: Person | Household) -> QuerySet[Person]:
     household_id = getattr(person_or_household, "household_id", None) or person_or_household.pk
     return Person.objects.filter(household_id=household_id, status=PersonStatus.ACTIVE).order_by(
-        "relation", "birth_date"
+        "birth_date", "id"
     )
 
 

@@ -45,7 +45,12 @@ def may_change_typing(user: User | None) -> bool:
     if user is None or user.is_superuser:
         return True
     unit = getattr(user, "unit", None)
-    return unit is not None and unit.level == Level.CITY and can(user, Action.MANAGE_ORG)
+    return (
+        unit is not None
+        and unit.level == Level.CITY
+        and unit.prefix == city_prefix()  # the city this deployment serves, no other
+        and can(user, Action.MANAGE_ORG)
+    )
 
 
 def _settings_values(row: TypingSettings) -> dict[str, Any]:

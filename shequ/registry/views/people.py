@@ -209,6 +209,8 @@ def _detail_context(request: HttpRequest, person: Person, **extra) -> dict[str, 
         "can_reveal": can(user, Action.REVEAL_ID_NUMBER),
         "reveal_form": forms.RevealForm(),
         "members": members,
+        "membership": selectors.person_membership(person),
+        "lets_homes": person.rented_homes.filter(is_rented=True).exists(),
         "children_list": children,
         "eight_clear": selectors.eight_clear_labels(person.eight_clear_missing)
         if person.is_migrant
