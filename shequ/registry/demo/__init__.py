@@ -22,6 +22,7 @@ from django.utils import timezone
 from shequ.core.demo import DemoContext
 from shequ.org.models import OrgUnit
 from shequ.org.roles import Level
+from shequ.registry import services
 from shequ.registry.demo.data import (
     BLIND_ZONE_WEIGHT,
     MODEL_PERSONS,
@@ -109,4 +110,8 @@ def generate(ctx: DemoContext) -> None:
             f"migrant women 15–49, {count['inflow_wcba_method']:,} with a method), "
             f"{count['inactive']:,} departed or deceased"
         )
+    # The 户口簿 of the families (locals, and migrant families as far as known) from the
+    # relations the families were built with; rooms of unrelated workers have no 户主.
+    made = services.registered_households_from_relations(reason="演示数据", numbers=True)
+    ctx.log(f"    registered households: {made:,}")
     ctx.shared["registry_persons"] = total["persons"]  # for later generators' sizes

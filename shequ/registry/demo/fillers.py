@@ -23,7 +23,7 @@ class OtherHomes(Families):
         """Migrants sharing a rented room or a dormitory."""
         gen = self.gen
         members = []
-        for i in range(count):
+        for _i in range(count):
             hukou = gen.migrant_hukou()
             married = self.chance(married_share)
             p = gen.person(
@@ -31,7 +31,8 @@ class OtherHomes(Families):
                 birth=gen.birth_for_age(gen.age_in(ages)),
                 hukou=hukou,
                 marital=MaritalStatus.MARRIED if married else MaritalStatus.SINGLE,
-                relation=Relation.HEAD if i == 0 else Relation.TENANT,
+                # Unrelated workers sharing a room: nobody heads it (no made-up 户主).
+                relation=Relation.TENANT,
                 migrant=True,
             )
             if age_on(p.birth_date, self.today) < 22:

@@ -1,6 +1,7 @@
 """Buildings and homes: apartment blocks, village houses, dormitories; landlords."""
 
 import datetime
+import random
 
 from shequ.org.models import OrgUnit
 from shequ.registry.demo.data import DAY, LANES, ROADS
@@ -112,6 +113,10 @@ class Housing:
             block = self.building(name, f"{self.place}{road}{name}", Building.Kind.DORMITORY)
             for index, home in enumerate(dorms):
                 self.home(home, block, f"{index // 20 + 1}{index % 20 + 1:02d}室")
+                assert home.household is not None
+                # The employer whose workers' dormitory it is (the workers' own employer).
+                employers = [p.employer_name for p in home.members if p.employer_name]
+                home.household.dormitory_of = employers[0] if employers else f"{stem}职工"
 
     def _village(self, homes: list[Home]) -> None:
         """A house per local family; migrants rent rooms in them (or a whole house)."""
@@ -166,6 +171,7 @@ class Housing:
             arrived = [p.flow_in_date for p in home.members if p.flow_in_date]
             start = min(arrived) if arrived else self.gen.days_ago(30, 2000)
             home.household.rented_since = start - DAY * self.rng.randrange(0, 200)
+            _lease_and_use(home, start, self.gen.today)
 
     def addresses(self, homes: list[Home]) -> None:
         """户籍地址: a home's own address for those registered in it, else one at the place."""
@@ -179,3 +185,31 @@ class Housing:
                 else:
                     address = by_division.get(code) or self.gen.hukou_address(person.hukou_division)
                 by_division[code] = person.hukou_address = address
+
+
+def _lease_and_use(home: Home, start: datetime.date, today: datetime.date) -> None:
+    """A let dwelling's lease (most are written down, for a year or two from the tenants'
+    arrival, renewed while they stay) and its use: 群租 for four or more unrelated migrants,
+    now and then a shop (经营). Randomness of its own (by the dwelling's uid), so the
+    figures of the people generated after it do not move."""
+    household = home.household
+    assert household is not None
+    rng = random.Random(str(household.uid))
+    if rng.random() < 0.8:
+        years = rng.choice((1, 1, 2))
+        lease_start = start
+        while _add_years(lease_start, years) < today:
+            lease_start = _add_years(lease_start, years)
+        household.lease_start = lease_start
+        household.lease_end = _add_years(lease_start, years) - DAY
+    if home.migrant and len(home.members) >= 4:
+        household.use = Household.Use.GROUP
+    elif rng.random() < 0.03:
+        household.use = Household.Use.BUSINESS
+
+
+def _add_years(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)

@@ -62,6 +62,7 @@ from shequ.registry.services.registered import (
     registered_household_create,
     registered_household_remove_member,
     registered_household_update,
+    registered_households_from_relations,
 )
 from shequ.registry.services.sensitive import (
     log_health_read,
@@ -122,6 +123,7 @@ __all__ = [
     "registered_household_create",
     "registered_household_remove_member",
     "registered_household_update",
+    "registered_households_from_relations",
     "retype_run",
     "transfer_in_check",
     "typing_current",

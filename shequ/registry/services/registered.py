@@ -12,9 +12,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shequ.core.bulk import history_insert
+from shequ.core.text import prefix_q
 from shequ.core.versions import changed_fields, lock_for_edit, lock_row, row_values
 from shequ.org.audit import audit_change, field_changes, save_with_history
 from shequ.org.models import Division, User
+from shequ.org.roles import Action
 from shequ.registry.models import (
     Person,
     PersonStatus,
@@ -241,3 +244,106 @@ def registered_household_remove_member(
         changes={"person": [member.person_id, None], "relation": [member.relation, None]},
     )
     return member
+
+
+# The rule that turns a dwelling's 与户主关系 into registered households, for the demo and
+# for records loaded with relations (migration 0011 keeps a frozen copy of it).
+_FAMILY = frozenset(MEMBER_RELATIONS)
+_LOCAL = frozenset(("resident", "separated", "outflow"))
+
+
+def registered_households_from_relations(
+    *, reason: str, prefix: str = "", numbers: bool = False, actor: User | None = None
+) -> int:
+    """Registered households for the people of the dwellings under ``prefix`` who are on no
+    户口簿 yet, from their 与户主关系: a 户主 heads one when registered in the city or joined
+    by relatives of the same dwelling with the same 户籍地 (a 户口簿 holds people registered
+    at one place); tenants join none, and a lone migrant "户主" of a room heads none.
+    ``numbers``: give locals' households a 户号 (the demo). Returns how many were made."""
+    _require(actor, Action.IMPORT_REGISTRY)
+    on_booklet = RegisteredHouseholdMember.objects.filter(left_on__isnull=True).values("person_id")
+    rows = (
+        Person.objects.filter(
+            prefix_q("unit_id", prefix), household__isnull=False, status=PersonStatus.ACTIVE
+        )
+        .exclude(relation__in=("", Relation.TENANT))
+        .exclude(pk__in=on_booklet)
+        .order_by("household_id", "id")
+        .values_list(
+            "id",
+            "household_id",
+            "relation",
+            "hukou_division_id",
+            "hukou_address",
+            "population_type",
+            "unit_id",
+        )
+    )
+    made: list[tuple[tuple, list[tuple]]] = []
+    dwelling: list[tuple] = []
+
+    def flush() -> None:
+        taken: set[int] = set()
+        for head in (r for r in dwelling if r[2] == Relation.HEAD):
+            relatives = [
+                r for r in dwelling if r[2] in _FAMILY and r[3] == head[3] and r[0] not in taken
+            ]
+            if head[5] not in _LOCAL and not relatives:
+                continue
+            taken.update(r[0] for r in relatives)
+            made.append((head, relatives))
+
+    for row in rows.iterator(chunk_size=5000):
+        if dwelling and row[1] != dwelling[0][1]:
+            flush()
+            dwelling = []
+        dwelling.append(row)
+    if dwelling:
+        flush()
+    if not made:
+        return 0
+    today = timezone.localdate()
+    start = RegisteredHousehold.objects.count()
+    households = [
+        RegisteredHousehold(
+            unit_id=head[6],
+            head_id=head[0],
+            address=head[4],
+            division_id=head[3],
+            number=f"{start + index + 1:09d}" if numbers and head[5] in _LOCAL else "",
+        )
+        for index, (head, _relatives) in enumerate(made)
+    ]
+    RegisteredHousehold.objects.bulk_create(households, batch_size=1000)
+    members = [
+        RegisteredHouseholdMember(
+            household_id=household.pk,
+            person_id=row[0],
+            relation=relation,
+            joined_on=today if numbers else None,
+            join_reason=reason,
+        )
+        for household, (head, relatives) in zip(households, made, strict=True)
+        for row, relation in [(head, Relation.HEAD), *((r, r[2]) for r in relatives)]
+    ]
+    RegisteredHouseholdMember.objects.bulk_create(members, batch_size=1000)
+    if any(h.pk is None for h in households):  # a backend that returns no keys
+        households = list(RegisteredHousehold.objects.filter(head_id__in=[h[0][0] for h in made]))
+        members = list(
+            RegisteredHouseholdMember.objects.filter(household__in=[h.pk for h in households])
+        )
+    history_insert(
+        RegisteredHousehold,
+        households,
+        actor=actor,
+        reasons=[reason] * len(households),
+        history_type="+",
+    )
+    history_insert(
+        RegisteredHouseholdMember,
+        members,
+        actor=actor,
+        reasons=[reason] * len(members),
+        history_type="+",
+    )
+    return len(households)
