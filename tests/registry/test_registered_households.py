@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from shequ.org.models import AuditEvent
 from shequ.registry import services
@@ -18,9 +19,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def family(tree):
     home = make_household(make_building(tree.grid_a1, "1号楼"), "101")
-    head = make_person(home, name="张建国", sex="M", birth_date=datetime.date(1982, 1, 2))
-    wife = make_person(home, name="李秀英", birth_date=datetime.date(1984, 3, 4))
-    son = make_person(home, name="张伟", sex="M", birth_date=datetime.date(2006, 5, 6))
+    head = make_person(home, name="张建国", sex="M", birth_date=datetime.date(1990, 1, 2))
+    wife = make_person(home, name="李秀英", birth_date=datetime.date(1991, 3, 4))
+    son = make_person(home, name="张伟", sex="M", birth_date=datetime.date(2012, 5, 6))
     household = services.registered_household_create(
         actor=None, head=head, number="000123", reason="建户"
     )
@@ -61,9 +62,11 @@ def test_removing_a_member_asks_first_and_keeps_the_row(family, people, web):
     confirm = web.get(url).content.decode()
     assert "确认 李秀英（配偶）离开此户籍户" in confirm
     assert web.post(url, {"reason": ""}).status_code == 200  # a reason is required
-    assert web.post(url, {"reason": "离婚迁出", "left_on": "2026-01-02"}).status_code == 302
+    early = web.post(url, {"reason": "离婚迁出", "left_on": "2000-01-02"})
+    assert "离户日期不能早于入户日期" in early.content.decode()  # she joined today
+    assert web.post(url, {"reason": "离婚迁出"}).status_code == 302
     member.refresh_from_db()
-    assert (member.left_on, member.leave_reason) == (datetime.date(2026, 1, 2), "离婚迁出")
+    assert (member.left_on, member.leave_reason) == (timezone.localdate(), "离婚迁出")
     assert member.history.count() == 2
     page = web.get(
         reverse("registry:registered_household_detail", args=[family["household"].uid])
