@@ -116,7 +116,18 @@ def test_the_menu_lists_every_app_s_entries_in_their_order(admin_client, tree):
         r'class="nav-link text-nowrap[^"]*" href="[^"]*"[^>]*><i [^>]*></i> (\S+)</a>', page
     )
     # Org's entries and the registry's, each registered by its app, in one order.
-    assert labels == ["首页", "组织", "人口", "房屋", "出租房屋", "导入导出", "用户", "审计"]
+    assert labels == [
+        "首页",
+        "组织",
+        "人口",
+        "房屋",
+        "出租房屋",
+        "户籍户",
+        "导入导出",
+        "人口分类设置",
+        "用户",
+        "审计",
+    ]
 
 
 def test_the_menu_leads_to_the_rented_homes_register_and_marks_it_active(web, people):
@@ -410,7 +421,9 @@ def test_english_rented_home_register(web, people, tree):
     assert "<title>Rented homes register · Community Population Services</title>" in page
     assert "Rented homes register" in page and "Landlords, tenants and inflow migrants" in page
     assert ">Occupants</label>" in page  # 住户 in the sense of the people living there
-    assert "Landlord from elsewhere" in page
+    # A landlord known only by name is no longer called 外来 (issue 16): the new label
+    # waits for the lead's catalog update after the merge.
+    assert "未在册房东" in page
     assert "出租房屋" not in page and "房东" not in page.replace("钱房东", "")
 
 

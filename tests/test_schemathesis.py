@@ -26,6 +26,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from shequ.org import services as org_services
 from shequ.org.models import OrgUnit
 from shequ.org.roles import Role, rights_for
+from shequ.registry import services as registry_services
+from shequ.registry.models import RetypeJob
 from tests.conftest import PASSWORD, make_unit, make_user
 from tests.factories import make_building, make_household, make_person
 
@@ -53,6 +55,10 @@ PATH_VALUES = {
     "divisions/{code}": "division",
     "buildings/{id}": "building",
     "households/{id}": "household",
+    "dwellings/{id}": "household",
+    "registered-households/{id}": "registered_household",
+    "landlords/{id}": "person",
+    "retype-jobs/{id}": "retype_job",
     "persons/{id}": "person",
     "flows/{id}": "flow",
     "imports/{uid}": "import_job",
@@ -98,6 +104,13 @@ def _build_world() -> dict:
     )
     household = make_household(make_building(grid, "1号楼"), "101")
     person = make_person(household, name="王芳", phone="13912345678")
+    registry_services.household_create(
+        actor=None, building=household.building, number="102", is_rented=True, landlord=person
+    )
+    registered = registry_services.registered_household_create(
+        actor=None, head=person, reason="建户"
+    )
+    retype_job = RetypeJob.objects.create(unit_code=community.code, reason="演示")
 
     client = Client()
     tokens = {}
@@ -129,6 +142,8 @@ def _build_world() -> dict:
         "import_job": started.json()["id"],
         "export_job": asked.json()["id"],
         "right_request": str(right_request.uid),
+        "registered_household": str(registered.uid),
+        "retype_job": str(retype_job.uid),
     }
 
 

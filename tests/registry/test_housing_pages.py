@@ -41,7 +41,12 @@ def housing(tree):
     building = make_building(tree.grid_a1, "1号楼", address="丽景路8号")
     family = make_household(building, "101")
     owner = make_person(family, name="张三", relation="head")
-    make_person(family, name="李梅", relation="spouse", sex="F")
+    wife = make_person(family, name="李梅", relation="spouse", sex="F")
+    # Their 户口簿: the building page shows each resident's registered household.
+    booklet = services.registered_household_create(actor=None, head=owner, reason="建户")
+    services.registered_household_add_member(
+        actor=None, household=booklet, person=wife, relation="spouse", reason="入户"
+    )
     rented = make_household(building, "102", is_rented=True, landlord=owner)
     tenant = make_person(
         rented,
@@ -177,7 +182,7 @@ def test_building_list_runs_a_constant_number_of_queries(
         make_person(home, name="住户")
     client = web.as_(people.worker_a)
 
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):  # + the residents' registered households
         response = client.get(reverse("registry:building_list") + "?page_size=50")
 
     assert len(table_rows(response, "buildings")) == count
@@ -383,7 +388,7 @@ def test_building_detail_shows_empty_state(web, people, tree):
         reverse("registry:building_detail", args=[building.uid])
     )
 
-    assert "这栋楼还没有登记户。" in response.content.decode()
+    assert "这栋楼还没有登记住户。" in response.content.decode()
 
 
 def test_building_detail_does_not_list_departed_people(web, people, housing):
@@ -412,7 +417,7 @@ def test_building_detail_runs_a_constant_number_of_queries(
         make_person(home, name="住户", relation="head")
     client = web.as_(people.worker_a)
 
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):  # + the residents' registered households
         response = client.get(reverse("registry:building_detail", args=[building.uid]))
 
     assert len(sections(response)) == homes

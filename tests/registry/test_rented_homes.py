@@ -87,7 +87,7 @@ def test_worker_sees_each_rented_home_with_landlord_occupants_and_migrants(web, 
 
     assert response.status_code == 200
     assert rows(response) == [
-        "1号楼 102 丽景路8号 第1网格 张三 登记人员 13912345678 2024-03-01 3 2",
+        "1号楼 102 丽景路8号 第1网格 张三 本地房东 13912345678 2024-03-01 3 2",
         "1号楼 103 丽景路8号 第1网格 钱房东 未在册房东 13800001111 — 0 0",
         "5号楼 201 第2网格 孙房东 未在册房东 13700002222 — 1 1",
     ]
@@ -216,7 +216,7 @@ def test_roles_that_do_not_keep_the_register_see_landlords_masked(web, people, h
     response = get(web, people.provider)
     found = rows(response)
 
-    assert found[0].startswith("1号楼 102 丽景路8号 丽景社区 · 第1网格 张* 登记人员 139****5678")
+    assert found[0].startswith("1号楼 102 丽景路8号 丽景社区 · 第1网格 张* 本地房东 139****5678")
     assert "13912345678" not in response.content.decode()
     assert reverse("registry:person_detail", args=[homes["owner"].uid]) not in (
         response.content.decode()

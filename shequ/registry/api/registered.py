@@ -3,7 +3,7 @@
 (``retype-jobs``)."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -225,6 +225,7 @@ class LandlordViewSet(UidLookup, viewsets.GenericViewSet):
         return Response(LandlordSerializer(data).data)
 
 
+@extend_schema_serializer(many=False)  # one object, though ``list`` answers it
 class TypingSettingsSerializer(serializers.ModelSerializer):
     class Meta:
         model = TypingSettings

@@ -27,7 +27,7 @@ from shequ.registry.models import (
     Relation,
     Sex,
 )
-from shequ.registry.rules import WCBA_MIN_AGE, age_on
+from shequ.registry.rules import WCBA_MIN_AGE, age_on, derive_population_type
 
 
 class Families:
@@ -54,8 +54,19 @@ class Families:
         separated_share = 0.6 if self.zone else 0.05 if self.village else 0.22
         if self.chance(separated_share) or here is None:
             if self._elsewhere is None:
-                places = self.gen.places.in_city
-                self._elsewhere = [d for d in places if not d.code.startswith(self.unit.code)]
+                # Places that make a 人户分离 by the default typing (another street of the
+                # city's districts), not 流动 (another county) nor the same street.
+                places = self.gen.places
+                self._elsewhere = [
+                    d
+                    for d in places.in_city
+                    if derive_population_type(
+                        hukou_code=d.code,
+                        residence_code=self.unit.code,
+                        city_prefix=places.city_prefix,
+                    )
+                    == PopulationType.SEPARATED
+                ]
             return self.rng.choice(self._elsewhere), False
         if self.own_division and self.street_division and self.chance(0.1):
             return self.street_division, True

@@ -269,7 +269,9 @@ class HouseholdForm(StyledForm):
     rented_since = forms.DateField(label=_("出租起始"), required=False, widget=DateInput())
     lease_start = forms.DateField(label=_("租期起"), required=False, widget=DateInput())
     lease_end = forms.DateField(label=_("租期止"), required=False, widget=DateInput())
-    use = forms.ChoiceField(label=_("用途"), choices=Household.Use.choices, initial="home")
+    use = forms.ChoiceField(
+        label=_("用途"), choices=Household.Use.choices, initial="home", required=False
+    )
     dormitory_of = forms.CharField(
         label=_("宿舍所属单位"),
         max_length=100,
