@@ -249,6 +249,13 @@ class ReasonForm(StyledForm):
     reason = ReasonField()
 
 
+class _UseField(forms.ChoiceField):
+    """A dwelling's use; left out (an older form, a script), it is 居住."""
+
+    def to_python(self, value: Any) -> str:
+        return super().to_python(value) or Household.Use.HOME
+
+
 class HouseholdForm(StyledForm):
     """A dwelling (住户) and, when it is let, its landlord — a registered person found by
     identity number, or someone known by name and phone — and lease; its use, and the
@@ -269,9 +276,7 @@ class HouseholdForm(StyledForm):
     rented_since = forms.DateField(label=_("出租起始"), required=False, widget=DateInput())
     lease_start = forms.DateField(label=_("租期起"), required=False, widget=DateInput())
     lease_end = forms.DateField(label=_("租期止"), required=False, widget=DateInput())
-    use = forms.ChoiceField(
-        label=_("用途"), choices=Household.Use.choices, initial="home", required=False
-    )
+    use = _UseField(label=_("用途"), choices=Household.Use.choices, initial="home", required=False)
     dormitory_of = forms.CharField(
         label=_("宿舍所属单位"),
         max_length=100,

@@ -153,7 +153,7 @@ def _retype(job: RetypeJob, *, today: datetime.date) -> tuple[int, Counter]:
         checked += 1
         new = derive_population_type(
             hukou_code=hukou or "",
-            residence_code=unit,
+            residence_code=str(unit),  # the unit's code (django-stubs types it as its id)
             city_prefix=city,
             outflow=old == PopulationType.OUTFLOW,
             typing=typing,
