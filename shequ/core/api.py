@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, serializers, status
@@ -11,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from shequ.core.versions import EditConflict
-from shequ.core.web import ListPaginator
+from shequ.core.web import COUNT_CAP, ListPaginator
 
 
 class Pagination(PageNumberPagination):
@@ -20,15 +21,39 @@ class Pagination(PageNumberPagination):
     max_page_size = 200
 
 
-class ExactListPaginator(ListPaginator):
-    cap = None  # an API client pages through everything: its count must be exact
+class ApiListPaginator(ListPaginator):
+    past_cap = True  # an API client pages on through ``next``, past the counted rows too
 
 
 class ListPagination(Pagination):
-    """For long lists: the page's ids first, then its rows (``ListPaginator``); the count
-    stays exact."""
+    """Long lists as the pages read them (``ListPaginator``): the page's ids, then its rows;
+    ``count`` stops at ``COUNT_CAP`` (``count_capped`` is then true: there are more), and
+    ``next`` is given while rows follow, past the cap too. An exact COUNT of a city's
+    records read them all on every page."""
 
-    django_paginator_class = ExactListPaginator
+    # Disjoint parts of the list an index answers each (``ListPaginator``), set by the view.
+    id_sources: list[QuerySet] | None = None
+
+    def django_paginator_class(self, queryset: QuerySet, per_page: int) -> ApiListPaginator:  # type: ignore[override]
+        return ApiListPaginator(queryset, per_page, id_sources=self.id_sources)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        response.data = {
+            "count": response.data["count"],
+            "count_capped": self.page.paginator.capped,
+            **{key: value for key, value in response.data.items() if key != "count"},
+        }
+        return response
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        answer = super().get_paginated_response_schema(schema)
+        answer["properties"]["count_capped"] = {
+            "type": "boolean",
+            "description": f"true: more than {COUNT_CAP} rows, count is {COUNT_CAP}; follow next.",
+        }
+        answer["required"] = [*answer.get("required", []), "count_capped"]
+        return answer
 
 
 def validation_error_body(exc: DjangoValidationError) -> dict:

@@ -6,7 +6,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from shequ.core.api import ConflictSerializer, ReasonSerializer, edit_version
+from shequ.core.api import ConflictSerializer, ListPagination, ReasonSerializer, edit_version
 from shequ.org.models import OrgUnit
 from shequ.org.roles import Action
 from shequ.org.scoping import get_in_scope_or_404
@@ -131,6 +131,7 @@ class BuildingViewSet(UidLookup, viewsets.GenericViewSet):
 
     serializer_class = BuildingSerializer
     filterset_class = selectors.BuildingFilter
+    pagination_class = ListPagination
     write_action = Action.EDIT_REGISTRY
 
     def get_queryset(self):
@@ -220,12 +221,13 @@ class HouseholdViewSet(UidLookup, viewsets.GenericViewSet):
 
     serializer_class = HouseholdSerializer
     filterset_class = selectors.HouseholdFilter
+    pagination_class = ListPagination
     write_action = Action.EDIT_REGISTRY
 
     def get_queryset(self):
-        return selectors.households_with_counts(self.request.user).order_by(
-            "building__name", "number", "id"
-        )
+        # A building's homes together, by door number: the unique (building, number) index
+        # gives a city's first page at once; by the buildings' names it sorted every home.
+        return selectors.households_with_counts(self.request.user).order_by("building_id", "number")
 
     def _answer(self, household, code=status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=household.pk)

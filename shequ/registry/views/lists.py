@@ -129,11 +129,9 @@ def person_list(request: HttpRequest) -> HttpResponse:
     # A filter that cannot be applied lists nobody (and says why), never everyone.
     persons = filterset.queryset.none() if problems else filterset.qs
     persons, sort = sort_by(request, persons, PERSON_SORTS, "name")
-    id_sources = (
-        None if problems else selectors.person_id_sources(persons, request.GET.get("search"))
+    persons, id_sources = selectors.listed_persons(
+        persons, user, None if problems else request.GET.get("search"), request.GET.get("unit")
     )
-    if id_sources is None:  # a pinyin search's parts have their own order
-        persons = selectors.scope_first(persons, user, request.GET.get("unit"))
     page = paginate(request, persons, paginator_class=partial(ListPaginator, id_sources=id_sources))
     today = timezone.localdate()
     full_birth = shows_birth_date(user)
@@ -294,7 +292,7 @@ def flow_list(request: HttpRequest) -> HttpResponse:
     flows = (filterset.queryset.none() if problems else filterset.qs).order_by("-date", "-id")
     if request.GET.get("export") in ("xlsx", "csv") and not problems:
         return _export_flows(request, flows)
-    page = paginate(request, flows)
+    page = paginate(request, flows, paginator_class=ListPaginator)
     unit_names = flow_unit_names(page.object_list, user)
     form = filterset.form
     form.fields["unit"].widget = forms.Select(
