@@ -7,7 +7,9 @@ PostgreSQL. On a copy of a database that holds the demo city (``--template``, de
 for each ``--modes`` entry: imports ``--persons`` persons in files of 50,000 through the
 import's own function (bench/registry.py's rows), timing each file, then times the lists
 (bench/lists.py's cases for persons, as the 丽景社区 worker, 示范街道 and 相山区) before any
-manual ANALYZE, runs ``ANALYZE``, and times them again. Modes:
+manual ANALYZE, runs ``ANALYZE``, and times them again; it compares the shapes of the plans
+(EXPLAIN: node types, tables, indexes) of every query of each list before and after, which
+says more than the times on a shared machine. Modes:
 
 - ``job``: the import as it is (its own statistics refresh, ``shequ.jobs.statistics``);
 - ``none``: that refresh switched off, for the import's speed without it and the lists'
@@ -94,12 +96,25 @@ def make_template(name: str) -> None:
         db.execute("VACUUM ANALYZE")
 
 
-def time_lists(runs: int) -> dict[tuple[str, str], list[float]]:
-    """p50/p95 ms of each (user, case), with bench/lists.py's cases and clients."""
+def plan_shape(node: dict) -> str:
+    """A plan's node types, relations and indexes, depth first: two plans of the same shape
+    read the same rows the same way (their costs aside)."""
+    here = "/".join(
+        str(node[key]) for key in ("Node Type", "Relation Name", "Index Name") if key in node
+    )
+    children = ",".join(plan_shape(child) for child in node.get("Plans", []))
+    return f"{here}({children})" if children else here
+
+
+def time_lists(runs: int) -> dict[tuple[str, str], list]:
+    """p50/p95 ms of each (user, case), with bench/lists.py's cases and clients, the median
+    SQL ms, and the shapes of the plans of its queries (one more request, EXPLAIN)."""
     import random
 
     import lists
+    from django.db import connection
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
 
     from shequ.org.auth import api_token_issue
     from shequ.org.models import User
@@ -115,18 +130,34 @@ def time_lists(runs: int) -> dict[tuple[str, str], list[float]]:
         for case, kind, path, query in lists.CASES:
             if case not in CASES:
                 continue
-            samples = []
+            samples, sqls = [], []
             for run in range(runs + 2):
                 values = {key: drawn[key][run % len(drawn[key])] for key in drawn}
                 url = f"{path}?{query.format(**values)}" if query else path
-                begun = time.perf_counter()
-                response = clients[kind].get(url)
-                elapsed = (time.perf_counter() - begun) * 1000
+                sql = lists.SqlClock()
+                with connection.execute_wrapper(sql):
+                    begun = time.perf_counter()
+                    response = clients[kind].get(url)
+                    elapsed = (time.perf_counter() - begun) * 1000
                 assert response.status_code == 200, (url, response.status_code)
                 if run >= 2:
                     samples.append(elapsed)
+                    sqls.append(sql.ms)
+            with CaptureQueriesContext(connection) as captured:
+                clients[kind].get(url)
+            shapes = []
+            with connection.cursor() as cursor:
+                for captured_query in captured.captured_queries:
+                    if captured_query["sql"].lstrip().upper().startswith("SELECT"):
+                        cursor.execute("EXPLAIN (FORMAT JSON) " + captured_query["sql"])
+                        shapes.append(plan_shape(cursor.fetchone()[0][0]["Plan"]))
             samples.sort()
-            out[(username, case)] = [statistics.median(samples), samples[round(0.95 * (runs - 1))]]
+            out[(username, case)] = [
+                statistics.median(samples),
+                samples[round(0.95 * (runs - 1))],
+                statistics.median(sqls),
+                shapes,
+            ]
     return out
 
 
@@ -186,14 +217,21 @@ def run_mode(mode: str, persons: int, runs: int) -> None:
         f" {', '.join(f'{s:.2f}' for s in refresh_seconds) or '-'}); manual ANALYZE"
         f" {analyse:.1f} s; load average {load:.1f}\n"
     )
-    print("| user | case | before ANALYZE p50 / p95 | after p50 / p95 | p95 ratio |")
-    print("|---|---|---|---|---|")
-    for key, (p50, p95) in before.items():
-        a50, a95 = after[key]
+    print(
+        "| user | case | before ANALYZE p50 / p95 ms (SQL) | after | p50 ratio | SQL ratio "
+        "| same plans |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    same = 0
+    for key, (p50, p95, sql, shapes) in before.items():
+        a50, a95, asql, ashapes = after[key]
+        same += shapes == ashapes
         print(
-            f"| {key[0]} | {key[1]} | {p50:.1f} / {p95:.1f} | {a50:.1f} / {a95:.1f} "
-            f"| {p95 / a95:.2f} |"
+            f"| {key[0]} | {key[1]} | {p50:.1f} / {p95:.1f} ({sql:.1f}) | {a50:.1f} / {a95:.1f}"
+            f" ({asql:.1f}) | {p50 / a50:.2f} | {sql / asql:.2f} "
+            f"| {'yes' if shapes == ashapes else 'no'} |"
         )
+    print(f"\nthe same plans before and after the manual ANALYZE: {same} of {len(before)} lists")
     sys.stdout.flush()
 
 

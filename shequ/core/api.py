@@ -41,7 +41,7 @@ class ListPagination(Pagination):
         response = super().get_paginated_response(data)
         response.data = {
             "count": response.data["count"],
-            "count_capped": self.page.paginator.capped,
+            "count_capped": getattr(getattr(self.page, "paginator", None), "capped", False),
             **{key: value for key, value in response.data.items() if key != "count"},
         }
         return response
