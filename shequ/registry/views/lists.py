@@ -49,6 +49,23 @@ PERSON_SORT_CHOICES = [
 ]
 
 
+def _row_labels() -> dict[str, str]:
+    """The column names every row repeats for narrow screens (``data-label``), translated
+    once a page: 500 ``{% translate %}`` tags were a quarter of the list's template time."""
+    return {
+        "name": _("姓名"),
+        "id_number": _("公民身份号码"),
+        "sex": _("性别"),
+        "age": _("年龄"),
+        "population_type": _("人口类型"),
+        "unit": _("网格/社区"),
+        "address": _("住址"),
+        "status": _("状态"),
+        "eight_clear": _("八个清楚"),
+        "monthly_check": _("最近每月一查"),
+    }
+
+
 def _style(form: forms.Form) -> None:
     for field in form.fields.values():
         css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
@@ -181,6 +198,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
             "today": today,
             "sort": sort,
             "sort_choices": PERSON_SORT_CHOICES,
+            "row_labels": _row_labels(),
             "query": query,
             "inactive_matches": inactive,
             "inactive_label": f"{selectors.INACTIVE_HINT_CAP}+"
