@@ -7,7 +7,9 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, serializers, status
+from rest_framework.fields import SkipField
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.relations import PKOnlyObject
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -54,6 +56,56 @@ class ListPagination(Pagination):
         }
         answer["required"] = [*answer.get("required", []), "count_capped"]
         return answer
+
+
+class ListRowSerializer(serializers.ModelSerializer):
+    """A model serializer for list rows: its plain fields (one attribute that is a column of
+    the model) are read with ``getattr``, without DRF's generic attribute walk; the others
+    (methods, nested, dotted sources, relations) as DRF reads them. The plan is made once
+    a serializer (for ``many=True``, once a page). DRF's walk and its field generator were
+    half the serializer's time for a page of 50 persons."""
+
+    def _plan(self) -> list[tuple[str, serializers.Field, str | None]]:
+        plan = self.__dict__.get("_row_plan")
+        if plan is None:
+            model: Any = self.Meta.model
+            columns = {f.attname for f in model._meta.concrete_fields}
+            plan = [
+                (
+                    field.field_name,
+                    field,
+                    field.source_attrs[0]
+                    if len(field.source_attrs) == 1
+                    and field.source_attrs[0] in columns
+                    and not isinstance(
+                        field,
+                        (
+                            serializers.SerializerMethodField,
+                            serializers.BaseSerializer,
+                            serializers.RelatedField,
+                        ),
+                    )
+                    else None,
+                )
+                for field in self._readable_fields
+            ]
+            self.__dict__["_row_plan"] = plan
+        return plan
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        row: dict[str, Any] = {}
+        for name, field, column in self._plan():
+            if column is not None:
+                value = getattr(instance, column)
+                row[name] = None if value is None else field.to_representation(value)
+                continue
+            try:
+                value = field.get_attribute(instance)
+            except SkipField:
+                continue
+            empty = value.pk if isinstance(value, PKOnlyObject) else value
+            row[name] = None if empty is None else field.to_representation(value)
+        return row
 
 
 def validation_error_body(exc: DjangoValidationError) -> dict:

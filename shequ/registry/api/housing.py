@@ -6,7 +6,13 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from shequ.core.api import ConflictSerializer, ListPagination, ReasonSerializer, edit_version
+from shequ.core.api import (
+    ConflictSerializer,
+    ListPagination,
+    ListRowSerializer,
+    ReasonSerializer,
+    edit_version,
+)
 from shequ.org.models import OrgUnit
 from shequ.org.roles import Action
 from shequ.org.scoping import get_in_scope_or_404
@@ -18,7 +24,7 @@ from shequ.registry.models import (
 )
 
 
-class BuildingSerializer(serializers.ModelSerializer):
+class BuildingSerializer(ListRowSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
     unit = serializers.CharField(source="unit_id", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
@@ -66,7 +72,7 @@ class BuildingUpdateSerializer(serializers.Serializer):
     version = edit_version()
 
 
-class HouseholdSerializer(serializers.ModelSerializer):
+class HouseholdSerializer(ListRowSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
     building = serializers.UUIDField(source="building.uid", read_only=True)
     building_name = serializers.CharField(source="building.name", read_only=True)

@@ -19,7 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from shequ.core.api import ConflictSerializer, ListPagination, edit_version
+from shequ.core.api import ConflictSerializer, ListPagination, ListRowSerializer, edit_version
 from shequ.core.identifiers import mask_id_number
 from shequ.org.models import SensitiveAccess
 from shequ.org.roles import Action, can
@@ -42,7 +42,7 @@ from shequ.registry.models import (
 )
 
 
-class ChildSerializer(serializers.ModelSerializer):
+class ChildSerializer(ListRowSerializer):
     birth_date = serializers.SerializerMethodField(
         help_text=_("出生日期；无权查看完整身份证号的角色为 null（见 birth_year）")
     )
@@ -65,7 +65,7 @@ class ChildInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(ListRowSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
     id_number = serializers.SerializerMethodField(
         help_text=_(
