@@ -151,6 +151,12 @@ class ListPage(Page):
             raise EmptyPage(_("该页没有内容。"))
         return self.number + 1
 
+    def previous_page_number(self) -> int:
+        # Past the cap the page before may lie past the counted pages too: it exists.
+        if not self.has_previous():
+            raise EmptyPage(_("页码小于 1。"))
+        return self.number - 1
+
 
 def paginate(
     request: HttpRequest,
