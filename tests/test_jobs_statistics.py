@@ -115,3 +115,29 @@ def test_the_demo_leaves_the_statistics_current(divisions, settings):
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM org_orgunit")
         assert counted("org_orgunit") == cursor.fetchone()[0] > 0
+
+
+def history_analysed() -> object:
+    """When the person history table was last analysed (PostgreSQL), or whether it was."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT last_analyze FROM pg_stat_user_tables"
+                " WHERE relname = 'registry_historicalperson'"
+            )
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            if cursor.fetchone() is None:
+                return None
+            cursor.execute("SELECT 1 FROM sqlite_stat1 WHERE tbl = 'registry_historicalperson'")
+        return cursor.fetchone()
+
+
+def test_a_large_import_leaves_the_history_tables_alone(tmp_path, home):
+    # They are read by a record's id: analysing them cost as much as the person table.
+    before = history_analysed()
+
+    import_persons(tmp_path, 600)
+
+    assert counted_persons() == 600
+    assert history_analysed() == before

@@ -3,15 +3,18 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, serializers, status
+from rest_framework.fields import SkipField
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.relations import PKOnlyObject
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from shequ.core.versions import EditConflict
-from shequ.core.web import ListPaginator
+from shequ.core.web import COUNT_CAP, ListPaginator
 
 
 class Pagination(PageNumberPagination):
@@ -20,15 +23,89 @@ class Pagination(PageNumberPagination):
     max_page_size = 200
 
 
-class ExactListPaginator(ListPaginator):
-    cap = None  # an API client pages through everything: its count must be exact
+class ApiListPaginator(ListPaginator):
+    past_cap = True  # an API client pages on through ``next``, past the counted rows too
 
 
 class ListPagination(Pagination):
-    """For long lists: the page's ids first, then its rows (``ListPaginator``); the count
-    stays exact."""
+    """Long lists as the pages read them (``ListPaginator``): the page's ids, then its rows;
+    ``count`` stops at ``COUNT_CAP`` (``count_capped`` is then true: there are more), and
+    ``next`` is given while rows follow, past the cap too. An exact COUNT of a city's
+    records read them all on every page."""
 
-    django_paginator_class = ExactListPaginator
+    # Disjoint parts of the list an index answers each (``ListPaginator``), set by the view.
+    id_sources: list[QuerySet] | None = None
+
+    def django_paginator_class(self, queryset: QuerySet, per_page: int) -> ApiListPaginator:  # type: ignore[override]
+        return ApiListPaginator(queryset, per_page, id_sources=self.id_sources)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        response.data = {
+            "count": response.data["count"],
+            "count_capped": getattr(getattr(self.page, "paginator", None), "capped", False),
+            **{key: value for key, value in response.data.items() if key != "count"},
+        }
+        return response
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        answer = super().get_paginated_response_schema(schema)
+        answer["properties"]["count_capped"] = {
+            "type": "boolean",
+            "description": f"true: more than {COUNT_CAP} rows, count is {COUNT_CAP}; follow next.",
+        }
+        answer["required"] = [*answer.get("required", []), "count_capped"]
+        return answer
+
+
+class ListRowSerializer(serializers.ModelSerializer):
+    """A model serializer for list rows: its plain fields (one attribute that is a column of
+    the model) are read with ``getattr``, without DRF's generic attribute walk; the others
+    (methods, nested, dotted sources, relations) as DRF reads them. The plan is made once
+    a serializer (for ``many=True``, once a page). DRF's walk and its field generator were
+    half the serializer's time for a page of 50 persons."""
+
+    def _plan(self) -> list[tuple[str, serializers.Field, str | None]]:
+        plan = self.__dict__.get("_row_plan")
+        if plan is None:
+            model: Any = self.Meta.model
+            columns = {f.attname for f in model._meta.concrete_fields}
+            plan = [
+                (
+                    field.field_name,
+                    field,
+                    field.source_attrs[0]
+                    if len(field.source_attrs) == 1
+                    and field.source_attrs[0] in columns
+                    and not isinstance(
+                        field,
+                        (
+                            serializers.SerializerMethodField,
+                            serializers.BaseSerializer,
+                            serializers.RelatedField,
+                        ),
+                    )
+                    else None,
+                )
+                for field in self._readable_fields
+            ]
+            self.__dict__["_row_plan"] = plan
+        return plan
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        row: dict[str, Any] = {}
+        for name, field, column in self._plan():
+            if column is not None:
+                value = getattr(instance, column)
+                row[name] = None if value is None else field.to_representation(value)
+                continue
+            try:
+                value = field.get_attribute(instance)
+            except SkipField:
+                continue
+            empty = value.pk if isinstance(value, PKOnlyObject) else value
+            row[name] = None if empty is None else field.to_representation(value)
+        return row
 
 
 def validation_error_body(exc: DjangoValidationError) -> dict:

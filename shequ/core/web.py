@@ -58,6 +58,9 @@ class ListPaginator(Paginator):
     """
 
     cap: int | None = COUNT_CAP
+    # Pages past the cap: refused (a page says "narrow the search"), or read on (an API
+    # client walking ``next`` through everything; deep pages cost their OFFSET).
+    past_cap = False
     object_list: QuerySet
 
     def __init__(
@@ -116,7 +119,7 @@ class ListPaginator(Paginator):
         # page past the end.
         if bottom > _LARGEST_OFFSET:
             raise EmptyPage(_("页码超出范围。"))
-        if self.cap is not None and number > 1 and bottom >= self.cap:
+        if self.cap is not None and not self.past_cap and number > 1 and bottom >= self.cap:
             raise EmptyPage(_("页码超出范围。"))
         ids = list(self._ids()[bottom : bottom + self.per_page + 1])
         if self.id_sources:
@@ -125,9 +128,34 @@ class ListPaginator(Paginator):
             self.__dict__["count"] = bottom + len(ids)  # the last page: the count is known
         elif not ids:
             raise EmptyPage(_("该页没有内容。"))
+        more = len(ids) > self.per_page  # the row after the page was read: it has a next
         ids = ids[: self.per_page]
         rows = {row.pk: row for row in self.object_list.order_by().filter(pk__in=ids)}
-        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)  # type: ignore[attr-defined]
+        page = ListPage([rows[pk] for pk in ids if pk in rows], number, self)
+        page.more = more
+        return page
+
+
+class ListPage(Page):
+    """A ``ListPaginator``'s page: whether a next page exists is known from the row read past
+    it, not from the count (which may have stopped at the cap)."""
+
+    more = False
+    paginator: ListPaginator
+
+    def has_next(self) -> bool:
+        return self.more and (self.paginator.past_cap or self.number < self.paginator.num_pages)
+
+    def next_page_number(self) -> int:
+        if not self.has_next():
+            raise EmptyPage(_("该页没有内容。"))
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        # Past the cap the page before may lie past the counted pages too: it exists.
+        if not self.has_previous():
+            raise EmptyPage(_("页码小于 1。"))
+        return self.number - 1
 
 
 def paginate(

@@ -562,3 +562,62 @@ def test_a_malformed_id_in_a_write_answers_a_json_404(api, people):
 
 def test_an_anonymous_caller_cannot_tell_unknown_paths_apart(client, db):
     assert client.get("/api/v1/persons/123/").status_code == client.get(URL).status_code
+
+
+def test_a_search_by_ten_characters_of_an_identity_number_is_sorted_within_its_matches(
+    api, people, home_a
+):
+    for name in ("赵民", "钱民"):
+        make_person(home_a, name=name, id_number=id_number(datetime.date(1985, 3, 1)))
+    make_person(home_a, name="孙民", id_number=id_number(datetime.date(1990, 3, 1)))
+
+    found, order = ids_order(api.as_(people.district), {"search": "3406031985"})
+    region, region_order = ids_order(api.as_(people.district), {"search": "340603"})
+
+    assert found == ["赵民", "钱民"] or found == sorted(["赵民", "钱民"])
+    assert order.startswith("(COALESCE("), order  # read by the number's index, then sorted
+    assert sorted(region) == sorted(["赵民", "钱民", "孙民"])
+    assert region_order.startswith('"registry_person"."name" ASC'), region_order
+
+
+def test_a_pinyin_search_reads_its_ids_as_the_page_does(api, web, people, home_a):
+    from django.urls import reverse
+
+    for name in ("张三", "张山", "李四"):
+        make_person(home_a, name=name)
+
+    with CaptureQueriesContext(connection) as api_queries:
+        listed = names(api.as_(people.district).get(URL, {"search": "zs"}))
+    with CaptureQueriesContext(connection) as page_queries:
+        web.as_(people.district).get(reverse("registry:person_list"), {"search": "zs"})
+
+    def union(captured) -> list[str]:
+        return [q["sql"] for q in captured if "UNION ALL" in q["sql"]]
+
+    assert sorted(listed) == ["张三", "张山"]
+    assert len(union(api_queries.captured_queries)) == len(union(page_queries.captured_queries))
+    assert union(api_queries.captured_queries)
+
+
+def test_the_count_stops_at_the_cap_and_next_reads_on(api, people, home_a, monkeypatch):
+    from shequ.core.web import ListPaginator
+
+    monkeypatch.setattr(ListPaginator, "cap", 3)
+    listed = ["甲一", "甲七", "甲三", "甲九", "甲二", "甲五", "甲八", "甲六", "甲四"]
+    for name in listed:
+        make_person(home_a, name=name)
+    client = api.as_(people.worker_a)
+
+    first = client.get(URL, {"page_size": 2}).json()
+    seen = [row["name"] for row in first["results"]]
+    body = first
+    while body["next"]:
+        response = client.get(body["next"])
+        assert response.status_code == 200, response.content
+        body = response.json()
+        assert body["previous"]  # past the cap the page before is there too
+        seen += [row["name"] for row in body["results"]]
+
+    assert (first["count"], first["count_capped"]) == (3, True)
+    assert seen == sorted(listed)
+    assert (body["count"], body["count_capped"], body["next"]) == (9, False, None)

@@ -7,6 +7,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from shequ.core.api import ListPagination, ListRowSerializer
 from shequ.org.roles import Action
 from shequ.registry import selectors, services
 from shequ.registry.api._common import UidLookup, body_object
@@ -17,7 +18,7 @@ from shequ.registry.models import (
 )
 
 
-class FlowSerializer(serializers.ModelSerializer):
+class FlowSerializer(ListRowSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
     person = serializers.UUIDField(source="person.uid", read_only=True)
     person_name = serializers.CharField(source="person.name", read_only=True)
@@ -160,6 +161,7 @@ class FlowViewSet(UidLookup, viewsets.GenericViewSet):
 
     serializer_class = FlowSerializer
     filterset_class = selectors.FlowFilter
+    pagination_class = ListPagination
     write_action = Action.EDIT_REGISTRY
 
     def get_queryset(self):

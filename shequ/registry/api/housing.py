@@ -7,7 +7,13 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from shequ.core.api import ConflictSerializer, ReasonSerializer, edit_version
+from shequ.core.api import (
+    ConflictSerializer,
+    ListPagination,
+    ListRowSerializer,
+    ReasonSerializer,
+    edit_version,
+)
 from shequ.org.models import OrgUnit
 from shequ.org.roles import Action
 from shequ.org.scoping import get_in_scope_or_404
@@ -19,7 +25,7 @@ from shequ.registry.models import (
 )
 
 
-class BuildingSerializer(serializers.ModelSerializer):
+class BuildingSerializer(ListRowSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
     unit = serializers.CharField(source="unit_id", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
@@ -67,7 +73,7 @@ class BuildingUpdateSerializer(serializers.Serializer):
     version = edit_version()
 
 
-class HouseholdSerializer(serializers.ModelSerializer):
+class HouseholdSerializer(ListRowSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
     building = serializers.UUIDField(source="building.uid", read_only=True)
     building_name = serializers.CharField(source="building.name", read_only=True)
@@ -142,6 +148,7 @@ class BuildingViewSet(UidLookup, viewsets.GenericViewSet):
 
     serializer_class = BuildingSerializer
     filterset_class = selectors.BuildingFilter
+    pagination_class = ListPagination
     write_action = Action.EDIT_REGISTRY
 
     def get_queryset(self):
@@ -242,12 +249,13 @@ class HouseholdViewSet(UidLookup, viewsets.GenericViewSet):
 
     serializer_class = HouseholdSerializer
     filterset_class = selectors.HouseholdFilter
+    pagination_class = ListPagination
     write_action = Action.EDIT_REGISTRY
 
     def get_queryset(self):
-        return selectors.households_with_counts(self.request.user).order_by(
-            "building__name", "number", "id"
-        )
+        # A building's homes together, by door number: the unique (building, number) index
+        # gives a city's first page at once; by the buildings' names it sorted every home.
+        return selectors.households_with_counts(self.request.user).order_by("building_id", "number")
 
     def _answer(self, household, code=status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=household.pk)

@@ -19,7 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from shequ.core.api import ConflictSerializer, ListPagination, edit_version
+from shequ.core.api import ConflictSerializer, ListPagination, ListRowSerializer, edit_version
 from shequ.core.identifiers import mask_id_number
 from shequ.org.models import SensitiveAccess
 from shequ.org.roles import Action, can
@@ -42,7 +42,7 @@ from shequ.registry.models import (
 )
 
 
-class ChildSerializer(serializers.ModelSerializer):
+class ChildSerializer(ListRowSerializer):
     birth_date = serializers.SerializerMethodField(
         help_text=_("出生日期；无权查看完整身份证号的角色为 null（见 birth_year）")
     )
@@ -65,7 +65,7 @@ class ChildInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(ListRowSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
     id_number = serializers.SerializerMethodField(
         help_text=_(
@@ -375,13 +375,16 @@ class PersonViewSet(PersonChecksMixin, UidLookup, viewsets.GenericViewSet):
         _log_person_reads(user, persons if many else [persons], flags)
         return PersonSerializer(persons, many=many, context=flags).data
 
+    def _page(self, persons, search: str | None, unit: str | None):
+        """The page's persons, read as the person list page reads them."""
+        persons, id_sources = selectors.listed_persons(persons, self.request.user, search, unit)
+        self.paginator.id_sources = id_sources
+        return self.paginate_queryset(persons)
+
     def list(self, request):
-        persons = selectors.scope_first(
-            self.filter_queryset(self.get_queryset()),
-            request.user,
-            request.query_params.get("unit"),
-        )
-        page = self.paginate_queryset(persons)
+        params = request.query_params
+        persons = self.filter_queryset(self.get_queryset())
+        page = self._page(persons, params.get("search"), params.get("unit"))
         return self.get_paginated_response(self._show(page, many=True))
 
     def retrieve(self, request, id=None):
@@ -409,8 +412,7 @@ class PersonViewSet(PersonChecksMixin, UidLookup, viewsets.GenericViewSet):
         if not filterset.is_valid():
             raise serializers.ValidationError(filterset.errors)
         persons = PersonOrdering().filter_queryset(request, filterset.qs, self)
-        persons = selectors.scope_first(persons, request.user, data.get("unit"))
-        page = self.paginate_queryset(persons)
+        page = self._page(persons, data["search"], data.get("unit"))
         return self.get_paginated_response(self._show(page, many=True))
 
     @extend_schema(request=PersonCreateSerializer, responses={201: PersonSerializer})

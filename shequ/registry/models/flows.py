@@ -85,6 +85,9 @@ class Flow(models.Model):
             models.Index(fields=["from_unit_code", "date"], name="flow_from_unit_date"),
             models.Index(fields=["person", "date"], name="flow_person_date"),
             models.Index(fields=["division"], name="flow_division"),
+            # The list's order: a district's or the city's newest flows without a sort (a
+            # community's few are read by unit and sorted).
+            models.Index(fields=["date", "id"], name="flow_date"),
             # Only a move within the city has a home it left.
             models.Index(
                 fields=["from_household"],

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from shequ.core.forms import add_service_errors, show_conflict
 from shequ.core.identifiers import mask_id_number
 from shequ.core.versions import EditConflict
-from shequ.core.web import paginate, query_without, sort_by
+from shequ.core.web import ListPaginator, paginate, query_without, sort_by
 from shequ.org.permissions import action_required, staff_required
 from shequ.org.roles import Action, Level, can
 from shequ.org.scoping import code_in_scope
@@ -58,7 +58,7 @@ def building_list(request: HttpRequest) -> HttpResponse:
         request,
         "registry/building_list.html",
         {
-            "page": paginate(request, buildings),
+            "page": paginate(request, buildings, paginator_class=ListPaginator),
             "filters": data,
             "kinds": Building.Kind.choices,
             "units": unit_filter_choices(user, data.get("unit", "")),

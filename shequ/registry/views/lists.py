@@ -49,6 +49,23 @@ PERSON_SORT_CHOICES = [
 ]
 
 
+def _row_labels() -> dict[str, str]:
+    """The column names every row repeats for narrow screens (``data-label``), translated
+    once a page: 500 ``{% translate %}`` tags were a quarter of the list's template time."""
+    return {
+        "name": _("姓名"),
+        "id_number": _("公民身份号码"),
+        "sex": _("性别"),
+        "age": _("年龄"),
+        "population_type": _("人口类型"),
+        "unit": _("网格/社区"),
+        "address": _("住址"),
+        "status": _("状态"),
+        "eight_clear": _("八个清楚"),
+        "monthly_check": _("最近每月一查"),
+    }
+
+
 def _style(form: forms.Form) -> None:
     for field in form.fields.values():
         css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
@@ -129,11 +146,9 @@ def person_list(request: HttpRequest) -> HttpResponse:
     # A filter that cannot be applied lists nobody (and says why), never everyone.
     persons = filterset.queryset.none() if problems else filterset.qs
     persons, sort = sort_by(request, persons, PERSON_SORTS, "name")
-    id_sources = (
-        None if problems else selectors.person_id_sources(persons, request.GET.get("search"))
+    persons, id_sources = selectors.listed_persons(
+        persons, user, None if problems else request.GET.get("search"), request.GET.get("unit")
     )
-    if id_sources is None:  # a pinyin search's parts have their own order
-        persons = selectors.scope_first(persons, user, request.GET.get("unit"))
     page = paginate(request, persons, paginator_class=partial(ListPaginator, id_sources=id_sources))
     today = timezone.localdate()
     full_birth = shows_birth_date(user)
@@ -183,6 +198,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
             "today": today,
             "sort": sort,
             "sort_choices": PERSON_SORT_CHOICES,
+            "row_labels": _row_labels(),
             "query": query,
             "inactive_matches": inactive,
             "inactive_label": f"{selectors.INACTIVE_HINT_CAP}+"
@@ -294,7 +310,7 @@ def flow_list(request: HttpRequest) -> HttpResponse:
     flows = (filterset.queryset.none() if problems else filterset.qs).order_by("-date", "-id")
     if request.GET.get("export") in ("xlsx", "csv") and not problems:
         return _export_flows(request, flows)
-    page = paginate(request, flows)
+    page = paginate(request, flows, paginator_class=ListPaginator)
     unit_names = flow_unit_names(page.object_list, user)
     form = filterset.form
     form.fields["unit"].widget = forms.Select(

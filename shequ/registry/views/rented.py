@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from shequ.core.identifiers import mask_phone
 from shequ.core.tabular import Column, Table
-from shequ.core.web import client_ip, download, paginate, query_without, sort_by
+from shequ.core.web import ListPaginator, client_ip, download, paginate, query_without, sort_by
 from shequ.org.audit import audit_export
 from shequ.org.permissions import staff_required
 from shequ.org.roles import Action, can
@@ -125,7 +125,7 @@ def rented_home_list(request: HttpRequest) -> HttpResponse:
     contact = contact_visible(user)
     if request.GET.get("export") in ("xlsx", "csv") and not problems:
         return _export(request, homes, contact=contact)
-    page = paginate(request, homes)
+    page = paginate(request, homes, paginator_class=ListPaginator)
     filters = {name: request.GET.get(name, "") for name in _FILTERS}
     return render(
         request,
