@@ -8,6 +8,7 @@ until its parameter is added to ``PARAMETERS`` (one line). The records of the ot
 """
 
 import contextlib
+import datetime
 import io
 import json
 import re
@@ -31,6 +32,7 @@ from shequ.org.models import OrgUnit
 from shequ.org.roles import ROLE_LEVELS, Level, Role, rights_for
 from shequ.org.scoping import prefixes_q
 from tests.conftest import PASSWORD, make_unit, make_user
+from shequ.registry import services as registry_services
 from tests.factories import make_building, make_household, make_person
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +57,14 @@ PARAMETERS: dict[str, str] = {
     "right-requests/<uid>": "right_request",
     "approvals/<uid>": "right_request",
     "divisions/<code>": "division",
+    "marriages/<id>": "marriage",
+    "marriages/<muid>": "marriage",
+    "children/<id>": "child",
+    "children/<cuid>": "child",
+    "fertility-certificates/<id>": "certificate",
+    "certificates/<cuid>": "certificate",
+    "pregnancies/<id>": "pregnancy",
+    "pregnancies/<puid>": "pregnancy",
     "template/<kind>": "kind",
     "export/<kind>": "kind",
     "<format>": "format",
@@ -252,6 +262,17 @@ def _build_world() -> World:
     household = make_household(building, "101")
     person = make_person(household, name="司马破门", phone="13912345678")
     flow = apps.get_model("registry", "Flow").objects.filter(person=person).first()
+    # Her family: a husband outside the registry, a child, a 婚育证明 and a pregnancy.
+    marriage = registry_services.marriage_record(
+        actor=None, husband=None, wife=person, values={"husband_name": "欧阳越界"}
+    )
+    child = registry_services.child_record(
+        actor=None, parent=person, values={"birth_date": datetime.date(2015, 5, 5), "sex": "M"}
+    )
+    certificate = registry_services.fertility_certificate_record(
+        actor=None, person=person, values={"number": "BREAKIN-001"}
+    )
+    pregnancy = registry_services.pregnancy_record(actor=None, person=person, values={})
 
     # The owner's jobs, through the API as the owner would start them: an import that
     # mentions the person, and an export of the community's persons.
@@ -294,6 +315,10 @@ def _build_world() -> World:
             "import_job": started.json()["id"],
             "export_job": asked.json()["id"],
             "right_request": str(right_request.uid),
+            "marriage": str(marriage.uid),
+            "child": str(child.uid),
+            "certificate": str(certificate.uid),
+            "pregnancy": str(pregnancy.uid),
             "division": "340603000000",
             "kind": "persons",
             "format": "json",
@@ -308,6 +333,8 @@ def _build_world() -> World:
             "东方守门",
             "13800138111",
             "禁入楼",
+            "欧阳越界",
+            "BREAKIN-001",
         },
         target_prefix=community_a.prefix,
         personas=personas,
