@@ -117,12 +117,14 @@ def test_spouses_pages_link_each_other(web, people, couple):
     husband, wife = couple
     services.marriage_record(actor=None, husband=husband, wife=wife, values={})
     client = web.as_(people.worker_a)
-    assert f"/registry/persons/{wife.uid}/" in client.get(
-        f"/registry/persons/{husband.uid}/"
-    ).content.decode()
-    assert f"/registry/persons/{husband.uid}/" in client.get(
+    assert (
         f"/registry/persons/{wife.uid}/"
-    ).content.decode()
+        in client.get(f"/registry/persons/{husband.uid}/").content.decode()
+    )
+    assert (
+        f"/registry/persons/{husband.uid}/"
+        in client.get(f"/registry/persons/{wife.uid}/").content.decode()
+    )
 
 
 def test_marriage_pages_record_and_end(web, people, couple):
