@@ -298,3 +298,18 @@ def birth_certificate_problem(number: str) -> str:
     if not (len(value) in range(7, 13) and value[0].isalnum() and value[1:].isdigit()):
         return str(_("出生医学证明编号应为字母加数字（如 P340123456）。"))
     return ""
+
+
+HONOR_CERTIFICATE_LAST_BIRTH = datetime.date(2015, 12, 31)
+
+
+def honor_certificate_problem(child_births: Iterable[datetime.date]) -> str:
+    """Why a 独生子女父母光荣证 cannot be recorded for a couple with these children ('' when
+    it can): none is issued for a child born after 2015 (the two-child policy from 2016), so
+    a couple records one only with a child born by then."""
+    births = list(child_births)
+    if not births:
+        return str(_("没有子女记录的夫妻不能登记光荣证。"))
+    if min(births) > HONOR_CERTIFICATE_LAST_BIRTH:
+        return str(_("2016年1月1日以后出生的子女不再发放独生子女父母光荣证。"))
+    return ""

@@ -189,3 +189,13 @@ def test_marital_status_is_not_typed_beside_the_marriage_records(couple):
         )
     assert "婚姻记录" in str(err.value)
     services.person_update(actor=None, person=wife, values={"phone": "13800000000"}, reason="电话")
+
+
+def test_no_new_honour_certificate_for_a_child_born_after_2015(couple):
+    _husband, wife, marriage = couple
+    services.child_record(actor=None, parent=wife, values={"birth_date": D(2017, 1, 1), "sex": "F"})
+    with pytest.raises(ValidationError) as err:
+        services.marriage_update(
+            actor=None, marriage=marriage, values={"honor_certificate_number": "HB001"}, reason="x"
+        )
+    assert "2016" in str(err.value)

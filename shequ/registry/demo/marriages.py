@@ -99,10 +99,14 @@ class FamilyPlanner:
 
         if len(recent) > target:
             self.rng.shuffle(recent)
-            for plan in recent[: len(recent) - target]:
+            excess = len(recent) - target
+            for plan in recent:
+                if not excess:
+                    break
                 day = plan.birth_date - DAY * 365
                 if fits(plan, day):
                     self._move_birth(plan, day)
+                    excess -= 1
         elif len(recent) < target:
             earlier = [c for c in plans if year_ago - DAY * 365 < c.birth_date <= year_ago]
             self.rng.shuffle(earlier)

@@ -40,6 +40,7 @@ from shequ.registry.models import (
 from shequ.registry.rules import (
     birth_certificate_problem,
     children_count_of,
+    honor_certificate_problem,
     marital_status_of,
     marriage_date_of,
 )
@@ -257,6 +258,12 @@ def marriage_update(
                 for f in OUTSIDE_FIELDS
             }
             fields.update(_validate_outside(side, merged, errors))
+    if fields.get("honor_certificate_number") and not marriage.honor_certificate_number:
+        # A new 光荣证 (not a correction of one recorded): the couple's children decide.
+        births = [c.birth_date for c in Child.objects.filter(_children_of_marriage_q(marriage))]
+        problem = honor_certificate_problem(births)
+        if problem:
+            errors.setdefault("honor_certificate_number", []).append(problem)
     _raise(errors)
     for name, value in fields.items():
         setattr(marriage, name, value)
@@ -303,6 +310,15 @@ def marriage_end(
     _refresh_all((marriage.husband, marriage.wife), actor, reason)
     _audit(actor, "marriage.end", marriage, reason)
     return marriage
+
+
+def _children_of_marriage_q(marriage: Marriage) -> Q:
+    """The couple's children: of the marriage, or on either registry spouse."""
+    q = Q(marriage=marriage)
+    for person_id, side in ((marriage.husband_id, "father_id"), (marriage.wife_id, "mother_id")):
+        if person_id is not None:
+            q |= Q(**{side: person_id})
+    return q
 
 
 def marriage_in_force(person: Person) -> Marriage | None:
