@@ -266,3 +266,12 @@ def test_children_list_has_a_constant_number_of_queries(
     with django_assert_max_num_queries(8):
         assert len(client.get(f"{API}/children/", {"page_size": 100}).json()["results"]) == 25
     assert Child.objects.filter(father=husband).count() == 25
+
+
+def test_one_persons_pregnancies_are_listed_and_logged(api, people, couple):
+    _husband, wife = couple
+    services.pregnancy_record(actor=None, person=wife, values={"expected_on": D(2027, 3, 1)})
+    answer = api.as_(people.worker_a).get(f"{API}/pregnancies/", {"person": str(wife.uid)})
+    assert answer.status_code == 200, answer.content
+    assert [p["expected_on"] for p in answer.json()["results"]] == ["2027-03-01"]
+    assert SensitiveAccess.objects.filter(fields="pregnancy", target_id=str(wife.uid)).count() == 1

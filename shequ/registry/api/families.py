@@ -16,7 +16,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from shequ.core.api import ConflictSerializer, ListPagination, edit_version
+from shequ.core.api import ConflictSerializer, ListPagination, Pagination, edit_version
 from shequ.core.identifiers import mask_id_number
 from shequ.org.models import SensitiveAccess
 from shequ.org.roles import Action, can
@@ -568,7 +568,9 @@ class PregnancyViewSet(UidLookup, viewsets.GenericViewSet):
             rows = services.pregnancies_read(
                 actor=request.user, persons=[person], channel=API_CHANNEL
             ).get(person.pk, [])
-            page = self.paginate_queryset(rows)
+            plain = Pagination()  # a list, not a queryset: the same answer's shape
+            shown = plain.paginate_queryset(rows, request, view=self) or []
+            return plain.get_paginated_response(PregnancySerializer(shown, many=True).data)
         else:
             page = self.paginate_queryset(self.get_queryset())
             self._log(page)
