@@ -8,6 +8,7 @@ until its parameter is added to ``PARAMETERS`` (one line). The records of the ot
 """
 
 import contextlib
+import datetime
 import io
 import json
 import re
@@ -64,6 +65,14 @@ PARAMETERS: dict[str, str] = {
     "right-requests/<uid>": "right_request",
     "approvals/<uid>": "right_request",
     "divisions/<code>": "division",
+    "marriages/<id>": "marriage",
+    "marriages/<muid>": "marriage",
+    "children/<id>": "child",
+    "children/<cuid>": "child",
+    "fertility-certificates/<id>": "certificate",
+    "certificates/<cuid>": "certificate",
+    "pregnancies/<id>": "pregnancy",
+    "pregnancies/<puid>": "pregnancy",
     "template/<kind>": "kind",
     "export/<kind>": "kind",
     "<format>": "format",
@@ -272,6 +281,17 @@ def _build_world() -> World:
     retype_job = apps.get_model("registry", "RetypeJob").objects.create(
         unit_code=community_a.code, reason="试探"
     )
+    # Her family: a husband outside the registry, a child, a 婚育证明 and a pregnancy.
+    marriage = registry_services.marriage_record(
+        actor=None, husband=None, wife=person, values={"husband_name": "欧阳越界"}
+    )
+    child = registry_services.child_record(
+        actor=None, parent=person, values={"birth_date": datetime.date(2015, 5, 5), "sex": "M"}
+    )
+    certificate = registry_services.fertility_certificate_record(
+        actor=None, person=person, values={"number": "BREAKIN-001"}
+    )
+    pregnancy = registry_services.pregnancy_record(actor=None, person=person, values={})
 
     # The owner's jobs, through the API as the owner would start them: an import that
     # mentions the person, and an export of the community's persons.
@@ -317,6 +337,10 @@ def _build_world() -> World:
             "import_job": started.json()["id"],
             "export_job": asked.json()["id"],
             "right_request": str(right_request.uid),
+            "marriage": str(marriage.uid),
+            "child": str(child.uid),
+            "certificate": str(certificate.uid),
+            "pregnancy": str(pregnancy.uid),
             "division": "340603000000",
             "kind": "persons",
             "format": "json",
@@ -331,6 +355,8 @@ def _build_world() -> World:
             "东方守门",
             "13800138111",
             "禁入楼",
+            "BREAKIN-001",
+            "欧阳越界",
             "禁入户号",
         },
         target_prefix=community_a.prefix,

@@ -27,7 +27,11 @@ ONLY_PAGES = {
     "may_change_typing": "the settings page shows the change form only to who may change; "
     "the API answers a change by anyone else with the service's own refusal",
 }
-ONLY_API: dict[str, str] = {}
+ONLY_API: dict[str, str] = {
+    "pregnancy_rows_read": "the API lists pregnancies across persons a page at a time and logs "
+    "that page; the pages show them per person through pregnancies_read, as the API's "
+    "?person= does",
+}
 
 
 def services_called(folder: str) -> set[str]:

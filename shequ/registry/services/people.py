@@ -25,7 +25,12 @@ from shequ.registry.models import (
     Person,
     PopulationType,
 )
-from shequ.registry.rules import entry_flow, register_reason
+from shequ.registry.rules import (
+    entry_flow,
+    marital_status_of,
+    marriage_date_of,
+    register_reason,
+)
 from shequ.registry.services._common import (
     _MASKED_IN_LOG,
     _check_division,
@@ -38,6 +43,7 @@ from shequ.registry.services._common import (
     population_type_for,
     refresh_derived,
 )
+from shequ.registry.services.families import child_parents, marriages_of, person_refresh_family
 from shequ.registry.services.housing import NewHome, home_of
 from shequ.registry.validation import PERSON_FIELDS, validate_person
 
@@ -83,8 +89,14 @@ def person_save_children(
     """Replace the person's children with the given list, keeping history of each row."""
     existing = {c.order: c for c in person.children.all()}
     wanted = {int(c["order"]): c for c in children}
+    parents: dict | None = None  # looked up once, for new rows only
+    others: set[Person] = set()
     for order, values in wanted.items():
-        child = existing.get(order) or Child(parent=person, order=order)
+        child = existing.get(order)
+        if child is None:
+            # On both parents: this person's side, the spouse in force on the other.
+            parents = parents if parents is not None else child_parents(person)
+            child = Child(parent=person, order=order, **parents)
         changed = child.pk is None or any(
             getattr(child, f) != values.get(f, getattr(child, f))
             for f in ("birth_date", "sex", "name")
@@ -93,13 +105,17 @@ def person_save_children(
             child.birth_date = values["birth_date"]
             child.sex = values["sex"]
             child.name = values.get("name") or ""
-            child.full_clean(exclude=["parent", "person"])
+            child.full_clean(exclude=["parent", "person", "mother", "father", "marriage"])
             save_with_history(child, actor=actor, reason=reason)
+            others.update(p for p in (child.mother, child.father) if p and p.pk != person.pk)
     for order, child in existing.items():
         if order not in wanted:
+            others.update(p for p in (child.mother, child.father) if p and p.pk != person.pk)
             child._history_user = actor if getattr(actor, "pk", None) else None  # type: ignore[attr-defined]
             child._change_reason = reason  # type: ignore[attr-defined]
             child.delete()  # the row leaves, its history row stays: who, when and why
+    for other in others:  # the other parent's count follows (rules.children_count_of)
+        person_refresh_family(other, actor=actor, reason=reason)
 
 
 def _duplicate_error(existing: Person, actor: User | None) -> ValidationError:
@@ -224,6 +240,7 @@ def person_update(
         clash = Person.objects.filter(id_number=cleaned["id_number"]).exclude(pk=person.pk).first()
         if clash is not None:
             raise _duplicate_error(clash, actor)
+    _check_marital_not_typed(person, cleaned)
     before = _snapshot(person)
     person_apply_values(person, cleaned)
     was_outflow = person.population_type == PopulationType.OUTFLOW
@@ -256,6 +273,28 @@ def person_update(
         changes=changes,
     )
     return person
+
+
+def _check_marital_not_typed(person: Person, cleaned: Mapping[str, Any]) -> None:
+    """Once a person has marriage records, 婚姻状况 and 结婚日期 follow from them
+    (rules.marital_status_of): an edit may not type other values beside them."""
+    marriages = marriages_of(person)
+    if not marriages:
+        return
+    died = person.ended_on if person.status == "deceased" else None
+    status = marital_status_of(marriages, person.marital_status, died_on=died)
+    if cleaned.get("marital_status", status) != status or cleaned.get(
+        "marriage_date", person.marriage_date
+    ) != marriage_date_of(marriages):
+        raise ValidationError(
+            {
+                "marital_status": [
+                    _(
+                        "婚姻状况和结婚日期由婚姻记录得出，请在人员页面的“配偶/婚姻”中登记或终止婚姻。"
+                    )
+                ]
+            }
+        )
 
 
 def person_clear_outflow(person: Person) -> None:
