@@ -12,21 +12,33 @@ from urllib.parse import urlencode
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.org.models import OrgUnit
 from shequ.org.scoping import scoped, subtree_q
 from shequ.org.selectors import UnitFigure
-from shequ.registry.models import Building, Household, Person, PersonStatus, PopulationType
+from shequ.registry.models import (
+    Building,
+    Household,
+    PendingDeparture,
+    Person,
+    PersonStatus,
+    PopulationType,
+)
+from shequ.registry.rules import MIGRANT_TYPES, eight_clear_rate
+from shequ.registry.selectors import overdue_q
 
 
-def _grouped(queryset: QuerySet, lengths: set[int], **counts) -> dict[str, dict[str, int]]:
+def _grouped(
+    queryset: QuerySet, lengths: set[int], field: str = "unit_id", **counts
+) -> dict[str, dict[str, int]]:
     """``{name: {prefix: count}}`` for each conditional count, grouped by unit-code prefix."""
     result: dict[str, dict[str, int]] = {name: {} for name in counts}
     for length in sorted(lengths):
         rows = (
             queryset.order_by()
-            .annotate(unit_prefix=Substr("unit_id", 1, length))
+            .annotate(unit_prefix=Substr(field, 1, length))
             .values("unit_prefix")
             .annotate(**counts)
         )
@@ -44,17 +56,38 @@ def _list_url(name: str, **params: str):
 
 
 def registry_unit_figures(user, within: OrgUnit, units: Sequence[OrgUnit]) -> list[UnitFigure]:
-    """Active persons, inflow migrants, active homes and buildings below each unit."""
+    """Active persons, inflow migrants, active homes and buildings below each unit; and the
+    checks' figures: 八个清楚 complete among the migrants (a rate in %), migrants without a
+    check this month, pending departures (人不在)."""
     lengths = {len(unit.prefix) for unit in units}
     if not lengths:
         return []
     below = subtree_q("unit_id", within.code)
+    migrant = Q(population_type__in=MIGRANT_TYPES)
     persons = _grouped(
         scoped(Person.objects.filter(below, status=PersonStatus.ACTIVE), user),
         lengths,
         active=Count("pk"),
         inflow=Count("pk", filter=Q(population_type=PopulationType.INFLOW)),
+        migrants=Count("pk", filter=migrant),
+        complete=Count("pk", filter=migrant & Q(eight_clear_missing="")),
+        overdue=Count("pk", filter=overdue_q("monthly", timezone.localdate())),
     )
+    pending = _grouped(
+        scoped(
+            PendingDeparture.objects.filter(
+                subtree_q("unit_code", within.code), status=PendingDeparture.Status.OPEN
+            ),
+            user,
+        ),
+        lengths,
+        "unit_code",
+        n=Count("pk"),
+    )
+    rate = {
+        prefix: eight_clear_rate(persons["complete"].get(prefix, 0), migrants)
+        for prefix, migrants in persons["migrants"].items()
+    }
     homes = _grouped(
         scoped(Household.objects.filter(below, is_active=True), user), lengths, n=Count("pk")
     )
@@ -70,6 +103,21 @@ def registry_unit_figures(user, within: OrgUnit, units: Sequence[OrgUnit]) -> li
             _("流入人口"),
             persons["inflow"],
             _list_url("registry:person_list", population_type=PopulationType.INFLOW),
+        ),
+        UnitFigure(
+            "eight_clear_rate",
+            _("八个清楚齐全率%"),
+            rate,
+            _list_url("registry:person_list", eight_clear="incomplete"),
+        ),
+        UnitFigure(
+            "overdue_monthly",
+            _("本月未查"),
+            persons["overdue"],
+            _list_url("registry:person_list", overdue="monthly"),
+        ),
+        UnitFigure(
+            "pending_departures", _("待注销"), pending["n"], _list_url("registry:pending_list")
         ),
         UnitFigure("households", _("住户"), homes["n"], buildings_url),
         UnitFigure("buildings", _("楼栋"), buildings["n"], buildings_url, _("楼栋名单")),

@@ -9,10 +9,17 @@ models' ``uid`` as ``id``. One module per area, each with its serializers and vi
 """
 
 from shequ.registry import export_views, import_views
+from shequ.registry.api.checks import (
+    CheckViewSet,
+    PendingDepartureViewSet,
+    QuarterlyReviewViewSet,
+    VisitViewSet,
+)
 from shequ.registry.api.divisions import DivisionViewSet
 from shequ.registry.api.flows import FlowViewSet
 from shequ.registry.api.housing import BuildingViewSet, HouseholdViewSet
 from shequ.registry.api.people import PersonViewSet
+from shequ.registry.api.places import OutflowViewSet, UnitFiguresViewSet
 
 
 def register_api(router) -> None:
@@ -22,6 +29,12 @@ def register_api(router) -> None:
     router.register("households", HouseholdViewSet, basename="household")
     router.register("persons", PersonViewSet, basename="person")
     router.register("flows", FlowViewSet, basename="flow")
+    router.register("outflow", OutflowViewSet, basename="outflow")
+    router.register("checks", CheckViewSet, basename="check")
+    router.register("visits", VisitViewSet, basename="visit")
+    router.register("pending-departures", PendingDepartureViewSet, basename="pending-departure")
+    router.register("quarterly-reviews", QuarterlyReviewViewSet, basename="quarterly-review")
+    router.register("unit-figures", UnitFiguresViewSet, basename="unit-figures")
     # Import and export jobs (their viewsets belong in api/imports.py and api/exports.py).
     router.register("imports", import_views.ImportJobViewSet, basename="import-job")
     router.register("exports", export_views.ExportJobViewSet, basename="export-job")

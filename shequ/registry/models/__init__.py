@@ -6,7 +6,7 @@ move, departure …) and checks are events of their own, never edits in place. O
 area; everything is re-exported here, so ``from shequ.registry.models import Person`` works.
 """
 
-from shequ.registry.models.checks import Check
+from shequ.registry.models.checks import Check, PendingDeparture, QuarterlyReview, Visit
 from shequ.registry.models.choices import (
     ETHNIC_GROUPS,
     ETHNICITY_CHOICES,
@@ -24,9 +24,10 @@ from shequ.registry.models.choices import (
 )
 from shequ.registry.models.flows import Flow
 from shequ.registry.models.housing import Building, Household
-from shequ.registry.models.people import Child, Person
+from shequ.registry.models.people import AWAY_FROM_HUKOU, Child, Person
 
 __all__ = [
+    "AWAY_FROM_HUKOU",
     "ETHNICITY_CHOICES",
     "ETHNIC_GROUPS",
     "REFERENCE",
@@ -40,10 +41,13 @@ __all__ = [
     "FlowInReason",
     "Household",
     "MaritalStatus",
+    "PendingDeparture",
     "Person",
     "PersonStatus",
     "PopulationType",
+    "QuarterlyReview",
     "Relation",
     "Sex",
+    "Visit",
     "unit_fk",
 ]

@@ -4,6 +4,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Left
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.history import History
@@ -25,11 +26,19 @@ from shequ.registry.models.choices import (
 )
 from shequ.registry.models.housing import Household
 
+# Persons who may live outside their registration place (户在人不在): everyone whose 户籍地
+# is not the community (the first 12 digits of the unit code) they live in. The outflow list
+# of a registration place reads them from a partial index on this condition, which leaves
+# out the locals living at home — most of the registry.
+AWAY_FROM_HUKOU = ~Q(hukou_division=Left("unit", 12))
+
 
 class Person(models.Model):
     """One person in the registry (全员人口信息), managed where they live."""
 
     scope_field = "unit_id"
+    # The registration place's read-only scope (org.scoping.registered_elsewhere): 户籍地.
+    registration_scope_field = "hukou_division_id"
     # Fields whose values are sensitive personal information (PIPL art. 28): masked or
     # hidden unless the role needs them, and every unmasked read is logged.
     SENSITIVE_FIELDS = ("id_number", "contraception", "contraception_since")
@@ -155,6 +164,11 @@ class Person(models.Model):
             ),
             models.Index(fields=["unit", "population_type", "status"], name="person_unit_type"),
             models.Index(fields=["household", "status"], name="person_household"),
+            models.Index(
+                fields=["hukou_division", "unit", "status"],
+                condition=AWAY_FROM_HUKOU,
+                name="person_hukou_away",
+            ),
             # Only the few people who left have a destination: no entry for everyone else.
             models.Index(
                 fields=["flow_out_division"],

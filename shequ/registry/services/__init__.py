@@ -28,7 +28,12 @@ from shequ.registry.services.bulk import (
     persons_register_write,
     persons_update_many,
 )
-from shequ.registry.services.checks import checks_record
+from shequ.registry.services.checks import (
+    checks_record,
+    pending_departure_resolve,
+    quarterly_review_record,
+    visit_record,
+)
 from shequ.registry.services.flows import (
     TRANSFER_GUESS_LIMIT,
     person_cancel,
@@ -81,6 +86,7 @@ __all__ = [
     "housing_update_many",
     "log_health_read",
     "log_id_number_check",
+    "pending_departure_resolve",
     "person_cancel",
     "person_change_apply",
     "person_depart",
@@ -102,6 +108,8 @@ __all__ = [
     "persons_register_write",
     "persons_update_many",
     "population_type_for",
+    "quarterly_review_record",
     "refresh_derived",
     "transfer_in_check",
+    "visit_record",
 ]
