@@ -33,6 +33,7 @@ from shequ.registry.demo.housing import is_village
 from shequ.registry.demo.people import Generator
 from shequ.registry.demo.places import Places
 from shequ.registry.demo.quotas import Quota, apportion, model_quotas, other_quota
+from shequ.registry.demo.visits import generate_visits
 from shequ.registry.demo.writer import AreaWriter
 
 
@@ -109,4 +110,5 @@ def generate(ctx: DemoContext) -> None:
             f"migrant women 15–49, {count['inflow_wcba_method']:,} with a method), "
             f"{count['inactive']:,} departed or deceased"
         )
+    generate_visits(ctx, model_street)
     ctx.shared["registry_persons"] = total["persons"]  # for later generators' sizes

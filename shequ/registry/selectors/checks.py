@@ -2,6 +2,8 @@
 departures and quarterly reviews of a jurisdiction, and what is overdue per unit."""
 
 import datetime
+from typing import Any
+from uuid import UUID
 
 import django_filters
 from django.db.models import (
@@ -106,7 +108,7 @@ def visits_visible(user: User) -> QuerySet[Visit]:
     )
 
 
-def visit_get(user: User, uid) -> Visit:
+def visit_get(user: User, uid: UUID | str) -> Visit:
     return get_in_scope_or_404(visits_visible(user), user, uid=uid)
 
 
@@ -124,7 +126,7 @@ class PendingDepartureFilter(StrictFilterSet):
         model = PendingDeparture
         fields = ["status", "unit"]
 
-    def __init__(self, data=None, *args, **kwargs) -> None:
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
         data = data.copy() if data is not None else {}
         if not data.get("status"):
             data["status"] = PendingDeparture.Status.OPEN
@@ -143,7 +145,7 @@ def pending_departures_visible(user: User) -> QuerySet[PendingDeparture]:
     )
 
 
-def pending_departure_get(user: User, uid) -> PendingDeparture:
+def pending_departure_get(user: User, uid: UUID | str) -> PendingDeparture:
     return get_in_scope_or_404(pending_departures_visible(user), user, uid=uid)
 
 
@@ -185,8 +187,8 @@ def overdue_by_unit(user: User, within: OrgUnit, today: datetime.date) -> list[d
             .values("p")
             .annotate(n=Count("pk"))
         )
-        for row in open_rows:
-            pending[row["p"]] = row["n"]
+        for counted in open_rows:
+            pending[counted["p"]] = counted["n"]
     return [
         {
             "unit": unit,

@@ -76,12 +76,16 @@ class OutflowFilter(StrictFilterSet):
         return queryset.filter(subtree_q("unit_id", value.strip()))
 
 
-def outflow_filtered(user: User, data: Any, request=None) -> tuple[OutflowFilter, QuerySet[Person]]:
+def outflow_filtered(
+    user: User, data: Any, request: Any = None
+) -> tuple[OutflowFilter, QuerySet[Person]]:
     filterset = OutflowFilter(data, queryset=outflow_persons(user), request=request)
     return filterset, filterset.qs.order_by("name", "id")
 
 
-def migrants_by_registration_place(user: User, unit_code: str | None = None, limit: int = 20):
+def migrants_by_registration_place(
+    user: User, unit_code: str | None = None, limit: int = 20
+) -> list[tuple[str, str, int]]:
     """数量清楚: the migrants (流入) living in the user's jurisdiction (or below ``unit_code``)
     counted by the county of their registration place, most first."""
     persons = scoped(
