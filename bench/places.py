@@ -161,7 +161,10 @@ def measure(runs: int) -> dict:
     result["outflow_api_ms"] = timed("/api/v1/outflow/", {})
     result["outflow_api_search_ms"] = timed("/api/v1/outflow/", {"search": "王"})
     result["outflow_page_ms"] = timed("/registry/outflow/", {})
-    result["unit_figures_api_ms"] = timed("/api/v1/unit-figures/", {"unit": district.code})
+    result["completeness_api_ms"] = timed(
+        "/api/v1/unit-figures/completeness/", {"unit": district.code}
+    )
+    result["unit_figures_all_api_ms"] = timed("/api/v1/unit-figures/", {"unit": district.code})
     return result
 
 

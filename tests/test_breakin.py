@@ -31,8 +31,8 @@ from shequ.org import services as org_services
 from shequ.org.models import OrgUnit
 from shequ.org.roles import ROLE_LEVELS, Level, Role, rights_for
 from shequ.org.scoping import prefixes_q
-from tests.conftest import PASSWORD, make_unit, make_user
 from shequ.registry import services as registry_services
+from tests.conftest import PASSWORD, make_unit, make_user
 from tests.factories import make_building, make_household, make_person
 
 pytestmark = pytest.mark.django_db

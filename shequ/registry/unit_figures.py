@@ -19,6 +19,7 @@ from shequ.org.models import OrgUnit
 from shequ.org.scoping import scoped, subtree_q
 from shequ.org.selectors import UnitFigure
 from shequ.registry.models import (
+    ACTIVE_MIGRANTS,
     Building,
     Household,
     PendingDeparture,
@@ -26,25 +27,30 @@ from shequ.registry.models import (
     PersonStatus,
     PopulationType,
 )
-from shequ.registry.rules import MIGRANT_TYPES, eight_clear_rate
-from shequ.registry.selectors import overdue_q
+from shequ.registry.rules import eight_clear_rate, month_start
 
 
 def _grouped(
     queryset: QuerySet, lengths: set[int], field: str = "unit_id", **counts
 ) -> dict[str, dict[str, int]]:
-    """``{name: {prefix: count}}`` for each conditional count, grouped by unit-code prefix."""
+    """``{name: {prefix: count}}`` for each conditional count, grouped by unit-code prefix.
+
+    One GROUP BY on the longest prefix; the shorter ones (the page's own unit) are sums of
+    its groups, added up here rather than counted again."""
     result: dict[str, dict[str, int]] = {name: {} for name in counts}
-    for length in sorted(lengths):
-        rows = (
-            queryset.order_by()
-            .annotate(unit_prefix=Substr(field, 1, length))
-            .values("unit_prefix")
-            .annotate(**counts)
-        )
-        for row in rows:
+    longest = max(lengths)
+    rows = (
+        queryset.order_by()
+        .annotate(unit_prefix=Substr(field, 1, longest))
+        .values("unit_prefix")
+        .annotate(**counts)
+    )
+    for row in rows:
+        prefix = row["unit_prefix"] or ""
+        for length in lengths:
+            key = prefix[:length]
             for name in counts:
-                result[name][row["unit_prefix"]] = row[name]
+                result[name][key] = result[name].get(key, 0) + row[name]
     return result
 
 
@@ -56,43 +62,24 @@ def _list_url(name: str, **params: str):
 
 
 def registry_unit_figures(user, within: OrgUnit, units: Sequence[OrgUnit]) -> list[UnitFigure]:
-    """Active persons, inflow migrants, active homes and buildings below each unit; and the
-    checks' figures: 八个清楚 complete among the migrants (a rate in %), migrants without a
-    check this month, pending departures (人不在)."""
+    """Active persons, inflow migrants, active homes and buildings below each unit."""
     lengths = {len(unit.prefix) for unit in units}
     if not lengths:
         return []
     below = subtree_q("unit_id", within.code)
-    migrant = Q(population_type__in=MIGRANT_TYPES)
+    # Counts of a column of the index (the unit code, never empty) so that each is read from
+    # an index alone: person_unit_type; person_migrant_checks for the migrants' figures.
     persons = _grouped(
         scoped(Person.objects.filter(below, status=PersonStatus.ACTIVE), user),
         lengths,
-        active=Count("pk"),
-        inflow=Count("pk", filter=Q(population_type=PopulationType.INFLOW)),
-        migrants=Count("pk", filter=migrant),
-        complete=Count("pk", filter=migrant & Q(eight_clear_missing="")),
-        overdue=Count("pk", filter=overdue_q("monthly", timezone.localdate())),
+        active=Count("unit"),
+        inflow=Count("unit", filter=Q(population_type=PopulationType.INFLOW)),
     )
-    pending = _grouped(
-        scoped(
-            PendingDeparture.objects.filter(
-                subtree_q("unit_code", within.code), status=PendingDeparture.Status.OPEN
-            ),
-            user,
-        ),
-        lengths,
-        "unit_code",
-        n=Count("pk"),
-    )
-    rate = {
-        prefix: eight_clear_rate(persons["complete"].get(prefix, 0), migrants)
-        for prefix, migrants in persons["migrants"].items()
-    }
     homes = _grouped(
-        scoped(Household.objects.filter(below, is_active=True), user), lengths, n=Count("pk")
+        scoped(Household.objects.filter(below, is_active=True), user), lengths, n=Count("*")
     )
     buildings = _grouped(
-        scoped(Building.objects.filter(below, is_active=True), user), lengths, n=Count("pk")
+        scoped(Building.objects.filter(below, is_active=True), user), lengths, n=Count("*")
     )
     persons_url = _list_url("registry:person_list")
     buildings_url = _list_url("registry:building_list")
@@ -104,6 +91,45 @@ def registry_unit_figures(user, within: OrgUnit, units: Sequence[OrgUnit]) -> li
             persons["inflow"],
             _list_url("registry:person_list", population_type=PopulationType.INFLOW),
         ),
+        UnitFigure("households", _("住户"), homes["n"], buildings_url),
+        UnitFigure("buildings", _("楼栋"), buildings["n"], buildings_url, _("楼栋名单")),
+    ]
+
+
+def registry_check_figures(user, within: OrgUnit, units: Sequence[OrgUnit]) -> list[UnitFigure]:
+    """The checks' figures below each unit: 八个清楚 complete among the migrants (a rate in
+    whole %), migrants without a 每月一查 this month, pending departures (人不在). Two
+    queries, each answered from an index alone (person_migrant_checks, pending_unit_status)."""
+    lengths = {len(unit.prefix) for unit in units}
+    if not lengths:
+        return []
+    below = subtree_q("unit_id", within.code)
+    since = month_start(timezone.localdate())
+    migrants = _grouped(
+        scoped(Person.objects.filter(below, ACTIVE_MIGRANTS), user),
+        lengths,
+        total=Count("unit"),
+        complete=Count("unit", filter=Q(eight_clear_missing="")),
+        overdue=Count(
+            "unit", filter=Q(last_monthly_check__isnull=True) | Q(last_monthly_check__lt=since)
+        ),
+    )
+    pending = _grouped(
+        scoped(
+            PendingDeparture.objects.filter(
+                subtree_q("unit_code", within.code), status=PendingDeparture.Status.OPEN
+            ),
+            user,
+        ),
+        lengths,
+        "unit_code",
+        n=Count("*"),
+    )
+    rate = {
+        prefix: eight_clear_rate(migrants["complete"].get(prefix, 0), count)
+        for prefix, count in migrants["total"].items()
+    }
+    return [
         UnitFigure(
             "eight_clear_rate",
             _("八个清楚齐全率%"),
@@ -113,12 +139,10 @@ def registry_unit_figures(user, within: OrgUnit, units: Sequence[OrgUnit]) -> li
         UnitFigure(
             "overdue_monthly",
             _("本月未查"),
-            persons["overdue"],
+            migrants["overdue"],
             _list_url("registry:person_list", overdue="monthly"),
         ),
         UnitFigure(
             "pending_departures", _("待注销"), pending["n"], _list_url("registry:pending_list")
         ),
-        UnitFigure("households", _("住户"), homes["n"], buildings_url),
-        UnitFigure("buildings", _("楼栋"), buildings["n"], buildings_url, _("楼栋名单")),
     ]

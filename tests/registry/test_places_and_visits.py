@@ -278,16 +278,21 @@ def test_unit_figures_per_child_unit(api, people, tree, home_a, away):
     origins = api.get("/api/v1/unit-figures/origins/").json()
     assert origins[0]["county"] == "411422" and origins[0]["count"] == 1
     assert migrant.population_type == "inflow"
-    assert api.as_(people.worker_b).get(
-        "/api/v1/unit-figures/", {"unit": tree.community_a.code}
-    ).status_code == 404
+    assert (
+        api.as_(people.worker_b)
+        .get("/api/v1/unit-figures/", {"unit": tree.community_a.code})
+        .status_code
+        == 404
+    )
 
 
 def test_lists_run_a_constant_number_of_queries(
     api, people, home_a, tree, django_assert_max_num_queries
 ):
     for i in range(12):
-        person = make_person(home_a, name="外居" + "甲乙丙丁戊己庚辛壬癸子丑"[i], hukou_division=SHUINICHANG)
+        person = make_person(
+            home_a, name="外居" + "甲乙丙丁戊己庚辛壬癸子丑"[i], hukou_division=SHUINICHANG
+        )
         services.checks_record(
             actor=people.worker_a, persons=[person], kind="monthly", date=TODAY, result="absent"
         )
@@ -303,9 +308,7 @@ def test_lists_run_a_constant_number_of_queries(
 # --- the migration -----------------------------------------------------------------------
 
 
-def test_the_migration_groups_todays_checks_into_visits_and_keeps_every_one(
-    people, home_a, tree
-):
+def test_the_migration_groups_todays_checks_into_visits_and_keeps_every_one(people, home_a, tree):
     import importlib
 
     from django.apps import apps
@@ -327,3 +330,17 @@ def test_the_migration_groups_todays_checks_into_visits_and_keeps_every_one(
     assert set(visit.checks.values_list("person__name", flat=True)) == {"甲", "乙"}
     assert Check.objects.get(kind="quarterly").visit is None
     assert Person.objects.count() == 2
+
+
+def test_registration_place_records_the_outflow_on_the_page(web, people, away):
+    web.as_(people.worker_c)
+    url = f"/registry/persons/{away.uid}/outflow/"
+    form = web.get(url)
+    assert form.status_code == 200 and "钱外居" in form.text
+    done = web.post(
+        url, {"date": str(TODAY), "reason": "外出务工", "division": HEFEI_YAOHAI, "address": ""}
+    )
+    assert done.status_code == 302, done.content
+    assert done["Location"].endswith(f"/registry/outflow/{away.uid}/")
+    away.refresh_from_db()
+    assert away.population_type == "outflow"

@@ -3,7 +3,8 @@
 ``outflow``: the registration place's people living elsewhere (户在人不在), read-only — the
 same rows as the page (``outflow_rows``). ``unit-figures``: per child unit of a unit, the
 registry's counts with the checks' figures (八个清楚 completeness, migrants not checked this
-month, pending departures); ``unit-figures/origins/``: migrants by registration place.
+month, pending departures); ``unit-figures/completeness/`` the checks' figures alone;
+``unit-figures/origins/``: migrants by registration place (数量清楚).
 """
 
 from django.utils import timezone
@@ -12,12 +13,13 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from shequ.core.api import ListPagination
 from shequ.org.models import OrgUnit
 from shequ.org.scoping import get_in_scope_or_404, scoped
 from shequ.registry import selectors
 from shequ.registry.api._common import UidLookup
 from shequ.registry.outflow_rows import outflow_row
-from shequ.registry.unit_figures import registry_unit_figures
+from shequ.registry.unit_figures import registry_check_figures, registry_unit_figures
 
 
 class OutflowSerializer(serializers.Serializer):
@@ -43,9 +45,10 @@ class OutflowViewSet(UidLookup, viewsets.GenericViewSet):
 
     serializer_class = OutflowSerializer
     filterset_class = selectors.OutflowFilter
+    pagination_class = ListPagination  # the page's ids (and the count) from an index alone
 
     def get_queryset(self):
-        return selectors.outflow_persons(self.request.user).order_by("name", "id")
+        return selectors.outflow_ordered(selectors.outflow_persons(self.request.user))
 
     def _rows(self, persons):
         today, user = timezone.localdate(), self.request.user
@@ -88,20 +91,17 @@ class UnitFiguresViewSet(viewsets.GenericViewSet):
         code = (request.query_params.get("unit") or request.user.unit_id or "").strip()
         return get_in_scope_or_404(OrgUnit.objects.all(), request.user, code=code)
 
-    @extend_schema(parameters=[UNIT_PARAMETER], responses=UnitFiguresSerializer(many=True))
-    def list(self, request):
+    def _rows(self, request, providers) -> list[dict]:
         unit = self._unit(request)
-        children = list(
-            scoped(
-                OrgUnit.objects.filter(parent=unit, is_active=True),
-                request.user,
-                "code",
-                personal=False,
-            ).order_by("code")
-        )
+        children = scoped(
+            OrgUnit.objects.filter(parent=unit, is_active=True),
+            request.user,
+            "code",
+            personal=False,
+        ).order_by("code")
         units = [unit, *children]
-        figures = registry_unit_figures(request.user, unit, units)
-        rows = [
+        figures = [f for provider in providers for f in provider(request.user, unit, units)]
+        return [
             {
                 "code": u.code,
                 "name": u.name,
@@ -110,6 +110,19 @@ class UnitFiguresViewSet(viewsets.GenericViewSet):
             }
             for u in units
         ]
+
+    @extend_schema(parameters=[UNIT_PARAMETER], responses=UnitFiguresSerializer(many=True))
+    def list(self, request):
+        """Every figure of the registry: persons, inflow, homes, buildings, 八个清楚齐全率 (%),
+        migrants not checked this month, pending departures."""
+        rows = self._rows(request, [registry_unit_figures, registry_check_figures])
+        return Response(UnitFiguresSerializer(rows, many=True).data)
+
+    @extend_schema(parameters=[UNIT_PARAMETER], responses=UnitFiguresSerializer(many=True))
+    @action(detail=False, methods=["get"])
+    def completeness(self, request):
+        """The checks' figures only (八个清楚齐全率, 本月未查, 待注销): read from indexes alone."""
+        rows = self._rows(request, [registry_check_figures])
         return Response(UnitFiguresSerializer(rows, many=True).data)
 
     @extend_schema(parameters=[UNIT_PARAMETER], responses=OriginSerializer(many=True))

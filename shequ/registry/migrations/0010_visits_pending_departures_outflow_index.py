@@ -105,7 +105,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='person',
-            index=models.Index(condition=models.Q(('hukou_division', django.db.models.functions.text.Left('unit', 12)), _negated=True), fields=['hukou_division', 'unit', 'status'], name='person_hukou_away'),
+            index=models.Index(condition=models.Q(('hukou_division', django.db.models.functions.text.Left('unit', 12)), _negated=True), fields=['hukou_division', 'unit', 'status', 'name', 'id'], name='person_hukou_away'),
+        ),
+        migrations.AddIndex(
+            model_name='person',
+            index=models.Index(condition=models.Q(('population_type__in', ['inflow', 'outflow']), ('status', 'active')), fields=['unit', 'last_monthly_check', 'eight_clear_missing'], name='person_migrant_checks'),
         ),
         migrations.AddField(
             model_name='pendingdeparture',

@@ -24,9 +24,10 @@ from shequ.registry.models.choices import (
 )
 from shequ.registry.models.flows import Flow
 from shequ.registry.models.housing import Building, Household
-from shequ.registry.models.people import AWAY_FROM_HUKOU, Child, Person
+from shequ.registry.models.people import ACTIVE_MIGRANTS, AWAY_FROM_HUKOU, Child, Person
 
 __all__ = [
+    "ACTIVE_MIGRANTS",
     "AWAY_FROM_HUKOU",
     "ETHNICITY_CHOICES",
     "ETHNIC_GROUPS",

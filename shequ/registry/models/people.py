@@ -32,6 +32,14 @@ from shequ.registry.models.housing import Household
 # out the locals living at home — most of the registry.
 AWAY_FROM_HUKOU = ~Q(hukou_division=Left("unit", 12))
 
+# The active migrants (流入 and 流出), whom 每月一查 and 八个清楚 concern: the checks' figures
+# of a unit read them from the partial index ``person_migrant_checks`` alone. A query must
+# repeat this condition as it is (the same list, in this order) for the index to serve it.
+ACTIVE_MIGRANTS = Q(
+    status=PersonStatus.ACTIVE,
+    population_type__in=[PopulationType.INFLOW, PopulationType.OUTFLOW],
+)
+
 
 class Person(models.Model):
     """One person in the registry (全员人口信息), managed where they live."""
@@ -164,10 +172,16 @@ class Person(models.Model):
             ),
             models.Index(fields=["unit", "population_type", "status"], name="person_unit_type"),
             models.Index(fields=["household", "status"], name="person_household"),
+            # The outflow list's ids, its sort and its count from this index alone.
             models.Index(
-                fields=["hukou_division", "unit", "status"],
+                fields=["hukou_division", "unit", "status", "name", "id"],
                 condition=AWAY_FROM_HUKOU,
                 name="person_hukou_away",
+            ),
+            models.Index(
+                fields=["unit", "last_monthly_check", "eight_clear_missing"],
+                condition=ACTIVE_MIGRANTS,
+                name="person_migrant_checks",
             ),
             # Only the few people who left have a destination: no entry for everyone else.
             models.Index(

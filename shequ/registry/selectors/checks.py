@@ -18,6 +18,7 @@ from shequ.org.models import OrgUnit, User
 from shequ.org.roles import Level
 from shequ.org.scoping import get_in_scope_or_404, scoped, subtree_q
 from shequ.registry.models import (
+    ACTIVE_MIGRANTS,
     Check,
     PendingDeparture,
     Person,
@@ -37,10 +38,9 @@ def overdue_q(kind: str, today: datetime.date) -> Q:
     """每月一查 covers the floating population; 每季度一核对 every active person."""
     if kind == "monthly":
         since = month_start(today)
-        return Q(
-            status=PersonStatus.ACTIVE,
-            population_type__in=[PopulationType.INFLOW, PopulationType.OUTFLOW],
-        ) & (Q(last_monthly_check__isnull=True) | Q(last_monthly_check__lt=since))
+        return ACTIVE_MIGRANTS & (
+            Q(last_monthly_check__isnull=True) | Q(last_monthly_check__lt=since)
+        )
     since = quarter_start(today)
     return Q(status=PersonStatus.ACTIVE) & (
         Q(last_quarterly_verification__isnull=True) | Q(last_quarterly_verification__lt=since)

@@ -151,6 +151,7 @@ def event_view(
             "event": event,
             "refusal": refusal,
             "picker": picker,
+            "back": after(person) if after is not None else None,
         },
     )
 

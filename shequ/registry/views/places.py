@@ -8,8 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
-from shequ.core.web import download, paginate, query_without
+from shequ.core.web import ListPaginator, download, paginate, query_without
 from shequ.org.audit import audit_export
 from shequ.org.permissions import staff_required
 from shequ.org.roles import Action, can
@@ -27,6 +28,7 @@ def _style(form) -> None:
 
 
 @staff_required
+@require_GET
 def outflow_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     filterset, persons = selectors.outflow_filtered(user, request.GET, request)
@@ -58,7 +60,7 @@ def outflow_list(request: HttpRequest) -> HttpResponse:
             },
         )
         return download(outflow_table(), rows, basename="outflow", fmt=fmt)
-    page = paginate(request, persons)
+    page = paginate(request, persons, paginator_class=ListPaginator)
     _style(filterset.form)
     return render(
         request,
@@ -76,6 +78,7 @@ def outflow_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
+@require_GET
 def outflow_detail(request: HttpRequest, uid) -> HttpResponse:
     """One person of the outflow as the registration place sees them: read-only."""
     user = request.user

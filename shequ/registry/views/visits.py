@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from shequ.core.tabular import Column, Table
 from shequ.core.web import download, paginate, query_without
@@ -70,6 +70,7 @@ def _check_row(check) -> dict:
 
 
 @staff_required
+@require_GET
 def check_list(request: HttpRequest) -> HttpResponse:
     """The checks of the jurisdiction, filtered, with 每月一查 overdue per child unit."""
     user = request.user
@@ -125,6 +126,7 @@ def check_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
+@require_GET
 def visit_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     filterset = selectors.VisitFilter(
@@ -152,6 +154,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
+@require_GET
 def visit_detail(request: HttpRequest, uid) -> HttpResponse:
     visit = selectors.visit_get(request.user, uid)
     return render(
@@ -193,6 +196,7 @@ def visit_record(request: HttpRequest, uid) -> HttpResponse:
 
 
 @staff_required
+@require_GET
 def pending_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     filterset = selectors.PendingDepartureFilter(
