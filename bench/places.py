@@ -114,6 +114,7 @@ def measure(runs: int) -> dict:
     from shequ.org.roles import Role
     from shequ.registry.models import Person
 
+    loadavg = Path("/proc/loadavg")
     counts = {
         d.code: Person.objects.filter(prefix_q("unit_id", d.prefix)).count()
         for d in OrgUnit.objects.filter(kind__in=["district", "county"])
@@ -140,6 +141,7 @@ def measure(runs: int) -> dict:
         "registered_in_district": registered.count(),
         "outflow_of_district": outflow_size,
         "units_below": by_unit.annotate(n=Count("id")).count(),
+        "load_average": loadavg.read_text().split()[:3] if loadavg.exists() else None,
     }
 
     def timed(path: str, params: dict) -> dict:
@@ -157,7 +159,34 @@ def measure(runs: int) -> dict:
         figures["queries"] = len(captured)
         return figures
 
+    def timed_call(function) -> dict:
+        for _ in range(3):
+            function()
+        samples = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            function()
+            samples.append((time.perf_counter() - started) * 1000)
+        return loader.percentiles(samples)
+
+    from shequ.core.web import ListPaginator
+    from shequ.registry import selectors
+    from shequ.registry.unit_figures import registry_check_figures
+
+    units = [district, *OrgUnit.objects.filter(parent=district, is_active=True)]
+
+    def outflow_page() -> None:
+        page = ListPaginator(selectors.outflow_filtered(user, {})[1], 50).get_page(1)
+        assert page.paginator.count >= 0 and len(page.object_list) >= 0
+
     loader.log(f"timing over {runs} runs …")
+    # The database's part alone (the selectors as the views call them), then whole requests:
+    # on a loaded machine the requests' Python is most of their time.
+    result["outflow_selector_ms"] = timed_call(outflow_page)
+    result["completeness_selector_ms"] = timed_call(
+        lambda: registry_check_figures(user, district, units)
+    )
+    result["baseline_api_ms"] = timed("/api/v1/quarterly-reviews/", {})
     result["outflow_api_ms"] = timed("/api/v1/outflow/", {})
     result["outflow_api_search_ms"] = timed("/api/v1/outflow/", {"search": "王"})
     result["outflow_page_ms"] = timed("/registry/outflow/", {})
