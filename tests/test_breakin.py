@@ -283,7 +283,7 @@ def _build_world() -> World:
     )
     flow = apps.get_model("registry", "Flow").objects.filter(person=person).first()
     visit = registry_services.visit_record(
-        actor=owner, household=household, date=datetime.date(2026, 1, 5), absent=[person]
+        actor=owner, household=household, date=datetime.date.today(), absent=[person]
     )
     pending = apps.get_model("registry", "PendingDeparture").objects.get(person=person)
 

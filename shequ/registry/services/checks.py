@@ -161,7 +161,10 @@ def visit_record(
     found living there but not registered are named in ``newcomers`` for registration."""
     _require(actor)
     _require_scope(actor, household.unit_id)
-    _not_future(date, "date", timezone.localdate())
+    today = timezone.localdate()
+    _not_future(date, "date", today)
+    if date < today - datetime.timedelta(days=366):
+        raise ValidationError({"date": [_("走访日期不能早于一年前：补录更早的走访请联系上级。")]})
     if not household.is_active:
         raise ValidationError(_("该住户已注销，不能走访。"))
     members = {p.pk: p for p in household.members.filter(status=PersonStatus.ACTIVE).order_by("pk")}
