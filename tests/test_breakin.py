@@ -73,6 +73,12 @@ PARAMETERS: dict[str, str] = {
     "certificates/<cuid>": "certificate",
     "pregnancies/<id>": "pregnancy",
     "pregnancies/<puid>": "pregnancy",
+    "outflow/<uid>": "person",
+    "outflow/<id>": "person",
+    "visits/<uid>": "visit",
+    "visits/<id>": "visit",
+    "pending-departures/<uid>": "pending_departure",
+    "pending-departures/<id>": "pending_departure",
     "template/<kind>": "kind",
     "export/<kind>": "kind",
     "<format>": "format",
@@ -97,6 +103,20 @@ MALFORMED = [
     {"since": "0001-01-01", "until": "9999-12-31", "page": "99999999999999999999"},
     {"unit": "\x00", "search": "\x00", "kind": "\x00", "status": "abc", "age": "abc"},
 ]
+
+# The person's registration place (户籍地: 淮选社区 of 烈山区, outside every unit of OUTSIDE):
+# its worker sees the person, read-only, on these routes (masked, as every list) …
+REGISTRATION_READS = {
+    "registry:outflow_list",
+    "registry:outflow_detail",
+    "registry:person_outflow",
+    "outflow-list",
+    "outflow-detail",
+}
+# … and may record a 流出 there (the registration place's act: the body here is not one), but
+# changes nothing anywhere: every other write is refused like anyone else's.
+REGISTRATION_ACTS = {"registry:person_outflow", "flow-list"}
+REGISTRATION_UNIT = "340604001001"
 
 # Models whose rows are only ever added (logs): a refused attempt may add one for the unit.
 LOG_MODELS = {"org.auditevent", "org.sensitiveaccess"}
@@ -175,6 +195,7 @@ class Persona:
     client: Client
     cookies: SimpleCookie = field(default_factory=SimpleCookie)
     anonymous: bool = False
+    registration_place: bool = False  # the person's 户籍地: reads some routes, writes none
 
     def request(self, method: str, path: str, *, api: bool, body: dict, query: dict | None):
         # A route may log out or switch the language: every call starts from the same cookies.
@@ -196,6 +217,7 @@ class Persona:
 class World:
     values: dict[str, str]  # PARAMETERS value → what fills the URL
     markers: set[str]  # the other unit's personal data: none may appear in an answer
+    never: set[str]  # what even the registration place is never shown (the whole id number)
     target_prefix: str
     personas: list[Persona]
     body: dict  # what unsafe calls send: every reference points into the other unit
@@ -257,6 +279,10 @@ def _persona(label: str, user=None) -> Persona:
 def _build_world() -> World:
     units = _build_tree()
     community_a, grid_a1 = units["340603020001"], units["34060302000101"]
+    K = OrgUnit.Kind
+    lieshan = make_unit("340604000000", "烈山区", K.DISTRICT, units["340600000000"])
+    yangzhuang = make_unit("340604001000", "杨庄街道", K.STREET, lieshan)
+    hukou_unit = make_unit(REGISTRATION_UNIT, "淮选社区", K.COMMUNITY, yangzhuang)
 
     owner = make_user("owner_a", Role.COMMUNITY, community_a)
     owner.full_name, owner.phone = "东方守门", "13800138111"
@@ -268,7 +294,9 @@ def _build_world() -> World:
     )
     building = make_building(grid_a1, "禁入楼")
     household = make_household(building, "101")
-    person = make_person(household, name="司马破门", phone="13912345678")
+    person = make_person(
+        household, name="司马破门", phone="13912345678", hukou_division=REGISTRATION_UNIT
+    )
     flow = apps.get_model("registry", "Flow").objects.filter(person=person).first()
     # The person heads a registered household and lets a home of the unit (a landlord).
     registry_services.household_create(
@@ -292,6 +320,10 @@ def _build_world() -> World:
         actor=None, person=person, values={"number": "BREAKIN-001"}
     )
     pregnancy = registry_services.pregnancy_record(actor=None, person=person, values={})
+    visit = registry_services.visit_record(
+        actor=owner, household=household, date=datetime.date.today(), absent=[person]
+    )
+    pending = apps.get_model("registry", "PendingDeparture").objects.get(person=person)
 
     # The owner's jobs, through the API as the owner would start them: an import that
     # mentions the person, and an export of the community's persons.
@@ -316,6 +348,9 @@ def _build_world() -> World:
         unit = units[OUTSIDE[max(ROLE_LEVELS[role])]]
         user = make_user(f"x_{role}_{duty}", role, unit, **({"duty": duty} if duty else {}))
         personas.append(_persona(f"{role}{'/' + duty if duty else ''}@{unit.name}", user))
+    registration = _persona("community@户籍地", make_user("x_hukou", Role.COMMUNITY, hukou_unit))
+    registration.registration_place = True
+    personas.append(registration)
 
     refs = {
         "household": str(household.uid),
@@ -341,6 +376,8 @@ def _build_world() -> World:
             "child": str(child.uid),
             "certificate": str(certificate.uid),
             "pregnancy": str(pregnancy.uid),
+            "visit": str(visit.uid),
+            "pending_departure": str(pending.uid),
             "division": "340603000000",
             "kind": "persons",
             "format": "json",
@@ -359,6 +396,7 @@ def _build_world() -> World:
             "欧阳越界",
             "禁入户号",
         },
+        never={person.id_number},
         target_prefix=community_a.prefix,
         personas=personas,
         body={
@@ -474,7 +512,16 @@ def verdict(
     status = response.status_code
     if status >= 500:
         return f"{status} (server error)"
-    leaked = world.leaks(content_of(response))
+    content = content_of(response)
+    if persona.registration_place:
+        shown = sorted(m for m in world.never if m.encode() in content)
+        if shown:
+            return f"{status} shows {shown}"
+        if response.request["REQUEST_METHOD"] == "GET" and route.name in REGISTRATION_READS:
+            return None  # its own people living elsewhere: read-only, masked
+        if route.name in REGISTRATION_ACTS:
+            return None  # its 流出 (the snapshot proves nothing changed)
+    leaked = world.leaks(content)
     if leaked:
         return f"{status} shows {leaked}"
     if persona.anonymous:

@@ -136,3 +136,53 @@ def subtree_q(field: str, code: str) -> Q:
     from shequ.org.models import OrgUnit
 
     return prefix_q(field, OrgUnit.prefix_for(code))
+
+
+# --- The second scope: the registration place (户籍地), read-only ------------------------
+#
+# A person is managed where they live (居住地为主): ``scoped`` above, on the model's
+# ``scope_field``. The community where they are registered sees them too while they live
+# elsewhere (户在人不在, its outflow), on the model's ``registration_scope_field`` (the 户籍地
+# code). That sight is read-only: no write path asks these functions — services check the
+# residence with ``code_in_scope`` — except the one act that is the registration place's
+# own (recording a 流出), which asks ``registration_in_scope`` explicitly.
+
+
+def registration_q(user, field: str) -> Q:
+    """Records whose registration place (``field``, a division code) lies in the user's
+    jurisdiction — the same prefixes as the residence scope, read on the 户籍地."""
+    return prefixes_q(jurisdiction_prefixes(user, personal=True), field)
+
+
+def registered_elsewhere(queryset: QuerySet[M], user) -> QuerySet[M]:
+    """The user's registration-place view: registered in the jurisdiction, living outside
+    it (户在人不在). Read-only: what it returns must never be handed to a write."""
+    model = queryset.model
+    registration_field = model.registration_scope_field  # type: ignore[attr-defined]
+    inside = scope_q(user, model.scope_field)  # type: ignore[attr-defined]
+    prefixes = jurisdiction_prefixes(user, personal=True)
+    if prefixes is None:  # everything is in a superuser's jurisdiction: no one is elsewhere
+        return queryset.none()
+    return queryset.filter(registration_q(user, registration_field)).exclude(inside)
+
+
+def registration_in_scope(user, code: str | None) -> bool:
+    """Whether the registration place ``code`` (户籍地) lies in the user's jurisdiction."""
+    return bool(code) and code_in_scope(user, code or "")
+
+
+def registration_unit_code(code: str | None) -> str | None:
+    """The code of the deepest active unit of this deployment holding the division ``code``
+    (a 户籍地), or None when the person is registered outside every unit we serve."""
+    if not code:
+        return None
+    from shequ.org.models import OrgUnit
+
+    candidates = {code[:n] for n in range(2, len(code) + 1)}
+    found = (
+        OrgUnit.objects.filter(prefix__in=candidates, is_active=True)
+        .order_by("-prefix")
+        .values_list("code", flat=True)
+        .first()
+    )
+    return found

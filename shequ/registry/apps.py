@@ -16,6 +16,9 @@ class RegistryConfig(AppConfig):
     exporters = ("shequ.registry.exporters.EXPORTERS",)
     menu_entries = ("shequ.registry.navigation.MENU",)
     dashboard_cards = ("shequ.registry.dashboard.registry_cards",)
-    unit_figures = ("shequ.registry.unit_figures.registry_unit_figures",)
+    unit_figures = (
+        "shequ.registry.unit_figures.registry_unit_figures",
+        "shequ.registry.unit_figures.registry_check_figures",
+    )
     unit_close_guards = ("shequ.registry.selectors.unit_close_objection",)
     demo_generators = ("shequ.registry.demo.generate",)

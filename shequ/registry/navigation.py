@@ -34,6 +34,14 @@ MENU = [
         position=23,
     ),
     MenuEntry(
+        _("每月一查"),
+        "registry:check_list",
+        "calendar-check",
+        "registry/checks",
+        Action.READ_REGISTRY,
+        position=24,
+    ),
+    MenuEntry(
         _("导入导出"),
         "registry:import_start",
         "file-earmark-arrow-up",

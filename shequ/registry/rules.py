@@ -148,6 +148,14 @@ def name_keys(name: str) -> tuple[str, str]:
     return pinyin_keys(name)
 
 
+def eight_clear_rate(complete: int, migrants: int) -> int:
+    """八个清楚 completeness in whole percent: the migrants whose eight facts are all known,
+    of all migrants (流入 and 流出); 100 where there are none, as nothing is missing."""
+    if migrants <= 0:
+        return 100
+    return (100 * complete) // migrants
+
+
 def eight_clear_text(facts: Mapping[str, Any], *, today: datetime.date) -> str:
     """``eight_clear_missing`` as the record stores it: the keys joined by commas."""
     if facts.get("population_type") not in MIGRANT_TYPES:

@@ -12,27 +12,45 @@ from urllib.parse import urlencode
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.org.models import OrgUnit
 from shequ.org.scoping import scoped, subtree_q
 from shequ.org.selectors import UnitFigure
-from shequ.registry.models import Building, Household, Person, PersonStatus, PopulationType
+from shequ.registry.models import (
+    ACTIVE_MIGRANTS,
+    Building,
+    Household,
+    PendingDeparture,
+    Person,
+    PersonStatus,
+    PopulationType,
+)
+from shequ.registry.rules import eight_clear_rate, month_start
 
 
-def _grouped(queryset: QuerySet, lengths: set[int], **counts) -> dict[str, dict[str, int]]:
-    """``{name: {prefix: count}}`` for each conditional count, grouped by unit-code prefix."""
+def _grouped(
+    queryset: QuerySet, lengths: set[int], field: str = "unit_id", **counts
+) -> dict[str, dict[str, int]]:
+    """``{name: {prefix: count}}`` for each conditional count, grouped by unit-code prefix.
+
+    One GROUP BY on the longest prefix; the shorter ones (the page's own unit) are sums of
+    its groups, added up here rather than counted again."""
     result: dict[str, dict[str, int]] = {name: {} for name in counts}
-    for length in sorted(lengths):
-        rows = (
-            queryset.order_by()
-            .annotate(unit_prefix=Substr("unit_id", 1, length))
-            .values("unit_prefix")
-            .annotate(**counts)
-        )
-        for row in rows:
+    longest = max(lengths)
+    rows = (
+        queryset.order_by()
+        .annotate(unit_prefix=Substr(field, 1, longest))
+        .values("unit_prefix")
+        .annotate(**counts)
+    )
+    for row in rows:
+        prefix = row["unit_prefix"] or ""
+        for length in lengths:
+            key = prefix[:length]
             for name in counts:
-                result[name][row["unit_prefix"]] = row[name]
+                result[name][key] = result[name].get(key, 0) + row[name]
     return result
 
 
@@ -49,17 +67,19 @@ def registry_unit_figures(user, within: OrgUnit, units: Sequence[OrgUnit]) -> li
     if not lengths:
         return []
     below = subtree_q("unit_id", within.code)
+    # Counts of a column of the index (the unit code, never empty) so that each is read from
+    # an index alone: person_unit_type; person_migrant_checks for the migrants' figures.
     persons = _grouped(
         scoped(Person.objects.filter(below, status=PersonStatus.ACTIVE), user),
         lengths,
-        active=Count("pk"),
-        inflow=Count("pk", filter=Q(population_type=PopulationType.INFLOW)),
+        active=Count("unit"),
+        inflow=Count("unit", filter=Q(population_type=PopulationType.INFLOW)),
     )
     homes = _grouped(
-        scoped(Household.objects.filter(below, is_active=True), user), lengths, n=Count("pk")
+        scoped(Household.objects.filter(below, is_active=True), user), lengths, n=Count("*")
     )
     buildings = _grouped(
-        scoped(Building.objects.filter(below, is_active=True), user), lengths, n=Count("pk")
+        scoped(Building.objects.filter(below, is_active=True), user), lengths, n=Count("*")
     )
     persons_url = _list_url("registry:person_list")
     buildings_url = _list_url("registry:building_list")
@@ -73,4 +93,56 @@ def registry_unit_figures(user, within: OrgUnit, units: Sequence[OrgUnit]) -> li
         ),
         UnitFigure("households", _("住户"), homes["n"], buildings_url),
         UnitFigure("buildings", _("楼栋"), buildings["n"], buildings_url, _("楼栋名单")),
+    ]
+
+
+def registry_check_figures(user, within: OrgUnit, units: Sequence[OrgUnit]) -> list[UnitFigure]:
+    """The checks' figures below each unit: 八个清楚 complete among the migrants (a rate in
+    whole %), migrants without a 每月一查 this month, pending departures (人不在). Two
+    queries, each answered from an index alone (person_migrant_checks, pending_unit_status)."""
+    lengths = {len(unit.prefix) for unit in units}
+    if not lengths:
+        return []
+    below = subtree_q("unit_id", within.code)
+    since = month_start(timezone.localdate())
+    migrants = _grouped(
+        scoped(Person.objects.filter(below, ACTIVE_MIGRANTS), user),
+        lengths,
+        total=Count("unit"),
+        complete=Count("unit", filter=Q(eight_clear_missing="")),
+        overdue=Count(
+            "unit", filter=Q(last_monthly_check__isnull=True) | Q(last_monthly_check__lt=since)
+        ),
+    )
+    pending = _grouped(
+        scoped(
+            PendingDeparture.objects.filter(
+                subtree_q("unit_code", within.code), status=PendingDeparture.Status.OPEN
+            ),
+            user,
+        ),
+        lengths,
+        "unit_code",
+        n=Count("*"),
+    )
+    rate = {
+        prefix: eight_clear_rate(migrants["complete"].get(prefix, 0), count)
+        for prefix, count in migrants["total"].items()
+    }
+    return [
+        UnitFigure(
+            "eight_clear_rate",
+            _("八个清楚齐全率%"),
+            rate,
+            _list_url("registry:person_list", eight_clear="incomplete"),
+        ),
+        UnitFigure(
+            "overdue_monthly",
+            _("本月未查"),
+            migrants["overdue"],
+            _list_url("registry:person_list", overdue="monthly"),
+        ),
+        UnitFigure(
+            "pending_departures", _("待注销"), pending["n"], _list_url("registry:pending_list")
+        ),
     ]

@@ -81,6 +81,20 @@ urlpatterns = [
         views.person_pregnancy_outcome,
         name="person_pregnancy_outcome",
     ),
+    # The registration place (户籍地): its people living elsewhere, read-only
+    path("registry/outflow/", views.outflow_list, name="outflow_list"),
+    path("registry/outflow/<uuid:uid>/", views.outflow_detail, name="outflow_detail"),
+    # 每月一查 (visits to homes), 人不在 → 待注销, 每季度一核对
+    path("registry/checks/", views.check_list, name="check_list"),
+    path("registry/checks/reviews/", views.review_list, name="review_list"),
+    path("registry/visits/", views.visit_list, name="visit_list"),
+    path("registry/visits/<uuid:uid>/", views.visit_detail, name="visit_detail"),
+    path("registry/pending-departures/", views.pending_list, name="pending_list"),
+    path(
+        "registry/pending-departures/<uuid:uid>/resolve/",
+        views.pending_resolve,
+        name="pending_resolve",
+    ),
     path("registry/divisions/", views.division_options, name="division_options"),
     # Registered households (户籍户, 户口簿)
     path("registry/hukou/", views.registered_household_list, name="registered_household_list"),
@@ -121,6 +135,7 @@ urlpatterns = [
     path("housing/<uuid:uid>/close/", views.building_close, name="building_close"),
     path("housing/<uuid:uid>/households/new/", views.household_create, name="household_create"),
     path("housing/households/<uuid:uid>/edit/", views.household_edit, name="household_edit"),
+    path("housing/households/<uuid:uid>/visit/", views.visit_record, name="visit_record"),
     # Import and export (Excel/CSV)
     path("registry/import/", import_views.import_start, name="import_start"),
     path("registry/import/<uuid:uid>/", import_views.import_status, name="import_status"),

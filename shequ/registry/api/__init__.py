@@ -9,6 +9,12 @@ models' ``uid`` as ``id``. One module per area, each with its serializers and vi
 """
 
 from shequ.registry import export_views, import_views
+from shequ.registry.api.checks import (
+    CheckViewSet,
+    PendingDepartureViewSet,
+    QuarterlyReviewViewSet,
+    VisitViewSet,
+)
 from shequ.registry.api.divisions import DivisionViewSet
 from shequ.registry.api.families import (
     CertificateViewSet,
@@ -23,6 +29,7 @@ from shequ.registry.api.housing import (
     HouseholdViewSet,
 )
 from shequ.registry.api.people import PersonViewSet
+from shequ.registry.api.places import OutflowViewSet, UnitFiguresViewSet
 from shequ.registry.api.registered import (
     LandlordViewSet,
     RegisteredHouseholdViewSet,
@@ -51,6 +58,12 @@ def register_api(router) -> None:
     router.register("children", ChildViewSet, basename="child")
     router.register("fertility-certificates", CertificateViewSet, basename="fertility-certificate")
     router.register("pregnancies", PregnancyViewSet, basename="pregnancy")
+    router.register("outflow", OutflowViewSet, basename="outflow")
+    router.register("checks", CheckViewSet, basename="check")
+    router.register("visits", VisitViewSet, basename="visit")
+    router.register("pending-departures", PendingDepartureViewSet, basename="pending-departure")
+    router.register("quarterly-reviews", QuarterlyReviewViewSet, basename="quarterly-review")
+    router.register("unit-figures", UnitFiguresViewSet, basename="unit-figures")
     # Import and export jobs (their viewsets belong in api/imports.py and api/exports.py).
     router.register("imports", import_views.ImportJobViewSet, basename="import-job")
     router.register("exports", export_views.ExportJobViewSet, basename="export-job")

@@ -179,7 +179,12 @@ class FlowViewSet(UidLookup, viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         user, kind = request.user, values["kind"]
-        person = self._person(values["person"]) if values.get("person") else None
+        person = None
+        if values.get("person") and kind == FlowKind.OUTFLOW:
+            # 流出 is the registration place's act: it reaches its people living elsewhere.
+            person = selectors.person_for_outflow(user, values["person"])
+        elif values.get("person"):
+            person = self._person(values["person"])
         household = (
             body_object(selectors.households_visible(user), user, values["household"])
             if values.get("household")

@@ -42,6 +42,7 @@ from shequ.registry.demo.marriages import (
 from shequ.registry.demo.people import Generator
 from shequ.registry.demo.places import Places
 from shequ.registry.demo.quotas import Quota, apportion, model_quotas, other_quota
+from shequ.registry.demo.visits import generate_visits
 from shequ.registry.demo.writer import AreaWriter
 
 
@@ -146,4 +147,5 @@ def generate(ctx: DemoContext) -> None:
     # relations the families were built with; rooms of unrelated workers have no 户主.
     made = services.registered_households_from_relations(reason="演示数据", numbers=True)
     ctx.log(f"    registered households: {made:,}")
+    generate_visits(ctx, model_street)
     ctx.shared["registry_persons"] = total["persons"]  # for later generators' sizes

@@ -6,7 +6,7 @@ move, departure …) and checks are events of their own, never edits in place. O
 area; everything is re-exported here, so ``from shequ.registry.models import Person`` works.
 """
 
-from shequ.registry.models.checks import Check
+from shequ.registry.models.checks import Check, PendingDeparture, QuarterlyReview, Visit
 from shequ.registry.models.choices import (
     ETHNIC_GROUPS,
     ETHNICITY_CHOICES,
@@ -33,7 +33,7 @@ from shequ.registry.models.families import (
 )
 from shequ.registry.models.flows import Flow
 from shequ.registry.models.housing import Building, Household
-from shequ.registry.models.people import Child, Person
+from shequ.registry.models.people import ACTIVE_MIGRANTS, AWAY_FROM_HUKOU, Child, Person
 from shequ.registry.models.registered import RegisteredHousehold, RegisteredHouseholdMember
 from shequ.registry.models.typing import (
     MigrantBoundary,
@@ -43,6 +43,8 @@ from shequ.registry.models.typing import (
 )
 
 __all__ = [
+    "ACTIVE_MIGRANTS",
+    "AWAY_FROM_HUKOU",
     "ETHNICITY_CHOICES",
     "ETHNIC_GROUPS",
     "REFERENCE",
@@ -62,11 +64,13 @@ __all__ = [
     "Marriage",
     "MarriageEnd",
     "MigrantBoundary",
+    "PendingDeparture",
     "Person",
     "PersonStatus",
     "PopulationType",
     "Pregnancy",
     "PregnancyOutcome",
+    "QuarterlyReview",
     "RegisteredHousehold",
     "RegisteredHouseholdMember",
     "Relation",
@@ -74,5 +78,6 @@ __all__ = [
     "SeparationBoundary",
     "Sex",
     "TypingSettings",
+    "Visit",
     "unit_fk",
 ]

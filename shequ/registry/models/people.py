@@ -4,6 +4,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Left
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.history import History
@@ -27,11 +28,27 @@ from shequ.registry.models.choices import (
 )
 from shequ.registry.models.housing import Household
 
+# Persons who may live outside their registration place (户在人不在): everyone whose 户籍地
+# is not the community (the first 12 digits of the unit code) they live in. The outflow list
+# of a registration place reads them from a partial index on this condition, which leaves
+# out the locals living at home — most of the registry.
+AWAY_FROM_HUKOU = ~Q(hukou_division=Left("unit", 12))
+
+# The active migrants (流入 and 流出), whom 每月一查 and 八个清楚 concern: the checks' figures
+# of a unit read them from the partial index ``person_migrant_checks`` alone. A query must
+# repeat this condition as it is (the same list, in this order) for the index to serve it.
+ACTIVE_MIGRANTS = Q(
+    status=PersonStatus.ACTIVE,
+    population_type__in=[PopulationType.INFLOW, PopulationType.OUTFLOW],
+)
+
 
 class Person(models.Model):
     """One person in the registry (全员人口信息), managed where they live."""
 
     scope_field = "unit_id"
+    # The registration place's read-only scope (org.scoping.registered_elsewhere): 户籍地.
+    registration_scope_field = "hukou_division_id"
     # Fields whose values are sensitive personal information (PIPL art. 28): masked or
     # hidden unless the role needs them, and every unmasked read is logged.
     SENSITIVE_FIELDS = ("id_number", "contraception", "contraception_since")
@@ -169,6 +186,17 @@ class Person(models.Model):
             ),
             models.Index(fields=["unit", "population_type", "status"], name="person_unit_type"),
             models.Index(fields=["household", "status"], name="person_household"),
+            # The outflow list's ids, its sort and its count from this index alone.
+            models.Index(
+                fields=["hukou_division", "unit", "status", "name", "id"],
+                condition=AWAY_FROM_HUKOU,
+                name="person_hukou_away",
+            ),
+            models.Index(
+                fields=["unit", "last_monthly_check", "eight_clear_missing"],
+                condition=ACTIVE_MIGRANTS,
+                name="person_migrant_checks",
+            ),
             # Only the few people who left have a destination: no entry for everyone else.
             models.Index(
                 fields=["flow_out_division"],

@@ -51,5 +51,9 @@ class FlowFilter(StrictFilterSet):
 
 
 def person_last_flow(user: User, person: Person) -> Flow | None:
-    """The flow recorded last for the person, if the user may see it (the answer to recording one)."""
-    return flows_visible(user).filter(person=person).order_by("-id").first()
+    """The flow recorded last for the person, if the user may see it (the answer to recording one).
+    A registration place sees the 流出 it recorded itself of someone living elsewhere."""
+    found = flows_visible(user).filter(person=person).order_by("-id").first()
+    if found is None:
+        found = Flow.objects.filter(person=person, actor=user).order_by("-id").first()
+    return found

@@ -29,7 +29,12 @@ from shequ.registry.services.bulk import (
     persons_register_write,
     persons_update_many,
 )
-from shequ.registry.services.checks import checks_record
+from shequ.registry.services.checks import (
+    checks_record,
+    pending_departure_resolve,
+    quarterly_review_record,
+    visit_record,
+)
 from shequ.registry.services.families import (
     child_parents,
     child_record,
@@ -130,6 +135,7 @@ __all__ = [
     "marriages_of",
     "may_change_typing",
     "newborn_register",
+    "pending_departure_resolve",
     "person_cancel",
     "person_change_apply",
     "person_depart",
@@ -158,6 +164,7 @@ __all__ = [
     "pregnancy_outcome",
     "pregnancy_record",
     "pregnancy_rows_read",
+    "quarterly_review_record",
     "refresh_derived",
     "registered_household_add_member",
     "registered_household_create",
@@ -168,4 +175,5 @@ __all__ = [
     "transfer_in_check",
     "typing_current",
     "typing_settings_update",
+    "visit_record",
 ]

@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,8 +20,8 @@ from shequ.org.audit import (
     recent_refusals,
     save_with_history,
 )
-from shequ.org.models import User
-from shequ.org.scoping import code_in_scope
+from shequ.org.models import OrgUnit, User
+from shequ.org.scoping import code_in_scope, registration_in_scope, registration_unit_code
 from shequ.registry.models import (
     Flow,
     Household,
@@ -385,6 +385,26 @@ def person_cancel(
     )
 
 
+def _require_registration_place(actor: User | None, person: Person) -> None:
+    """Who records a 流出: the registration place (户籍地) — a user whose jurisdiction holds
+    the person's 户籍地 — or, for someone living at their registration place (a grid worker
+    of their own community), the residence. A person registered outside every unit of the
+    deployment has no registration place here: the residence records it."""
+    if actor is None:
+        return
+    registered_at = registration_unit_code(person.hukou_division_id)
+    if registered_at is None or registration_in_scope(actor, person.hukou_division_id):
+        if registered_at is None:
+            _require_scope(actor, person.unit_id)
+        return
+    at_home = person.unit_id.startswith(OrgUnit.prefix_for(registered_at))
+    if at_home and code_in_scope(actor, person.unit_id):
+        return
+    raise PermissionDenied(
+        _("流出登记由户籍地社区办理：%(name)s 的户籍地不在您的管辖范围内。") % {"name": person.name}
+    )
+
+
 def person_outflow_problem(person: Person) -> str:
     """Why 外出登记 is refused for the person now ("" when it may be recorded)."""
     if not person_inactive_problem(person) and not may_register_outflow(person.population_type):
@@ -411,10 +431,11 @@ def person_register_outflow(
     division: str,
     address: str = "",
 ) -> Person:
-    """流出登记: someone registered here now lives outside the city; still ours to serve."""
+    """流出登记: someone registered here now lives outside the city; still ours to serve.
+    The registration place's act (``_require_registration_place``), not the residence's."""
     _require(actor)
     lock_row(person)  # the checks below and the save see the row as it is now
-    _require_scope(actor, person.unit_id)
+    _require_registration_place(actor, person)
     reason = _reason(reason)
     today = timezone.localdate()
     _not_future(date, "date", today)

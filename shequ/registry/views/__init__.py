@@ -47,6 +47,7 @@ from shequ.registry.views.people import (  # noqa: F401
     person_reveal_id,
 )
 from shequ.registry.views.pickers import division_options, id_number_check  # noqa: F401
+from shequ.registry.views.places import outflow_detail, outflow_list  # noqa: F401
 from shequ.registry.views.registered import (  # noqa: F401
     landlord_detail,
     registered_household_add_member,
@@ -59,3 +60,12 @@ from shequ.registry.views.registered import (  # noqa: F401
     typing_settings,
 )
 from shequ.registry.views.rented import rented_home_list  # noqa: F401
+from shequ.registry.views.visits import (  # noqa: F401
+    check_list,
+    pending_list,
+    pending_resolve,
+    review_list,
+    visit_detail,
+    visit_list,
+    visit_record,
+)

@@ -99,10 +99,14 @@ def event_view(
     blocked: Callable[[Person], str] = services.person_inactive_problem,
     check: Callable[[Person, dict], None] | None = None,
     initial: Callable[[Person], dict] = lambda person: {},
+    getter: Callable[[Any, Any], Person] = selectors.person_get,
+    after: Callable[[Person], str] | None = None,
 ) -> HttpResponse:
     """``check`` runs the service's checks of the facts typed (raising its ValidationError)
-    before the confirmation step, so the worker does not confirm what will be refused."""
-    person = selectors.person_get(request.user, uid)
+    before the confirmation step, so the worker does not confirm what will be refused.
+    ``getter`` finds the person (the residence's scope unless the event says otherwise),
+    ``after`` names the page to go to once recorded (the person's page by default)."""
+    person = getter(request.user, uid)
     refusal = blocked(person)
     data = request.POST if request.method == "POST" else None
     form = form_factory(data, initial=initial(person))
@@ -130,6 +134,8 @@ def event_view(
                     },
                 )
             messages.success(request, event.success % {"name": person.name})
+            if after is not None:
+                return redirect(after(person))
             return redirect("registry:person_detail", uid=person.uid)
     picker = None
     if "division" in form.fields:
@@ -145,6 +151,7 @@ def event_view(
             "event": event,
             "refusal": refusal,
             "picker": picker,
+            "back": after(person) if after is not None else None,
         },
     )
 
@@ -331,6 +338,9 @@ def person_outflow(request: HttpRequest, uid) -> HttpResponse:
             address=data.get("address", ""),
         ),
         blocked=services.person_outflow_problem,
+        # 流出 is the registration place's act: it reaches its people living elsewhere.
+        getter=selectors.person_for_outflow,
+        after=lambda person: selectors.person_page_url(user, person),
     )
 
 
