@@ -58,6 +58,7 @@ from shequ.registry.services.people import (
 from shequ.registry.services.sensitive import (
     log_health_read,
     log_id_number_check,
+    log_id_number_read,
     person_reveal_id_number,
 )
 
@@ -81,6 +82,7 @@ __all__ = [
     "housing_update_many",
     "log_health_read",
     "log_id_number_check",
+    "log_id_number_read",
     "person_cancel",
     "person_change_apply",
     "person_depart",
