@@ -190,7 +190,7 @@ AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY")
 # rest"): the secret every key is derived from, kept out of the database and its backups.
 # The demo (DEBUG) has a fixed one; without DEBUG the application refuses to start without
 # a real one. SHEQU_DATA_KEY_OLD only while `shequ rotate_key` runs.
-_DEMO_DATA_KEY = "shequ-demo-only-data-key-not-secret-4b1e9c"  # noqa: S105 — refused without DEBUG
+_DEMO_DATA_KEY = "shequ-demo-only-data-key-not-secret-4b1e9c"
 SHEQU_DATA_KEY = env_str("SHEQU_DATA_KEY") or (_DEMO_DATA_KEY if DEBUG else "")
 if not DEBUG and SHEQU_DATA_KEY in ("", _DEMO_DATA_KEY):
     raise ImproperlyConfigured(

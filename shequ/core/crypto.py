@@ -167,22 +167,22 @@ def blind_indexes(value: str) -> list[str]:
 
 # --- Files (stored import uploads and export results) -----------------------------------
 
-_FILE_MAGIC = b"SHEQUENC1"
+FILE_MAGIC = b"SHEQUENC1"
 
 
 def encrypt_bytes(data: bytes) -> bytes:
     """A stored file's bytes encrypted (a marker, the cipher letter, the key id, the rest)."""
     key = current_key()
     letter = _letter()
-    return _FILE_MAGIC + letter.encode() + key.key_id.encode() + key.encrypt(letter, data)
+    return FILE_MAGIC + letter.encode() + key.key_id.encode() + key.encrypt(letter, data)
 
 
 def decrypt_bytes(data: bytes) -> bytes:
     """The bytes of a stored file; a file stored before encryption comes back as it is."""
     data = bytes(data)
-    if not data.startswith(_FILE_MAGIC):
+    if not data.startswith(FILE_MAGIC):
         return data
-    head = len(_FILE_MAGIC)
+    head = len(FILE_MAGIC)
     letter, key_id = data[head : head + 1].decode(), data[head + 1 : head + 9].decode()
     key = _keys_by_id().get(key_id)
     if key is None:
@@ -191,4 +191,3 @@ def decrypt_bytes(data: bytes) -> bytes:
         return key.decrypt(letter, data[head + 9 :])
     except InvalidTag as exc:
         raise DecryptionError("a stored file does not decrypt") from exc
-

@@ -96,6 +96,22 @@ class EncryptedDateField(EncryptedMixin, models.DateField):
         return crypto.encrypt_text(self.to_text(value))
 
 
+class EncryptedBinaryField(models.BinaryField):
+    """A stored file (an import's upload, an export's result) encrypted as a whole; empty
+    stays empty (a file deleted after its job), a file stored before encryption reads as
+    it is."""
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if value is not None and len(value):
+            value = crypto.encrypt_bytes(bytes(value))
+        return super().get_db_prep_value(value, connection, prepared)
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or not len(value):
+            return value
+        return crypto.decrypt_bytes(bytes(value))
+
+
 # --- Lookups -------------------------------------------------------------------------------
 
 
@@ -294,7 +310,7 @@ def reencrypt_rows(model, *, batch: int = 2000, using: str = "default") -> int:
                 value = plain[f.name]
                 values.append(value if value in (None, "") else crypto.encrypt_text(str(value)))
             for f in derived:
-                source = plain.get(f.source, None)
+                source = plain.get(f.source)
                 if f.source not in plain:
                     source = None
                 values.append(by_name[f.name].derive(source))

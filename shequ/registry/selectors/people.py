@@ -93,7 +93,7 @@ def id_prefix_q(prefix: str) -> Q:
     if len(area) < 6:
         return prefix_q("id_area", area)
     dates = birth_date_range(rest[:8])
-    if dates is None or not rest[:8].isdigit() and rest[:8]:
+    if dates is None or (not rest[:8].isdigit() and rest[:8]):
         return Q(pk__in=[])
     q = Q(id_area=area, birth_date__range=dates)
     if len(prefix) <= 14:
