@@ -53,7 +53,7 @@ class EncryptedMixin:
 
     def get_db_prep_value(self, value, connection, prepared=False):
         if not prepared:
-            value = self.get_prep_value(value)  # type: ignore[misc]
+            value = self.get_prep_value(value)  # type: ignore[attr-defined]  # the Field's
         return self.db_value(value)
 
     def from_db_value(self, value, expression, connection):
@@ -121,8 +121,9 @@ def _digest_column(lhs) -> Col:
             f"{lhs} is stored encrypted and cannot be compared in the database: "
             "look it up by its blind index or filter the rows in Python"
         )
-    target = lhs.target
-    return Col(lhs.alias, target.model._meta.get_field(target.digest_field))
+    target: Any = lhs.target
+    digest: Any = target.model._meta.get_field(target.digest_field)
+    return Col(lhs.alias, digest)
 
 
 class _EncryptedLookup(Lookup):
