@@ -18,7 +18,6 @@ import functools
 import hashlib
 import hmac
 import os
-from dataclasses import dataclass
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -44,46 +43,42 @@ def _derive(secret: str, purpose: bytes, length: int) -> bytes:
     ).derive(secret.encode())
 
 
-@dataclass(frozen=True)
 class DataKey:
     """The keys made from one secret: encryption (AES-256 and SM4) and the blind index."""
 
-    aes: bytes
-    sm4: bytes
-    index: bytes
-    key_id: str
+    def __init__(self, secret: str):
+        self.aes = _derive(secret, b"aes-256-gcm", 32)
+        self.sm4 = _derive(secret, b"sm4-gcm", 16)
+        self.index = _derive(secret, b"blind index", 32)
+        self.key_id = hmac.new(self.index, b"key id", hashlib.sha256).hexdigest()[:8]
+        self._aesgcm = AESGCM(self.aes)
+        self._hmac = hmac.new(self.index, digestmod=hashlib.sha256)
+        # An import asks for a number's digest twice (is it registered? then the row's
+        # blind index): the second time from here.
+        self.digest = functools.lru_cache(maxsize=65536)(self._digest)
 
     @classmethod
     def from_secret(cls, secret: str) -> "DataKey":
-        index = _derive(secret, b"blind index", 32)
-        return cls(
-            aes=_derive(secret, b"aes-256-gcm", 32),
-            sm4=_derive(secret, b"sm4-gcm", 16),
-            index=index,
-            key_id=hmac.new(index, b"key id", hashlib.sha256).hexdigest()[:8],
-        )
+        return cls(secret)
 
     def encrypt(self, letter: str, plain: bytes) -> bytes:
         nonce = os.urandom(_NONCE)
         if letter == "A":
-            return nonce + _aes(self.aes).encrypt(nonce, plain, None)
+            return nonce + self._aesgcm.encrypt(nonce, plain, None)
         encryptor = Cipher(algorithms.SM4(self.sm4), modes.GCM(nonce)).encryptor()
         return nonce + encryptor.update(plain) + encryptor.finalize() + encryptor.tag
 
     def decrypt(self, letter: str, blob: bytes) -> bytes:
         nonce, body = blob[:_NONCE], blob[_NONCE:]
         if letter == "A":
-            return _aes(self.aes).decrypt(nonce, body, None)
+            return self._aesgcm.decrypt(nonce, body, None)
         decryptor = Cipher(algorithms.SM4(self.sm4), modes.GCM(nonce, body[-_TAG:])).decryptor()
         return decryptor.update(body[:-_TAG]) + decryptor.finalize()
 
-    def digest(self, value: str) -> str:
-        return hmac.new(self.index, value.encode(), hashlib.sha256).hexdigest()
-
-
-@functools.lru_cache(maxsize=4)
-def _aes(key: bytes) -> AESGCM:
-    return AESGCM(key)
+    def _digest(self, value: str) -> str:
+        mac = self._hmac.copy()  # the key's blocks hashed once, not for every value
+        mac.update(value.encode())
+        return mac.hexdigest()
 
 
 @functools.lru_cache(maxsize=8)
@@ -105,10 +100,15 @@ def old_key() -> DataKey | None:
 
 
 def _keys_by_id() -> dict[str, DataKey]:
-    keys = [current_key()]
-    old = old_key()
-    if old is not None:
-        keys.append(old)
+    """The keys that read (current first, then the old one during a rotation), by id."""
+    if not settings.SHEQU_DATA_KEY:
+        raise ImproperlyConfigured("SHEQU_DATA_KEY is not set.")
+    return _keyring(settings.SHEQU_DATA_KEY, settings.SHEQU_DATA_KEY_OLD)
+
+
+@functools.lru_cache(maxsize=8)
+def _keyring(secret: str, old_secret: str) -> dict[str, DataKey]:
+    keys = [_key_from(secret)] + ([_key_from(old_secret)] if old_secret else [])
     return {key.key_id: key for key in keys}
 
 
@@ -126,7 +126,7 @@ def encrypt_text(value: str, key: DataKey | None = None) -> str:
     key = key or current_key()
     letter = _letter()
     blob = key.encrypt(letter, value.encode())
-    return f"{letter}{key.key_id}:{base64.b64encode(blob).decode()}"
+    return letter + key.key_id + ":" + base64.b64encode(blob).decode()
 
 
 def decrypt_text(stored: str) -> str:
