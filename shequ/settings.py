@@ -186,6 +186,23 @@ if AUDIT_RETENTION_DAYS < 184:
     )
 AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY")
 
+# Encryption at rest of identity numbers and health facts (docs/security.md "Encryption at
+# rest"): the secret every key is derived from, kept out of the database and its backups.
+# The demo (DEBUG) has a fixed one; without DEBUG the application refuses to start without
+# a real one. SHEQU_DATA_KEY_OLD only while `shequ rotate_key` runs.
+_DEMO_DATA_KEY = "shequ-demo-only-data-key-not-secret-4b1e9c"
+SHEQU_DATA_KEY = env_str("SHEQU_DATA_KEY") or (_DEMO_DATA_KEY if DEBUG else "")
+if not DEBUG and SHEQU_DATA_KEY in ("", _DEMO_DATA_KEY):
+    raise ImproperlyConfigured(
+        "SHEQU_DATA_KEY must be set in the environment when DEBUG is off: it encrypts "
+        "identity numbers and health facts (docs/security.md)."
+    )
+if not DEBUG:
+    check_secret("SHEQU_DATA_KEY", SHEQU_DATA_KEY)
+SHEQU_DATA_KEY_OLD = env_str("SHEQU_DATA_KEY_OLD")
+# aes-256-gcm (default) or sm4-gcm (GB/T 32907, where national algorithms are required).
+DATA_CIPHER = env_str("DATA_CIPHER") or "aes-256-gcm"
+
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # A second factor (a one-time code from an authenticator app) at login for every account that
 # administers, audits or may read health facts or full identity numbers

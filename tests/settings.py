@@ -4,6 +4,7 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-0f2c9d7a1b6e4c3f8a5d")
 os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SHEQU_DATA_KEY", "tests-only-data-key-7d3f1a9c5e2b8046")
 
 from shequ.settings import *  # noqa: F403
 

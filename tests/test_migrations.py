@@ -214,3 +214,70 @@ def test_couples_and_children_become_marriages_on_both_parents_keeping_every_rec
         died = p.ended_on if p.status == "deceased" else None
         assert marital_status_of(rows, p.marital_status, died_on=died) == p.marital_status
     assert Marriage.history.filter(history_type="+").count() == Marriage.objects.count()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_numbers_and_health_facts_stored_before_are_encrypted_by_the_migration():
+    import datetime
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from shequ.core import crypto
+    from shequ.core.identifiers import id_number_for_test
+    from shequ.registry.models import Person
+
+    number = id_number_for_test("340603", datetime.date(1986, 11, 28), 428, "M")
+    before = [("registry", "0016_visits_pending_departures_outflow_index")]
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    executor.migrate(before)
+    try:
+        old = executor.loader.project_state(before[0]).apps
+        unit = old.get_model("org", "OrgUnit").objects.create(
+            code="340603", prefix="340603", name="相山区", level=2, kind="district"
+        )
+        person = old.get_model("registry", "Person").objects.create(
+            id_number=number,
+            name="王建国",
+            name_initials="wjg",
+            name_pinyin="wangjianguo",
+            sex="M",
+            birth_date=datetime.date(1986, 11, 28),
+            hukou_division_id="340603000000",
+            population_type="resident",
+            unit_id=unit.code,
+            marital_status="married",
+            contraception="iud",
+            contraception_since=datetime.date(2015, 3, 1),
+        )
+        old.get_model("registry", "HistoricalPerson").objects.create(
+            id=person.pk,
+            uid=person.uid,
+            id_number=number,
+            name="王建国",
+            sex="M",
+            birth_date=person.birth_date,
+            hukou_division_id="340603000000",
+            population_type="resident",
+            unit_id=unit.code,
+            marital_status="married",
+            contraception="iud",
+            registered_at=person.registered_at,
+            version=1,
+            history_date=person.registered_at,
+            history_type="+",
+        )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(leaves)
+
+    with connection.cursor() as cursor:
+        for table in ("registry_person", "registry_historicalperson"):
+            cursor.execute(f"SELECT id_number, contraception FROM {table}")  # noqa: S608
+            assert all(crypto.is_encrypted(value) for value in cursor.fetchone()), table
+    migrated = Person.objects.get(id_number=number)
+    assert (migrated.id_area, migrated.contraception) == ("340603", "iud")
+    assert migrated.contraception_since == datetime.date(2015, 3, 1)
+    assert Person.history.get(id_number=number).contraception == "iud"

@@ -16,6 +16,7 @@ from tests.conftest import PASSWORD
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_KEY = "shequ-demo-only-not-secret-0c7d1f6b9e"
 GOOD_KEY = "a-real-production-secret-key-of-enough-length-1234"
+GOOD_DATA_KEY = "a-real-production-data-key-of-enough-length-5678"
 
 SHOW_SETTINGS = (
     "import django; django.setup(); from django.conf import settings as s; "
@@ -23,14 +24,16 @@ SHOW_SETTINGS = (
 )
 
 
-def start(**env: str) -> subprocess.CompletedProcess:
+def start(**env: str | None) -> subprocess.CompletedProcess:
     """Import the production settings in a fresh interpreter with only the given variables."""
     clean = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "DJANGO_SETTINGS_MODULE": "shequ.settings",
         "DATABASE_URL": "sqlite:////tmp/shequ-settings-check.sqlite3",
+        "SHEQU_DATA_KEY": GOOD_DATA_KEY,
         **env,
     }
+    clean = {name: value for name, value in clean.items() if value is not None}
     return subprocess.run(  # noqa: S603 — our own interpreter, fixed arguments
         [sys.executable, "-c", SHOW_SETTINGS],
         env=clean,
@@ -57,6 +60,16 @@ def test_production_with_the_demo_key_refuses_to_start():
     assert "ImproperlyConfigured: SECRET_KEY must be set in the environment" in result.stderr
 
 
+def test_production_without_a_data_key_refuses_to_start():
+    """Identity numbers and health facts are encrypted with it (docs/security.md)."""
+    for data_key in (None, "", "shequ-demo-only-data-key-not-secret-4b1e9c"):
+        result = start(DEBUG="0", SECRET_KEY=GOOD_KEY, SHEQU_DATA_KEY=data_key)
+        assert result.returncode != 0
+        assert "SHEQU_DATA_KEY must be set in the environment" in result.stderr
+    result = start(DEBUG="0", SECRET_KEY=GOOD_KEY, SHEQU_DATA_KEY="y" * 40)
+    assert "SHEQU_DATA_KEY must mix at least 10 different characters" in result.stderr
+
+
 def test_production_with_a_short_key_refuses_to_start():
     result = start(DEBUG="0", SECRET_KEY="too-short")
     assert result.returncode != 0
@@ -78,6 +91,7 @@ def test_deploy_check_passes_with_production_settings():
             "DEBUG": "0",
             "HTTPS": "1",
             "SECRET_KEY": GOOD_KEY,
+            "SHEQU_DATA_KEY": GOOD_DATA_KEY,
             "ALLOWED_HOSTS": "shequ.example.org",
         },
         cwd=ROOT,
@@ -109,7 +123,7 @@ def test_production_with_a_real_key_starts():
 
 
 def test_demo_starts_without_any_configuration():
-    result = start(DEBUG="1")
+    result = start(DEBUG="1", SHEQU_DATA_KEY=None)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[0] == "True"
 

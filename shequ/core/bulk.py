@@ -307,9 +307,42 @@ def _record_rows(model, objs: list, now=None) -> Rows:
     stamped = [c for c in columns if _is_stamped(c)] if now is not None else []
     if stamped:
         columns = [c for c in columns if c not in stamped] + stamped
-    getter = itemgetter(*(c.attname for c in columns[: len(columns) - len(stamped)]))
+    _fill_derived(columns, objs)
+    unstamped = columns[: len(columns) - len(stamped)]
+    getter = itemgetter(*(c.attname for c in unstamped))
     stamps = (now.isoformat(),) * len(stamped) if stamped else ()
-    return prepare_rows(model._meta.db_table, columns, map(getter, map(vars, objs)), stamps)
+    rows = _encrypting(unstamped, map(getter, map(vars, objs)))
+    return prepare_rows(model._meta.db_table, columns, rows, stamps)
+
+
+def _fill_derived(columns: list, objs: list) -> None:
+    """Compute the clear columns derived from another (core.fields.DerivedField: the blind
+    index and the area code of an identity number) on each instance, as ``pre_save``
+    would: the history rows and the callers read them from the instances."""
+    for field in columns:
+        derive = getattr(field, "derive", None)
+        if derive is None:
+            continue
+        name, source = field.attname, field.source
+        for obj in objs:
+            attrs = obj.__dict__
+            attrs[name] = derive(attrs[source])
+
+
+def _encrypting(columns: list, rows):
+    """The rows with the values of encrypted columns (core.fields) encrypted; the rows as
+    they are when there are none."""
+    encrypt = [(i, c.db_value) for i, c in enumerate(columns) if getattr(c, "encrypted", False)]
+    if not encrypt:
+        return rows
+
+    def encrypted(row: tuple) -> tuple:
+        values = list(row)
+        for i, db_value in encrypt:
+            values[i] = db_value(values[i])
+        return tuple(values)
+
+    return map(encrypted, rows)
 
 
 def _is_stamped(field) -> bool:
@@ -380,7 +413,10 @@ def history_insert(
         _history_from_table(model, history, tracked, columns, objs, reasons, fixed)
         return
     values = attrgetter(*(f.attname for f in tracked))
-    rows = [(*values(obj), reason, *fixed) for obj, reason in zip(objs, reasons, strict=True)]
+    rows = [
+        (*row, reason, *fixed)
+        for row, reason in zip(_encrypting(tracked, map(values, objs)), reasons, strict=True)
+    ]
     _insert_rows(history._meta.db_table, columns, rows)
 
 

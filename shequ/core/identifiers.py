@@ -5,6 +5,7 @@ same way wherever it enters. Each validator raises ``django.core.exceptions.Vali
 with a message a worker can act on, and returns the number in its canonical form.
 """
 
+import calendar
 import datetime
 import functools
 import re
@@ -335,3 +336,44 @@ def validate_mobile(value: str) -> str:
             code="mobile",
         )
     return number
+
+
+def birth_date_range(digits: str) -> tuple[datetime.date, datetime.date] | None:
+    """The birth dates whose YYYYMMDD begins with ``digits`` (the 7th to 14th characters
+    of an identity number, 0 to 8 of them), as the first and last such date; None when no
+    date begins so.
+
+    Every 8-digit number between ``digits`` padded with 0s and padded with 9s begins with
+    ``digits``, so the dates are those between the first valid date at or above the low
+    end and the last at or below the high end."""
+    if len(digits) > 8 or (digits and not digits.isdigit()):
+        return None
+    low, high = _first_date_from(digits.ljust(8, "0")), _last_date_to(digits.ljust(8, "9"))
+    if low is None or high is None or low > high:
+        return None
+    return low, high
+
+
+def _first_date_from(text: str) -> datetime.date | None:
+    year, month, day = int(text[:4]), int(text[4:6]), int(text[6:])
+    if year < 1:
+        year, month, day = 1, 1, 1
+    if month > 12:
+        year, month, day = year + 1, 1, 1
+    month, day = max(month, 1), max(day, 1)
+    if day > calendar.monthrange(year, month)[1]:
+        year, month, day = (year + 1, 1, 1) if month == 12 else (year, month + 1, 1)
+    return datetime.date(year, month, day) if year <= 9999 else None
+
+
+def _last_date_to(text: str) -> datetime.date | None:
+    year, month, day = int(text[:4]), int(text[4:6]), int(text[6:])
+    if month == 0:
+        year, month, day = year - 1, 12, 31
+    month = min(month, 12)
+    if day == 0:
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+        day = 31
+    if year < 1:
+        return None
+    return datetime.date(year, month, min(day, calendar.monthrange(year, month)[1]))

@@ -16,6 +16,7 @@ from django.db.models import Field, ForeignObject, Model
 from django.db.models.lookups import In
 
 from shequ.core.bulk import array_literal, server_cursor
+from shequ.core.crypto import blind_indexes
 
 
 class AnyOf(In):
@@ -48,6 +49,11 @@ def present_values(model: type[Model], field: str, values: Sequence[str]) -> set
     """
     if not values:
         return set()
+    digest_field = getattr(model._meta.get_field(field), "digest_field", None)
+    if digest_field:  # stored encrypted (core.fields): ask the blind index
+        by_digest = {d: value for value in values for d in blind_indexes(value)}
+        found = present_values(model, digest_field, list(by_digest))
+        return {by_digest[d] for d in found}
     if connection.vendor != "postgresql":
         return set(
             model._default_manager.filter(**{f"{field}__in": values}).values_list(field, flat=True)

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.fields import EncryptedBinaryField
+
 
 class ImportJob(models.Model):
     """One uploaded file being (or having been) imported, with its progress and its report.
@@ -34,7 +36,7 @@ class ImportJob(models.Model):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(_("导入类型"), max_length=20)
     filename = models.CharField(_("文件名"), max_length=200)
-    content = models.BinaryField(_("文件内容"), blank=True, default=b"", editable=False)
+    content = EncryptedBinaryField(_("文件内容"), blank=True, default=b"", editable=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("导入人"),
@@ -148,7 +150,7 @@ class ExportJob(models.Model):
     processed_rows = models.PositiveIntegerField(_("已写行数"), default=0)
     row_count = models.PositiveIntegerField(_("导出行数"), default=0)
     filename = models.CharField(_("文件名"), max_length=100, blank=True)
-    content = models.BinaryField(_("文件内容"), blank=True, default=b"", editable=False)
+    content = EncryptedBinaryField(_("文件内容"), blank=True, default=b"", editable=False)
     size = models.PositiveBigIntegerField(_("文件大小"), default=0)
     downloads = models.PositiveIntegerField(_("下载次数"), default=0)
 

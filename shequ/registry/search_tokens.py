@@ -5,12 +5,15 @@ the server (the shared cache), under a short random token, and the list's URL ca
 ``?sid=<token>`` instead — so the number is in no address bar, bookmark, Referer header or
 request log. A token answers only the user it was made for and lapses after
 ``PERSON_SEARCH_TOKEN_SECONDS`` without use; an export job made from the list keeps the
-token, never the number."""
+token, never the number. The cache (a database table in production) holds the term
+encrypted like the stored numbers (``core.crypto``)."""
 
 import secrets
 
 from django.conf import settings
 from django.core.cache import cache
+
+from shequ.core.crypto import DecryptionError, decrypt_text, encrypt_text
 
 _PREFIX = "registry:person-search:"
 
@@ -18,7 +21,7 @@ _PREFIX = "registry:person-search:"
 def person_search_token(user, term: str) -> str:
     """A new token standing for ``term`` (a whole identity number) for this user."""
     token = secrets.token_urlsafe(12)
-    cache.set(_PREFIX + token, (user.pk, term), settings.PERSON_SEARCH_TOKEN_SECONDS)
+    cache.set(_PREFIX + token, (user.pk, encrypt_text(term)), settings.PERSON_SEARCH_TOKEN_SECONDS)
     return token
 
 
@@ -31,5 +34,9 @@ def person_search_term(user, token: str) -> str | None:
     stored = cache.get(key)
     if not stored or stored[0] != getattr(user, "pk", None):
         return None
+    try:
+        term = decrypt_text(stored[1])
+    except DecryptionError:  # made under a key since rotated away
+        return None
     cache.touch(key, settings.PERSON_SEARCH_TOKEN_SECONDS)
-    return stored[1]
+    return term

@@ -24,6 +24,8 @@ ONLY_PAGES = {
     "confirmation step and the service runs the same check",
     "log_id_number_check": "the forms check a typed identity number as it is typed; the API "
     "has no such check (a registration answers with its own error)",
+    "log_id_number_read": "the edit form is filled with the whole number for an editor who "
+    "may reveal it; the API masks and reveals only by its reveal endpoint (logged there)",
     "may_change_typing": "the settings page shows the change form only to who may change; "
     "the API answers a change by anyone else with the service's own refusal",
 }

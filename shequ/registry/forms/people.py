@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.forms import DateInput, ReasonField, StyledForm, VersionedFormMixin
-from shequ.core.identifiers import parse_id_number
+from shequ.core.identifiers import mask_id_number, parse_id_number
 from shequ.org.models import SensitiveAccess
 from shequ.registry.forms.housing import HousingForm
 from shequ.registry.models import (
@@ -45,10 +45,16 @@ class IdNumberField(forms.CharField):
             {"autocomplete": "off", "spellcheck": "false", "class": "mono", "maxlength": "22"}
         )
 
+    # The masked number an edit form shows an editor who may not see it whole: sent back
+    # unchanged it means "keep the stored number" (PersonEditForm.person_values).
+    keep: str | None = None
+
     def clean(self, value):
         value = super().clean(value)
         if not value:
             return value
+        if self.keep and value.strip() == self.keep:
+            return self.keep
         try:
             return parse_id_number(value).number
         except ValidationError as exc:
@@ -143,7 +149,42 @@ class PersonForm(HousingForm):
 
 
 class PersonEditForm(VersionedFormMixin, PersonForm):
-    """编辑: the person's facts, based on the version of the record the page showed."""
+    """编辑: the person's facts, based on the version of the record the page showed.
+
+    An editor who may not reveal identity numbers (``reveal=False``) is given the number
+    masked and no birth date (its month and day are what the mask hides: the service
+    takes it from the number when left empty); sent back unchanged, the stored number
+    stays, and typing a whole valid number replaces it. ``person_initial`` gives the
+    initial values either way (also for a conflict's "current" values)."""
+
+    def __init__(self, *args, reveal: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reveal = reveal
+        if not reveal:
+            field = self.fields["id_number"]
+            field.keep = self.initial.get("id_number") or None  # type: ignore[attr-defined]
+            field.help_text = _("号码已隐去：保持不变则不修改；更正号码时请输入完整的新号码。")
+            self.fields["birth_date"].help_text = _("已隐去；留空则按身份证号码。")
+
+    @staticmethod
+    def person_initial(values: dict[str, Any], *, reveal: bool) -> dict[str, Any]:
+        """The initial values of the form for an editor with or without the reveal right."""
+        if reveal:
+            return values
+        return {
+            **values,
+            "id_number": mask_id_number(values.get("id_number") or ""),
+            "birth_date": None,
+        }
+
+    def person_values(self) -> dict[str, Any]:
+        values = super().person_values()
+        keep = self.fields["id_number"].keep  # type: ignore[attr-defined]
+        if keep and values.get("id_number") == keep:
+            del values["id_number"]  # unchanged: the service keeps the stored number
+            if not values.get("birth_date"):
+                values.pop("birth_date", None)  # nor was the hidden birth date touched
+        return values
 
 
 class ChildForm(StyledForm):

@@ -7,6 +7,13 @@ from django.db.models import Q
 from django.db.models.functions import Left
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.fields import (
+    BlindIndexField,
+    DerivedFieldsMixin,
+    EncryptedCharField,
+    EncryptedDateField,
+    IdAreaField,
+)
 from shequ.core.history import History
 from shequ.core.versions import version_field
 from shequ.org.models import Division
@@ -43,7 +50,7 @@ ACTIVE_MIGRANTS = Q(
 )
 
 
-class Person(models.Model):
+class Person(DerivedFieldsMixin, models.Model):
     """One person in the registry (全员人口信息), managed where they live."""
 
     scope_field = "unit_id"
@@ -54,10 +61,14 @@ class Person(models.Model):
     SENSITIVE_FIELDS = ("id_number", "contraception", "contraception_since")
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    # NULL until issued (a newborn registered by its 出生医学证明); unique when present.
-    id_number = models.CharField(
-        _("公民身份号码"), max_length=18, unique=True, null=True, blank=True
+    # Stored encrypted (docs/security.md "Encryption at rest"); found by its blind index
+    # (unique), searched by its beginning through the area code and the birth date.
+    # Nullable: a newborn may have no number yet.
+    id_number = EncryptedCharField(
+        _("公民身份号码"), max_length=18, null=True, digest_field="id_number_digest"
     )
+    id_number_digest = BlindIndexField(source="id_number", unique=True)
+    id_area = IdAreaField(_("身份证号码地区码"), source="id_number")
     birth_certificate_number = models.CharField(_("出生医学证明编号"), max_length=20, blank=True)
     name = models.CharField(_("姓名"), max_length=50)
     name_initials = models.CharField(_("拼音首字母"), max_length=50, editable=False)
@@ -113,10 +124,11 @@ class Person(models.Model):
     children_count = models.PositiveSmallIntegerField(
         _("现有子女数"), null=True, blank=True, help_text=_("空表示尚未核实。")
     )
-    contraception = models.CharField(
+    # Health facts: stored encrypted.
+    contraception = EncryptedCharField(
         _("节育措施"), max_length=24, choices=Contraception.choices, blank=True
     )
-    contraception_since = models.DateField(_("措施起始"), null=True, blank=True)
+    contraception_since = EncryptedDateField(_("措施起始"), null=True, blank=True)
 
     employment = models.CharField(
         _("就业情况"), max_length=16, choices=Employment.choices, blank=True
@@ -159,6 +171,8 @@ class Person(models.Model):
         no_db_index=[
             "uid",
             "id_number",
+            "id_number_digest",
+            "id_area",
             "unit",
             "household",
             "hukou_division",
@@ -185,6 +199,8 @@ class Person(models.Model):
                 name="person_pinyin_search",
             ),
             models.Index(fields=["unit", "population_type", "status"], name="person_unit_type"),
+            # A search by an identity number's beginning (area code, birth date).
+            models.Index(fields=["id_area", "birth_date"], name="person_id_area_birth"),
             models.Index(fields=["household", "status"], name="person_household"),
             # The outflow list's ids, its sort and its count from this index alone.
             models.Index(

@@ -21,6 +21,7 @@ from django.db.models import (
 )
 from django.utils.translation import gettext as _
 
+from shequ.core.fields import DerivedField
 from shequ.core.identifiers import mask_id_number
 from shequ.org.models import Division, OrgUnit, User
 from shequ.org.roles import Level
@@ -210,7 +211,11 @@ def history_fields(
     return [
         (f.name, f.attname)
         for f in model._meta.concrete_fields
-        if f.name in kept and f.name not in _NOT_SHOWN and f.name not in hidden
+        if f.name in kept
+        and f.name not in _NOT_SHOWN
+        and f.name not in hidden
+        # The blind index and the area code follow the identity number: no change of their own.
+        and not isinstance(f, DerivedField)
     ]
 
 

@@ -91,6 +91,7 @@ from shequ.registry.services.registered import (
 from shequ.registry.services.sensitive import (
     log_health_read,
     log_id_number_check,
+    log_id_number_read,
     person_reveal_id_number,
     pregnancies_read,
     pregnancy_rows_read,
@@ -127,6 +128,7 @@ __all__ = [
     "housing_update_many",
     "log_health_read",
     "log_id_number_check",
+    "log_id_number_read",
     "marriage_end",
     "marriage_in_force",
     "marriage_record",

@@ -90,6 +90,15 @@ def pregnancy_rows_read(
     _log_read(actor, list(persons.values()), "pregnancy", channel=channel, purpose=purpose)
 
 
+def log_id_number_read(
+    *, actor: User, persons: Sequence[Person], channel: str, purpose: str
+) -> None:
+    """Log that these people's whole identity numbers were shown to the actor other than by
+    the reveal button (the edit form of an editor who may reveal them)."""
+    _require(actor, Action.REVEAL_ID_NUMBER)
+    _log_read(actor, persons, "id_number", channel=channel, purpose=purpose)
+
+
 def log_id_number_check(*, actor: User, number: str, channel: str = "web") -> None:
     """Log that the actor asked whether an identity number is registered in the city: the
     answer says whether someone holds it, even outside the actor's jurisdiction, so the

@@ -57,7 +57,7 @@ def _form_context(request, form, children, *, person=None, mode: str, children_e
         "hukou_picker": division_picker(code, picker_id="hukou"),
         "check": id_check_context(
             request.user,
-            data.get("id_number", "") if form.is_bound else "",
+            _typed_id_number(form),
             mode=mode,
             exclude=person.uid if person else None,
         ),
@@ -67,6 +67,14 @@ def _form_context(request, form, children, *, person=None, mode: str, children_e
             person=person,
         ),
     }
+
+
+def _typed_id_number(form) -> str:
+    """The number sent with the form, to check again; nothing when the form only sent back
+    the masked number it showed (an edit that keeps the number)."""
+    typed = form.data.get("id_number", "") if form.is_bound else ""
+    keep = getattr(form.fields.get("id_number"), "keep", None)
+    return "" if keep and typed.strip() == keep else typed
 
 
 @action_required(Action.EDIT_REGISTRY)
@@ -116,11 +124,11 @@ def person_register(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/person_form.html", context)
 
 
-def _person_initial(person: Person) -> dict[str, Any]:
+def _person_initial(person: Person, *, reveal: bool) -> dict[str, Any]:
     initial = {name: getattr(person, name) for name in PERSON_FIELDS}
     initial["hukou_division"] = person.hukou_division_id
     initial["version"] = person.version
-    return initial
+    return forms.PersonEditForm.person_initial(initial, reveal=reveal)
 
 
 @action_required(Action.EDIT_REGISTRY)
@@ -132,14 +140,17 @@ def person_edit(request: HttpRequest, uid) -> HttpResponse:
     if request.GET.get("part") == "preview" and request.method == "POST":
         return preview(request, person=person)
     show_health = can(user, Action.VIEW_HEALTH)
+    # The form holds the whole number only for an editor who may reveal it (a logged read).
+    reveal = can(user, Action.REVEAL_ID_NUMBER)
     data = request.POST if request.method == "POST" else None
     form = forms.PersonEditForm(
         data,
-        initial=_person_initial(person),
+        initial=_person_initial(person, reveal=reveal),
         user=user,
         with_housing=False,
         show_health=show_health,
         with_reason=True,
+        reveal=reveal,
     )
     children = forms.ChildFormSet(
         data,
@@ -161,16 +172,21 @@ def person_edit(request: HttpRequest, uid) -> HttpResponse:
                 version=form.cleaned_data["version"],
             )
         except EditConflict as conflict:
-            show_conflict(form, conflict, _person_initial(conflict.current))
+            show_conflict(form, conflict, _person_initial(conflict.current, reveal=reveal))
         except ValidationError as exc:
             children_errors = service_errors(form, exc)
         else:
             messages.success(request, _("已保存 %(name)s 的信息。") % {"name": person.name})
             return redirect("registry:person_detail", uid=person.uid)
-    elif data is None and show_health:
-        services.log_health_read(
-            actor=user, persons=[person], channel="web", purpose=SensitiveAccess.Purpose.SERVICE
-        )
+    elif data is None:
+        if show_health:
+            services.log_health_read(
+                actor=user, persons=[person], channel="web", purpose=SensitiveAccess.Purpose.SERVICE
+            )
+        if reveal:
+            services.log_id_number_read(
+                actor=user, persons=[person], channel="web", purpose=SensitiveAccess.Purpose.SERVICE
+            )
     context = _form_context(
         request, form, children, person=person, mode="edit", children_errors=children_errors
     )
