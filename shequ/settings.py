@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "shequ.registry",
     "shequ.duework",
     "shequ.outbox",
+    "shequ.health",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 
 from shequ.core import views as core_views
 from shequ.duework.urls import register_api as register_duework_api
+from shequ.health.urls import register_api as register_health_api
 from shequ.org import api as org_api
 from shequ.org import auth_views
 from shequ.org import views as org_views
@@ -31,6 +32,7 @@ register_registry_api(router)
 register_rulebook_api(router)
 register_duework_api(router)
 register_outbox_api(router)
+register_health_api(router)
 
 api_urlpatterns = [
     path("auth/token/", org_api.TokenView.as_view(), name="api-token"),
@@ -73,5 +75,6 @@ urlpatterns += i18n_patterns(
     path("", include("shequ.rulebook.urls")),
     path("", include("shequ.duework.urls")),
     path("", include("shequ.outbox.urls")),
+    path("", include("shequ.health.urls")),
     prefix_default_language=False,
 )

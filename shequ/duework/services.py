@@ -91,6 +91,14 @@ def task_close_by_rule(*, source_key: str, outcome: str) -> None:
     )
 
 
+def tasks_close_for(*, person: Person, kind: str, outcome: str) -> int:
+    """A rule's own completion for a person: every open task of ``kind`` on them is done
+    (the visit they asked for was recorded, whichever task it answered). Returns how many."""
+    return Task.objects.filter(person=person, kind=kind, state=Task.State.OPEN).update(
+        state=Task.State.DONE, outcome=outcome[:200], done_at=timezone.now()
+    )
+
+
 def task_cancel(*, actor: User, task: Task, reason: str, version: int | None = None) -> Task:
     """Cancel a task that is no longer due (the person moved away); the reason is logged."""
     if not (reason or "").strip():
