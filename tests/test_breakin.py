@@ -27,6 +27,7 @@ from django.urls.exceptions import NoReverseMatch, Resolver404
 
 from shequ.core.identifiers import mask_id_number, mask_phone
 from shequ.duework import services as duework_services
+from shequ.health import services as health_services
 from shequ.org import roles
 from shequ.org import services as org_services
 from shequ.org.models import OrgUnit
@@ -68,6 +69,15 @@ PARAMETERS: dict[str, str] = {
     "tasks/<id>": "task",
     "notifications/<uid>": "notification",
     "notifications/<id>": "notification",
+    "facilities/<uid>": "facility",
+    "facilities/<id>": "facility",
+    "services/<uid>": "service_record",
+    "service-records/<id>": "service_record",
+    "persons/<person_uid>": "person",
+    "reports/<uid>": "report",
+    "monthly-reports/<id>": "report",
+    "claims/<uid>": "claim",
+    "claims/<id>": "claim",
 }
 # Values that are not records of a unit: reference data and names, the same for everyone.
 SHARED_VALUES = {"division", "kind", "format"}
@@ -313,6 +323,40 @@ def _build_world() -> World:
         due_date=datetime.date(2026, 1, 1),
     )
 
+    # The health services: a station of the community, a service to the person, the
+    # community's report, the street's claim at the district's hospital.
+    station = health_services.facility_create(
+        actor=None, name="禁入服务站", kind="station", unit=community_a
+    )
+    hospital = health_services.facility_create(
+        actor=None, name="禁入医院", kind="hospital", unit=units["340603000000"]
+    )
+    record = health_services.service_record_create(
+        actor=None,
+        person=person,
+        kind="contraception_counselling",
+        date=datetime.date(2026, 1, 5),
+        facility=station,
+    )
+    health_services.service_record_create(
+        actor=None,
+        person=person,
+        kind="procedure",
+        date=datetime.date(2026, 1, 6),
+        facility=hospital,
+        cost=100,
+        result="禁入结果",
+    )
+    report = health_services.report_generate(
+        actor=None, unit=community_a, month=datetime.date(2026, 1, 1)
+    )
+    claim = health_services.claim_compile(
+        actor=None,
+        street=units["340603020000"],
+        month=datetime.date(2026, 1, 1),
+        hospital=hospital,
+    )
+
     personas = [_persona("anonymous")]
     for role, duty in account_kinds():
         unit = units[OUTSIDE[max(ROLE_LEVELS[role])]]
@@ -339,6 +383,10 @@ def _build_world() -> World:
             "setting": str(setting.uid),
             "task": str(task.uid),
             "notification": str(notice.uid),
+            "facility": str(station.uid),
+            "service_record": str(record.uid),
+            "report": str(report.uid),
+            "claim": str(claim.uid),
             "division": "340603000000",
             "kind": "persons",
             "format": "json",
@@ -356,6 +404,7 @@ def _build_world() -> World:
             "禁入任务",
             "禁入通报",
             "禁入内容",
+            "禁入结果",
         },
         target_prefix=community_a.prefix,
         personas=personas,

@@ -37,13 +37,13 @@ def _get(queryset: QuerySet, uid: Any) -> Any:
 
 
 def facilities_visible(user: User) -> QuerySet[Facility]:
-    """Facilities of the user's jurisdiction and those above it that serve it (a district's
-    designated hospitals serve its communities)."""
+    """Facilities of the user's jurisdiction and those of its street and district, which
+    serve it (a district's designated hospitals serve its communities)."""
     prefixes = jurisdiction_prefixes(user, personal=False)
     if prefixes is None:
         return Facility.objects.all()
     above = {
-        p.ljust(12, "0") for prefix in prefixes for p in region_prefixes(prefix) if len(p) >= 6
+        p.ljust(12, "0") for prefix in prefixes for p in region_prefixes(prefix) if len(p) in (6, 9)
     }
     return Facility.objects.filter(Q(unit_code__in=above) | prefixes_q(prefixes, "unit_code"))
 

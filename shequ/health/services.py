@@ -356,8 +356,10 @@ def report_submit(
                 .exclude(state=MonthlyReport.State.APPROVED)
             )
             missing = OrgUnit.objects.filter(
-                parent_id=report.unit_code, is_active=True, level=Level.COMMUNITY
-            ).exclude(
+                parent__code=report.unit_code, is_active=True, level=Level.COMMUNITY
+            )
+            # A blind zone reports through its street's figures (it has no staff of its own).
+            missing = missing.exclude(kind=OrgUnit.Kind.COMPOUND).exclude(
                 code__in=MonthlyReport.objects.filter(
                     month=report.month, state=MonthlyReport.State.APPROVED
                 ).values("unit_code")
@@ -500,6 +502,8 @@ def claim_compile(
             date__lte=rules.month_end(month),
         )
         records.filter(claim__isnull=True).update(claim=batch)
+        if not batch.records.exists():
+            raise ValidationError({"month": _("该月在这家定点医院没有本街道的手术记录。")})
         totals = batch.records.aggregate(total=Sum("cost"))
         batch.count = batch.records.count()
         batch.total = totals["total"] or Decimal("0")
