@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from shequ.core.demo import DemoContext
 from shequ.health import rules, selectors, services
-from shequ.health.models import Facility, MonthlyReport, ServiceKind, ServiceRecord
+from shequ.health.models import Facility, MonthlyReport, ServiceKind
 from shequ.org.models import OrgUnit, User
 from shequ.org.roles import Level
 from shequ.registry.models import Contraception

@@ -19,14 +19,16 @@ from shequ.rulebook.models import Setting
 PREFIX_LENGTHS = (2, 4, 6, 9, 12, 14)
 
 
-class RuleMissing(LookupError):
-    """No value of the setting applies to the place and day asked for."""
+class RuleMissing(ValidationError, LookupError):
+    """No value of the setting applies to the place and day asked for. A ValidationError,
+    so that a page shows it on its form and the API answers 400 with the message."""
 
     def __init__(self, programme: str, key: str, division_code: str, on: datetime.date):
         self.programme, self.key, self.division_code, self.on = programme, key, division_code, on
         super().__init__(
             _(
-                "规则设置缺失：%(programme)s.%(key)s 在 %(code)s 于 %(on)s 没有有效值，请市级工作人员在“规则设置”中补充。"
+                "规则设置缺失：%(programme)s.%(key)s 在 %(code)s 于 %(on)s 没有有效值，"
+                "请市级工作人员在“规则设置”中补充。"
             )
             % {"programme": programme, "key": key, "code": division_code or "*", "on": on}
         )
