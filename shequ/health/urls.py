@@ -24,6 +24,7 @@ urlpatterns = [
         )
         for act in ("submit", "return", "approve", "unlock")
     ],
+    path("health/workbook/", views.workbook, name="workbook"),
     path("health/claims/", views.claim_list, name="claim_list"),
     path("health/claims/<uuid:uid>/", views.claim_detail, name="claim_detail"),
 ]

@@ -585,3 +585,56 @@ def claim_detail(request: StaffRequest, uid) -> HttpResponse:
 
 
 __all__ = ["MonthlyReport"]
+
+
+# --- The work book ------------------------------------------------------------------
+
+
+@staff_required
+@require_http_methods(["GET"])
+def workbook(request: StaffRequest) -> HttpResponse:
+    """一册一账一单 of a unit (default: the user's own) and a month, as PDF or Excel."""
+    from django.http import Http404
+
+    from shequ.health import workbook as book
+    from shequ.org.audit import audit_export
+
+    _health_required(request)
+    user = request.user
+    code = request.GET.get("unit") or user.unit_id or ""
+    unit = OrgUnit.objects.filter(code=code, is_active=True).first() if code.isdigit() else None
+    if unit is None or not code_in_scope(user, unit.code):
+        raise Http404
+    month = _month(request.GET.get("month"))
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in ("xlsx", "pdf"):
+        fmt = "xlsx"
+    parts = book.sections(user, unit, month)
+    title = _("%(unit)s %(month)s 一册一账一单") % {"unit": unit.name, "month": f"{month:%Y-%m}"}
+    selectors.log_health_read(
+        user, book.persons_shown(user, unit, month), ["health_workbook"], channel="export"
+    )
+    audit_export(
+        actor=user,
+        kind="health_workbook",
+        target_type="org.orgunit",
+        label=title,
+        changes={
+            "rows": sum(len(p.rows) for p in parts),
+            "unit": unit.code,
+            "month": f"{month:%Y-%m}",
+            "format": fmt,
+        },
+    )
+    if fmt == "pdf":
+        content, kind = book.to_pdf(title, parts), "application/pdf"
+    else:
+        content, kind = (
+            book.to_xlsx(parts),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response = HttpResponse(content, content_type=kind)
+    response["Content-Disposition"] = (
+        f'attachment; filename="workbook-{unit.code}-{month:%Y-%m}.{fmt}"'
+    )
+    return response
