@@ -17,7 +17,14 @@ from shequ.health.models import ClaimBatch, Facility, MonthlyReport, ServiceKind
 from shequ.org.models import OrgUnit, User
 from shequ.org.roles import Action, can
 from shequ.org.scoping import jurisdiction_prefixes, prefixes_q, scoped, subtree_q
-from shequ.registry.models import Child, Contraception, MaritalStatus, Person, PersonStatus
+from shequ.registry.models import (
+    Child,
+    Contraception,
+    MaritalStatus,
+    Person,
+    PersonStatus,
+    Pregnancy,
+)
 from shequ.registry.models import PopulationType as PT
 from shequ.registry.rules import WCBA_MAX_AGE, WCBA_MIN_AGE
 from shequ.rulebook.selectors import region_prefixes, value
@@ -76,24 +83,14 @@ def target_list(
     )
     year_start = start.replace(month=1)
     births = Child.objects.filter(
-        parent=OuterRef("pk"), birth_date__gte=year_start, birth_date__lte=end
+        Q(mother=OuterRef("pk")) | Q(parent=OuterRef("pk")),
+        birth_date__gte=year_start,
+        birth_date__lte=end,
     )
-    # Pregnancy: the registry keeps it from Registry II on; until then a pregnancy care
-    # registration in the last ten months marks it.
-    pregnant = ServiceRecord.objects.filter(
-        person=OuterRef("pk"),
-        kind=ServiceKind.PREGNANCY_REGISTRATION,
-        date__gt=end - datetime.timedelta(days=300),
-        date__lte=end,
-    ).exclude(
-        Exists(
-            ServiceRecord.objects.filter(
-                person=OuterRef("person"),
-                kind=ServiceKind.BIRTH,
-                date__gte=OuterRef("date"),
-                date__lte=end,
-            )
-        )
+    # Pregnancy is the registry's health fact (孕情): one recorded by the month's end and
+    # without an outcome by then.
+    pregnant = Pregnancy.objects.filter(person=OuterRef("pk"), recorded_on__lte=end).filter(
+        Q(outcome="") | Q(outcome_on__gt=end)
     )
     queryset = Person.objects.filter(
         prefix_q("unit_id", unit_prefix),

@@ -33,7 +33,7 @@ from shequ.org.models import OrgUnit, User
 from shequ.org.roles import Action, Level, Role, can
 from shequ.org.scoping import code_in_scope
 from shequ.outbox import services as outbox
-from shequ.registry.models import Person, PersonStatus, PopulationType
+from shequ.registry.models import Person, PersonStatus, PopulationType, PregnancyOutcome
 from shequ.rulebook.selectors import value
 
 MAX_HOSPITALS_PER_DISTRICT = 3
@@ -273,9 +273,34 @@ def service_record_create(
                 due_date=due,
                 person=person,
             )
+        _registry_pregnancy(actor, record)
         if person.population_type == PopulationType.INFLOW and kind in rules.NOTIFIED_KINDS:
             _notify_registration_place(record, person)
     return record
+
+
+def _registry_pregnancy(actor: User | None, record: ServiceRecord) -> None:
+    """A pregnancy care registration records the pregnancy in the registry (孕情), a birth
+    its outcome: the registry's own services, so the health fact has one home."""
+    from shequ.registry import services as registry
+
+    person = record.person
+    ongoing = person.pregnancies.filter(outcome="").order_by("-recorded_on").first()
+    if record.kind == ServiceKind.PREGNANCY_REGISTRATION and ongoing is None:
+        registry.pregnancy_record(
+            actor=actor,
+            person=person,
+            values={"recorded_on": record.date},
+            reason=_("孕产期保健登记"),
+        )
+    elif record.kind == ServiceKind.BIRTH and ongoing is not None:
+        registry.pregnancy_outcome(
+            actor=actor,
+            pregnancy=ongoing,
+            outcome=PregnancyOutcome.LIVE_BIRTH,
+            outcome_on=record.date,
+            reason=_("分娩"),
+        )
 
 
 def _notify_registration_place(record: ServiceRecord, person: Person) -> None:

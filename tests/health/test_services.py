@@ -194,3 +194,23 @@ def test_the_service_list_runs_a_constant_number_of_queries(
     client.get("/health/services/")
     with django_assert_max_num_queries(14):
         assert client.get("/health/services/?page_size=50").status_code == 200
+
+
+def test_a_pregnancy_registration_records_the_registry_s_pregnancy(people, women):
+    """The health right's fact lives in the registry: a registration opens a 孕情, which
+    puts the woman on the target list; the birth closes it."""
+    from shequ.health import services
+
+    covered = women["covered"]
+    day = timezone.localdate() - datetime.timedelta(days=1)
+    assert covered not in selectors.target_list("340603020001", timezone.localdate())
+    services.service_record_create(
+        actor=people.worker_a, person=covered, kind="pregnancy_registration", date=day
+    )
+    assert covered.pregnancies.filter(outcome="").count() == 1
+    assert covered in selectors.target_list("340603020001", timezone.localdate())
+    services.service_record_create(
+        actor=people.worker_a, person=covered, kind="birth", date=timezone.localdate()
+    )
+    assert covered.pregnancies.get().outcome == "live_birth"
+    assert Task.objects.filter(person=covered, kind="health.postnatal_visit", state="open").exists()
