@@ -397,3 +397,6 @@ LOGGING = {
 # --- Shequ's own --------------------------------------------------------------------
 # The statistical division code of the city this deployment serves (淮北市 in the demo).
 SHEQU_CITY_CODE = env_str("SHEQU_CITY_CODE") or "340600000000"
+
+# The TrueType font embedded in printed documents (core/pdf.py); empty: ask fontconfig.
+PDF_FONT = env_str("SHEQU_PDF_FONT")
