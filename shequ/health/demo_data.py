@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from shequ.core.demo import DemoContext
 from shequ.health import rules, selectors, services
-from shequ.health.models import Facility, MonthlyReport, ServiceKind
+from shequ.health.models import Facility, MonthlyReport, ServiceKind, ServiceRecord
 from shequ.org.models import OrgUnit, User
 from shequ.org.roles import Level
 from shequ.registry.models import Contraception
@@ -51,7 +51,7 @@ def build(ctx: DemoContext) -> None:
         end = min(rules.month_end(month), today)
         targets = list(selectors.target_list(model_street.prefix, month)[:2000])
         rng.shuffle(targets)
-        for person in targets[: max(1, len(targets) // 5)]:
+        for person in targets[: min(300, max(1, len(targets) // 5))]:
             day = month + datetime.timedelta(days=rng.randint(0, (end - month).days))
             no_method = person.contraception in ("", Contraception.NONE)
             kind = rng.choice(_KINDS_CONTRACEPTION if no_method else _KINDS_MARRIED)
@@ -112,6 +112,10 @@ def build(ctx: DemoContext) -> None:
         for back, approve in ((2, True), (1, False)):
             month = rules.months_before(this_month, back)
             for hospital in district_hospitals:
+                if not ServiceRecord.objects.filter(
+                    facility=hospital, date__gte=month, date__lte=rules.month_end(month)
+                ).exists():
+                    continue
                 batch = services.claim_compile(
                     actor=None, street=model_street, month=month, hospital=hospital
                 )
