@@ -317,6 +317,9 @@ SPECTACULAR_SETTINGS = {
         "CheckKindEnum": "shequ.registry.models.Check.Kind",
         # Import and export jobs have the same statuses: one enum (two names are an error).
         "JobStatusEnum": "shequ.jobs.models.ImportJob.Status",
+        "FacilityKindEnum": "shequ.health.models.Facility.Kind",
+        "ServiceKindEnum": "shequ.health.models.ServiceKind",
+        "ServiceStatusEnum": "shequ.health.models.ServiceRecord.Status",
     },
 }
 
