@@ -45,6 +45,8 @@ node_modules/.package-lock.json: package.json package-lock.json
 assets: node_modules/.package-lock.json
 
 install: $(VENV)/.installed assets
+	@fc-list 2>/dev/null | grep -qi "WenQuanYi" || \
+	  echo "note: printed documents need a Chinese font: apt-get install fonts-wqy-microhei (or set SHEQU_PDF_FONT)"
 
 install-test: install $(VENV)/.installed-test browser-deps
 

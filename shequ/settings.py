@@ -56,7 +56,11 @@ INSTALLED_APPS = [
     "shequ.jobs",
     # After shequ.jobs, whose `db_worker` (the same, with the jobs' housekeeping) wins.
     "django_tasks_db",
+    "shequ.rulebook",
     "shequ.registry",
+    "shequ.duework",
+    "shequ.outbox",
+    "shequ.health",
 ]
 
 MIDDLEWARE = [
@@ -121,6 +125,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
         "transaction_mode": "IMMEDIATE",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT: compiling a plan took ~2 s of a district's 0.1 s target-list query (its cost
+    # estimate crosses jit_above_cost); short interactive queries never win it back.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache -----------------------------------------------------------------------------
@@ -326,6 +334,9 @@ SPECTACULAR_SETTINGS = {
         "CheckKindEnum": "shequ.registry.models.Check.Kind",
         # Import and export jobs have the same statuses: one enum (two names are an error).
         "JobStatusEnum": "shequ.jobs.models.ImportJob.Status",
+        "FacilityKindEnum": "shequ.health.models.Facility.Kind",
+        "ServiceKindEnum": "shequ.health.models.ServiceKind",
+        "ServiceStatusEnum": "shequ.health.models.ServiceRecord.Status",
     },
 }
 
@@ -410,3 +421,6 @@ LOGGING = {
 # --- Shequ's own --------------------------------------------------------------------
 # The statistical division code of the city this deployment serves (淮北市 in the demo).
 SHEQU_CITY_CODE = env_str("SHEQU_CITY_CODE") or "340600000000"
+
+# The TrueType font embedded in printed documents (core/pdf.py); empty: ask fontconfig.
+PDF_FONT = env_str("SHEQU_PDF_FONT")

@@ -157,7 +157,8 @@ def test_an_administrator_cannot_hold_data_rights(api, people):
 
 
 def test_the_duties_of_each_demo_like_account(api, people):
-    assert actions_of(api, people.city) == {"read_registry"}
+    # City staff keep the rulebook and the health facilities (no personal data in either).
+    assert actions_of(api, people.city) == {"read_registry", "manage_rules", "manage_facilities"}
     assert actions_of(api, people.city_admin) == {"manage_org", "manage_users", "approve_rights"}
     assert actions_of(api, people.auditor) == {"view_audit"}
     assert actions_of(api, people.worker_a) == {

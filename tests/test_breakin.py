@@ -26,12 +26,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import NoReverseMatch, Resolver404
 
 from shequ.core.identifiers import mask_id_number, mask_phone
+from shequ.duework import services as duework_services
+from shequ.health import services as health_services
 from shequ.org import roles
 from shequ.org import services as org_services
 from shequ.org.models import OrgUnit
 from shequ.org.roles import ROLE_LEVELS, Level, Role, rights_for
 from shequ.org.scoping import prefixes_q
+from shequ.outbox import services as outbox_services
 from shequ.registry import services as registry_services
+from shequ.rulebook import services as rulebook_services
 from tests.conftest import PASSWORD, make_unit, make_user
 from tests.factories import make_building, make_household, make_person
 
@@ -82,6 +86,21 @@ PARAMETERS: dict[str, str] = {
     "template/<kind>": "kind",
     "export/<kind>": "kind",
     "<format>": "format",
+    "settings/<uid>": "setting",
+    "settings/<id>": "setting",
+    "tasks/<uid>": "task",
+    "tasks/<id>": "task",
+    "notifications/<uid>": "notification",
+    "notifications/<id>": "notification",
+    "facilities/<uid>": "facility",
+    "facilities/<id>": "facility",
+    "services/<uid>": "service_record",
+    "service-records/<id>": "service_record",
+    "persons/<person_uid>": "person",
+    "reports/<uid>": "report",
+    "monthly-reports/<id>": "report",
+    "claims/<uid>": "claim",
+    "claims/<id>": "claim",
 }
 # Values that are not records of a unit: reference data and names, the same for everyone.
 SHARED_VALUES = {"division", "kind", "format"}
@@ -343,6 +362,72 @@ def _build_world() -> World:
     assert asked.status_code == 202, asked.content
     shown_to_owner = api.get(f"/api/v1/persons/{person.uid}/").json()["id_number"]
 
+    # The shared pieces (rulebook, due work, outbox): a setting of the grid (a setting of the
+    # community applies to, so is read by, its other grid), a task on the person, a message
+    # to the community about her.
+    setting = rulebook_services.setting_create(
+        actor=None,
+        programme="breakin",
+        key="k",
+        value=1,
+        region_prefix=grid_a1.code,
+        valid_from=datetime.date(2026, 1, 1),
+        reason="set-up",
+    )
+    task = duework_services.ensure_task(
+        kind="breakin",
+        source_key="breakin:task",
+        title="禁入任务",
+        unit_code=community_a.code,
+        due_date=datetime.date(2026, 1, 1),
+        person=person,
+    )
+    notice = outbox_services.notify(
+        key="breakin:notice",
+        kind="breakin",
+        title="禁入通报",
+        summary="禁入内容",
+        health=True,
+        person=person,
+        from_unit_code=community_a.code,
+        to_unit_code=community_a.code,
+        due_date=datetime.date(2026, 1, 1),
+    )
+
+    # The health services: a station of the community, a service to the person, the
+    # community's report, the street's claim at the district's hospital.
+    station = health_services.facility_create(
+        actor=None, name="禁入服务站", kind="station", unit=community_a
+    )
+    hospital = health_services.facility_create(
+        actor=None, name="禁入医院", kind="hospital", unit=units["340603000000"]
+    )
+    record = health_services.service_record_create(
+        actor=None,
+        person=person,
+        kind="contraception_counselling",
+        date=datetime.date(2026, 1, 5),
+        facility=station,
+    )
+    health_services.service_record_create(
+        actor=None,
+        person=person,
+        kind="procedure",
+        date=datetime.date(2026, 1, 6),
+        facility=hospital,
+        cost=100,
+        result="禁入结果",
+    )
+    report = health_services.report_generate(
+        actor=None, unit=community_a, month=datetime.date(2026, 1, 1)
+    )
+    claim = health_services.claim_compile(
+        actor=None,
+        street=units["340603020000"],
+        month=datetime.date(2026, 1, 1),
+        hospital=hospital,
+    )
+
     personas = [_persona("anonymous")]
     for role, duty in account_kinds():
         unit = units[OUTSIDE[max(ROLE_LEVELS[role])]]
@@ -372,6 +457,13 @@ def _build_world() -> World:
             "import_job": started.json()["id"],
             "export_job": asked.json()["id"],
             "right_request": str(right_request.uid),
+            "setting": str(setting.uid),
+            "task": str(task.uid),
+            "notification": str(notice.uid),
+            "facility": str(station.uid),
+            "service_record": str(record.uid),
+            "report": str(report.uid),
+            "claim": str(claim.uid),
             "marriage": str(marriage.uid),
             "child": str(child.uid),
             "certificate": str(certificate.uid),
@@ -392,6 +484,10 @@ def _build_world() -> World:
             "东方守门",
             "13800138111",
             "禁入楼",
+            "禁入任务",
+            "禁入通报",
+            "禁入内容",
+            "禁入结果",
             "BREAKIN-001",
             "欧阳越界",
             "禁入户号",

@@ -115,7 +115,7 @@ def test_the_menu_lists_every_app_s_entries_in_their_order(admin_client, tree):
     labels = re.findall(
         r'class="nav-link text-nowrap[^"]*" href="[^"]*"[^>]*><i [^>]*></i> (\S+)</a>', page
     )
-    # Org's entries and the registry's, each registered by its app, in one order.
+    # Org's entries, the registry's and the later apps', each registered by its app, in one order.
     assert labels == [
         "首页",
         "组织",
@@ -124,7 +124,11 @@ def test_the_menu_lists_every_app_s_entries_in_their_order(admin_client, tree):
         "出租房屋",
         "户籍户",
         "导入导出",
+        "健康服务",
+        "待办",
+        "通报",
         "人口分类设置",
+        "规则设置",
         "用户",
         "审计",
     ]

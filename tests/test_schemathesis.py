@@ -8,6 +8,7 @@ fails the test until one line is added there. Bounded (a few examples per operat
 derandomised) so that the run stays short and gives the same result each time.
 """
 
+import datetime
 import io
 import json
 
@@ -23,11 +24,15 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from shequ.duework import services as duework_services
+from shequ.health import services as health_services
 from shequ.org import services as org_services
 from shequ.org.models import OrgUnit
 from shequ.org.roles import Role, rights_for
+from shequ.outbox import services as outbox_services
 from shequ.registry import services as registry_services
 from shequ.registry.models import RetypeJob
+from shequ.rulebook import services as rulebook_services
 from tests.conftest import PASSWORD, make_unit, make_user
 from tests.factories import make_building, make_household, make_person
 
@@ -64,6 +69,13 @@ PATH_VALUES = {
     "imports/{uid}": "import_job",
     "exports/{uid}": "export_job",
     "right-requests/{uid}": "right_request",
+    "settings/{id}": "setting",
+    "tasks/{id}": "task",
+    "notifications/{id}": "notification",
+    "facilities/{id}": "facility",
+    "service-records/{id}": "service_record",
+    "monthly-reports/{id}": "report",
+    "claims/{id}": "claim",
 }
 
 
@@ -130,7 +142,59 @@ def _build_world() -> dict:
         "/api/v1/exports/", {"kind": "persons"}, content_type="application/json", **auth
     )
     assert started.status_code == asked.status_code == 202, (started.content, asked.content)
+    # The shared pieces and the health services, on the same community.
+    setting = rulebook_services.setting_create(
+        actor=None,
+        programme="p",
+        key="k",
+        value=1,
+        region_prefix=community.code,
+        valid_from=datetime.date(2026, 1, 1),
+        reason="set-up",
+    )
+    task = duework_services.ensure_task(
+        kind="k",
+        source_key="s:1",
+        title="任务",
+        unit_code=community.code,
+        due_date=datetime.date(2026, 1, 1),
+        person=person,
+    )
+    notice = outbox_services.notify(
+        key="n:1",
+        kind="k",
+        title="通报",
+        person=person,
+        from_unit_code=street.code,
+        to_unit_code=community.code,
+        due_date=datetime.date(2026, 1, 1),
+    )
+    station = health_services.facility_create(actor=None, name="站", kind="station", unit=community)
+    hospital = health_services.facility_create(
+        actor=None, name="院", kind="hospital", unit=district
+    )
+    record = health_services.service_record_create(
+        actor=None,
+        person=person,
+        kind="procedure",
+        date=datetime.date(2026, 1, 5),
+        facility=hospital,
+        cost=100,
+    )
+    report = health_services.report_generate(
+        actor=None, unit=community, month=datetime.date(2026, 1, 1)
+    )
+    claim = health_services.claim_compile(
+        actor=None, street=street, month=datetime.date(2026, 1, 1), hospital=hospital
+    )
     return {
+        "setting": str(setting.uid),
+        "task": str(task.uid),
+        "notification": str(notice.uid),
+        "facility": str(station.uid),
+        "service_record": str(record.uid),
+        "report": str(report.uid),
+        "claim": str(claim.uid),
         "tokens": tokens,
         "unit": community.code,
         "colleague": str(colleague.uid),

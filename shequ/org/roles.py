@@ -49,6 +49,9 @@ class Action(StrEnum):
     # Contraception and pregnancy facts (logged): a right of its own, granted per account
     # whatever the level; grid accounts may hold it only where the deployment says so.
     VIEW_HEALTH = "view_health"
+    MANAGE_RULES = "manage_rules"  # the rulebook's settings and the working-day calendar
+    MANAGE_FACILITIES = "manage_facilities"  # health facilities and their provider staff
+    VIEW_CLINICAL = "view_clinical"  # clinical results of health services (logged)
 
 
 # Data rights are explicit grants on an account (User.data_rights), approved by a second
@@ -56,11 +59,13 @@ class Action(StrEnum):
 DATA_RIGHTS: tuple[Action, ...] = (
     Action.REVEAL_ID_NUMBER,
     Action.VIEW_HEALTH,
+    Action.VIEW_CLINICAL,
     Action.EXPORT_REGISTRY,
 )
 RIGHT_LABELS: dict[str, str | Promise] = {
     Action.REVEAL_ID_NUMBER: _("查看完整身份证号"),
     Action.VIEW_HEALTH: _("查看健康信息"),
+    Action.VIEW_CLINICAL: _("查看临床检查结果"),
     Action.EXPORT_REGISTRY: _("导出人员数据"),
 }
 
@@ -89,12 +94,13 @@ DUTY_ACTIONS: dict[str, frozenset[Action]] = {
 
 # Data work by role: what the role does without a grant.
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
-    Role.CITY: frozenset({Action.READ_REGISTRY}),
-    Role.DISTRICT: frozenset({Action.READ_REGISTRY}),
+    Role.CITY: frozenset({Action.READ_REGISTRY, Action.MANAGE_RULES, Action.MANAGE_FACILITIES}),
+    Role.DISTRICT: frozenset({Action.READ_REGISTRY, Action.MANAGE_FACILITIES}),
     Role.STREET: frozenset({Action.READ_REGISTRY, Action.EDIT_REGISTRY, Action.IMPORT_REGISTRY}),
     Role.COMMUNITY: frozenset({Action.READ_REGISTRY, Action.EDIT_REGISTRY, Action.IMPORT_REGISTRY}),
     Role.GRID: frozenset({Action.READ_REGISTRY, Action.EDIT_REGISTRY}),
-    Role.PROVIDER: frozenset({Action.READ_REGISTRY}),
+    # Clinical results are the provider's own work: held by the role, granted to others.
+    Role.PROVIDER: frozenset({Action.READ_REGISTRY, Action.VIEW_CLINICAL}),
     Role.AUDITOR: frozenset(),
 }
 assert set(ROLE_ACTIONS) == set(Role.values)
@@ -104,7 +110,7 @@ ROLE_RIGHTS: dict[str, frozenset[Action]] = {
     Role.CITY: frozenset(),
     Role.DISTRICT: frozenset(),
     Role.STREET: frozenset(DATA_RIGHTS),
-    Role.COMMUNITY: frozenset(DATA_RIGHTS),
+    Role.COMMUNITY: frozenset(DATA_RIGHTS) - {Action.VIEW_CLINICAL},
     Role.GRID: frozenset({Action.REVEAL_ID_NUMBER, Action.VIEW_HEALTH}),
     Role.PROVIDER: frozenset({Action.VIEW_HEALTH}),
     Role.AUDITOR: frozenset(),
@@ -174,6 +180,7 @@ SECOND_FACTOR_ACTIONS = (
     Action.MANAGE_ORG,
     Action.VIEW_AUDIT,
     Action.VIEW_HEALTH,
+    Action.VIEW_CLINICAL,
     Action.REVEAL_ID_NUMBER,
 )
 

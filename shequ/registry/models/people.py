@@ -201,6 +201,13 @@ class Person(DerivedFieldsMixin, models.Model):
             models.Index(fields=["unit", "population_type", "status"], name="person_unit_type"),
             # A search by an identity number's beginning (area code, birth date).
             models.Index(fields=["id_area", "birth_date"], name="person_id_area_birth"),
+            # The health services' monthly target list reads married women only (a fifth
+            # of the persons): their own index, by place and age.
+            models.Index(
+                fields=["unit", "birth_date"],
+                condition=Q(sex="F", marital_status="married", status="active"),
+                name="person_married_women",
+            ),
             models.Index(fields=["household", "status"], name="person_household"),
             # The outflow list's ids, its sort and its count from this index alone.
             models.Index(
