@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     # After shequ.jobs, whose `db_worker` (the same, with the jobs' housekeeping) wins.
     "django_tasks_db",
     "shequ.registry",
+    "shequ.supplies",
 ]
 
 MIDDLEWARE = [

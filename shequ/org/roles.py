@@ -46,6 +46,8 @@ class Action(StrEnum):
     EXPORT_REGISTRY = "export_registry"  # Excel/CSV exports of people's data
     REVEAL_ID_NUMBER = "reveal_id_number"  # see an identity number unmasked (logged)
     VIEW_HEALTH = "view_health"  # contraception and other health facts (logged)
+    KEEP_STOCK = "keep_stock"  # contraceptive stock: receipts, requisitions, counts, write-offs
+    DISPENSE_SUPPLIES = "dispense_supplies"  # give contraceptives out, named or at a machine
 
 
 # Data rights are explicit grants on an account (User.data_rights), approved by a second
@@ -54,11 +56,15 @@ DATA_RIGHTS: tuple[Action, ...] = (
     Action.REVEAL_ID_NUMBER,
     Action.VIEW_HEALTH,
     Action.EXPORT_REGISTRY,
+    Action.KEEP_STOCK,
+    Action.DISPENSE_SUPPLIES,
 )
 RIGHT_LABELS: dict[str, str | Promise] = {
     Action.REVEAL_ID_NUMBER: _("查看完整身份证号"),
     Action.VIEW_HEALTH: _("查看健康信息"),
     Action.EXPORT_REGISTRY: _("导出人员数据"),
+    Action.KEEP_STOCK: _("药具保管"),
+    Action.DISPENSE_SUPPLIES: _("药具发放"),
 }
 
 # The unit level a role's user must belong to; provider and auditor may sit at several.
@@ -96,14 +102,18 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
 }
 assert set(ROLE_ACTIONS) == set(Role.values)
 
+# Stock keeping and dispensing are rights of their own, granted to the account that does the
+# work wherever it sits (a district store keeper, a service-room clerk), not tied to a level.
+_SUPPLIES = frozenset({Action.KEEP_STOCK, Action.DISPENSE_SUPPLIES})
+
 # The data rights a data account of the role may be granted.
 ROLE_RIGHTS: dict[str, frozenset[Action]] = {
     Role.CITY: frozenset(),
-    Role.DISTRICT: frozenset(),
+    Role.DISTRICT: _SUPPLIES,
     Role.STREET: frozenset(DATA_RIGHTS),
     Role.COMMUNITY: frozenset(DATA_RIGHTS),
-    Role.GRID: frozenset({Action.REVEAL_ID_NUMBER, Action.VIEW_HEALTH}),
-    Role.PROVIDER: frozenset({Action.VIEW_HEALTH}),
+    Role.GRID: frozenset({Action.REVEAL_ID_NUMBER, Action.VIEW_HEALTH, Action.DISPENSE_SUPPLIES}),
+    Role.PROVIDER: frozenset({Action.VIEW_HEALTH}) | _SUPPLIES,
     Role.AUDITOR: frozenset(),
 }
 assert set(ROLE_RIGHTS) == set(Role.values)
