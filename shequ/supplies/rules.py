@@ -75,6 +75,14 @@ def dispensing_problem(
     return ""
 
 
+def clinician_problem(*, clinician_first: bool, first_time: bool, by_clinician: bool) -> str:
+    """The first oral pill or injection, and every IUD or implant, is given under a doctor:
+    the catalogue's flag says which; a first dispensing of such an item needs a provider."""
+    if clinician_first and first_time and not by_clinician:
+        return _("首次领取该药具须由医务人员（卫生服务机构）提供指导后发放。")
+    return ""
+
+
 def follow_up_due(day: datetime.date, days: int) -> datetime.date | None:
     """When the follow-up of a dispensing on ``day`` falls due (None: no follow-up)."""
     return day + datetime.timedelta(days=days) if days > 0 else None

@@ -28,7 +28,7 @@ from shequ.core import bulk
 from shequ.core.versions import EditConflict
 from shequ.org.audit import SensitiveTarget, audit_change, audit_sensitive_read
 from shequ.org.models import OrgUnit, SensitiveAccess, User
-from shequ.org.roles import Action, can
+from shequ.org.roles import Action, Role, can
 from shequ.org.scoping import code_in_scope
 from shequ.registry import services as registry_services
 from shequ.registry.models import Person
@@ -474,12 +474,17 @@ def dispense(
     _not_future(day, today)
     if not item.is_active:
         raise ValidationError({"item": [_("该品种已停用。")]})
-    problem = rules.dispensing_problem(
+    history = _dispensed_before(person, item, day)
+    problem = rules.clinician_problem(
+        clinician_first=item.clinician_first,
+        first_time=not Dispensing.objects.filter(person=person, item=item).exists(),
+        by_clinician=actor is None or actor.is_superuser or actor.role == Role.PROVIDER,
+    ) or rules.dispensing_problem(
         limits=_limits(item, location.unit_code, day),
         unit=item.unit,
         quantity=quantity,
         day=day,
-        history=_dispensed_before(person, item, day),
+        history=history,
     )
     if problem:
         raise ValidationError({"quantity": [problem]})
