@@ -14,6 +14,7 @@ from shequ.org import views as org_views
 from shequ.org.api import NotFoundView
 from shequ.org.permissions import staff_required
 from shequ.registry.urls import register_api as register_registry_api
+from shequ.supplies.api import register_api as register_supplies_api
 
 # No ".json" suffix routes: the viewsets' actions take no ``format`` argument (a suffix
 # answered 500), and ``?format=`` and the Accept header already choose the renderer.
@@ -25,6 +26,7 @@ router.register("right-requests", org_api.RightRequestViewSet, basename="right-r
 router.register("audit-events", org_api.AuditEventViewSet, basename="audit-event")
 router.register("sensitive-accesses", org_api.SensitiveAccessViewSet, basename="sensitive-access")
 register_registry_api(router)
+register_supplies_api(router)
 
 api_urlpatterns = [
     path("auth/token/", org_api.TokenView.as_view(), name="api-token"),
@@ -64,5 +66,6 @@ urlpatterns += i18n_patterns(
     ),
     path("", include("shequ.org.urls")),
     path("", include("shequ.registry.urls")),
+    path("", include("shequ.supplies.urls")),
     prefix_default_language=False,
 )

