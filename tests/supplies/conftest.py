@@ -11,8 +11,6 @@ from shequ.supplies import services
 from shequ.supplies.models import Item, Location, Lot
 
 
-
-
 @dataclass
 class Stores:
     district: Location
@@ -35,19 +33,31 @@ def stores(tree) -> Stores:
         actor=None, unit_code=tree.district.code, name="相山区药具库", kind=K.DISTRICT_STORE
     )
     street = services.location_create(
-        actor=None, unit_code=tree.street.code, name="示范街道药具库", kind=K.STREET_STORE,
+        actor=None,
+        unit_code=tree.street.code,
+        name="示范街道药具库",
+        kind=K.STREET_STORE,
         supplier=district,
     )
     room = services.location_create(
-        actor=None, unit_code=tree.community_a.code, name="丽景社区服务室", kind=K.SERVICE_ROOM,
+        actor=None,
+        unit_code=tree.community_a.code,
+        name="丽景社区服务室",
+        kind=K.SERVICE_ROOM,
         supplier=street,
     )
     machine = services.location_create(
-        actor=None, unit_code=tree.community_a.code, name="丽景社区自助发放机", kind=K.MACHINE,
+        actor=None,
+        unit_code=tree.community_a.code,
+        name="丽景社区自助发放机",
+        kind=K.MACHINE,
         supplier=room,
     )
     postal = services.location_create(
-        actor=None, unit_code=tree.street.code, name="示范街道网上申领", kind=K.POSTAL,
+        actor=None,
+        unit_code=tree.street.code,
+        name="示范街道网上申领",
+        kind=K.POSTAL,
         supplier=street,
     )
     other_room = services.location_create(
@@ -57,17 +67,52 @@ def stores(tree) -> Stores:
     condom = Item.objects.get(code="condom-male")
     injection = Item.objects.get(code="injection")
     day = timezone.localdate() - datetime.timedelta(days=30)
-    services.stock_receive(actor=None, location=room, item=condom, lot_number="C-LATE",
-                           expiry=datetime.date(2029, 1, 1), quantity=100, day=day)
-    services.stock_receive(actor=None, location=room, item=condom, lot_number="C-EARLY",
-                           expiry=datetime.date(2027, 6, 1), quantity=50, day=day)
-    services.stock_receive(actor=None, location=room, item=pill, lot_number="P-1",
-                           expiry=datetime.date(2028, 1, 1), quantity=30, day=day)
-    services.stock_receive(actor=None, location=district, item=pill, lot_number="P-1",
-                           expiry=datetime.date(2028, 1, 1), quantity=1000, day=day)
+    services.stock_receive(
+        actor=None,
+        location=room,
+        item=condom,
+        lot_number="C-LATE",
+        expiry=datetime.date(2029, 1, 1),
+        quantity=100,
+        day=day,
+    )
+    services.stock_receive(
+        actor=None,
+        location=room,
+        item=condom,
+        lot_number="C-EARLY",
+        expiry=datetime.date(2027, 6, 1),
+        quantity=50,
+        day=day,
+    )
+    services.stock_receive(
+        actor=None,
+        location=room,
+        item=pill,
+        lot_number="P-1",
+        expiry=datetime.date(2028, 1, 1),
+        quantity=30,
+        day=day,
+    )
+    services.stock_receive(
+        actor=None,
+        location=district,
+        item=pill,
+        lot_number="P-1",
+        expiry=datetime.date(2028, 1, 1),
+        quantity=1000,
+        day=day,
+    )
     return Stores(
-        district=district, street=street, room=room, machine=machine, postal=postal,
-        other_room=other_room, pill=pill, condom=condom, injection=injection,
+        district=district,
+        street=street,
+        room=room,
+        machine=machine,
+        postal=postal,
+        other_room=other_room,
+        pill=pill,
+        condom=condom,
+        injection=injection,
         condom_early=Lot.objects.get(number="C-EARLY"),
         condom_late=Lot.objects.get(number="C-LATE"),
     )

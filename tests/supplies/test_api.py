@@ -74,14 +74,17 @@ def test_a_requisition_through_the_api(api, people, stores):
     uid = body["id"]
     district = api.as_(people.district)
     assert district.get("/api/v1/requisitions/").json()["count"] == 1
-    approved = district.post(f"/api/v1/requisitions/{uid}/approve/", {"version": body["version"]},
-                             format="json")
+    approved = district.post(
+        f"/api/v1/requisitions/{uid}/approve/", {"version": body["version"]}, format="json"
+    )
     assert approved.status_code == 200, approved.content
-    stale = district.post(f"/api/v1/requisitions/{uid}/send/", {"version": body["version"]},
-                          format="json")
+    stale = district.post(
+        f"/api/v1/requisitions/{uid}/send/", {"version": body["version"]}, format="json"
+    )
     assert stale.status_code == 409
-    sent = district.post(f"/api/v1/requisitions/{uid}/send/",
-                         {"version": approved.json()["version"]}, format="json")
+    sent = district.post(
+        f"/api/v1/requisitions/{uid}/send/", {"version": approved.json()["version"]}, format="json"
+    )
     assert sent.json()["status"] == Requisition.Status.SENT
     received = api.as_(people.street).post(
         f"/api/v1/requisitions/{uid}/receive/", {"version": sent.json()["version"]}, format="json"
@@ -96,13 +99,25 @@ def test_the_lists_run_a_constant_number_of_queries(
 ):
     day = timezone.localdate() - datetime.timedelta(days=3)
     for n in range(30):
-        services.stock_receive(actor=None, location=stores.room, item=stores.pill,
-                               lot_number=f"Q-{n}", expiry=datetime.date(2030, 1, 1),
-                               quantity=5, day=day)
+        services.stock_receive(
+            actor=None,
+            location=stores.room,
+            item=stores.pill,
+            lot_number=f"Q-{n}",
+            expiry=datetime.date(2030, 1, 1),
+            quantity=5,
+            day=day,
+        )
         services.requisition_submit(actor=None, location=stores.room, lines={stores.pill: 5})
     client = api.as_(people.worker_a)
-    for path in ("stock-movements", "stock-levels", "stock-locations", "stock-lots",
-                 "requisitions", "stock-levels/low"):
+    for path in (
+        "stock-movements",
+        "stock-levels",
+        "stock-locations",
+        "stock-lots",
+        "requisitions",
+        "stock-levels/low",
+    ):
         with django_assert_max_num_queries(12):
             answer = client.get(f"/api/v1/{path}/?page_size=50")
         assert answer.status_code == 200, (path, answer.content)

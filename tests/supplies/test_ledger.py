@@ -29,10 +29,16 @@ def test_receipts_set_the_balance_and_the_ledger_agrees(stores):
 def test_dispensing_takes_the_lot_that_expires_first(stores, tree, people):
     person = _woman(tree)
     done = services.dispense(
-        actor=people.worker_a, location=stores.room, person=person, item=stores.condom,
+        actor=people.worker_a,
+        location=stores.room,
+        person=person,
+        item=stores.condom,
         quantity=60,
     )
-    assert [(m.lot.number, m.quantity) for m in done.movements] == [("C-EARLY", -50), ("C-LATE", -10)]
+    assert [(m.lot.number, m.quantity) for m in done.movements] == [
+        ("C-EARLY", -50),
+        ("C-LATE", -10),
+    ]
     assert Balance.objects.get(location=stores.room, lot=stores.condom_early).quantity == 0
     assert done.dispensing.person_id == person.pk
 
@@ -43,11 +49,22 @@ def test_nothing_expired_or_recalled_is_dispensed(stores, tree, people):
     stores.condom_early.save()
     services.lot_recall(actor=people.worker_a, lot=stores.condom_late, reason="质量问题")
     with pytest.raises(ValidationError, match="可用库存不足"):
-        services.dispense(actor=people.worker_a, location=stores.room, person=person,
-                          item=stores.condom, quantity=1)
+        services.dispense(
+            actor=people.worker_a,
+            location=stores.room,
+            person=person,
+            item=stores.condom,
+            quantity=1,
+        )
     with pytest.raises(ValidationError, match="已过期"):
-        services.dispense(actor=people.worker_a, location=stores.room, person=person,
-                          item=stores.condom, quantity=1, lot=stores.condom_early)
+        services.dispense(
+            actor=people.worker_a,
+            location=stores.room,
+            person=person,
+            item=stores.condom,
+            quantity=1,
+            lot=stores.condom_early,
+        )
     assert selectors.stock_level(stores.room, stores.condom) == {"total": 150, "usable": 0}
 
 
@@ -60,67 +77,100 @@ def test_the_database_refuses_a_negative_balance(stores):
 def test_more_than_the_stock_is_refused_and_nothing_written(stores, tree, people):
     before = Movement.objects.count()
     with pytest.raises(ValidationError, match="可用库存不足"):
-        services.dispense(actor=people.worker_a, location=stores.room, person=_woman(tree),
-                          item=stores.condom, quantity=151)
+        services.dispense(
+            actor=people.worker_a,
+            location=stores.room,
+            person=_woman(tree),
+            item=stores.condom,
+            quantity=151,
+        )
     assert Movement.objects.count() == before
 
 
 def test_dispensing_needs_the_right_and_the_jurisdiction(stores, tree, people):
     person = _woman(tree)
     with pytest.raises(PermissionDenied):
-        services.dispense(actor=people.worker_c, location=stores.room, person=person,
-                          item=stores.condom, quantity=1)
+        services.dispense(
+            actor=people.worker_c,
+            location=stores.room,
+            person=person,
+            item=stores.condom,
+            quantity=1,
+        )
     people.worker_a.data_rights = []
     people.worker_a.save()
     with pytest.raises(PermissionDenied):
-        services.dispense(actor=people.worker_a, location=stores.room, person=person,
-                          item=stores.condom, quantity=1)
+        services.dispense(
+            actor=people.worker_a,
+            location=stores.room,
+            person=person,
+            item=stores.condom,
+            quantity=1,
+        )
 
 
 def test_the_first_pill_is_given_by_a_clinician(stores, tree, people):
     person = _woman(tree)
     with pytest.raises(ValidationError, match="医务人员"):
-        services.dispense(actor=people.worker_a, location=stores.room, person=person,
-                          item=stores.pill, quantity=1)
-    services.dispense(actor=people.provider, location=stores.room, person=person,
-                      item=stores.pill, quantity=1)
-    services.dispense(actor=people.worker_a, location=stores.room, person=person,
-                      item=stores.pill, quantity=1)
+        services.dispense(
+            actor=people.worker_a, location=stores.room, person=person, item=stores.pill, quantity=1
+        )
+    services.dispense(
+        actor=people.provider, location=stores.room, person=person, item=stores.pill, quantity=1
+    )
+    services.dispense(
+        actor=people.worker_a, location=stores.room, person=person, item=stores.pill, quantity=1
+    )
 
 
 def test_the_fact_is_updated_only_with_consent(stores, tree, people):
     person = _woman(tree)
     person.contraception = ""
     person.save()
-    services.dispense(actor=people.worker_a, location=stores.room, person=person,
-                      item=stores.condom, quantity=10)
+    services.dispense(
+        actor=people.worker_a, location=stores.room, person=person, item=stores.condom, quantity=10
+    )
     person.refresh_from_db()
     assert person.contraception == ""
-    done = services.dispense(actor=people.worker_a, location=stores.room, person=person,
-                             item=stores.condom, quantity=10, update_fact=True)
+    done = services.dispense(
+        actor=people.worker_a,
+        location=stores.room,
+        person=person,
+        item=stores.condom,
+        quantity=10,
+        update_fact=True,
+    )
     person.refresh_from_db()
     assert person.contraception == "condom" and done.fact_updated
     assert person.history.first().history_change_reason.startswith("本人同意")
 
 
 def test_anonymous_pickups_at_a_machine_are_a_count(stores, people):
-    services.machine_refill(actor=people.worker_a, machine=stores.machine, source=stores.room,
-                            item=stores.condom, quantity=40)
+    services.machine_refill(
+        actor=people.worker_a,
+        machine=stores.machine,
+        source=stores.room,
+        item=stores.condom,
+        quantity=40,
+    )
     assert selectors.stock_level(stores.machine, stores.condom)["total"] == 40
-    services.anonymous_pickup(actor=people.worker_a, location=stores.machine, item=stores.condom,
-                              quantity=3)
+    services.anonymous_pickup(
+        actor=people.worker_a, location=stores.machine, item=stores.condom, quantity=3
+    )
     assert selectors.stock_level(stores.machine, stores.condom)["total"] == 37
     assert Movement.objects.filter(kind=MovementKind.PICKUP).count() == 1
 
 
 def test_a_requisition_goes_down_the_tree(stores, tree, people):
     street_keeper = people.street
-    req = services.requisition_submit(actor=street_keeper, location=stores.street,
-                                      lines={stores.pill: 200})
+    req = services.requisition_submit(
+        actor=street_keeper, location=stores.street, lines={stores.pill: 200}
+    )
     with pytest.raises(PermissionDenied):  # the street cannot approve what it asked for
         services.requisition_decide(actor=street_keeper, requisition=req, approve=True)
-    services.requisition_decide(actor=people.district, requisition=req, approve=True,
-                                approved={stores.pill.pk: 150})
+    services.requisition_decide(
+        actor=people.district, requisition=req, approve=True, approved={stores.pill.pk: 150}
+    )
     with pytest.raises(ValidationError, match="当前状态"):
         services.requisition_receive(actor=street_keeper, requisition=req)
     services.requisition_send(actor=people.district, requisition=req)
@@ -134,10 +184,14 @@ def test_a_requisition_goes_down_the_tree(stores, tree, people):
 def test_a_count_books_the_variance_with_its_explanation(stores, people):
     lot = stores.condom_late
     with pytest.raises(ValidationError, match="请说明原因"):
-        services.stock_count(actor=people.worker_a, location=stores.room,
-                             lines=[services.Counted(lot, 97)])
-    count = services.stock_count(actor=people.worker_a, location=stores.room,
-                                 lines=[services.Counted(lot, 97, "包装破损未登记")])
+        services.stock_count(
+            actor=people.worker_a, location=stores.room, lines=[services.Counted(lot, 97)]
+        )
+    count = services.stock_count(
+        actor=people.worker_a,
+        location=stores.room,
+        lines=[services.Counted(lot, 97, "包装破损未登记")],
+    )
     line = count.lines.get()
     assert (line.booked, line.counted, line.variance) == (100, 97, -3)
     assert Balance.objects.get(location=stores.room, lot=lot).quantity == 97
@@ -147,8 +201,18 @@ def test_a_count_books_the_variance_with_its_explanation(stores, people):
 
 def test_a_write_off_needs_a_reason(stores, people):
     with pytest.raises(ValidationError):
-        services.stock_write_off(actor=people.worker_a, location=stores.room,
-                                 lot=stores.condom_early, quantity=5, reason=" ")
-    services.stock_write_off(actor=people.worker_a, location=stores.room,
-                             lot=stores.condom_early, quantity=5, reason="过期")
+        services.stock_write_off(
+            actor=people.worker_a,
+            location=stores.room,
+            lot=stores.condom_early,
+            quantity=5,
+            reason=" ",
+        )
+    services.stock_write_off(
+        actor=people.worker_a,
+        location=stores.room,
+        lot=stores.condom_early,
+        quantity=5,
+        reason="过期",
+    )
     assert selectors.stock_level(stores.room, stores.condom)["total"] == 145
