@@ -48,6 +48,7 @@ class Action(StrEnum):
     VIEW_HEALTH = "view_health"  # contraception and other health facts (logged)
     KEEP_STOCK = "keep_stock"  # contraceptive stock: receipts, requisitions, counts, write-offs
     DISPENSE_SUPPLIES = "dispense_supplies"  # give contraceptives out, named or at a machine
+    MANAGE_RULES = "manage_rules"  # the rulebook's settings and the working-day calendar
 
 
 # Data rights are explicit grants on an account (User.data_rights), approved by a second
@@ -92,7 +93,7 @@ DUTY_ACTIONS: dict[str, frozenset[Action]] = {
 
 # Data work by role: what the role does without a grant.
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
-    Role.CITY: frozenset({Action.READ_REGISTRY}),
+    Role.CITY: frozenset({Action.READ_REGISTRY, Action.MANAGE_RULES}),
     Role.DISTRICT: frozenset({Action.READ_REGISTRY}),
     Role.STREET: frozenset({Action.READ_REGISTRY, Action.EDIT_REGISTRY, Action.IMPORT_REGISTRY}),
     Role.COMMUNITY: frozenset({Action.READ_REGISTRY, Action.EDIT_REGISTRY, Action.IMPORT_REGISTRY}),

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-# The rulebook's programme for the supplies; keys are ``limits.<item code>`` ({"per_year",
+# The rulebook's programme for the supplies; keys are ``limits.<item code, "-" as "_">`` ({"per_year",
 # "min_days"}) and ``follow_up.<item kind>`` (days after dispensing; 0 = none).
 PROGRAMME = "supplies"
 
 
 def limits_key(item_code: str) -> str:
-    return f"limits.{item_code}"
+    """The rulebook's keys are lower-case letters, digits, "_" and "."."""
+    return "limits." + item_code.replace("-", "_")
 
 
 def follow_up_key(item_kind: str) -> str:

@@ -521,4 +521,19 @@ def unit_rates(user: User, unit_code: str, since: datetime.date, until: datetime
 def _follow_ups(
     user: User, unit_code: str, since: datetime.date, until: datetime.date
 ) -> tuple[int, int]:
-    return 0, 0
+    """Follow-ups of the supplies due in the period in the unit: (due, done). One the person
+    declined (cancelled) is not due: follow-up is offered, never compulsory."""
+    from shequ.duework.models import Task
+
+    counts = (
+        scoped(Task.objects.all(), user)
+        .filter(
+            subtree_q("unit_code", unit_code),
+            kind="supplies.follow_up",
+            due_date__gte=since,
+            due_date__lte=until,
+        )
+        .exclude(state=Task.State.CANCELLED)
+        .aggregate(due=Count("id"), done=Count("id", filter=Q(state=Task.State.DONE)))
+    )
+    return counts["due"], counts["done"]

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from shequ.core import bulk
+from shequ.duework import services as duework
 from shequ.core.versions import EditConflict
 from shequ.org.audit import SensitiveTarget, audit_change, audit_sensitive_read
 from shequ.org.models import OrgUnit, SensitiveAccess, User
@@ -32,6 +33,7 @@ from shequ.org.roles import Action, Role, can
 from shequ.org.scoping import code_in_scope
 from shequ.registry import services as registry_services
 from shequ.registry.models import Person
+from shequ.rulebook import selectors as rulebook
 from shequ.supplies import rules
 from shequ.supplies.models import (
     KIND_METHOD,
@@ -550,14 +552,47 @@ def dispense(
 
 
 def _limits(item: Item, region: str, day: datetime.date) -> rules.Limits:
-    """The item's cap and interval for the place and day, from the rulebook (none set: no
-    limit)."""
-    return rules.Limits()  # TODO(shared-ready): rulebook
+    """The item's cap and interval for the place and day, from the rulebook (none set for
+    the item: no limit, as for an item the catalogue gained after the defaults)."""
+    try:
+        value = rulebook.value(
+            rules.PROGRAMME, rules.limits_key(item.code), division_code=region, on=day
+        )
+    except rulebook.RuleMissing:
+        return rules.Limits()
+    return rules.Limits.from_value(value)
+
+
+FOLLOW_UP_KIND = "supplies.follow_up"
 
 
 def _follow_up(record: Dispensing, person: Person) -> None:
-    """A follow-up task (随访, an offered service) for methods with an interval set."""
-    return None  # TODO(shared-ready): duework
+    """A follow-up task (随访, an offered service) for the named user of a method whose
+    interval the rulebook sets (pills, injections, IUDs, implants); one per person, method
+    and month it falls due, so monthly pill dispensings do not pile tasks up."""
+    item = record.item
+    try:
+        days = int(
+            rulebook.value(
+                rules.PROGRAMME,
+                rules.follow_up_key(item.kind),
+                division_code=person.unit_id,
+                on=record.day,
+            )
+        )
+    except (rulebook.RuleMissing, TypeError, ValueError):
+        return
+    due = rules.follow_up_due(record.day, days)
+    if due is None:
+        return
+    duework.ensure_task(
+        kind=FOLLOW_UP_KIND,
+        source_key=f"{FOLLOW_UP_KIND}:{person.uid}:{item.kind}:{due:%Y-%m}",
+        title=_("随访：%(item)s使用情况") % {"item": item.get_kind_display()},
+        unit_code=person.unit_id[:12],
+        due_date=due,
+        person=person,
+    )
 
 
 def _dispensed_before(

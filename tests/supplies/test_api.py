@@ -49,7 +49,7 @@ def test_dispensing_through_the_api(api, people, stores, tree):
         format="json",
     )
     assert too_many.status_code == 400
-    assert "库存不足" in too_many.json()["detail"]
+    assert "超过年度限量" in too_many.json()["quantity"][0]
 
 
 def test_a_person_outside_cannot_be_named(api, people, stores, tree):

@@ -74,13 +74,21 @@ def test_the_database_refuses_a_negative_balance(stores):
         Balance.objects.filter(pk=row.pk).update(quantity=-1)
 
 
-def test_more_than_the_stock_is_refused_and_nothing_written(stores, tree, people):
+def test_more_than_the_stock_is_refused_and_nothing_written(stores, people):
     before = Movement.objects.count()
-    with pytest.raises(ValidationError, match="可用库存不足"):
-        services.dispense(
+    with pytest.raises(ValidationError, match="库存不足"):
+        services.stock_write_off(
             actor=people.worker_a,
             location=stores.room,
-            person=_woman(tree),
+            lot=stores.condom_early,
+            quantity=51,
+            reason="破损",
+        )
+    with pytest.raises(ValidationError, match="可用库存不足"):
+        services.machine_refill(
+            actor=people.worker_a,
+            machine=stores.machine,
+            source=stores.room,
             item=stores.condom,
             quantity=151,
         )
@@ -216,3 +224,83 @@ def test_a_write_off_needs_a_reason(stores, people):
         reason="过期",
     )
     assert selectors.stock_level(stores.room, stores.condom)["total"] == 145
+
+
+def test_caps_from_the_rulebook_are_checked_with_a_clear_message(stores, tree, people):
+    person = _woman(tree)
+    services.stock_receive(
+        actor=None,
+        location=stores.room,
+        item=stores.condom,
+        lot_number="C-MORE",
+        expiry=datetime.date(2030, 1, 1),
+        quantity=200,
+    )
+    services.dispense(
+        actor=people.worker_a, location=stores.room, person=person, item=stores.condom, quantity=100
+    )
+    with pytest.raises(ValidationError, match="超过年度限量.*120.*已领 100.*还可领 20"):
+        services.dispense(
+            actor=people.worker_a,
+            location=stores.room,
+            person=person,
+            item=stores.condom,
+            quantity=30,
+        )
+    services.dispense(
+        actor=people.worker_a, location=stores.room, person=person, item=stores.condom, quantity=20
+    )
+
+
+def test_a_regional_rule_overrides_the_city_default(stores, tree, people):
+    from shequ.rulebook import services as rulebook_services
+
+    rulebook_services.setting_create(
+        actor=None,
+        programme="supplies",
+        key="limits.condom_male",
+        value={"per_year": 10, "min_days": 30},
+        region_prefix=tree.community_a.prefix,
+        valid_from=datetime.date(2020, 1, 1),
+        reason="本社区试点",
+    )
+    person = _woman(tree)
+    with pytest.raises(ValidationError, match="最多 10"):
+        services.dispense(
+            actor=people.worker_a,
+            location=stores.room,
+            person=person,
+            item=stores.condom,
+            quantity=11,
+        )
+    services.dispense(
+        actor=people.worker_a, location=stores.room, person=person, item=stores.condom, quantity=5
+    )
+    with pytest.raises(ValidationError, match="不足 30 天"):
+        services.dispense(
+            actor=people.worker_a,
+            location=stores.room,
+            person=person,
+            item=stores.condom,
+            quantity=1,
+        )
+
+
+def test_named_pill_users_get_a_follow_up_task_condom_users_not(stores, tree, people):
+    from shequ.duework.models import Task
+
+    person = _woman(tree)
+    services.dispense(
+        actor=people.worker_a, location=stores.room, person=person, item=stores.condom, quantity=5
+    )
+    assert not Task.objects.filter(person=person).exists()
+    done = services.dispense(
+        actor=people.provider, location=stores.room, person=person, item=stores.pill, quantity=1
+    )
+    task = Task.objects.get(person=person)
+    assert task.kind == "supplies.follow_up"
+    assert task.due_date == done.dispensing.day + datetime.timedelta(days=90)
+    services.dispense(
+        actor=people.worker_a, location=stores.room, person=person, item=stores.pill, quantity=1
+    )
+    assert Task.objects.filter(person=person).count() == 1  # the same month's follow-up
