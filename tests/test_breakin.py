@@ -407,6 +407,7 @@ def _build_supplies(units: dict[str, OrgUnit], person) -> _Supplies:
     from shequ.supplies import services as supplies_services
     from shequ.supplies.models import Item, Location
 
+    supplies_services.defaults_ensure()
     street_store = supplies_services.location_create(
         actor=None, unit_code="340603020000", name="示范街道药具库", kind=Location.Kind.STREET_STORE
     )

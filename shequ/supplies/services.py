@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from shequ.core import bulk
-from shequ.duework import services as duework
 from shequ.core.versions import EditConflict
+from shequ.duework import services as duework
 from shequ.org.audit import SensitiveTarget, audit_change, audit_sensitive_read
 from shequ.org.models import OrgUnit, SensitiveAccess, User
 from shequ.org.roles import Action, Role, can
@@ -34,7 +34,7 @@ from shequ.org.scoping import code_in_scope
 from shequ.registry import services as registry_services
 from shequ.registry.models import Person
 from shequ.rulebook import selectors as rulebook
-from shequ.supplies import rules
+from shequ.supplies import defaults, rules
 from shequ.supplies.models import (
     KIND_METHOD,
     Balance,
@@ -85,6 +85,31 @@ def _positive(quantity: int, field: str = "quantity") -> int:
 def _not_future(day: datetime.date, today: datetime.date) -> None:
     if day > today:
         raise ValidationError({"day": [_("日期不能晚于今天。")]})
+
+
+# --- Catalogue and rules as shipped ------------------------------------------------
+
+
+def defaults_ensure() -> None:
+    """The catalogue and the default rules, added where missing (the migrations add them;
+    the demo and a flushed test database call this)."""
+    import uuid
+
+    from shequ.rulebook import services as rulebook_services
+
+    for code, name, kind, unit, first, low in defaults.CATALOGUE:
+        Item.objects.get_or_create(
+            code=code,
+            defaults={
+                "uid": uuid.uuid4(),
+                "name": name,
+                "kind": kind,
+                "unit": unit,
+                "clinician_first": first,
+                "low_stock": low,
+            },
+        )
+    rulebook_services.settings_seed(defaults.default_settings(), since=datetime.date(2017, 1, 1))
 
 
 # --- Locations and lots --------------------------------------------------------------

@@ -28,6 +28,7 @@ class Stores:
 
 @pytest.fixture
 def stores(tree) -> Stores:
+    services.defaults_ensure()  # a transactional test before this one flushed them
     K = Location.Kind
     district = services.location_create(
         actor=None, unit_code=tree.district.code, name="相山区药具库", kind=K.DISTRICT_STORE

@@ -239,7 +239,7 @@ def test_caps_from_the_rulebook_are_checked_with_a_clear_message(stores, tree, p
     services.dispense(
         actor=people.worker_a, location=stores.room, person=person, item=stores.condom, quantity=100
     )
-    with pytest.raises(ValidationError, match="超过年度限量.*120.*已领 100.*还可领 20"):
+    with pytest.raises(ValidationError, match=r"超过年度限量.*120.*已领 100.*还可领 20"):
         services.dispense(
             actor=people.worker_a,
             location=stores.room,
