@@ -439,11 +439,18 @@ def anonymous_pickup(
     day: datetime.date | None = None,
     reference: str = "",
 ) -> list[Movement]:
-    """Anonymous pick-ups at a self-service machine, or postal orders shipped: a count on
-    the ledger, no personal record. ``reference``: the machine's report or the order."""
-    kinds = {Location.Kind.MACHINE: MovementKind.PICKUP, Location.Kind.POSTAL: MovementKind.POSTAL}
+    """Anonymous pick-ups at a self-service machine or a fixed point (an employer's box),
+    or postal orders shipped: a count on the ledger, no personal record. ``reference``: the
+    machine's report or the order."""
+    kinds = {
+        Location.Kind.MACHINE: MovementKind.PICKUP,
+        Location.Kind.FIXED_POINT: MovementKind.PICKUP,
+        Location.Kind.POSTAL: MovementKind.POSTAL,
+    }
     if location.kind not in kinds:
-        raise ValidationError({"location": [_("匿名领取只记在自助发放机或邮寄发放点。")]})
+        raise ValidationError(
+            {"location": [_("匿名领取只记在自助发放机、固定发放点或邮寄发放点。")]}
+        )
     _location_for(actor, location, Action.DISPENSE_SUPPLIES)
     quantity = _positive(quantity)
     day = day or timezone.localdate()
@@ -565,7 +572,7 @@ def dispense(
         if updated:
             Dispensing.objects.filter(pk=record.pk).update(fact_updated=True)
             record.fact_updated = True
-    _follow_up(record, person)
+    follow_up_offer(record, person)
     audit_change(
         actor=actor,
         action="supplies.dispense",
@@ -591,7 +598,7 @@ def _limits(item: Item, region: str, day: datetime.date) -> rules.Limits:
 FOLLOW_UP_KIND = "supplies.follow_up"
 
 
-def _follow_up(record: Dispensing, person: Person) -> None:
+def follow_up_offer(record: Dispensing, person: Person) -> None:
     """A follow-up task (随访, an offered service) for the named user of a method whose
     interval the rulebook sets (pills, injections, IUDs, implants); one per person, method
     and month it falls due, so monthly pill dispensings do not pile tasks up."""
