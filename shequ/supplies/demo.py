@@ -79,11 +79,9 @@ class _Sim:
             moved += k
         return moved
 
-    def write_off_expired(self, loc: Location, day: datetime.date) -> None:
-        for (loc_id, _item), lots in self.stock.items():
-            if loc_id != loc.pk:
-                continue
-            for entry in lots:
+    def write_off_expired(self, loc: Location, items, day: datetime.date) -> None:
+        for item in items:
+            for entry in self.stock.get((loc.pk, item.pk), ()):
                 lot, held = entry
                 if held > 0 and lot.expiry < day:
                     entry[1] = 0
@@ -95,67 +93,61 @@ class _Sim:
 
 
 def _locations(ctx: DemoContext) -> dict[str, list[Location]]:
-    """Stores, rooms, fixed points, machines and postal desks on the tree."""
+    """Stores, rooms, fixed points, machines and postal desks on the tree, in bulk, in
+    waves: each wave's suppliers were written (and have their keys) by an earlier one."""
     rng = ctx.rng("supplies:locations")
     K = Location.Kind
     made: dict[str, list[Location]] = defaultdict(list)
-    units = OrgUnit.objects.filter(is_active=True, level__lte=Level.COMMUNITY).order_by("code")
-    stores: dict[int, Location] = {}
+    units = list(
+        OrgUnit.objects.filter(is_active=True, level__lte=Level.COMMUNITY).order_by("code")
+    )
     model_street = ctx.shared.get("model_street")
+    stores: dict[int, Location] = {}
+    wave: list[Location] = []
+
+    def add(group: str, unit: OrgUnit, name: str, kind: str, supplier=None) -> Location:
+        loc = Location(unit_code=unit.code, name=name, kind=kind)
+        loc.supplier_id = supplier.pk if supplier is not None else None
+        made[group].append(loc)
+        wave.append(loc)
+        return loc
+
+    def write() -> None:
+        services.locations_create_many(wave)
+        wave.clear()
+
     for unit in units:
-        parent_store = stores.get(unit.parent_id) if unit.parent_id else None
         if unit.level == Level.DISTRICT:
-            store = services.location_create(
-                actor=None,
-                unit_code=unit.code,
-                name=f"{unit.name}计生药具库",
-                kind=K.DISTRICT_STORE,
+            stores[unit.pk] = add("district", unit, f"{unit.name}计生药具库", K.DISTRICT_STORE)
+    write()
+    for unit in units:
+        if unit.level == Level.STREET and unit.parent_id in stores:
+            stores[unit.pk] = add(
+                "street", unit, f"{unit.name}药具发放站", K.STREET_STORE, stores[unit.parent_id]
             )
-            stores[unit.pk] = store
-            made["district"].append(store)
-            made["postal"].append(
-                services.location_create(
-                    actor=None,
-                    unit_code=unit.code,
-                    name=f"{unit.name}网上申领邮寄点",
-                    kind=K.POSTAL,
-                    supplier=store,
-                )
-            )
-        elif unit.level == Level.STREET and parent_store is not None:
-            store = services.location_create(
-                actor=None, unit_code=unit.code, name=f"{unit.name}药具发放站",
-                kind=K.STREET_STORE, supplier=parent_store,
-            )  # fmt: skip
-            stores[unit.pk] = store
-            made["street"].append(store)
+    write()
+    rooms = {}
+    for unit in units:
+        if unit.level == Level.DISTRICT:
+            add("postal", unit, f"{unit.name}网上申领邮寄点", K.POSTAL, stores[unit.pk])
+        elif unit.level == Level.STREET and unit.pk in stores:
             model = model_street is not None and unit.pk == model_street.pk
             for place in rng.sample(FIXED_KINDS, 6 if model else 5):
-                made["fixed"].append(
-                    services.location_create(
-                        actor=None,
-                        unit_code=unit.code,
-                        name=f"{unit.name}{place}发放点",
-                        kind=K.FIXED_POINT,
-                        supplier=store,
-                    )
-                )
-        elif unit.level == Level.COMMUNITY and parent_store is not None:
-            room = services.location_create(
-                actor=None, unit_code=unit.code, name=f"{unit.name}计生服务室",
-                kind=K.SERVICE_ROOM, supplier=parent_store,
-            )  # fmt: skip
-            made["room"].append(room)
-            if model_street is not None and unit.parent_id == model_street.pk:
-                made["machine"].append(
-                    services.location_create(
-                        actor=None,
-                        unit_code=unit.code,
-                        name=f"{unit.name}自助发放机",
-                        kind=K.MACHINE,
-                        supplier=room,
-                    )
-                )
+                add("fixed", unit, f"{unit.name}{place}发放点", K.FIXED_POINT, stores[unit.pk])
+        elif unit.level == Level.COMMUNITY and unit.parent_id in stores:
+            rooms[unit.pk] = add(
+                "room", unit, f"{unit.name}计生服务室", K.SERVICE_ROOM, stores[unit.parent_id]
+            )
+    write()
+    for unit in units:
+        if unit.pk in rooms and model_street is not None and unit.parent_id == model_street.pk:
+            add("machine", unit, f"{unit.name}自助发放机", K.MACHINE, rooms[unit.pk])
+    write()
+    supplier_of = {loc.pk: loc for group in made.values() for loc in group}
+    for group in made.values():
+        for loc in group:  # the simulation walks up the tree through ``supplier``
+            if loc.supplier_id is not None:
+                loc.supplier = supplier_of[loc.supplier_id]
     return made
 
 
@@ -283,7 +275,7 @@ def generate(ctx: DemoContext) -> None:
                 )  # fmt: skip
         if day.day == 28 and day.month % 3 == 0:  # quarterly: expired stock written off
             for loc in [*made["district"], *made["street"], *made["room"]]:
-                sim.write_off_expired(loc, day)
+                sim.write_off_expired(loc, items.values(), day)
 
     written = services.movements_write_many(sim.rows)
     services.dispensings_write_many(dispensings)

@@ -957,8 +957,14 @@ _BULK_FIELDS = [
 def movements_write_many(rows: Iterable[MovementRow], *, chunk: int = 50_000) -> int:
     """Append many movements fast (core.bulk), in order, each with its running balance, and
     set the current balances to match: the same ledger ``_post`` keeps, for the demo and
-    the benchmark. A row that would take a balance below zero is refused before anything is
-    written of its chunk. Call it inside a transaction; the system is the actor."""
+    the benchmark. A row that would take a balance below zero is refused (nothing of the
+    call stays written: call it inside a transaction). The system is the actor."""
+    known = {
+        (loc, lot): [qty, pk]
+        for pk, loc, lot, qty in Balance.objects.values_list(
+            "pk", "location_id", "lot_id", "quantity"
+        )
+    }
     balances: dict[tuple[int, int], list[Any]] = {}
     written = 0
     batch: list[tuple] = []
@@ -974,45 +980,51 @@ def movements_write_many(rows: Iterable[MovementRow], *, chunk: int = 50_000) ->
         key = (row.location.pk, row.lot.pk)
         state = balances.get(key)
         if state is None:
-            current = (
-                Balance.objects.filter(location_id=key[0], lot_id=key[1])
-                .values_list("quantity", flat=True)
-                .first()
-            )
-            state = balances[key] = [row.location, row.lot, current or 0, current is not None]
+            start = known.get(key, [0, None])
+            state = balances[key] = [row.location, row.lot, start[0], start[1]]
         state[2] += row.quantity
         if state[2] < 0:
             raise _shortage(row.location, row.lot.item)
         batch.append(
             (
-                bulk.new_uuid7(),
-                row.location.pk,
-                row.lot.item_id,
-                row.lot.pk,
-                row.location.unit_code,
-                row.kind,
-                row.quantity,
-                state[2],
-                row.day,
-                now,
-                row.reason,
-                row.counterpart_id,
+                bulk.new_uuid7(), row.location.pk, row.lot.item_id, row.lot.pk,
+                row.location.unit_code, row.kind, row.quantity, state[2], row.day, now,
+                row.reason, row.counterpart_id,
             )
-        )
+        )  # fmt: skip
         if len(batch) >= chunk:
             flush()
     if batch:
         flush()
-    new = []
-    for (location_id, lot_id), (location, lot, quantity, known) in balances.items():
-        if known:
-            Balance.objects.filter(location_id=location_id, lot_id=lot_id).update(quantity=quantity)
-        else:
-            new.append((location_id, lot.item_id, lot_id, location.unit_code, quantity, 0))
+    changed = [
+        Balance(pk=pk, quantity=quantity)
+        for _location, _lot, quantity, pk in balances.values()
+        if pk is not None
+    ]
+    Balance.objects.bulk_update(changed, ["quantity"], batch_size=2_000)
     bulk.insert_rows(
-        Balance, ["location", "item", "lot", "unit_code", "quantity", "last_movement"], new
+        Balance,
+        ["location", "item", "lot", "unit_code", "quantity", "last_movement"],
+        [
+            (location.pk, lot.item_id, lot.pk, location.unit_code, quantity, 0)
+            for location, lot, quantity, pk in balances.values()
+            if pk is None
+        ],
     )
     return written
+
+
+def locations_create_many(locations: Sequence[Location]) -> list[Location]:
+    """Many locations at once (the demo, the benchmark), through core.bulk; their units must
+    exist and be active, as ``location_create`` checks one by one. Sets their keys."""
+    codes = {loc.unit_code for loc in locations}
+    found = set(
+        OrgUnit.objects.filter(code__in=codes, is_active=True).values_list("code", flat=True)
+    )
+    if codes - found:
+        raise ValidationError({"unit": [_("单位不存在或已撤销。")]})
+    bulk.bulk_insert(Location, list(locations))
+    return list(locations)
 
 
 def dispensings_write_many(rows: Sequence[Dispensing]) -> None:
