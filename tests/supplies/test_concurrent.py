@@ -47,7 +47,7 @@ def test_two_dispensings_of_the_last_box_one_wins_the_other_is_told(tree, people
         outcomes = [""] * 2
         ready = threading.Barrier(2)
 
-        def give(i: int) -> None:
+        def give(i: int, ready=ready, outcomes=outcomes) -> None:
             try:
                 ready.wait()
                 try:
