@@ -294,7 +294,9 @@ def stock_report(
             out=Coalesce(Sum("quantity", filter=Q(quantity__lt=0)), 0),
         )
     )
-    flows = {(r["location_id"], r["item_id"]): r for r in moved}
+    flows: dict[tuple[int, int], dict[str, Any]] = {
+        (r["location_id"], r["item_id"]): dict(r) for r in moved
+    }
     balances = (
         Balance.objects.filter(within)
         .values(
@@ -371,7 +373,7 @@ def reconciliation(location: Location) -> list[Reconciliation]:
                 item=b.item.name,
                 books=b.quantity,
                 ledger=last_balance.get(b.lot_id, 0),
-                movements=(sums.get(b.lot_id) or {}).get("total") or 0,
+                movements=sums[b.lot_id]["total"] if b.lot_id in sums else 0,
                 counted=counted.get(b.lot_id),
             )
         )

@@ -442,7 +442,7 @@ def anonymous_pickup(
     """Anonymous pick-ups at a self-service machine or a fixed point (an employer's box),
     or postal orders shipped: a count on the ledger, no personal record. ``reference``: the
     machine's report or the order."""
-    kinds = {
+    kinds: dict[str, str] = {
         Location.Kind.MACHINE: MovementKind.PICKUP,
         Location.Kind.FIXED_POINT: MovementKind.PICKUP,
         Location.Kind.POSTAL: MovementKind.POSTAL,
