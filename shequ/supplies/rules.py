@@ -13,6 +13,10 @@ from django.utils.translation import gettext as _
 PROGRAMME = "supplies"
 
 
+# The methods whose named users are offered follow-up (DOMAIN-FACTS.md §4).
+FOLLOW_UP_KINDS = frozenset({"oral_pill", "injection", "iud", "implant"})
+
+
 def limits_key(item_code: str) -> str:
     """The rulebook's keys are lower-case letters, digits, "_" and "."."""
     return "limits." + item_code.replace("-", "_")

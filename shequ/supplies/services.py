@@ -584,14 +584,15 @@ def dispense(
 
 
 def _limits(item: Item, region: str, day: datetime.date) -> rules.Limits:
-    """The item's cap and interval for the place and day, from the rulebook (none set for
-    the item: no limit, as for an item the catalogue gained after the defaults)."""
+    """The item's cap and interval for the place and day, from the rulebook. None set (an
+    item the catalogue gained after the defaults) refuses the dispensing with the rulebook's
+    own message, which says what to set: never a silent "no limit"."""
     try:
         value = rulebook.value(
             rules.PROGRAMME, rules.limits_key(item.code), division_code=region, on=day
         )
-    except rulebook.RuleMissing:
-        return rules.Limits()
+    except rulebook.RuleMissing as exc:
+        raise ValidationError({"item": [str(exc)]}) from exc
     return rules.Limits.from_value(value)
 
 
@@ -599,10 +600,13 @@ FOLLOW_UP_KIND = "supplies.follow_up"
 
 
 def follow_up_offer(record: Dispensing, person: Person) -> None:
-    """A follow-up task (随访, an offered service) for the named user of a method whose
-    interval the rulebook sets (pills, injections, IUDs, implants); one per person, method
-    and month it falls due, so monthly pill dispensings do not pile tasks up."""
+    """A follow-up task (随访, an offered service) for the named user of a method that has
+    one (pills, injections, IUDs, implants: ``rules.FOLLOW_UP_KINDS``) after the days the
+    rulebook sets (0: none); one per person, method and month it falls due, so monthly pill
+    dispensings do not pile tasks up."""
     item = record.item
+    if item.kind not in rules.FOLLOW_UP_KINDS:
+        return
     try:
         days = int(
             rulebook.value(
@@ -612,8 +616,8 @@ def follow_up_offer(record: Dispensing, person: Person) -> None:
                 on=record.day,
             )
         )
-    except (rulebook.RuleMissing, TypeError, ValueError):
-        return
+    except rulebook.RuleMissing as exc:
+        raise ValidationError({"item": [str(exc)]}) from exc
     due = rules.follow_up_due(record.day, days)
     if due is None:
         return
