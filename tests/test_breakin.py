@@ -65,6 +65,7 @@ PARAMETERS: dict[str, str] = {
     "locations/<uid>": "stock_location",
     "stock-locations/<id>": "stock_location",
     "stock-lots/<id>": "stock_lot",
+    "lots/<uid>": "stock_lot",
     "stock-movements/<id>": "stock_movement",
     "stock-items/<id>": "stock_item",
     "requisitions/<uid>": "requisition",

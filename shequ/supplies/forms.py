@@ -148,3 +148,7 @@ class ReportForm(StyledForm):
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].choices = list(units)
+
+
+class ReasonForm(StyledForm):
+    reason = forms.CharField(label=_("原因"), max_length=200)

@@ -454,6 +454,17 @@ def person_by_id_number(user: User, number: str) -> Person | None:
     return scoped(Person.objects.all(), user).filter(id_number=number).first()
 
 
+def person_dispensings(user: User, person: Person) -> QuerySet[Dispensing]:
+    """One person's named dispensings (all places: the record follows the person)."""
+    if not can(user, Action.VIEW_HEALTH):
+        return Dispensing.objects.none()
+    return (
+        Dispensing.objects.filter(person=person)
+        .select_related("item", "location", "actor")
+        .order_by("-day", "-id")
+    )
+
+
 def person_for_dispensing(user: User, uid: Any) -> Person:
     return get_in_scope_or_404(Person.objects.all(), user, uid=uid)
 

@@ -631,6 +631,24 @@ def follow_up_offer(record: Dispensing, person: Person) -> None:
     )
 
 
+def log_dispensings_read(*, actor: User, person: Person, channel: str = "web") -> None:
+    """Log that the person's dispensing records (health data) were shown to the actor."""
+    audit_sensitive_read(
+        actor=actor,
+        targets=[
+            SensitiveTarget(
+                "registry.person",
+                str(person.uid),
+                registry_services.person_label(person),
+                person.unit_id,
+            )
+        ],
+        fields=["supplies_dispensings"],
+        purpose=SensitiveAccess.Purpose.SERVICE,
+        channel=channel,
+    )
+
+
 def _dispensed_before(
     person: Person, item: Item, day: datetime.date
 ) -> list[tuple[datetime.date, int]]:

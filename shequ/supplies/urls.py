@@ -26,6 +26,8 @@ urlpatterns = [
         "supplies/locations/<uuid:uid>/dispense/", views.location_dispense, name="location_dispense"
     ),
     path("supplies/locations/<uuid:uid>/count/", views.location_count, name="location_count"),
+    path("supplies/lots/<uuid:uid>/recall/", views.lot_recall, name="lot_recall"),
+    path("supplies/persons/<uuid:uid>/", views.person_supplies, name="person_supplies"),
     path("supplies/requisitions/", views.requisition_list, name="requisition_list"),
     path("supplies/requisitions/new/", views.requisition_create, name="requisition_create"),
     path("supplies/requisitions/<uuid:uid>/", views.requisition_detail, name="requisition_detail"),

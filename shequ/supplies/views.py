@@ -294,6 +294,50 @@ def location_count(request: StaffRequest, uid) -> HttpResponse:
     return _action_page(request, location, form, _("盘点"), done, _("已登记盘点，差异已入帐。"))
 
 
+@action_required(Action.KEEP_STOCK)
+def lot_recall(request: StaffRequest, uid) -> HttpResponse:
+    """Recall a lot (a quality notice): confirmed with its reason; it is never given out or
+    sent again, wherever it lies."""
+    lot = selectors.lot_get(request.user, uid)
+    form = forms.ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.lot_recall(actor=request.user, lot=lot, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("批次 %(number)s 已召回。") % {"number": lot.number})
+            return redirect("supplies:stock")
+    return render(
+        request,
+        "core/confirm.html",
+        {
+            "form": form,
+            "title": _("召回批次"),
+            "question": _(
+                "召回 %(item)s 批号 %(number)s（有效期至 %(expiry)s）？召回后各地均不能再发放。"
+            )
+            % {"item": lot.item.name, "number": lot.number, "expiry": lot.expiry},
+            "confirm_label": _("召回"),
+            "danger": True,
+            "cancel_url": "../../../",
+        },
+    )
+
+
+@staff_required
+def person_supplies(request: StaffRequest, uid) -> HttpResponse:
+    """The supplies given to one person by name (a service record on their file): health
+    data, for the health right only, and the read is logged."""
+    user = request.user
+    if not can(user, Action.VIEW_HEALTH):
+        raise PermissionDenied(_("查看发放记录须有查看健康信息的权限。"))
+    person = selectors.person_for_dispensing(user, uid)
+    rows = selectors.person_dispensings(user, person)
+    services.log_dispensings_read(actor=user, person=person)
+    return render(request, "supplies/person_supplies.html", {"person": person, "rows": rows})
+
+
 # --- Requisitions ----------------------------------------------------------------------
 
 

@@ -126,3 +126,52 @@ def test_the_lists_keep_their_queries(stores, people, django_assert_max_num_quer
                  "/supplies/locations/", "/supplies/report/"):  # fmt: skip
         with django_assert_max_num_queries(25):
             assert client.get(page).status_code == 200
+
+
+def test_a_persons_supplies_need_the_health_right_and_are_logged(stores, tree, people):
+    from shequ.org.models import SensitiveAccess
+
+    person = make_person(make_household(make_building(tree.grid_a1)), name="记录人")
+    services.dispense(actor=people.worker_a, location=stores.room, person=person,
+                      item=stores.condom, quantity=4)  # fmt: skip
+    before = SensitiveAccess.objects.count()
+    page = _client(people.worker_a).get(f"/supplies/persons/{person.uid}/")
+    assert page.status_code == 200 and "男用避孕套" in page.content.decode()
+    assert SensitiveAccess.objects.count() == before + 1
+    people.worker_a.data_rights = ["keep_stock", "dispense_supplies"]
+    people.worker_a.save()
+    assert _client(people.worker_a).get(f"/supplies/persons/{person.uid}/").status_code == 403
+
+
+def test_a_lot_is_recalled_on_a_confirmed_page(stores, people):
+    client = _client(people.worker_a)
+    url = f"/supplies/lots/{stores.condom_late.uid}/recall/"
+    assert "召回" in client.get(url).content.decode()
+    assert client.post(url, {"reason": "质量通报"}).status_code == 302
+    stores.condom_late.refresh_from_db()
+    assert stores.condom_late.recalled
+
+
+def test_pages_and_api_call_the_same_services():
+    """Every action a page can do, the API can do through the same service."""
+    import ast
+    from pathlib import Path
+
+    import shequ.supplies
+
+    folder = Path(shequ.supplies.__file__).parent
+
+    def called(name: str) -> set[str]:
+        tree = ast.parse((folder / name).read_text(encoding="utf-8"))
+        return {
+            node.attr
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "services"
+            and callable(getattr(services, node.attr, None))
+        }
+
+    only_pages = {"log_dispensings_read": "the API shows no person's dispensing list yet"}
+    assert called("views.py") - called("api.py") == set(only_pages)
+    assert called("api.py") - called("views.py") == set()
