@@ -228,7 +228,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='movement',
-            index=models.Index(fields=['unit_code', 'day'], name='supplies_move_unit_day'),
+            index=models.Index(fields=['unit_code', 'day'], include=('location', 'item', 'kind', 'quantity'), name='supplies_move_unit_day'),
         ),
         migrations.AddIndex(
             model_name='movement',
