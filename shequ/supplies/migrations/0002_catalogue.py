@@ -24,5 +24,5 @@ def add(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("supplies", "0001_initial")]
+    dependencies = [("supplies", "0001_supplies_ledger")]
     operations = [migrations.RunPython(add, migrations.RunPython.noop)]
