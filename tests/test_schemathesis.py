@@ -58,6 +58,11 @@ PATH_VALUES = {
     "imports/{uid}": "import_job",
     "exports/{uid}": "export_job",
     "right-requests/{uid}": "right_request",
+    "stock-items/{id}": "stock_item",
+    "stock-locations/{id}": "stock_location",
+    "stock-lots/{id}": "stock_lot",
+    "stock-movements/{id}": "stock_movement",
+    "requisitions/{id}": "requisition",
 }
 
 
@@ -117,7 +122,9 @@ def _build_world() -> dict:
         "/api/v1/exports/", {"kind": "persons"}, content_type="application/json", **auth
     )
     assert started.status_code == asked.status_code == 202, (started.content, asked.content)
+    stock = _build_supplies(street, community)
     return {
+        **stock,
         "tokens": tokens,
         "unit": community.code,
         "colleague": str(colleague.uid),
@@ -129,6 +136,38 @@ def _build_world() -> dict:
         "import_job": started.json()["id"],
         "export_job": asked.json()["id"],
         "right_request": str(right_request.uid),
+    }
+
+
+def _build_supplies(street, community) -> dict:
+    """A street store, the community's room with a lot of condoms, and a requisition."""
+    import datetime
+
+    from shequ.supplies import services as supplies_services
+    from shequ.supplies.models import Item, Location
+
+    supplies_services.defaults_ensure()
+    store = supplies_services.location_create(
+        actor=None, unit_code=street.code, name="街道药具库", kind=Location.Kind.STREET_STORE
+    )
+    room = supplies_services.location_create(
+        actor=None, unit_code=community.code, name="服务室", kind=Location.Kind.SERVICE_ROOM,
+        supplier=store,
+    )  # fmt: skip
+    condom = Item.objects.get(code="condom-male")
+    receipt = supplies_services.stock_receive(
+        actor=None, location=room, item=condom, lot_number="S-1",
+        expiry=datetime.date(2099, 1, 1), quantity=100,
+    )  # fmt: skip
+    requisition = supplies_services.requisition_submit(
+        actor=None, location=room, lines={condom: 10}
+    )
+    return {
+        "stock_item": str(condom.uid),
+        "stock_location": str(room.uid),
+        "stock_lot": str(receipt.lot.uid),
+        "stock_movement": str(receipt.uid),
+        "requisition": str(requisition.uid),
     }
 
 
