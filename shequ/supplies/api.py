@@ -303,7 +303,7 @@ class LocationViewSet(UidLookup, viewsets.GenericViewSet):
         return Response(selectors.stock_level(location, _item(code)))
 
     @extend_schema(responses=ReconciliationSerializer(many=True), filters=False)
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def reconciliation(self, request, id=None):
         """帐帐相符, 帐物相符: per lot, the books, the ledger, the movements and the last count."""
         rows = selectors.reconciliation(self._location(id))
@@ -399,6 +399,10 @@ class LocationViewSet(UidLookup, viewsets.GenericViewSet):
         return Response(CountedSerializer(count).data, status=status.HTTP_201_CREATED)
 
 
+class RecallSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+
+
 class LotViewSet(UidLookup, viewsets.GenericViewSet):
     """Lots held in the jurisdiction, with expiry and recall."""
 
@@ -416,15 +420,14 @@ class LotViewSet(UidLookup, viewsets.GenericViewSet):
     def retrieve(self, request, id=None):
         return Response(LotSerializer(selectors.lot_get(request.user, id)).data)
 
-    @extend_schema(
-        request=inline_serializer("RecallSerializer", {"reason": serializers.CharField()}),
-        responses=LotSerializer,
-    )
+    @extend_schema(request=RecallSerializer, responses=LotSerializer)
     @action(detail=True, methods=["post"])
     def recall(self, request, id=None):
         """Recall a lot: it is never given out or sent again."""
         lot = selectors.lot_get(request.user, id)
-        services.lot_recall(actor=request.user, lot=lot, reason=request.data.get("reason", ""))
+        data = RecallSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.lot_recall(actor=request.user, lot=lot, reason=data.validated_data["reason"])
         return Response(LotSerializer(lot).data)
 
 
