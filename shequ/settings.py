@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "shequ.duework",
     "shequ.outbox",
     "shequ.health",
+    "shequ.supplies",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ from shequ.org.permissions import staff_required
 from shequ.outbox.urls import register_api as register_outbox_api
 from shequ.registry.urls import register_api as register_registry_api
 from shequ.rulebook.urls import register_api as register_rulebook_api
+from shequ.supplies.api import register_api as register_supplies_api
 
 # No ".json" suffix routes: the viewsets' actions take no ``format`` argument (a suffix
 # answered 500), and ``?format=`` and the Accept header already choose the renderer.
@@ -33,6 +34,7 @@ register_rulebook_api(router)
 register_duework_api(router)
 register_outbox_api(router)
 register_health_api(router)
+register_supplies_api(router)
 
 api_urlpatterns = [
     path("auth/token/", org_api.TokenView.as_view(), name="api-token"),
@@ -76,5 +78,6 @@ urlpatterns += i18n_patterns(
     path("", include("shequ.duework.urls")),
     path("", include("shequ.outbox.urls")),
     path("", include("shequ.health.urls")),
+    path("", include("shequ.supplies.urls")),
     prefix_default_language=False,
 )

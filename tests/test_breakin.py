@@ -86,6 +86,14 @@ PARAMETERS: dict[str, str] = {
     "template/<kind>": "kind",
     "export/<kind>": "kind",
     "<format>": "format",
+    "locations/<uid>": "stock_location",
+    "stock-locations/<id>": "stock_location",
+    "stock-lots/<id>": "stock_lot",
+    "lots/<uid>": "stock_lot",
+    "stock-movements/<id>": "stock_movement",
+    "stock-items/<id>": "stock_item",
+    "requisitions/<uid>": "requisition",
+    "requisitions/<id>": "requisition",
     "settings/<uid>": "setting",
     "settings/<id>": "setting",
     "tasks/<uid>": "task",
@@ -103,7 +111,7 @@ PARAMETERS: dict[str, str] = {
     "claims/<id>": "claim",
 }
 # Values that are not records of a unit: reference data and names, the same for everyone.
-SHARED_VALUES = {"division", "kind", "format"}
+SHARED_VALUES = {"division", "kind", "format", "stock_item"}
 
 # URL names an anonymous caller may reach; every other route asks for a login first. The
 # second factor's pages are the login's second step (a half-logged-in session).
@@ -361,6 +369,7 @@ def _build_world() -> World:
     )
     assert asked.status_code == 202, asked.content
     shown_to_owner = api.get(f"/api/v1/persons/{person.uid}/").json()["id_number"]
+    supplies = _build_supplies(units, person)
 
     # The shared pieces (rulebook, due work, outbox): a setting of the grid (a setting of the
     # community applies to, so is read by, its other grid), a task on the person, a message
@@ -473,6 +482,7 @@ def _build_world() -> World:
             "division": "340603000000",
             "kind": "persons",
             "format": "json",
+            **supplies.values,
         },
         markers={
             "司马破门",
@@ -484,6 +494,8 @@ def _build_world() -> World:
             "东方守门",
             "13800138111",
             "禁入楼",
+            "禁入药具室",
+            "禁入批号",
             "禁入任务",
             "禁入通报",
             "禁入内容",
@@ -497,6 +509,7 @@ def _build_world() -> World:
         personas=personas,
         body={
             **refs,
+            **supplies.refs,
             "parent": community_a.code,
             "delegate": community_a.code,
             "code": "340603020009",
@@ -514,6 +527,65 @@ def _build_world() -> World:
             "active": "false",
         },
         query={**refs, "search": "司马破"},  # a prefix: the search box may repeat it
+    )
+
+
+@dataclass
+class _Supplies:
+    values: dict[str, str]
+    refs: dict[str, str | int]
+
+
+def _build_supplies(units: dict[str, OrgUnit], person) -> _Supplies:
+    """The other unit's contraceptive stock: a service room supplied by the street's store,
+    a lot in it, a requisition and a named dispensing."""
+    import datetime
+
+    from shequ.supplies import services as supplies_services
+    from shequ.supplies.models import Item, Location
+
+    supplies_services.defaults_ensure()
+    street_store = supplies_services.location_create(
+        actor=None, unit_code="340603020000", name="示范街道药具库", kind=Location.Kind.STREET_STORE
+    )
+    room = supplies_services.location_create(
+        actor=None,
+        unit_code=units["340603020001"].code,
+        name="禁入药具室",
+        kind=Location.Kind.SERVICE_ROOM,
+        supplier=street_store,
+    )
+    condom = Item.objects.get(code="condom-male")
+    receipt = supplies_services.stock_receive(
+        actor=None,
+        location=room,
+        item=condom,
+        lot_number="禁入批号",
+        expiry=datetime.date(2099, 1, 1),
+        quantity=50,
+    )
+    requisition = supplies_services.requisition_submit(
+        actor=None, location=room, lines={condom: 10}
+    )
+    supplies_services.dispense(actor=None, location=room, person=person, item=condom, quantity=2)
+    return _Supplies(
+        values={
+            "stock_location": str(room.uid),
+            "stock_lot": str(receipt.lot.uid),
+            "stock_movement": str(receipt.uid),
+            "stock_item": str(condom.uid),
+            "requisition": str(requisition.uid),
+        },
+        refs={
+            "location": str(room.uid),
+            "lot": str(receipt.lot.uid),
+            "source": str(room.uid),
+            "supplier": str(room.uid),
+            "item": "condom-male",
+            "quantity": 1,
+            "version": 1,
+            "id_number": person.id_number,
+        },
     )
 
 

@@ -76,6 +76,11 @@ PATH_VALUES = {
     "service-records/{id}": "service_record",
     "monthly-reports/{id}": "report",
     "claims/{id}": "claim",
+    "stock-items/{id}": "stock_item",
+    "stock-locations/{id}": "stock_location",
+    "stock-lots/{id}": "stock_lot",
+    "stock-movements/{id}": "stock_movement",
+    "requisitions/{id}": "requisition",
 }
 
 
@@ -187,7 +192,9 @@ def _build_world() -> dict:
     claim = health_services.claim_compile(
         actor=None, street=street, month=datetime.date(2026, 1, 1), hospital=hospital
     )
+    stock = _build_supplies(street, community)
     return {
+        **stock,
         "setting": str(setting.uid),
         "task": str(task.uid),
         "notification": str(notice.uid),
@@ -208,6 +215,38 @@ def _build_world() -> dict:
         "right_request": str(right_request.uid),
         "registered_household": str(registered.uid),
         "retype_job": str(retype_job.uid),
+    }
+
+
+def _build_supplies(street, community) -> dict:
+    """A street store, the community's room with a lot of condoms, and a requisition."""
+    import datetime
+
+    from shequ.supplies import services as supplies_services
+    from shequ.supplies.models import Item, Location
+
+    supplies_services.defaults_ensure()
+    store = supplies_services.location_create(
+        actor=None, unit_code=street.code, name="街道药具库", kind=Location.Kind.STREET_STORE
+    )
+    room = supplies_services.location_create(
+        actor=None, unit_code=community.code, name="服务室", kind=Location.Kind.SERVICE_ROOM,
+        supplier=store,
+    )  # fmt: skip
+    condom = Item.objects.get(code="condom-male")
+    receipt = supplies_services.stock_receive(
+        actor=None, location=room, item=condom, lot_number="S-1",
+        expiry=datetime.date(2099, 1, 1), quantity=100,
+    )  # fmt: skip
+    requisition = supplies_services.requisition_submit(
+        actor=None, location=room, lines={condom: 10}
+    )
+    return {
+        "stock_item": str(condom.uid),
+        "stock_location": str(room.uid),
+        "stock_lot": str(receipt.lot.uid),
+        "stock_movement": str(receipt.uid),
+        "requisition": str(requisition.uid),
     }
 
 

@@ -49,6 +49,8 @@ class Action(StrEnum):
     # Contraception and pregnancy facts (logged): a right of its own, granted per account
     # whatever the level; grid accounts may hold it only where the deployment says so.
     VIEW_HEALTH = "view_health"
+    KEEP_STOCK = "keep_stock"  # contraceptive stock: receipts, requisitions, counts, write-offs
+    DISPENSE_SUPPLIES = "dispense_supplies"  # give contraceptives out, named or at a machine
     MANAGE_RULES = "manage_rules"  # the rulebook's settings and the working-day calendar
     MANAGE_FACILITIES = "manage_facilities"  # health facilities and their provider staff
     VIEW_CLINICAL = "view_clinical"  # clinical results of health services (logged)
@@ -61,12 +63,16 @@ DATA_RIGHTS: tuple[Action, ...] = (
     Action.VIEW_HEALTH,
     Action.VIEW_CLINICAL,
     Action.EXPORT_REGISTRY,
+    Action.KEEP_STOCK,
+    Action.DISPENSE_SUPPLIES,
 )
 RIGHT_LABELS: dict[str, str | Promise] = {
     Action.REVEAL_ID_NUMBER: _("查看完整身份证号"),
     Action.VIEW_HEALTH: _("查看健康信息"),
     Action.VIEW_CLINICAL: _("查看临床检查结果"),
     Action.EXPORT_REGISTRY: _("导出人员数据"),
+    Action.KEEP_STOCK: _("药具保管"),
+    Action.DISPENSE_SUPPLIES: _("药具发放"),
 }
 
 # The unit level a role's user must belong to; provider and auditor may sit at several.
@@ -105,14 +111,18 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
 }
 assert set(ROLE_ACTIONS) == set(Role.values)
 
+# Stock keeping and dispensing are rights of their own, granted to the account that does the
+# work wherever it sits (a district store keeper, a service-room clerk), not tied to a level.
+_SUPPLIES = frozenset({Action.KEEP_STOCK, Action.DISPENSE_SUPPLIES})
+
 # The data rights a data account of the role may be granted.
 ROLE_RIGHTS: dict[str, frozenset[Action]] = {
     Role.CITY: frozenset(),
-    Role.DISTRICT: frozenset(),
+    Role.DISTRICT: _SUPPLIES,
     Role.STREET: frozenset(DATA_RIGHTS),
     Role.COMMUNITY: frozenset(DATA_RIGHTS) - {Action.VIEW_CLINICAL},
-    Role.GRID: frozenset({Action.REVEAL_ID_NUMBER, Action.VIEW_HEALTH}),
-    Role.PROVIDER: frozenset({Action.VIEW_HEALTH}),
+    Role.GRID: frozenset({Action.REVEAL_ID_NUMBER, Action.VIEW_HEALTH, Action.DISPENSE_SUPPLIES}),
+    Role.PROVIDER: frozenset({Action.VIEW_HEALTH}) | _SUPPLIES,
     Role.AUDITOR: frozenset(),
 }
 assert set(ROLE_RIGHTS) == set(Role.values)

@@ -77,6 +77,7 @@ from shequ.registry.services.housing import (
     household_update,
 )
 from shequ.registry.services.people import (
+    person_record_contraception,
     person_register,
     person_update,
 )
@@ -147,6 +148,7 @@ __all__ = [
     "person_label",
     "person_move",
     "person_outflow_problem",
+    "person_record_contraception",
     "person_record_death",
     "person_refresh_family",
     "person_register",

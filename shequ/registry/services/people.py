@@ -5,21 +5,23 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.core.versions import changed_fields, lock_for_edit, row_values
+from shequ.core.versions import changed_fields, lock_for_edit, lock_row, row_values
 from shequ.org.audit import (
     audit_change,
     field_changes,
     save_with_history,
 )
 from shequ.org.models import User
+from shequ.org.roles import Action, can
 from shequ.org.scoping import code_in_scope
 from shequ.registry.models import (
     Child,
+    Contraception,
     Flow,
     Household,
     Person,
@@ -302,3 +304,48 @@ def person_clear_outflow(person: Person) -> None:
     person.flow_out_date = None
     person.flow_out_division = None
     person.flow_out_address = ""
+
+
+@transaction.atomic
+def person_record_contraception(
+    *,
+    actor: User | None,
+    person: Person,
+    method: str,
+    since: datetime.date,
+    reason: str,
+) -> bool:
+    """Record the method a person now uses, as a service that gave it learned with the
+    person's consent (a contraceptive dispensed): the fact and its start date only, with
+    history and a change-log row. Held by those who edit the registry or dispense supplies;
+    returns False (nothing written) when the record already says so."""
+    if actor is not None and not (
+        can(actor, Action.EDIT_REGISTRY) or can(actor, Action.DISPENSE_SUPPLIES)
+    ):
+        raise PermissionDenied(_("您的角色不能执行此操作。"))
+    reason = _reason(reason)
+    if method not in Contraception.values:
+        raise ValidationError({"contraception": [_("请选择有效的节育措施。")]})
+    lock_row(person)
+    _require_scope(actor, person.unit_id)
+    if person.contraception == method:
+        return False
+    before = _snapshot(person)
+    person.contraception = method
+    person.contraception_since = since
+    save_with_history(
+        person,
+        actor=actor,
+        reason=reason,
+        update_fields=["contraception", "contraception_since"],
+    )
+    audit_change(
+        actor=actor,
+        action="person.contraception",
+        target=person,
+        unit_code=person.unit_id,
+        label=person_label(person),
+        reason=reason,
+        changes=field_changes(before, _snapshot(person), masked=_MASKED_IN_LOG),
+    )
+    return True
