@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from shequ.core import views as core_views
+from shequ.desk.urls import register_api as register_desk_api
 from shequ.org import api as org_api
 from shequ.org import auth_views
 from shequ.org import views as org_views
@@ -25,6 +26,7 @@ router.register("right-requests", org_api.RightRequestViewSet, basename="right-r
 router.register("audit-events", org_api.AuditEventViewSet, basename="audit-event")
 router.register("sensitive-accesses", org_api.SensitiveAccessViewSet, basename="sensitive-access")
 register_registry_api(router)
+register_desk_api(router)
 
 api_urlpatterns = [
     path("auth/token/", org_api.TokenView.as_view(), name="api-token"),
@@ -64,5 +66,6 @@ urlpatterns += i18n_patterns(
     ),
     path("", include("shequ.org.urls")),
     path("", include("shequ.registry.urls")),
+    path("", include("shequ.desk.urls")),
     prefix_default_language=False,
 )

@@ -58,14 +58,25 @@ PARAMETERS: dict[str, str] = {
     "template/<kind>": "kind",
     "export/<kind>": "kind",
     "<format>": "format",
+    "applications/<uid>": "application",
+    "applications/<id>": "application",
+    "documents/<uid>": "document",
+    "documents/<id>": "document",
+    "<step>": "step",
+    "verify/<code>": "verify_code",
 }
 # Values that are not records of a unit: reference data and names, the same for everyone.
-SHARED_VALUES = {"division", "kind", "format"}
+# A verification code is public by design: whoever holds the printed page may check it, and
+# the page shows everyone the same (state, a masked name) — covered by tests/desk.
+SHARED_VALUES = {"division", "kind", "format", "step", "verify_code"}
 
 # URL names an anonymous caller may reach; every other route asks for a login first. The
 # second factor's pages are the login's second step (a half-logged-in session).
 PUBLIC = {"login", "logout", "set_language", "healthz", "api-token"}
 PUBLIC |= {"otp_verify", "otp_setup", "otp_recovery_codes"}
+# The public verification of a printed document (its QR code): no login by design, shows
+# only genuine/valid/expired/revoked and a masked name, every look logged and rate-limited.
+PUBLIC |= {"desk:verify"}
 
 # A route without a name cannot be reversed: one example path for each.
 UNNAMED = {r"^api/.*/$": "/api/v1/persons/not-a-uuid/"}
@@ -252,6 +263,13 @@ def _build_world() -> World:
     household = make_household(building, "101")
     person = make_person(household, name="司马破门", phone="13912345678")
     flow = apps.get_model("registry", "Flow").objects.filter(person=person).first()
+    # The desk: an open application and an issued document of the person.
+    from shequ.desk import services as desk_services
+
+    issued = desk_services.application_create(actor=None, person=person, kind="service_book")
+    desk_services.application_accept(actor=None, application=issued)
+    document = desk_services.application_issue(actor=None, application=issued).document
+    application = desk_services.application_create(actor=None, person=person, kind="status_proof")
 
     # The owner's jobs, through the API as the owner would start them: an import that
     # mentions the person, and an export of the community's persons.
@@ -294,6 +312,10 @@ def _build_world() -> World:
             "import_job": started.json()["id"],
             "export_job": asked.json()["id"],
             "right_request": str(right_request.uid),
+            "application": str(application.uid),
+            "document": str(document.uid),
+            "step": "accept",
+            "verify_code": document.code,
             "division": "340603000000",
             "kind": "persons",
             "format": "json",

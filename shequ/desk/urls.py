@@ -1,0 +1,26 @@
+"""URLs of the desk's pages (under desk/), the public verification page, and its API."""
+
+from django.urls import path
+
+from shequ.desk import views
+from shequ.desk.api import register_api  # noqa: F401  (shequ/urls.py imports it from here)
+
+app_name = "desk"
+
+urlpatterns = [
+    path("desk/applications/", views.application_list, name="application_list"),
+    path("desk/applications/new/", views.application_new, name="application_new"),
+    path("desk/applications/<uuid:uid>/", views.application_detail, name="application_detail"),
+    path(
+        "desk/applications/<uuid:uid>/<slug:step>/",
+        views.application_step,
+        name="application_step",
+    ),
+    path("desk/documents/", views.document_list, name="document_list"),
+    path("desk/documents/<uuid:uid>/", views.document_detail, name="document_detail"),
+    path("desk/documents/<uuid:uid>/pdf/", views.document_pdf, name="document_pdf"),
+    path("desk/documents/<uuid:uid>/revoke/", views.document_revoke, name="document_revoke"),
+    path("desk/documents/<uuid:uid>/replace/", views.document_replace, name="document_replace"),
+    # Public: anyone holding a printed document (the QR code) may check it, without login.
+    path("verify/<str:code>/", views.verify, name="verify"),
+]

@@ -1,0 +1,273 @@
+"""The desk's pages: parse the form, call one selector or service, render. The public
+verification page (``verify``) is the one page without a login."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from shequ.core.forms import add_service_errors
+from shequ.core.web import client_ip, paginate, query_without
+from shequ.desk import rules, selectors, services
+from shequ.desk.forms import ApplicationForm, ConfirmForm, ReasonForm
+from shequ.desk.models import DocumentKind
+from shequ.org.models import SensitiveAccess
+from shequ.org.permissions import StaffRequest, action_required
+from shequ.org.roles import Action
+from shequ.registry import selectors as registry_selectors
+
+_l = gettext_lazy
+STEP_WORDS = {
+    "accept": (_l("受理申请"), _l("受理后开始计算承诺时限。"), _l("受理")),
+    "review": (_l("审核申请"), _l("核对申请事项与登记信息一致后，审核通过。"), _l("审核通过")),
+    "issue": (_l("办结并出具文书"), _l("将根据人口信息生成文书并编号。"), _l("出具文书")),
+    "refuse": (_l("不予办理"), _l("请写明不予办理的原因，申请人将被告知。"), _l("不予办理")),
+}
+
+
+def _style(form: forms.Form) -> None:
+    for field in form.fields.values():
+        css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+        field.widget.attrs.setdefault("class", css)
+
+
+@action_required(Action.READ_REGISTRY)
+@require_GET
+def application_list(request: StaffRequest) -> HttpResponse:
+    user = request.user
+    filterset = selectors.ApplicationFilter(
+        request.GET, queryset=selectors.applications_visible(user), request=request
+    )
+    problems = filterset.problems()
+    rows = (filterset.queryset.none() if problems else filterset.qs).order_by("-applied_at", "-id")
+    page = paginate(request, rows)
+    form = filterset.form
+    _style(form)
+    return render(
+        request,
+        "desk/application_list.html",
+        {
+            "page": page,
+            "form": form,
+            "problems": problems,
+            "query": query_without(request, "page"),
+            "counts": selectors.application_counts(user),
+            "can_apply": rules.may_step(user, "apply"),
+        },
+    )
+
+
+@action_required(Action.EDIT_REGISTRY)
+@require_http_methods(["GET", "POST"])
+def application_new(request: StaffRequest) -> HttpResponse:
+    user = request.user
+    if not rules.may_step(user, "apply"):
+        raise PermissionDenied(_("您的角色不能登记办事申请。"))
+    form = ApplicationForm(request.POST or None)
+    _style(form)
+    if request.method == "POST" and form.is_valid():
+        person = (
+            registry_selectors.persons_visible(user)
+            .filter(id_number=form.cleaned_data["id_number"])
+            .first()
+        )
+        if person is None:
+            form.add_error("id_number", _("您的辖区内没有登记这个身份证号码。"))
+        else:
+            try:
+                application = services.application_create(
+                    actor=user,
+                    person=person,
+                    kind=form.cleaned_data["kind"],
+                    channel=form.cleaned_data["channel"],
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("已登记申请。"))
+                return redirect("desk:application_detail", uid=application.uid)
+    return render(request, "desk/application_form.html", {"form": form})
+
+
+@action_required(Action.READ_REGISTRY)
+@require_GET
+def application_detail(request: StaffRequest, uid) -> HttpResponse:
+    application = selectors.application_get(request.user, uid)
+    return render(
+        request,
+        "desk/application_detail.html",
+        {
+            "application": application,
+            "steps": selectors.application_steps(application, request.user),
+            "step_words": STEP_WORDS,
+            "history": application.history.select_related("history_user").order_by("history_date"),
+        },
+    )
+
+
+_STEP_SERVICES = {
+    "accept": services.application_accept,
+    "review": services.application_review,
+    "issue": services.application_issue,
+}
+
+
+@action_required(Action.EDIT_REGISTRY)
+@require_http_methods(["GET", "POST"])
+def application_step(request: StaffRequest, uid, step: str) -> HttpResponse:
+    """One step, asked first (a confirmation page; a refusal asks for its reason)."""
+    if step not in STEP_WORDS:
+        raise Http404
+    application = selectors.application_get(request.user, uid)
+    posted = request.POST if request.method == "POST" else None  # a confirmation posts nothing
+    form: forms.Form = (ReasonForm if step == "refuse" else ConfirmForm)(posted)
+    _style(form)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if step == "refuse":
+                services.application_refuse(
+                    actor=request.user, application=application, reason=form.cleaned_data["reason"]
+                )
+            else:
+                _STEP_SERVICES[step](actor=request.user, application=application)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已办理：%(step)s。") % {"step": STEP_WORDS[step][2]})
+            return redirect("desk:application_detail", uid=application.uid)
+    title, question, label = STEP_WORDS[step]
+    return render(
+        request,
+        "core/confirm.html",
+        {
+            "form": form,
+            "title": f"{title}：{application}",
+            "question": question,
+            "confirm_label": label,
+            "danger": step == "refuse",
+            "cancel_url": reverse("desk:application_detail", args=[application.uid]),
+        },
+    )
+
+
+@action_required(Action.READ_REGISTRY)
+@require_GET
+def document_list(request: StaffRequest) -> HttpResponse:
+    filterset = selectors.DocumentFilter(
+        request.GET, queryset=selectors.documents_visible(request.user), request=request
+    )
+    problems = filterset.problems()
+    rows = (filterset.queryset.none() if problems else filterset.qs).order_by("-issued_on", "-id")
+    form = filterset.form
+    _style(form)
+    return render(
+        request,
+        "desk/document_list.html",
+        {
+            "page": paginate(request, rows),
+            "form": form,
+            "problems": problems,
+            "query": query_without(request, "page"),
+        },
+    )
+
+
+@action_required(Action.READ_REGISTRY)
+@require_GET
+def document_detail(request: StaffRequest, uid) -> HttpResponse:
+    document = selectors.document_get(request.user, uid)
+    return render(
+        request,
+        "desk/document_detail.html",
+        {
+            "document": document,
+            "kind_label": DocumentKind(document.kind).label,
+            "public_state": selectors.document_public_state(document),
+            "may_manage": rules.may_manage_documents(request.user) and document.status == "valid",
+            "verify_url": request.build_absolute_uri(reverse("desk:verify", args=[document.code])),
+        },
+    )
+
+
+@action_required(Action.EDIT_REGISTRY)
+@require_GET
+def document_pdf(request: StaffRequest, uid) -> HttpResponse:
+    document = selectors.document_get(request.user, uid)
+    data = services.document_pdf(
+        actor=request.user,
+        document=document,
+        verify_url=request.build_absolute_uri(reverse("desk:verify", args=[document.code])),
+        channel=SensitiveAccess.Channel.WEB,
+    )
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="document-{document.uid}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _document_change(request: StaffRequest, uid, *, replace: bool) -> HttpResponse:
+    document = selectors.document_get(request.user, uid)
+    form = ReasonForm(request.POST or None)
+    _style(form)
+    if request.method == "POST" and form.is_valid():
+        service = services.document_replace if replace else services.document_revoke
+        try:
+            result = service(
+                actor=request.user, document=document, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已换发。") if replace else _("已作废。"))
+            return redirect("desk:document_detail", uid=result.uid)
+    return render(
+        request,
+        "core/confirm.html",
+        {
+            "form": form,
+            "title": (_("换发：%(n)s") if replace else _("作废：%(n)s")) % {"n": document.number},
+            "question": _("换发将生成新的文号和核验码，原文书核验时显示“已换发”。")
+            if replace
+            else _("作废后，扫码核验将显示“已作废”。此操作不能撤销。"),
+            "confirm_label": _("换发") if replace else _("作废"),
+            "danger": True,
+            "cancel_url": reverse("desk:document_detail", args=[document.uid]),
+        },
+    )
+
+
+@action_required(Action.EDIT_REGISTRY)
+@require_http_methods(["GET", "POST"])
+def document_revoke(request: StaffRequest, uid) -> HttpResponse:
+    return _document_change(request, uid, replace=False)
+
+
+@action_required(Action.EDIT_REGISTRY)
+@require_http_methods(["GET", "POST"])
+def document_replace(request: StaffRequest, uid) -> HttpResponse:
+    return _document_change(request, uid, replace=True)
+
+
+@never_cache
+@require_GET
+def verify(request: HttpRequest, code: str) -> HttpResponse:
+    """Public: what a QR code's holder may learn — genuine, its state, a masked name."""
+    answer = services.verification_look(code=code, ip=client_ip(request))
+    response = render(
+        request,
+        "desk/verify.html",
+        {
+            "answer": answer,
+            "kind_label": DocumentKind(answer.kind).label if answer.found else "",
+        },
+        status=429 if answer.limited else 200 if answer.found else 404,
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
