@@ -56,7 +56,10 @@ INSTALLED_APPS = [
     "shequ.jobs",
     # After shequ.jobs, whose `db_worker` (the same, with the jobs' housekeeping) wins.
     "django_tasks_db",
+    "shequ.rulebook",
     "shequ.registry",
+    "shequ.duework",
+    "shequ.outbox",
     "shequ.desk",
 ]
 

@@ -9,12 +9,15 @@ from rest_framework.routers import DefaultRouter
 
 from shequ.core import views as core_views
 from shequ.desk.urls import register_api as register_desk_api
+from shequ.duework.urls import register_api as register_duework_api
 from shequ.org import api as org_api
 from shequ.org import auth_views
 from shequ.org import views as org_views
 from shequ.org.api import NotFoundView
 from shequ.org.permissions import staff_required
+from shequ.outbox.urls import register_api as register_outbox_api
 from shequ.registry.urls import register_api as register_registry_api
+from shequ.rulebook.urls import register_api as register_rulebook_api
 
 # No ".json" suffix routes: the viewsets' actions take no ``format`` argument (a suffix
 # answered 500), and ``?format=`` and the Accept header already choose the renderer.
@@ -26,6 +29,9 @@ router.register("right-requests", org_api.RightRequestViewSet, basename="right-r
 router.register("audit-events", org_api.AuditEventViewSet, basename="audit-event")
 router.register("sensitive-accesses", org_api.SensitiveAccessViewSet, basename="sensitive-access")
 register_registry_api(router)
+register_rulebook_api(router)
+register_duework_api(router)
+register_outbox_api(router)
 register_desk_api(router)
 
 api_urlpatterns = [
@@ -66,6 +72,9 @@ urlpatterns += i18n_patterns(
     ),
     path("", include("shequ.org.urls")),
     path("", include("shequ.registry.urls")),
+    path("", include("shequ.rulebook.urls")),
+    path("", include("shequ.duework.urls")),
+    path("", include("shequ.outbox.urls")),
     path("", include("shequ.desk.urls")),
     prefix_default_language=False,
 )

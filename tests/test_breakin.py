@@ -8,6 +8,7 @@ until its parameter is added to ``PARAMETERS`` (one line). The records of the ot
 """
 
 import contextlib
+import datetime
 import io
 import json
 import re
@@ -25,11 +26,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import NoReverseMatch, Resolver404
 
 from shequ.core.identifiers import mask_id_number, mask_phone
+from shequ.duework import services as duework_services
 from shequ.org import roles
 from shequ.org import services as org_services
 from shequ.org.models import OrgUnit
 from shequ.org.roles import ROLE_LEVELS, Level, Role, rights_for
 from shequ.org.scoping import prefixes_q
+from shequ.outbox import services as outbox_services
+from shequ.rulebook import services as rulebook_services
 from tests.conftest import PASSWORD, make_unit, make_user
 from tests.factories import make_building, make_household, make_person
 
@@ -58,6 +62,12 @@ PARAMETERS: dict[str, str] = {
     "template/<kind>": "kind",
     "export/<kind>": "kind",
     "<format>": "format",
+    "settings/<uid>": "setting",
+    "settings/<id>": "setting",
+    "tasks/<uid>": "task",
+    "tasks/<id>": "task",
+    "notifications/<uid>": "notification",
+    "notifications/<id>": "notification",
     "applications/<uid>": "application",
     "applications/<id>": "application",
     "documents/<uid>": "document",
@@ -289,6 +299,38 @@ def _build_world() -> World:
     assert asked.status_code == 202, asked.content
     shown_to_owner = api.get(f"/api/v1/persons/{person.uid}/").json()["id_number"]
 
+    # The shared pieces (rulebook, due work, outbox): a setting of the grid (a setting of the
+    # community applies to, so is read by, its other grid), a task on the person, a message
+    # to the community about her.
+    setting = rulebook_services.setting_create(
+        actor=None,
+        programme="breakin",
+        key="k",
+        value=1,
+        region_prefix=grid_a1.code,
+        valid_from=datetime.date(2026, 1, 1),
+        reason="set-up",
+    )
+    task = duework_services.ensure_task(
+        kind="breakin",
+        source_key="breakin:task",
+        title="禁入任务",
+        unit_code=community_a.code,
+        due_date=datetime.date(2026, 1, 1),
+        person=person,
+    )
+    notice = outbox_services.notify(
+        key="breakin:notice",
+        kind="breakin",
+        title="禁入通报",
+        summary="禁入内容",
+        health=True,
+        person=person,
+        from_unit_code=community_a.code,
+        to_unit_code=community_a.code,
+        due_date=datetime.date(2026, 1, 1),
+    )
+
     personas = [_persona("anonymous")]
     for role, duty in account_kinds():
         unit = units[OUTSIDE[max(ROLE_LEVELS[role])]]
@@ -312,6 +354,9 @@ def _build_world() -> World:
             "import_job": started.json()["id"],
             "export_job": asked.json()["id"],
             "right_request": str(right_request.uid),
+            "setting": str(setting.uid),
+            "task": str(task.uid),
+            "notification": str(notice.uid),
             "application": str(application.uid),
             "document": str(document.uid),
             "step": "accept",
@@ -330,6 +375,9 @@ def _build_world() -> World:
             "东方守门",
             "13800138111",
             "禁入楼",
+            "禁入任务",
+            "禁入通报",
+            "禁入内容",
         },
         target_prefix=community_a.prefix,
         personas=personas,

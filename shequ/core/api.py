@@ -13,6 +13,17 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from shequ.core.versions import EditConflict
 from shequ.core.web import ListPaginator
 
+# The routes' ids: UUIDs, so that a malformed one is the API's 404, never a server error.
+UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
+class UidLookup:
+    """Objects are addressed by their public uid, named ``id`` in URLs and JSON."""
+
+    lookup_field = "uid"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = UUID_PATTERN
+
 
 class Pagination(PageNumberPagination):
     page_size = 50

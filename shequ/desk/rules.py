@@ -38,12 +38,6 @@ PROMISED_WORKING_DAYS: dict[str, int] = {
 STATUS_PROOF_VALID_MONTHS = 3
 
 
-def promised_by(kind: str, accepted_on: datetime.date) -> datetime.date | None:
-    """The date the desk promised (承诺时限): so many working days after acceptance."""
-    # Working days need China's calendar (shequ.duework), merged when it lands.
-    return None
-
-
 def may_step(user, step: str) -> bool:
     """Whether the user's role may make ``step`` (apply, accept, review, issue). Refusing is
     the step the application waits for. The superuser and the system (None) may all."""

@@ -29,6 +29,8 @@ from shequ.desk.models import (
     DocumentStatus,
     VerificationLook,
 )
+from shequ.duework.calendar import add_working_days
+from shequ.duework.services import ensure_task, task_close_by_rule
 from shequ.org.audit import SensitiveTarget, audit_change, audit_sensitive_read, save_with_history
 from shequ.org.models import OrgUnit, User
 from shequ.org.roles import Level
@@ -128,7 +130,7 @@ def _step(
     now = timezone.now()
     if step == "accept":
         application.accepted_at, application.accepted_by = now, actor
-        application.due_on = rules.promised_by(application.kind, timezone.localdate(now))
+        application.due_on = promised_by(application.kind, timezone.localdate(now))
     elif step == "review":
         application.reviewed_at, application.reviewed_by = now, actor
     else:
@@ -136,6 +138,7 @@ def _step(
     if step == "refuse":
         application.refusal_reason = reason
     save_with_history(application, actor=actor, reason=reason or step)
+    _due_work(application)
     audit_change(
         actor=actor,
         action=f"desk.application_{step}",
@@ -146,6 +149,29 @@ def _step(
         changes={"state": [before, application.state]},
     )
     return application
+
+
+def promised_by(kind: str, accepted_on: datetime.date) -> datetime.date:
+    """The date the desk promised (承诺时限): so many working days after acceptance, on
+    China's calendar with the staff's own days (duework)."""
+    return add_working_days(accepted_on, rules.PROMISED_WORKING_DAYS[kind])
+
+
+def _due_work(application: Application) -> None:
+    """An accepted application is a task due by the promised date (the overdue lists of due
+    work show it); deciding it closes the task."""
+    key = f"desk.application:{application.uid}"
+    if application.state == ApplicationState.ACCEPTED and application.due_on:
+        ensure_task(
+            kind="desk.application",
+            source_key=key,
+            title=_("办结%(kind)s申请") % {"kind": application.get_kind_display()},
+            unit_code=application.unit_id,
+            due_date=application.due_on,
+            person=application.person,
+        )
+    elif application.state in (ApplicationState.ISSUED, ApplicationState.REFUSED):
+        task_close_by_rule(source_key=key, outcome=application.get_state_display())
 
 
 @transaction.atomic

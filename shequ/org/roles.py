@@ -46,6 +46,7 @@ class Action(StrEnum):
     EXPORT_REGISTRY = "export_registry"  # Excel/CSV exports of people's data
     REVEAL_ID_NUMBER = "reveal_id_number"  # see an identity number unmasked (logged)
     VIEW_HEALTH = "view_health"  # contraception and other health facts (logged)
+    MANAGE_RULES = "manage_rules"  # the rulebook's settings and the working-day calendar
 
 
 # Data rights are explicit grants on an account (User.data_rights), approved by a second
@@ -86,7 +87,7 @@ DUTY_ACTIONS: dict[str, frozenset[Action]] = {
 
 # Data work by role: what the role does without a grant.
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
-    Role.CITY: frozenset({Action.READ_REGISTRY}),
+    Role.CITY: frozenset({Action.READ_REGISTRY, Action.MANAGE_RULES}),
     Role.DISTRICT: frozenset({Action.READ_REGISTRY}),
     Role.STREET: frozenset({Action.READ_REGISTRY, Action.EDIT_REGISTRY, Action.IMPORT_REGISTRY}),
     Role.COMMUNITY: frozenset({Action.READ_REGISTRY, Action.EDIT_REGISTRY, Action.IMPORT_REGISTRY}),

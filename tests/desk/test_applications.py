@@ -189,3 +189,41 @@ def test_an_unknown_number_on_the_form_is_named(people, web, tree):
         {"id_number": "110101199003071234", "kind": "status_proof", "channel": "desk"},
     )
     assert "您的辖区内没有登记这个身份证号码" in page.content.decode()
+
+
+def test_the_promised_date_counts_working_days_and_overdue_ones_are_listed(
+    resident, people, api, monkeypatch
+):
+    from datetime import date, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from shequ.duework.models import Task
+
+    # Accepted on Wednesday 30 September 2026: 1–7 October are holidays, Saturday the 10th
+    # is worked (调休). A status proof's 3 working days end on that Saturday.
+    accepted = datetime(2026, 9, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    monkeypatch.setattr(timezone, "now", lambda: accepted)
+    proof = services.application_create(actor=people.worker_a, person=resident, kind="status_proof")
+    services.application_accept(actor=people.worker_a, application=proof)
+    assert proof.due_on == date(2026, 10, 10)
+    book = services.application_create(actor=people.worker_a, person=resident, kind="service_book")
+    services.application_accept(actor=people.worker_a, application=book)
+    assert book.due_on == date(2026, 10, 13)  # 5 working days: 8, 9, 10, 12, 13 October
+    task = Task.objects.get(source_key=f"desk.application:{proof.uid}")
+    assert (task.due_date, task.state, task.unit_code) == (
+        date(2026, 10, 10),
+        "open",
+        resident.unit_id,
+    )
+
+    # On 12 October the proof is overdue, the book not yet.
+    monkeypatch.setattr(timezone, "now", lambda: accepted + timedelta(days=12))
+    api.as_(people.street)
+    overdue = api.get("/api/v1/applications/", {"overdue": "true"}).json()
+    assert [row["id"] for row in overdue["results"]] == [str(proof.uid)]
+    services.application_issue(actor=people.street, application=proof)
+    assert api.get("/api/v1/applications/", {"overdue": "true"}).json()["count"] == 0
+    task.refresh_from_db()
+    assert task.state == "done"

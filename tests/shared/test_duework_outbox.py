@@ -1,0 +1,133 @@
+"""Due work and the outbox: idempotent creation by the rules, the lists scoped with their
+counts, completing a task, the receiving unit acknowledging a message."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from shequ.duework import services as duework
+from shequ.duework.models import Task
+from shequ.org.models import SensitiveAccess
+from shequ.outbox import services as outbox
+from shequ.outbox.models import Notification
+from tests.factories import make_building, make_household, make_person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def person(tree):
+    return make_person(make_household(make_building(tree.grid_a1)), name="吴待办")
+
+
+def _task(person, key="t:1", due=None, **extra):
+    return duework.ensure_task(
+        kind="health.visit",
+        source_key=key,
+        title="产后访视",
+        unit_code=person.unit_id[:12],
+        due_date=due or timezone.localdate() + datetime.timedelta(days=3),
+        person=person,
+        **extra,
+    )
+
+
+def test_ensure_task_is_idempotent(person):
+    first = _task(person)
+    again = _task(person, due=datetime.date(2030, 1, 1))
+    assert first.pk == again.pk and Task.objects.count() == 1
+    assert first.grid_code == person.unit_id
+
+
+def test_tasks_are_scoped_counted_and_completed(
+    people, person, api, web, django_assert_max_num_queries
+):
+    _task(
+        person,
+        "t:late",
+        due=timezone.localdate() - datetime.timedelta(days=2),
+        assignee=people.worker_a,
+    )
+    for n in range(20):
+        _task(person, f"t:{n}")
+    assert api.as_(people.worker_b).get("/api/v1/tasks/").json()["count"] == 0
+    client = api.as_(people.worker_a)
+    late = client.get("/api/v1/tasks/", {"state": "overdue"}).json()
+    assert late["count"] == 1 and late["results"][0]["overdue"] is True
+    assert client.get("/api/v1/tasks/", {"mine": "true"}).json()["count"] == 1
+    uid = late["results"][0]["id"]
+    assert (
+        api.as_(people.worker_b)
+        .post(f"/api/v1/tasks/{uid}/complete/", {"outcome": "x"})
+        .status_code
+        == 404
+    )
+    client = api.as_(people.worker_a)  # one client: authenticate again after worker_b
+    done = client.post(f"/api/v1/tasks/{uid}/complete/", {"outcome": "已入户访视"}, format="json")
+    assert done.status_code == 200 and done.json()["state"] == "done"
+    assert (
+        client.post(
+            f"/api/v1/tasks/{uid}/complete/", {"outcome": "again"}, format="json"
+        ).status_code
+        == 400
+    )
+    page = web.as_(people.street)
+    page.get("/tasks/")
+    with django_assert_max_num_queries(14):
+        response = page.get("/tasks/?page_size=50")
+    assert response.status_code == 200 and "丽景社区" in response.content.decode()
+    assert (
+        web.as_(people.worker_b).get("/tasks/").content.decode().count('data-testid="task-row"')
+        == 0
+    )
+
+
+def test_a_notification_reaches_the_inbox_once_and_is_acknowledged(people, person, tree, api, web):
+    def send():
+        return outbox.notify(
+            key="n:1",
+            kind="health.checkup_result",
+            title="流动人口孕检结果通报",
+            summary="孕早期检查：正常",
+            health=True,
+            person=person,
+            from_unit_code=tree.community_a.code,
+            to_unit_code=tree.community_c.code,
+            due_date=timezone.localdate() + datetime.timedelta(days=10),
+        )
+
+    first, again = send(), send()
+    assert first.pk == again.pk and first.state == Notification.State.SENT
+    receiver = api.as_(people.worker_c)
+    inbox = receiver.get("/api/v1/notifications/", {"box": "inbox"}).json()
+    assert inbox["count"] == 1 and inbox["results"][0]["summary"] is None
+    detail = receiver.get(f"/api/v1/notifications/{first.uid}/").json()
+    assert detail["summary"] == "孕早期检查：正常"
+    assert SensitiveAccess.objects.filter(target_id=str(first.uid)).count() == 1
+    # The sender sees it in what it sent, but cannot acknowledge it.
+    sender = api.as_(people.worker_a)
+    assert sender.get("/api/v1/notifications/", {"box": "sent"}).json()["count"] == 1
+    assert sender.post(f"/api/v1/notifications/{first.uid}/acknowledge/").status_code == 403
+    assert api.as_(people.worker_b).get(f"/api/v1/notifications/{first.uid}/").status_code == 404
+    page = web.as_(people.worker_c)
+    assert page.get("/notifications/").status_code == 200
+    response = page.post(f"/notifications/{first.uid}/", {"reply": "收到"})
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert (
+        first.state == Notification.State.ACKNOWLEDGED and first.acknowledged_by == people.worker_c
+    )
+
+
+def test_a_place_outside_the_tree_waits_for_the_exchange(person, tree):
+    notice = outbox.notify(
+        key="n:2",
+        kind="k",
+        title="t",
+        person=person,
+        from_unit_code=tree.community_a.code,
+        to_division_code="411422000000",
+        due_date=datetime.date(2026, 12, 31),
+    )
+    assert notice.state == Notification.State.DUE and notice.to_unit_code == ""
