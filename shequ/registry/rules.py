@@ -2,8 +2,8 @@
 
 import datetime
 import functools
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple, Protocol
 
 from django.utils.translation import gettext_lazy as _
 
@@ -232,3 +232,62 @@ def month_start(day: datetime.date) -> datetime.date:
 
 def quarter_start(day: datetime.date) -> datetime.date:
     return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+
+
+# --- Couples and children ------------------------------------------------------------------
+
+
+class MarriageFacts(Protocol):
+    """What the marital-status rule reads of a marriage (a ``Marriage`` row fits)."""
+
+    married_on: datetime.date | None
+    end_reason: str
+    ended_on: datetime.date | None
+
+
+def marital_status_of(marriages: Iterable[MarriageFacts], stated: str = "") -> str:
+    """婚姻状况 derived from a person's marriage records: one in force → 已婚; else the
+    latest that ended → 离婚 or 丧偶; annulled marriages never count (void from the start).
+    With no record at all, what registration or the import stated (``stated``, else 未婚):
+    a person registered as married whose spouse is not recorded yet."""
+    records = list(marriages)
+    if not records:
+        return stated or MaritalStatus.SINGLE
+    valid = [m for m in records if m.end_reason != "annulment"]
+    if not valid:
+        return MaritalStatus.SINGLE
+    if any(not m.end_reason for m in valid):
+        return MaritalStatus.MARRIED
+    never = datetime.date.min
+    latest = max(valid, key=lambda m: (m.ended_on or m.married_on or never, m.married_on or never))
+    return MaritalStatus.DIVORCED if latest.end_reason == "divorce" else MaritalStatus.WIDOWED
+
+
+def marriage_date_of(marriages: Iterable[MarriageFacts]) -> datetime.date | None:
+    """结婚日期 on the person's record: that of the marriage in force (None without one)."""
+    return next((m.married_on for m in marriages if not m.end_reason), None)
+
+
+class ChildFacts(Protocol):
+    is_living: bool
+    death_date: datetime.date | None
+
+
+def children_count_of(children: Iterable[ChildFacts], stated: int | None = None) -> int | None:
+    """现有子女数: the living children recorded on the person (as mother or father); with no
+    child recorded, the number stated at registration or import (None: not yet verified)."""
+    rows = list(children)
+    if not rows:
+        return stated
+    return sum(1 for c in rows if c.is_living and c.death_date is None)
+
+
+def birth_certificate_problem(number: str) -> str:
+    """Why a 出生医学证明编号 is not one ('' when it is): a letter and 9 digits since 2014,
+    older forms 7–12 digits; stored upper-case."""
+    value = (number or "").strip().upper()
+    if not value:
+        return str(_("请填写出生医学证明编号。"))
+    if not (len(value) in range(7, 13) and value[0].isalnum() and value[1:].isdigit()):
+        return str(_("出生医学证明编号应为字母加数字（如 P340123456）。"))
+    return ""

@@ -34,6 +34,23 @@ class MaritalStatus(models.TextChoices):
     WIDOWED = "widowed", _("丧偶")
 
 
+class HukouNature(models.TextChoices):
+    """户口性质 as it was registered (the 2014 reform unified it; benefits still ask)."""
+
+    AGRICULTURAL = "agricultural", _("农业")
+    NON_AGRICULTURAL = "non_agri", _("非农业")
+    UNIFIED = "unified", _("居民户口（统一登记后）")
+
+
+class DisabilityGrade(models.TextChoices):
+    """残疾等级 (GB/T 26341: 一级 the most severe)."""
+
+    ONE = "1", _("一级")
+    TWO = "2", _("二级")
+    THREE = "3", _("三级")
+    FOUR = "4", _("四级")
+
+
 class Contraception(models.TextChoices):
     """节育措施. ``none`` records that no method is used; a blank means not yet known."""
 

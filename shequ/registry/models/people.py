@@ -13,9 +13,11 @@ from shequ.registry.models.choices import (
     ETHNICITY_CHOICES,
     REFERENCE,
     Contraception,
+    DisabilityGrade,
     Education,
     Employment,
     FlowInReason,
+    HukouNature,
     MaritalStatus,
     PersonStatus,
     PopulationType,
@@ -35,7 +37,11 @@ class Person(models.Model):
     SENSITIVE_FIELDS = ("id_number", "contraception", "contraception_since")
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    id_number = models.CharField(_("公民身份号码"), max_length=18, unique=True)
+    # NULL until issued (a newborn registered by its 出生医学证明); unique when present.
+    id_number = models.CharField(
+        _("公民身份号码"), max_length=18, unique=True, null=True, blank=True
+    )
+    birth_certificate_number = models.CharField(_("出生医学证明编号"), max_length=20, blank=True)
     name = models.CharField(_("姓名"), max_length=50)
     name_initials = models.CharField(_("拼音首字母"), max_length=50, editable=False)
     name_pinyin = models.CharField(_("拼音"), max_length=200, editable=False)
@@ -58,6 +64,11 @@ class Person(models.Model):
         db_index=False,
     )
     hukou_address = models.CharField(_("户籍地址"), max_length=200, blank=True)
+    # 户口性质 as registered (农业/非农业): abolished by the 2014 hukou reform but still what
+    # benefits for rural families ask; its history (simple-history) keeps past values.
+    hukou_nature = models.CharField(
+        _("户口性质"), max_length=12, choices=HukouNature.choices, blank=True
+    )
 
     population_type = models.CharField(_("人口类型"), max_length=10, choices=PopulationType.choices)
     status = models.CharField(
@@ -77,6 +88,9 @@ class Person(models.Model):
         _("与户主关系"), max_length=12, choices=Relation.choices, blank=True
     )
 
+    # Derived caches, kept in step by the services (rules.marital_status_of,
+    # rules.children_count_of): the marriage and child rows decide once there are any; before
+    # that, what registration or the import stated.
     marital_status = models.CharField(_("婚姻状况"), max_length=10, choices=MaritalStatus.choices)
     marriage_date = models.DateField(_("结婚日期"), null=True, blank=True)
     children_count = models.PositiveSmallIntegerField(
@@ -164,6 +178,11 @@ class Person(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(sex__in=["M", "F"]), name="person_sex_valid"),
+            models.UniqueConstraint(
+                fields=["birth_certificate_number"],
+                condition=~Q(birth_certificate_number=""),
+                name="person_birth_certificate_unique",
+            ),
             models.CheckConstraint(
                 condition=Q(marriage_date__isnull=True) | ~Q(marital_status="single"),
                 name="person_single_has_no_marriage_date",
@@ -179,7 +198,13 @@ class Person(models.Model):
 
 
 class Child(models.Model):
-    """A child of a registered person (birth order, date, sex), registered or not."""
+    """A child (birth order, date, sex), registered here or not, on both its parents.
+
+    ``parent`` is the registry parent whose record lists the child (the mother where she is
+    registered, else the father): forms, import and export work through it, and ``order``
+    is that parent's 孩次. ``mother`` and ``father`` are the registry parents (one of them
+    is ``parent``); a parent outside the registry is the outside side of ``marriage``, and
+    with neither the parent is unknown. A child living here is a person (``person``)."""
 
     scope_field = "parent__unit_id"
 
@@ -205,9 +230,42 @@ class Child(models.Model):
         db_index=False,  # child_person below
     )
     is_living = models.BooleanField(_("健在"), default=True)
+    death_date = models.DateField(_("死亡日期"), null=True, blank=True)
+    disability_grade = models.CharField(
+        _("残疾等级"), max_length=2, choices=DisabilityGrade.choices, blank=True
+    )
+    mother = models.ForeignKey(
+        Person,
+        verbose_name=_("母亲"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children_as_mother",
+        db_index=False,  # child_mother below
+    )
+    father = models.ForeignKey(
+        Person,
+        verbose_name=_("父亲"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children_as_father",
+        db_index=False,  # child_father below
+    )
+    marriage = models.ForeignKey(
+        "registry.Marriage",
+        verbose_name=_("父母婚姻"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        db_index=False,  # child_marriage below
+    )
 
     # Read by parent_id and id.
-    history = History(no_db_index=["uid", "person"], user_db_constraint=False)
+    history = History(
+        no_db_index=["uid", "person", "mother", "father", "marriage"], user_db_constraint=False
+    )
 
     class Meta:
         verbose_name = _("子女")
@@ -216,10 +274,19 @@ class Child(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["parent", "order"], name="child_unique_order"),
             models.CheckConstraint(condition=Q(order__gte=1), name="child_order_positive"),
+            models.CheckConstraint(
+                condition=Q(death_date__isnull=True) | Q(is_living=False),
+                name="child_dead_is_not_living",
+            ),
         ]
         # Few children have a record of their own: no index entry for the others.
         indexes = [
-            models.Index(fields=["person"], condition=Q(person__isnull=False), name="child_person")
+            models.Index(fields=["person"], condition=Q(person__isnull=False), name="child_person"),
+            models.Index(fields=["mother"], condition=Q(mother__isnull=False), name="child_mother"),
+            models.Index(fields=["father"], condition=Q(father__isnull=False), name="child_father"),
+            models.Index(
+                fields=["marriage"], condition=Q(marriage__isnull=False), name="child_marriage"
+            ),
         ]
 
     def __str__(self) -> str:

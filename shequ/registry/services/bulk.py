@@ -329,9 +329,17 @@ def _dependents(
     kids, kid_reasons = [], []
     for person, row in zip(persons, rows, strict=True):
         for item in row.children:
+            # On the parent's side of the child, and on the other parent's when the caller
+            # names them (the demo: a registry spouse, saved in the same batch).
+            sides: dict[str, int | None] = {"mother_id": None, "father_id": None}
+            sides["mother_id" if person.sex == "F" else "father_id"] = person.id
+            for side in ("mother", "father"):
+                if item.get(side) is not None:
+                    sides[f"{side}_id"] = _own_record(item[side])
             kids.append(
                 _make_child(
                     parent_id=person.id,
+                    **sides,
                     order=int(item["order"]),
                     birth_date=item["birth_date"],
                     sex=item["sex"],

@@ -38,6 +38,7 @@ from shequ.registry.services._common import (
     population_type_for,
     refresh_derived,
 )
+from shequ.registry.services.families import child_parents, person_refresh_family
 from shequ.registry.services.housing import NewHome, home_of
 from shequ.registry.validation import PERSON_FIELDS, validate_person
 
@@ -83,8 +84,14 @@ def person_save_children(
     """Replace the person's children with the given list, keeping history of each row."""
     existing = {c.order: c for c in person.children.all()}
     wanted = {int(c["order"]): c for c in children}
+    parents: dict | None = None  # looked up once, for new rows only
+    others: set[Person] = set()
     for order, values in wanted.items():
-        child = existing.get(order) or Child(parent=person, order=order)
+        child = existing.get(order)
+        if child is None:
+            # On both parents: this person's side, the spouse in force on the other.
+            parents = parents if parents is not None else child_parents(person)
+            child = Child(parent=person, order=order, **parents)
         changed = child.pk is None or any(
             getattr(child, f) != values.get(f, getattr(child, f))
             for f in ("birth_date", "sex", "name")
@@ -93,13 +100,17 @@ def person_save_children(
             child.birth_date = values["birth_date"]
             child.sex = values["sex"]
             child.name = values.get("name") or ""
-            child.full_clean(exclude=["parent", "person"])
+            child.full_clean(exclude=["parent", "person", "mother", "father", "marriage"])
             save_with_history(child, actor=actor, reason=reason)
+            others.update(p for p in (child.mother, child.father) if p and p.pk != person.pk)
     for order, child in existing.items():
         if order not in wanted:
+            others.update(p for p in (child.mother, child.father) if p and p.pk != person.pk)
             child._history_user = actor if getattr(actor, "pk", None) else None  # type: ignore[attr-defined]
             child._change_reason = reason  # type: ignore[attr-defined]
             child.delete()  # the row leaves, its history row stays: who, when and why
+    for other in others:  # the other parent's count follows (rules.children_count_of)
+        person_refresh_family(other, actor=actor, reason=reason)
 
 
 def _duplicate_error(existing: Person, actor: User | None) -> ValidationError:

@@ -38,7 +38,7 @@ def person_reveal_id_number(
         purpose=purpose,
         channel=channel,
     )
-    return person.id_number
+    return person.id_number or ""  # a newborn's is not issued yet
 
 
 def log_health_read(
