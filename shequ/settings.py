@@ -403,6 +403,8 @@ SHEQU_CITY_CODE = env_str("SHEQU_CITY_CODE") or "340600000000"
 # per address and hour.
 DESK_LEGACY_STATUS_CERTIFICATE = env_bool("DESK_LEGACY_STATUS_CERTIFICATE", False)
 VERIFY_LIMIT_PER_HOUR = env_int("VERIFY_LIMIT_PER_HOUR", 30)
+# Online birth registrations (and receipt look-ups) allowed per address and hour.
+BIRTH_ONLINE_LIMIT_PER_HOUR = env_int("BIRTH_ONLINE_LIMIT_PER_HOUR", 10)
 
 # The TrueType font embedded in printed documents (core/pdf.py); empty: ask fontconfig.
 PDF_FONT = env_str("SHEQU_PDF_FONT")

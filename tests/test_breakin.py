@@ -74,11 +74,15 @@ PARAMETERS: dict[str, str] = {
     "documents/<id>": "document",
     "<step>": "step",
     "verify/<code>": "verify_code",
+    "births/<uid>": "birth",
+    "birth-registrations/<id>": "birth",
+    "birth-registration/<code>": "receipt_code",
 }
 # Values that are not records of a unit: reference data and names, the same for everyone.
 # A verification code is public by design: whoever holds the printed page may check it, and
 # the page shows everyone the same (state, a masked name) — covered by tests/desk.
-SHARED_VALUES = {"division", "kind", "format", "step", "verify_code"}
+# A receipt code likewise: the resident's own receipt, the registrant's name masked.
+SHARED_VALUES = {"division", "kind", "format", "step", "verify_code", "receipt_code"}
 
 # URL names an anonymous caller may reach; every other route asks for a login first. The
 # second factor's pages are the login's second step (a half-logged-in session).
@@ -87,6 +91,9 @@ PUBLIC |= {"otp_verify", "otp_setup", "otp_recovery_codes"}
 # The public verification of a printed document (its QR code): no login by design, shows
 # only genuine/valid/expired/revoked and a masked name, every look logged and rate-limited.
 PUBLIC |= {"desk:verify"}
+# Online birth registration by the resident (no staff account: identity number + the mobile
+# number on record + a declaration) and its receipt; both rate-limited per address.
+PUBLIC |= {"desk:birth_online", "desk:birth_receipt"}
 
 # A route without a name cannot be reversed: one example path for each.
 UNNAMED = {r"^api/.*/$": "/api/v1/persons/not-a-uuid/"}
@@ -280,6 +287,12 @@ def _build_world() -> World:
     desk_services.application_accept(actor=None, application=issued)
     document = desk_services.application_issue(actor=None, application=issued).document
     application = desk_services.application_create(actor=None, person=person, kind="status_proof")
+    birth = desk_services.birth_registration_create(
+        actor=None,
+        person=person,
+        channel="desk",
+        values={"stage": "after", "born_on": datetime.date(2026, 1, 2), "declaration": True},
+    )
 
     # The owner's jobs, through the API as the owner would start them: an import that
     # mentions the person, and an export of the community's persons.
@@ -361,6 +374,8 @@ def _build_world() -> World:
             "document": str(document.uid),
             "step": "accept",
             "verify_code": document.code,
+            "birth": str(birth.uid),
+            "receipt_code": birth.receipt_code,
             "division": "340603000000",
             "kind": "persons",
             "format": "json",

@@ -8,12 +8,20 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
 from shequ.core.api import ReasonSerializer
 from shequ.desk import selectors, services
-from shequ.desk.models import Application, Channel, Document, DocumentKind
+from shequ.desk.models import (
+    Application,
+    BirthRegistration,
+    BirthStage,
+    Channel,
+    Document,
+    DocumentKind,
+)
 from shequ.org.models import SensitiveAccess
 from shequ.org.roles import Action
 from shequ.registry import selectors as registry_selectors
@@ -233,7 +241,117 @@ class DocumentViewSet(UidLookup, viewsets.GenericViewSet):
         return Response(DocumentSerializer(new).data, status=status.HTTP_201_CREATED)
 
 
+class BirthRegistrationSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uid", read_only=True)
+    person = serializers.UUIDField(source="person.uid", read_only=True)
+    person_name = serializers.CharField(source="person.name", read_only=True)
+    unit = serializers.CharField(source="unit_id", read_only=True)
+    child = serializers.SlugRelatedField(slug_field="uid", read_only=True, allow_null=True)
+
+    class Meta:
+        model = BirthRegistration
+        fields = [
+            "id",
+            "receipt_code",
+            "person",
+            "person_name",
+            "unit",
+            "channel",
+            "spouse_name",
+            "married",
+            "stage",
+            "expected_on",
+            "born_on",
+            "order",
+            "other_place",
+            "child",
+            "registered_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class BirthRegistrationCreateSerializer(serializers.Serializer):
+    person = serializers.UUIDField(help_text=_("登记人（夫妻一方，人员 id）"))
+    spouse_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    married = serializers.BooleanField(default=True)
+    stage = serializers.ChoiceField(choices=BirthStage.choices)
+    expected_on = serializers.DateField(required=False, allow_null=True)
+    born_on = serializers.DateField(required=False, allow_null=True)
+    mobile = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    other_place = serializers.CharField(
+        max_length=12,
+        required=False,
+        allow_blank=True,
+        help_text=_("另一地区划代码；不填时按户籍地"),
+    )
+    declaration = serializers.BooleanField(help_text=_("登记人承诺所填属实（须为 true）"))
+
+
+class ChildLinkSerializer(serializers.Serializer):
+    child = serializers.UUIDField(help_text=_("登记人的子女（子女 id）"))
+
+
+class BirthRegistrationViewSet(UidLookup, viewsets.GenericViewSet):
+    """生育登记 in the caller's jurisdiction: a registration with an immediate receipt (never
+    an approval); after the birth, link the child's record."""
+
+    serializer_class = BirthRegistrationSerializer
+    filterset_class = selectors.BirthRegistrationFilter
+    write_action = Action.EDIT_REGISTRY
+
+    def get_queryset(self):
+        return selectors.birth_registrations_visible(self.request.user).order_by(
+            "-registered_at", "-id"
+        )
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(BirthRegistrationSerializer(page, many=True).data)
+
+    def retrieve(self, request, id=None):
+        return Response(BirthRegistrationSerializer(self.get_object()).data)
+
+    @extend_schema(
+        request=BirthRegistrationCreateSerializer, responses={201: BirthRegistrationSerializer}
+    )
+    def create(self, request):
+        data = BirthRegistrationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        person = body_object(
+            registry_selectors.persons_visible(request.user), request.user, values.pop("person")
+        )
+        registration = services.birth_registration_create(
+            actor=request.user,
+            person=person,
+            channel=Channel.DESK if request.user.role == "street" else Channel.WORKER,
+            values=values,
+        )
+        return Response(
+            BirthRegistrationSerializer(registration).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=ChildLinkSerializer, responses={200: BirthRegistrationSerializer})
+    @action(detail=True, methods=["post"], url_path="child")
+    def child(self, request, id=None):
+        """After the birth: link the registry's child record of the registrant."""
+        registration = selectors.birth_registration_get(request.user, id)
+        data = ChildLinkSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        child = (
+            selectors.birth_children(registration).filter(uid=data.validated_data["child"]).first()
+        )
+        if child is None:
+            raise NotFound()
+        registration = services.birth_registration_link_child(
+            actor=request.user, registration=registration, child=child
+        )
+        return Response(BirthRegistrationSerializer(registration).data)
+
+
 def register_api(router) -> None:
     """Add the desk's endpoints to the API router."""
+    router.register("birth-registrations", BirthRegistrationViewSet, basename="birth-registration")
     router.register("applications", ApplicationViewSet, basename="application")
     router.register("documents", DocumentViewSet, basename="document")

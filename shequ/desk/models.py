@@ -287,3 +287,71 @@ class Application(FSMModelMixin, models.Model):
     )
     def refuse(self) -> None:
         pass
+
+
+class BirthStage(models.TextChoices):
+    BEFORE = "before", _("孕期登记（出生前）")
+    AFTER = "after", _("出生后登记（补登）")
+
+
+class BirthRegistration(models.Model):
+    """生育登记: a registration with an immediate receipt, never an approval. Made by either
+    spouse at the desk, by a community worker for the family, or online by the resident.
+
+    ``person`` is the registering spouse as recorded in the registry (the place that keeps
+    the record is theirs: ``unit``); the other spouse is named as declared. After the birth
+    ``child`` links the registry's child record. ``receipt_code`` is what the resident comes
+    back with (128 random bits)."""
+
+    scope_field = "unit_id"
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    receipt_code = models.CharField(_("回执码"), max_length=32, unique=True, editable=False)
+    person = models.ForeignKey(
+        Person, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
+    )
+    unit = unit_fk(verbose_name=_("登记地单位"))
+    channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
+    spouse_name = models.CharField(_("配偶姓名"), max_length=50, blank=True)
+    married = models.BooleanField(_("已婚"), default=True)
+    stage = models.CharField(_("登记时点"), max_length=10, choices=BirthStage.choices)
+    expected_on = models.DateField(_("预产期"), null=True, blank=True)
+    born_on = models.DateField(_("出生日期"), null=True, blank=True)
+    order = models.PositiveSmallIntegerField(_("本次为第几孩"))
+    mobile = models.CharField(_("联系电话"), max_length=20, blank=True)
+    declaration = models.BooleanField(_("已承诺所填属实"), default=False)
+    other_place = models.CharField(
+        _("另一地（户籍地或现居住地）区划代码"), max_length=12, blank=True
+    )
+    child = models.ForeignKey(
+        "registry.Child",
+        verbose_name=_("出生后关联的子女"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    registered_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    registered_by = models.ForeignKey(
+        User, verbose_name=_("经办人"), **REFERENCE, null=True, blank=True
+    )
+    version = version_field()
+
+    history = History(
+        no_db_index=["uid", "receipt_code", "person", "unit", "child", "registered_by"]
+    )
+
+    class Meta:
+        verbose_name = _("生育登记")
+        verbose_name_plural = _("生育登记")
+        ordering = ["-registered_at", "-id"]
+        indexes = [
+            models.Index(fields=["unit", "registered_at"], name="desk_birth_unit"),
+            models.Index(fields=["person"], name="desk_birth_person"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(declaration=True), name="desk_birth_declared"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person.name} · {self.get_stage_display()}"

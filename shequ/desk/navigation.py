@@ -7,6 +7,9 @@ from shequ.org.roles import Action
 
 MENU = [
     MenuEntry(
+        _("生育登记"), "desk:birth_list", "heart", "desk/births", Action.READ_REGISTRY, position=39
+    ),
+    MenuEntry(
         _("办事申请"),
         "desk:application_list",
         "inbox",

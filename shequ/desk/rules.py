@@ -165,3 +165,55 @@ def simple_content(kind_label: str, name: str, id_number: str) -> dict:
         ],
         "paragraphs": [_("此文书由本单位根据登记信息出具，可扫描二维码核验真伪。")],
     }
+
+
+# --- Birth registration (生育登记) --------------------------------------------------------
+
+# The rule (rulebook) saying whether a birth registration needs the couple married; keyed
+# by region (a province sets it), default row for the whole country: not required.
+MARRIAGE_RULE = ("desk", "birth_registration_requires_marriage")
+
+
+def birth_order(living_children: int) -> int:
+    """The order of the registered birth: one more than the living children recorded."""
+    return living_children + 1
+
+
+def birth_stage_problem(stage: str, expected_on, born_on, today: datetime.date) -> dict:
+    """What is wrong with the dates of a registration ({} when nothing)."""
+    errors: dict[str, list[str]] = {}
+    if stage == "before":
+        if expected_on is None:
+            errors["expected_on"] = [_("孕期登记请填写预产期。")]
+        elif expected_on < today - datetime.timedelta(days=30):
+            errors["expected_on"] = [_("预产期已过，请按出生后登记（补登）。")]
+        elif expected_on > today + datetime.timedelta(days=300):
+            errors["expected_on"] = [_("预产期不能晚于今天起 300 天。")]
+    elif stage == "after":
+        if born_on is None:
+            errors["born_on"] = [_("出生后登记请填写出生日期。")]
+        elif born_on > today:
+            errors["born_on"] = [_("出生日期不能晚于今天。")]
+    else:
+        errors["stage"] = [_("请选择登记时点。")]
+    return errors
+
+
+# --- 独生子女父母光荣证 -------------------------------------------------------------------
+
+# The last birth date of an only child for whom a new certificate may be issued: the
+# 2015 amendment (two children for every couple) ended new issues from 2016-01-01.
+GLORY_LAST_BIRTH = datetime.date(2015, 12, 31)
+
+
+def glory_certificate_problem(child_birth: datetime.date | None) -> str:
+    """Why a NEW 光荣证 may not be issued for this child ("" when it may); replacing one
+    recorded before is always possible."""
+    if child_birth is None:
+        return _("请先登记独生子女的出生日期。")
+    if child_birth > GLORY_LAST_BIRTH:
+        return _(
+            "子女出生于 2016 年 1 月 1 日以后：全面两孩政策实施后不再新发《独生子女父母光荣证》。"
+            "已领证的可以补发或换发。"
+        )
+    return ""

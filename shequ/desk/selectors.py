@@ -14,12 +14,16 @@ from shequ.desk import rules
 from shequ.desk.models import (
     Application,
     ApplicationState,
+    BirthRegistration,
+    BirthStage,
+    Channel,
     Document,
     DocumentKind,
     DocumentStatus,
 )
 from shequ.org.models import User
 from shequ.org.scoping import get_in_scope_or_404, scoped, subtree_q
+from shequ.registry.models import Child
 from shequ.registry.selectors import StrictFilterSet
 
 OPEN_STATES = (ApplicationState.APPLIED, ApplicationState.ACCEPTED, ApplicationState.REVIEWED)
@@ -120,3 +124,54 @@ class DocumentFilter(StrictFilterSet):
 
 def document_public_state(document: Document) -> str:
     return rules.verification_state(document.status, document.valid_until, timezone.localdate())
+
+
+def birth_registrations_visible(user: User) -> QuerySet[BirthRegistration]:
+    return scoped(
+        BirthRegistration.objects.select_related("person", "unit", "child", "registered_by"), user
+    )
+
+
+def birth_registration_get(user: User, uid: UUID | str) -> BirthRegistration:
+    return get_in_scope_or_404(
+        BirthRegistration.objects.select_related("person", "unit", "child", "registered_by"),
+        user,
+        uid=uid,
+    )
+
+
+def birth_registration_by_receipt(code: str) -> BirthRegistration | None:
+    """The registration a receipt code names (public: the resident's own receipt)."""
+    if not 16 <= len(code) <= 32:
+        return None
+    return (
+        BirthRegistration.objects.select_related("person", "unit").filter(receipt_code=code).first()
+    )
+
+
+def birth_children(registration: BirthRegistration) -> QuerySet[Child]:
+    """The registrant's children not linked to a registration yet (after the birth)."""
+    person_id = registration.person_id
+    return Child.objects.filter(
+        Q(parent_id=person_id) | Q(mother_id=person_id) | Q(father_id=person_id)
+    ).order_by("-birth_date", "-id")
+
+
+class BirthRegistrationFilter(StrictFilterSet):
+    stage = django_filters.ChoiceFilter(choices=BirthStage.choices, label=_("登记时点"))
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("渠道"))
+    linked = django_filters.BooleanFilter(
+        field_name="child", lookup_expr="isnull", exclude=True, label=_("已关联子女")
+    )
+    since = django_filters.DateFilter(
+        field_name="registered_at", lookup_expr="date__gte", label=_("自")
+    )
+    search = django_filters.CharFilter(method="filter_search", label=_("姓名"))
+
+    class Meta:
+        model = BirthRegistration
+        fields = ["stage", "channel", "linked", "since", "search"]
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        return queryset.filter(prefix_q("person__name", value)) if value else queryset

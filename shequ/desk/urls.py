@@ -21,6 +21,13 @@ urlpatterns = [
     path("desk/documents/<uuid:uid>/pdf/", views.document_pdf, name="document_pdf"),
     path("desk/documents/<uuid:uid>/revoke/", views.document_revoke, name="document_revoke"),
     path("desk/documents/<uuid:uid>/replace/", views.document_replace, name="document_replace"),
+    path("desk/births/", views.birth_list, name="birth_list"),
+    path("desk/births/new/", views.birth_new, name="birth_new"),
+    path("desk/births/<uuid:uid>/", views.birth_detail, name="birth_detail"),
+    path("desk/births/<uuid:uid>/child/", views.birth_link_child, name="birth_link_child"),
+    # Public: the resident's own birth registration (no staff account) and its receipt.
+    path("birth-registration/", views.birth_online, name="birth_online"),
+    path("birth-registration/<str:code>/", views.birth_receipt, name="birth_receipt"),
     # Public: anyone holding a printed document (the QR code) may check it, without login.
     path("verify/<str:code>/", views.verify, name="verify"),
 ]
