@@ -245,11 +245,14 @@ class MarriageFacts(Protocol):
     ended_on: datetime.date | None
 
 
-def marital_status_of(marriages: Iterable[MarriageFacts], stated: str = "") -> str:
+def marital_status_of(
+    marriages: Iterable[MarriageFacts], stated: str = "", *, died_on: datetime.date | None = None
+) -> str:
     """婚姻状况 derived from a person's marriage records: one in force → 已婚; else the
     latest that ended → 离婚 or 丧偶; annulled marriages never count (void from the start).
-    With no record at all, what registration or the import stated (``stated``, else 未婚):
-    a person registered as married whose spouse is not recorded yet."""
+    A deceased person (``died_on``) whose marriage ended by their own death stays 已婚, as
+    they were. With no record at all, what registration or the import stated (``stated``,
+    else 未婚): a person registered as married whose spouse is not recorded yet."""
     records = list(marriages)
     if not records:
         return stated or MaritalStatus.SINGLE
@@ -260,7 +263,11 @@ def marital_status_of(marriages: Iterable[MarriageFacts], stated: str = "") -> s
         return MaritalStatus.MARRIED
     never = datetime.date.min
     latest = max(valid, key=lambda m: (m.ended_on or m.married_on or never, m.married_on or never))
-    return MaritalStatus.DIVORCED if latest.end_reason == "divorce" else MaritalStatus.WIDOWED
+    if latest.end_reason == "divorce":
+        return MaritalStatus.DIVORCED
+    if died_on is not None and latest.ended_on == died_on:
+        return MaritalStatus.MARRIED  # the marriage ended by this person's death
+    return MaritalStatus.WIDOWED
 
 
 def marriage_date_of(marriages: Iterable[MarriageFacts]) -> datetime.date | None:

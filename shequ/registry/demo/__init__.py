@@ -30,6 +30,14 @@ from shequ.registry.demo.data import (
 )
 from shequ.registry.demo.families import UnitBuilder
 from shequ.registry.demo.housing import is_village
+from shequ.registry.demo.marriages import (
+    MODEL_BIRTHS_LAST_YEAR,
+    MODEL_CERTIFICATES,
+    MODEL_HONOR_COUPLES,
+    MODEL_PREGNANT,
+    FamilyPlanner,
+    Targets,
+)
 from shequ.registry.demo.people import Generator
 from shequ.registry.demo.places import Places
 from shequ.registry.demo.quotas import Quota, apportion, model_quotas, other_quota
@@ -90,15 +98,36 @@ def generate(ctx: DemoContext) -> None:
 
     places = Places.load(city.prefix)
     gen = Generator(ctx, today, places)
+    planner = FamilyPlanner(ctx, gen)
     total = Counter()
     for area, units in areas.items():
-        writer = AreaWriter(gen, city.prefix)
+        persons = sum(q.persons for _, q, _ in units)
+        scale = persons / MODEL_PERSONS
+        targets = Targets(
+            certificates=round(MODEL_CERTIFICATES * scale),
+            pregnant=round(MODEL_PREGNANT * scale),
+            honor_couples=round(MODEL_HONOR_COUPLES * scale),
+        )
+        writer = AreaWriter(gen, city.prefix, families=(planner, targets))
         for unit, quota, street in units:
             builder = UnitBuilder(gen, unit, quota, street.code)
             district = districts[street.parent_id].name
             builder.build(grids.get(unit.pk, []), place=f"{district}{street.name}")
             writer.add(builder)
+        births = planner.births_last_year(
+            [h for b in writer.builders for h in b.homes], round(MODEL_BIRTHS_LAST_YEAR * scale)
+        )
         count = writer.save()
+        planned = writer.planned
+        assert planned is not None
+        count.update(
+            births=births,
+            marriages=len(planned.marriages),
+            certificates=len(planned.certificates),
+            pregnant=len(planned.pregnancies),
+            honor=sum(1 for m in planned.marriages if m.honor_certificate_number),
+            newborns=planned.newborns,
+        )
         total.update(count)
         ctx.log(
             f"    {area}: {len(units)} units, {count['buildings']:,} buildings, "
@@ -107,6 +136,9 @@ def generate(ctx: DemoContext) -> None:
             f"separated, {count['outflow']:,} outflow; {count['married_wcba']:,} married women "
             f"15–49, {count['married_wcba_method']:,} with a method; {count['inflow_wcba']:,} "
             f"migrant women 15–49, {count['inflow_wcba_method']:,} with a method), "
-            f"{count['inactive']:,} departed or deceased"
+            f"{count['inactive']:,} departed or deceased; {count['marriages']:,} marriages, "
+            f"{count['births']:,} births in the last year ({count['newborns']:,} without an "
+            f"identity number yet), {count['certificates']:,} 婚育证明 held and verified, "
+            f"{count['pregnant']:,} pregnant, {count['honor']:,} couples with a 光荣证"
         )
     ctx.shared["registry_persons"] = total["persons"]  # for later generators' sizes

@@ -6,6 +6,7 @@ from shequ.core.bulk import bulk_insert
 from shequ.registry import services
 from shequ.registry.demo.data import DAY, REASON
 from shequ.registry.demo.families import UnitBuilder
+from shequ.registry.demo.marriages import AreaFamilies, FamilyPlanner, Targets, write_families
 from shequ.registry.demo.people import Generator, Home
 from shequ.registry.models import (
     Check,
@@ -28,12 +29,22 @@ from shequ.registry.validation import PERSON_FIELDS
 
 
 class AreaWriter:
-    """Inserts one area's units in bulk, parents before children, with history rows."""
+    """Inserts one area's units in bulk, parents before children, with history rows.
 
-    def __init__(self, gen: Generator, city_prefix: str):
+    ``families`` (planner and targets): the area's couples and facts (demo.marriages); without
+    it persons and children only, as a registration page would store them."""
+
+    def __init__(
+        self,
+        gen: Generator,
+        city_prefix: str,
+        families: "tuple[FamilyPlanner, Targets] | None" = None,
+    ):
         self.gen, self.rng, self.today = gen, gen.rng, gen.today
         self.city_prefix = city_prefix
         self.builders: list[UnitBuilder] = []
+        self.families = families
+        self.planned: AreaFamilies | None = None
 
     def add(self, builder: UnitBuilder) -> None:
         self.builders.append(builder)
@@ -59,19 +70,25 @@ class AreaWriter:
         for person, home in (pair for group in groups for pair in group):
             person.unit_id = home.household.unit_id
             person._planned_checks = self._checks(person, migrant=_planned_migrant(person, home))
+        families = None
+        if self.families is not None:
+            planner, targets = self.families
+            families = self.planned = planner.plan(homes, inactive, targets)
         children: dict[int, list[dict]] = {}
         for home in homes:
             for plan in home.children:
-                children.setdefault(id(plan.parent), []).append(
-                    {
-                        "uid": self.gen.uid(),
-                        "order": plan.order,
-                        "name": plan.person.name if plan.person else plan.name,
-                        "sex": plan.sex,
-                        "birth_date": plan.birth_date,
-                        "person": plan.person,
-                    }
-                )
+                item = {
+                    "uid": self.gen.uid(),
+                    "order": plan.order,
+                    "name": plan.person.name if plan.person else plan.name,
+                    "sex": plan.sex,
+                    "birth_date": plan.birth_date,
+                    "person": plan.person,
+                }
+                spouse = families.spouse.get(id(plan.parent)) if families else None
+                if spouse is not None:  # the other parent, saved in the same batch
+                    item["father" if spouse.sex == Sex.MALE else "mother"] = spouse
+                children.setdefault(id(plan.parent), []).append(item)
         draws = {
             id(person): self._draws(person, home) for group in groups for person, home in group
         }
@@ -105,6 +122,8 @@ class AreaWriter:
                 check.person = person
                 checks.append(check)
         _bulk(checks, Check)
+        if families is not None:
+            write_families(families, [b.unit.code for b in self.builders])
         child_count = sum(len(items) for items in children.values())
         return self._count(buildings, homes, persons, child_count)
 

@@ -84,7 +84,8 @@ def person_refresh_family(person: Person, *, actor: User | None, reason: str) ->
     """Bring the person's derived marital status, marriage date and children count in step
     with the rows; a history row (actor, reason) when something changed."""
     marriages = marriages_of(person)
-    status = marital_status_of(marriages, person.marital_status)
+    died_on = person.ended_on if person.status == PersonStatus.DECEASED else None
+    status = marital_status_of(marriages, person.marital_status, died_on=died_on)
     married_on = marriage_date_of(marriages)
     count = children_count_of(children_rows_of(person), person.children_count)
     if (status, married_on, count) == (
