@@ -204,6 +204,8 @@ def birth_stage_problem(stage: str, expected_on, born_on, today: datetime.date) 
 # The last birth date of an only child for whom a new certificate may be issued: the
 # 2015 amendment (two children for every couple) ended new issues from 2016-01-01.
 GLORY_LAST_BIRTH = datetime.date(2015, 12, 31)
+# Those who qualified before could still apply until mid-2016 (DOMAIN-FACTS §3).
+GLORY_LAST_ISSUE = datetime.date(2016, 6, 30)
 
 
 def glory_certificate_problem(child_birth: datetime.date | None) -> str:

@@ -175,3 +175,12 @@ class BirthRegistrationFilter(StrictFilterSet):
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
         return queryset.filter(prefix_q("person__name", value)) if value else queryset
+
+
+def children_of(person_id: int) -> list[Child]:
+    """Every child recorded on the person, as mother, father or the listing parent."""
+    return list(
+        Child.objects.filter(
+            Q(parent_id=person_id) | Q(mother_id=person_id) | Q(father_id=person_id)
+        ).order_by("birth_date", "id")
+    )

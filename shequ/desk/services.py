@@ -19,6 +19,7 @@ from shequ.core.identifiers import mask_id_number, normalize_id_number
 from shequ.core.pdf import PdfDocument, render_pdf
 from shequ.core.versions import lock_row
 from shequ.desk import rules
+from shequ.desk import selectors as desk_selectors
 from shequ.desk.models import (
     Application,
     ApplicationState,
@@ -37,6 +38,7 @@ from shequ.org.models import OrgUnit, User
 from shequ.org.roles import Level
 from shequ.org.scoping import code_in_scope
 from shequ.outbox.services import notify
+from shequ.registry import services as registry_services
 from shequ.registry.models import Child, Person, PersonStatus
 from shequ.rulebook import selectors as rulebook
 from shequ.rulebook.selectors import RuleMissing
@@ -87,6 +89,10 @@ def application_create(
         raise ValidationError({"kind": [problem]})
     if person.status != PersonStatus.ACTIVE:
         raise ValidationError({"person": [_("该人员已不在册，不能申请。")]})
+    if kind == DocumentKind.GLORY_CERTIFICATE:
+        glory = glory_certificate_problem(person)
+        if glory:
+            raise ValidationError({"kind": [glory]})
     if Application.objects.filter(
         person=person,
         kind=kind,
@@ -208,6 +214,54 @@ def application_issue(*, actor: User | None, application: Application) -> Applic
     return application
 
 
+# --- 独生子女父母光荣证 -------------------------------------------------------------------
+
+
+def glory_certificate_problem(person: Person) -> str:
+    """Why the desk may not issue this person a 光荣证 ("" when it may): a certificate
+    recorded on the marriage may always be replaced; a NEW one only for an only child born
+    on or before 2015-12-31 (rules.glory_certificate_problem)."""
+    marriage = registry_services.marriage_in_force(person)
+    if marriage is not None and marriage.honor_certificate_number:
+        return ""
+    children = desk_selectors.children_of(person.pk)
+    if len(children) > 1:
+        return _("登记在册的子女不止一个，不符合独生子女父母光荣证条件。")
+    return rules.glory_certificate_problem(children[0].birth_date if children else None)
+
+
+@transaction.atomic
+def glory_certificate_record(
+    *,
+    actor: User | None,
+    person: Person,
+    number: str,
+    issued_on: datetime.date,
+    reason: str,
+) -> None:
+    """Record a 光荣证 held by the couple (the one issued before 2016) on the marriage in
+    force; a certificate dated after the last day new ones were issued is refused."""
+    reason = _reason(reason)
+    _require_scope(actor, person.unit_id)
+    marriage = registry_services.marriage_in_force(person)
+    if marriage is None:
+        raise ValidationError({"person": [_("请先登记此人的婚姻（结婚登记）。")]})
+    if issued_on > rules.GLORY_LAST_ISSUE:
+        raise ValidationError(
+            {"issued_on": [_("2016 年 6 月 30 日以后不再新发光荣证：请核对发证日期。")]}
+        )
+    children = desk_selectors.children_of(person.pk)
+    problem = rules.glory_certificate_problem(children[0].birth_date if children else None)
+    if problem or len(children) > 1:
+        raise ValidationError({"person": [problem or _("登记在册的子女不止一个。")]})
+    registry_services.marriage_update(
+        actor=actor,
+        marriage=marriage,
+        values={"honor_certificate_number": number.strip(), "honor_certificate_date": issued_on},
+        reason=reason,
+    )
+
+
 # --- Documents --------------------------------------------------------------------------
 
 
@@ -235,7 +289,19 @@ def _content(kind: str, person: Person) -> dict:
             residence=person.unit.name,
         )
         return rules.status_proof_content(facts)
-    return rules.simple_content(str(DocumentKind(kind).label), person.name, masked)
+    content = rules.simple_content(str(DocumentKind(kind).label), person.name, masked)
+    if kind == DocumentKind.GLORY_CERTIFICATE:
+        marriage = registry_services.marriage_in_force(person)
+        if marriage is not None:
+            content["fields"].append(
+                [
+                    _("夫妻"),
+                    f"{marriage.husband_display}、{marriage.wife_display}",
+                ]
+            )
+            if marriage.honor_certificate_number:
+                content["fields"].append([_("原证号"), marriage.honor_certificate_number])
+    return content
 
 
 def _document_create(

@@ -91,9 +91,10 @@ def test_the_road_of_a_status_proof_has_no_review(resident, people, api):
         )
 
 
-def test_a_replaced_certificate_is_reviewed_by_the_street(resident, people, api):
+def test_a_replaced_certificate_is_reviewed_by_the_street(honor_couple, people, api):
+    wife, _husband = honor_couple
     application = services.application_create(
-        actor=people.worker_a, person=resident, kind="glory_certificate"
+        actor=people.worker_a, person=wife, kind="glory_certificate"
     )
     services.application_accept(actor=people.worker_a, application=application)
     api.as_(people.street)
@@ -102,7 +103,11 @@ def test_a_replaced_certificate_is_reviewed_by_the_street(resident, people, api)
     assert api.post(f"/api/v1/applications/{application.uid}/review/").status_code == 403
     api.as_(people.street)
     assert api.post(f"/api/v1/applications/{application.uid}/review/").json()["state"] == "reviewed"
-    assert api.post(f"/api/v1/applications/{application.uid}/issue/").json()["state"] == "issued"
+    issued = api.post(f"/api/v1/applications/{application.uid}/issue/").json()
+    assert issued["state"] == "issued"
+    document = api.get(f"/api/v1/documents/{issued['document']}/").json()
+    assert ["原证号", "HB2001000123"] in document["content"]["fields"]
+    assert ["夫妻", "陈建国、刘芳"] in document["content"]["fields"]
 
 
 def test_a_refusal_needs_a_reason_and_the_role_of_the_pending_step(resident, people, api):
@@ -227,3 +232,41 @@ def test_the_promised_date_counts_working_days_and_overdue_ones_are_listed(
     assert api.get("/api/v1/applications/", {"overdue": "true"}).json()["count"] == 0
     task.refresh_from_db()
     assert task.state == "done"
+
+
+def test_no_new_glory_certificate_for_a_child_born_after_2015(resident, people, api):
+    # The resident's only child was born in 2019 and no certificate is recorded.
+    answer = _apply(api, people.worker_a, resident, kind="glory_certificate")
+    assert answer.status_code == 400
+    assert "2016 年 1 月 1 日以后" in answer.json()["kind"][0]
+    assert "不再新发" in answer.json()["kind"][0]
+
+
+@pytest.mark.parametrize(
+    ("born", "problem"),
+    [("2015-12-31", ""), ("2016-01-01", "不再新发"), (None, "出生日期")],
+)
+def test_the_2015_12_31_rule_by_hand(born, problem):
+    import datetime
+
+    from shequ.desk import rules
+
+    day = datetime.date.fromisoformat(born) if born else None
+    found = rules.glory_certificate_problem(day)
+    assert (problem in found) if problem else found == ""
+
+
+def test_recording_a_certificate_dated_after_mid_2016_is_refused(honor_couple):
+    import datetime
+
+    from django.core.exceptions import ValidationError
+
+    wife, _husband = honor_couple
+    with pytest.raises(ValidationError, match="不再新发"):
+        services.glory_certificate_record(
+            actor=None,
+            person=wife,
+            number="HB2017000001",
+            issued_on=datetime.date(2017, 1, 5),
+            reason="补录",
+        )
