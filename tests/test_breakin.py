@@ -77,12 +77,17 @@ PARAMETERS: dict[str, str] = {
     "births/<uid>": "birth",
     "birth-registrations/<id>": "birth",
     "birth-registration/<code>": "receipt_code",
+    "disclosures/<uid>": "disclosure",
+    "disclosures/<id>": "disclosure",
+    "public/<uid>": "public_item",
 }
 # Values that are not records of a unit: reference data and names, the same for everyone.
 # A verification code is public by design: whoever holds the printed page may check it, and
 # the page shows everyone the same (state, a masked name) — covered by tests/desk.
 # A receipt code likewise: the resident's own receipt, the registrant's name masked.
+# And a published 政务公开 item: public by design, the same for everyone.
 SHARED_VALUES = {"division", "kind", "format", "step", "verify_code", "receipt_code"}
+SHARED_VALUES |= {"public_item"}
 
 # URL names an anonymous caller may reach; every other route asks for a login first. The
 # second factor's pages are the login's second step (a half-logged-in session).
@@ -94,6 +99,8 @@ PUBLIC |= {"desk:verify"}
 # Online birth registration by the resident (no staff account: identity number + the mobile
 # number on record + a declaration) and its receipt; both rate-limited per address.
 PUBLIC |= {"desk:birth_online", "desk:birth_receipt"}
+# 政务公开 (阳光计生): published items, for everyone.
+PUBLIC |= {"desk:public", "desk:public_item"}
 
 # A route without a name cannot be reversed: one example path for each.
 UNNAMED = {r"^api/.*/$": "/api/v1/persons/not-a-uuid/"}
@@ -287,6 +294,16 @@ def _build_world() -> World:
     desk_services.application_accept(actor=None, application=issued)
     document = desk_services.application_issue(actor=None, application=issued).document
     application = desk_services.application_create(actor=None, person=person, kind="status_proof")
+    disclosure = desk_services.disclosure_create(
+        actor=None,
+        unit=community_a,
+        values={
+            "category": "policy",
+            "title": "政策解读",
+            "body": "内容",
+            "published_on": datetime.date(2026, 1, 1),
+        },
+    )
     birth = desk_services.birth_registration_create(
         actor=None,
         person=person,
@@ -376,6 +393,8 @@ def _build_world() -> World:
             "verify_code": document.code,
             "birth": str(birth.uid),
             "receipt_code": birth.receipt_code,
+            "disclosure": str(disclosure.uid),
+            "public_item": str(disclosure.uid),
             "division": "340603000000",
             "kind": "persons",
             "format": "json",

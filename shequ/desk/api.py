@@ -12,13 +12,14 @@ from rest_framework.exceptions import NotFound
 from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
-from shequ.core.api import ReasonSerializer
+from shequ.core.api import ReasonSerializer, edit_version
 from shequ.desk import selectors, services
 from shequ.desk.models import (
     Application,
     BirthRegistration,
     BirthStage,
     Channel,
+    Disclosure,
     Document,
     DocumentKind,
 )
@@ -350,8 +351,94 @@ class BirthRegistrationViewSet(UidLookup, viewsets.GenericViewSet):
         return Response(BirthRegistrationSerializer(registration).data)
 
 
+class DisclosureSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uid", read_only=True)
+    unit = serializers.CharField(source="unit_id", read_only=True)
+
+    class Meta:
+        model = Disclosure
+        fields = [
+            "id",
+            "unit",
+            "category",
+            "title",
+            "body",
+            "published_on",
+            "withdrawn",
+            "withdrawn_reason",
+            "version",
+        ]
+        read_only_fields = ["id", "unit", "withdrawn", "withdrawn_reason", "version"]
+
+
+class DisclosureUpdateSerializer(DisclosureSerializer):
+    reason = serializers.CharField(max_length=200, help_text=_("修改原因，记入历史。"))
+    version = edit_version()
+
+    class Meta(DisclosureSerializer.Meta):
+        fields = [*DisclosureSerializer.Meta.fields, "reason"]
+        read_only_fields = ["id", "unit", "withdrawn", "withdrawn_reason"]
+
+
+class DisclosureViewSet(UidLookup, viewsets.GenericViewSet):
+    """政务公开 items of the caller's unit and below: create (published at the caller's unit),
+    correct with reason and version, withdraw with reason (nothing is deleted)."""
+
+    serializer_class = DisclosureSerializer
+    filterset_class = selectors.DisclosureFilter
+    write_action = Action.EDIT_REGISTRY
+
+    def get_queryset(self):
+        return selectors.disclosures_visible(self.request.user).order_by("-published_on", "-id")
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(DisclosureSerializer(page, many=True).data)
+
+    def retrieve(self, request, id=None):
+        return Response(DisclosureSerializer(self.get_object()).data)
+
+    @extend_schema(request=DisclosureSerializer, responses={201: DisclosureSerializer})
+    def create(self, request):
+        data = DisclosureSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = services.disclosure_create(
+            actor=request.user, unit=request.user.unit, values=dict(data.validated_data)
+        )
+        return Response(DisclosureSerializer(item).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DisclosureUpdateSerializer, responses={200: DisclosureSerializer})
+    def partial_update(self, request, id=None):
+        item = self.get_object()
+        current = DisclosureSerializer(item).data
+        data = DisclosureUpdateSerializer(data={**current, **request.data})
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        item = services.disclosure_update(
+            actor=request.user,
+            item=item,
+            values=values,
+            reason=values.pop("reason"),
+            version=values.pop("version"),
+        )
+        return Response(DisclosureSerializer(item).data)
+
+    @extend_schema(request=ReasonSerializer, responses={200: DisclosureSerializer})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, id=None):
+        """撤下, with reason: the public page no longer shows it."""
+        item = self.get_object()
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = services.disclosure_withdraw(
+            actor=request.user, item=item, reason=data.validated_data["reason"]
+        )
+        return Response(DisclosureSerializer(item).data)
+
+
 def register_api(router) -> None:
     """Add the desk's endpoints to the API router."""
+    router.register("disclosures", DisclosureViewSet, basename="disclosure")
     router.register("birth-registrations", BirthRegistrationViewSet, basename="birth-registration")
     router.register("applications", ApplicationViewSet, basename="application")
     router.register("documents", DocumentViewSet, basename="document")

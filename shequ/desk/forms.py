@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.identifiers import normalize_id_number
-from shequ.desk.models import BirthStage, Channel, DocumentKind
+from shequ.desk.models import BirthStage, Channel, DisclosureCategory, DocumentKind
 
 
 class ApplicationForm(forms.Form):
@@ -71,3 +71,27 @@ class OnlineBirthRegistrationForm(BirthRegistrationForm):
 
 class ChildLinkForm(forms.Form):
     child = forms.UUIDField(label=_("出生的子女"))
+
+
+class DisclosureForm(forms.Form):
+    category = forms.ChoiceField(label=_("类别"), choices=DisclosureCategory.choices)
+    title = forms.CharField(label=_("标题"), max_length=120)
+    body = forms.CharField(
+        label=_("正文"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8})
+    )
+    published_on = forms.DateField(
+        label=_("发布日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("发布日期之前不对外显示"),
+    )
+
+
+class DisclosureEditForm(DisclosureForm):
+    reason = forms.CharField(label=_("修改原因"), max_length=200)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class MonthForm(forms.Form):
+    month = forms.DateField(
+        label=_("月份（任一天）"), widget=forms.DateInput(attrs={"type": "date"})
+    )

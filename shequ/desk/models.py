@@ -355,3 +355,51 @@ class BirthRegistration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person.name} · {self.get_stage_display()}"
+
+
+class DisclosureCategory(models.TextChoices):
+    """政务公开's five categories (阳光计生)."""
+
+    POLICY = "policy", _("政策类")
+    PROCEDURE = "procedure", _("程序类")
+    SERVICE = "service", _("服务类")
+    RIGHTS = "rights", _("维权类")
+    NEWS = "news", _("动态类")
+
+
+class Disclosure(models.Model):
+    """An item of public disclosure, shown at ``/public/`` from its publish date until it is
+    withdrawn (with reason; nothing is deleted). Public text: never a full name."""
+
+    scope_field = "unit_id"
+    personal_data = False  # what is published is for everyone; staff edit their unit's
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    unit = unit_fk(verbose_name=_("发布单位"))
+    category = models.CharField(_("类别"), max_length=10, choices=DisclosureCategory.choices)
+    title = models.CharField(_("标题"), max_length=120)
+    body = models.TextField(_("正文"), max_length=20000)
+    published_on = models.DateField(_("发布日期"))
+    withdrawn = models.BooleanField(_("已撤下"), default=False)
+    withdrawn_reason = models.CharField(_("撤下原因"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        User, verbose_name=_("编辑人"), **REFERENCE, null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    version = version_field()
+
+    history = History(no_db_index=["uid", "unit", "created_by"])
+
+    class Meta:
+        verbose_name = _("政务公开")
+        verbose_name_plural = _("政务公开")
+        ordering = ["-published_on", "-id"]
+        indexes = [
+            models.Index(
+                fields=["withdrawn", "published_on", "category"], name="desk_disclosure_public"
+            ),
+            models.Index(fields=["unit", "published_on"], name="desk_disclosure_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -25,4 +25,12 @@ MENU = [
         Action.READ_REGISTRY,
         position=41,
     ),
+    MenuEntry(
+        _("政务公开"),
+        "desk:disclosure_list",
+        "megaphone",
+        "desk/disclosures",
+        Action.READ_REGISTRY,
+        position=42,
+    ),
 ]

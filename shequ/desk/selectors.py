@@ -17,6 +17,8 @@ from shequ.desk.models import (
     BirthRegistration,
     BirthStage,
     Channel,
+    Disclosure,
+    DisclosureCategory,
     Document,
     DocumentKind,
     DocumentStatus,
@@ -184,3 +186,28 @@ def children_of(person_id: int) -> list[Child]:
             Q(parent_id=person_id) | Q(mother_id=person_id) | Q(father_id=person_id)
         ).order_by("birth_date", "id")
     )
+
+
+def disclosures_visible(user: User) -> QuerySet[Disclosure]:
+    return scoped(Disclosure.objects.select_related("unit"), user)
+
+
+def disclosure_get(user: User, uid: UUID | str) -> Disclosure:
+    return get_in_scope_or_404(Disclosure.objects.select_related("unit"), user, uid=uid)
+
+
+def disclosures_public(today: datetime.date) -> QuerySet[Disclosure]:
+    """What ``/public/`` shows: published (on or before today) and not withdrawn."""
+    return Disclosure.objects.filter(withdrawn=False, published_on__lte=today).select_related(
+        "unit"
+    )
+
+
+class DisclosureFilter(StrictFilterSet):
+    category = django_filters.ChoiceFilter(choices=DisclosureCategory.choices, label=_("类别"))
+    withdrawn = django_filters.BooleanFilter(label=_("已撤下"))
+    search = django_filters.CharFilter(field_name="title", lookup_expr="contains", label=_("标题"))
+
+    class Meta:
+        model = Disclosure
+        fields = ["category", "withdrawn", "search"]

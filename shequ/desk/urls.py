@@ -25,6 +25,22 @@ urlpatterns = [
     path("desk/births/new/", views.birth_new, name="birth_new"),
     path("desk/births/<uuid:uid>/", views.birth_detail, name="birth_detail"),
     path("desk/births/<uuid:uid>/child/", views.birth_link_child, name="birth_link_child"),
+    path("desk/disclosures/", views.disclosure_list, name="disclosure_list"),
+    path("desk/disclosures/new/", views.disclosure_new, name="disclosure_new"),
+    path(
+        "desk/disclosures/births/",
+        views.disclosure_publish_births,
+        name="disclosure_publish_births",
+    ),
+    path("desk/disclosures/<uuid:uid>/edit/", views.disclosure_edit, name="disclosure_edit"),
+    path(
+        "desk/disclosures/<uuid:uid>/withdraw/",
+        views.disclosure_withdraw,
+        name="disclosure_withdraw",
+    ),
+    # Public: 政务公开 (阳光计生), without login.
+    path("public/", views.public, name="public"),
+    path("public/<uuid:uid>/", views.public_item, name="public_item"),
     # Public: the resident's own birth registration (no staff account) and its receipt.
     path("birth-registration/", views.birth_online, name="birth_online"),
     path("birth-registration/<str:code>/", views.birth_receipt, name="birth_receipt"),

@@ -86,7 +86,11 @@ def test_a_child_appears_on_both_parents(couple):
     for p in (husband, wife):
         p.refresh_from_db()
         assert p.children_count == 1
-        assert list(Child.objects.filter(pk=child.pk).filter(**{("mother" if p.sex == "F" else "father"): p}))
+        assert list(
+            Child.objects.filter(pk=child.pk).filter(
+                **{("mother" if p.sex == "F" else "father"): p}
+            )
+        )
     services.child_update(
         actor=None,
         child=child,
@@ -141,8 +145,12 @@ def test_a_newborn_without_an_identity_number(couple, people):
     services.newborn_register(
         actor=None,
         parent=wife,
-        values={"name": "王二宝", "sex": "M", "birth_date": D(2026, 11, 20),
-                "birth_certificate_number": "P340123457"},
+        values={
+            "name": "王二宝",
+            "sex": "M",
+            "birth_date": D(2026, 11, 20),
+            "birth_certificate_number": "P340123457",
+        },
         today=D(2026, 12, 6),
     )
     assert Person.objects.filter(id_number__isnull=True).count() == 1
@@ -162,7 +170,9 @@ def test_pregnancy_needs_the_health_right(couple, people):
     with pytest.raises(PermissionDenied):
         services.pregnancy_record(actor=people.grid_a1, person=wife, values={})
     p = services.pregnancy_record(
-        actor=people.worker_a, person=wife, values={"expected_on": D(2027, 3, 1)},
+        actor=people.worker_a,
+        person=wife,
+        values={"expected_on": D(2027, 3, 1)},
         today=D(2026, 12, 6),
     )
     assert p.ongoing and Marriage.objects.count() == 1
