@@ -126,9 +126,22 @@ class ProofFacts:
     id_number: str
     marital_status: str
     marriage_date: str
+    spouse: str
     children: str
     hukou: str
     residence: str
+
+
+def children_text(births: list[tuple[datetime.date, str, bool]]) -> str:
+    """现有子女 on a proof: the living children with birth date and sex, the dead counted."""
+    living = [f"{born:%Y-%m-%d}（{sex}）" for born, sex, alive in births if alive]
+    dead = sum(1 for _born, _sex, alive in births if not alive)
+    text = _("%(n)s个") % {"n": len(living)}
+    if living:
+        text += "：" + "、".join(living)
+    if dead:
+        text += _("；另有已故子女%(n)s个") % {"n": dead}
+    return text
 
 
 def status_proof_content(facts: ProofFacts) -> dict:
@@ -142,6 +155,7 @@ def status_proof_content(facts: ProofFacts) -> dict:
             [_("公民身份号码"), facts.id_number, ID_ROW],
             [_("婚姻状况"), facts.marital_status],
             [_("结婚日期"), facts.marriage_date or "—"],
+            [_("配偶"), facts.spouse or "—"],
             [_("现有子女"), facts.children],
             [_("户籍地"), facts.hukou],
             [_("现居住地"), facts.residence],

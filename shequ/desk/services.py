@@ -286,6 +286,8 @@ def _content(kind: str, person: Person) -> dict:
     masked = mask_id_number(person.id_number)
     if kind in (DocumentKind.STATUS_PROOF, DocumentKind.LEGACY_STATUS_CERTIFICATE):
         children = person.children_count
+        rows = desk_selectors.children_of(person.pk)
+        marriage = registry_services.marriage_in_force(person)
         facts = rules.ProofFacts(
             name=person.name,
             sex=person.get_sex_display(),
@@ -293,7 +295,18 @@ def _content(kind: str, person: Person) -> dict:
             id_number=masked,
             marital_status=person.get_marital_status_display(),
             marriage_date=person.marriage_date.isoformat() if person.marriage_date else "",
-            children=_("%(n)s个") % {"n": children} if children is not None else _("未核实"),
+            spouse=marriage.spouse_name_of(person) if marriage is not None else "",
+            # From the child rows once there are any; before, what registration stated.
+            children=rules.children_text(
+                [
+                    (c.birth_date, c.get_sex_display(), c.is_living and not c.death_date)
+                    for c in rows
+                ]
+            )
+            if rows
+            else _("%(n)s个") % {"n": children}
+            if children is not None
+            else _("未核实"),
             hukou=person.hukou_division.name if person.hukou_division_id else "",
             residence=person.unit.name,
         )

@@ -41,6 +41,9 @@ def test_a_status_proof_is_valid_three_months_and_stores_the_number_masked(resid
     stored = str(document.content)
     assert resident.id_number not in stored
     assert "已婚" in stored and "2018-10-01" in stored
+    # From the couple's records: the spouse, the child (born 2019-06-01, a girl).
+    assert ["配偶", "张伟"] in document.content["fields"]
+    assert ["现有子女", "1个：2019-06-01（女）"] in document.content["fields"]
 
 
 @pytest.mark.parametrize(
