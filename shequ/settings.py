@@ -195,6 +195,10 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # administers, audits or may read health facts or full identity numbers
 # (shequ.org.roles.needs_second_factor). On by default in production, off for the demo.
 OTP_REQUIRED = env_bool("OTP_REQUIRED", not DEBUG)
+
+# Grid workers see no contraception or pregnancy facts (PIPL: only what the duty needs) unless
+# the deployment lets their accounts be granted the health right (org.roles.role_rights).
+GRID_HEALTH_RIGHT = env_bool("GRID_HEALTH_RIGHT", False)
 OTP_TOTP_ISSUER = env_str("OTP_ISSUER") or "Shequ"
 SESSION_COOKIE_HTTPONLY = True
 

@@ -33,6 +33,7 @@ from shequ.org.models import OrgUnit
 from shequ.org.roles import ROLE_LEVELS, Level, Role, rights_for
 from shequ.org.scoping import prefixes_q
 from shequ.outbox import services as outbox_services
+from shequ.registry import services as registry_services
 from shequ.rulebook import services as rulebook_services
 from tests.conftest import PASSWORD, make_unit, make_user
 from tests.factories import make_building, make_household, make_person
@@ -59,6 +60,14 @@ PARAMETERS: dict[str, str] = {
     "right-requests/<uid>": "right_request",
     "approvals/<uid>": "right_request",
     "divisions/<code>": "division",
+    "marriages/<id>": "marriage",
+    "marriages/<muid>": "marriage",
+    "children/<id>": "child",
+    "children/<cuid>": "child",
+    "fertility-certificates/<id>": "certificate",
+    "certificates/<cuid>": "certificate",
+    "pregnancies/<id>": "pregnancy",
+    "pregnancies/<puid>": "pregnancy",
     "template/<kind>": "kind",
     "export/<kind>": "kind",
     "<format>": "format",
@@ -287,6 +296,17 @@ def _build_world() -> World:
     household = make_household(building, "101")
     person = make_person(household, name="司马破门", phone="13912345678")
     flow = apps.get_model("registry", "Flow").objects.filter(person=person).first()
+    # Her family: a husband outside the registry, a child, a 婚育证明 and a pregnancy.
+    marriage = registry_services.marriage_record(
+        actor=None, husband=None, wife=person, values={"husband_name": "欧阳越界"}
+    )
+    child = registry_services.child_record(
+        actor=None, parent=person, values={"birth_date": datetime.date(2015, 5, 5), "sex": "M"}
+    )
+    certificate = registry_services.fertility_certificate_record(
+        actor=None, person=person, values={"number": "BREAKIN-001"}
+    )
+    pregnancy = registry_services.pregnancy_record(actor=None, person=person, values={})
     # The desk: an open application and an issued document of the person.
     from shequ.desk import services as desk_services
 
@@ -395,6 +415,10 @@ def _build_world() -> World:
             "receipt_code": birth.receipt_code,
             "disclosure": str(disclosure.uid),
             "public_item": str(disclosure.uid),
+            "marriage": str(marriage.uid),
+            "child": str(child.uid),
+            "certificate": str(certificate.uid),
+            "pregnancy": str(pregnancy.uid),
             "division": "340603000000",
             "kind": "persons",
             "format": "json",
@@ -412,6 +436,8 @@ def _build_world() -> World:
             "禁入任务",
             "禁入通报",
             "禁入内容",
+            "欧阳越界",
+            "BREAKIN-001",
         },
         target_prefix=community_a.prefix,
         personas=personas,

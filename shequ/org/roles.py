@@ -4,6 +4,7 @@ may be done with them). docs/security.md has the table."""
 
 from enum import StrEnum
 
+from django.conf import settings
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -45,7 +46,9 @@ class Action(StrEnum):
     IMPORT_REGISTRY = "import_registry"  # bulk imports of the registry
     EXPORT_REGISTRY = "export_registry"  # Excel/CSV exports of people's data
     REVEAL_ID_NUMBER = "reveal_id_number"  # see an identity number unmasked (logged)
-    VIEW_HEALTH = "view_health"  # contraception and other health facts (logged)
+    # Contraception and pregnancy facts (logged): a right of its own, granted per account
+    # whatever the level; grid accounts may hold it only where the deployment says so.
+    VIEW_HEALTH = "view_health"
     MANAGE_RULES = "manage_rules"  # the rulebook's settings and the working-day calendar
 
 
@@ -110,6 +113,15 @@ ROLE_RIGHTS: dict[str, frozenset[Action]] = {
 assert set(ROLE_RIGHTS) == set(Role.values)
 
 
+def role_rights(role: str) -> frozenset[Action]:
+    """The data rights an account of the role may be granted in this deployment: a grid
+    worker holds the health right only with ``settings.GRID_HEALTH_RIGHT``."""
+    rights = ROLE_RIGHTS.get(role, frozenset())
+    if role == Role.GRID and not getattr(settings, "GRID_HEALTH_RIGHT", False):
+        rights = rights - {Action.VIEW_HEALTH}
+    return rights
+
+
 def rights_labels(rights) -> list[str]:
     """The words for granted rights, in the order of ``DATA_RIGHTS``."""
     held = set(rights or ())
@@ -118,7 +130,7 @@ def rights_labels(rights) -> list[str]:
 
 def rights_for(role: str, duty: str) -> frozenset[Action]:
     """The data rights an account of this role and duty may hold."""
-    return ROLE_RIGHTS.get(role, frozenset()) if duty == Duty.DATA else frozenset()
+    return role_rights(role) if duty == Duty.DATA else frozenset()
 
 
 def user_actions(user) -> frozenset[Action]:
@@ -131,7 +143,7 @@ def user_actions(user) -> frozenset[Action]:
     if duty != Duty.DATA:
         return DUTY_ACTIONS[duty]
     held = set(user.data_rights or ())
-    return ROLE_ACTIONS[role] | frozenset(r for r in ROLE_RIGHTS[role] if r in held)
+    return ROLE_ACTIONS[role] | frozenset(r for r in role_rights(role) if r in held)
 
 
 def may_manage_account_at(actor, unit_code: str) -> bool:

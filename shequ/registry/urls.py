@@ -25,6 +25,62 @@ urlpatterns = [
     path("registry/persons/<uuid:uid>/reveal/", views.person_reveal_id, name="person_reveal_id"),
     path("registry/persons/<uuid:uid>/check/", views.person_check, name="person_check"),
     path("registry/flows/", views.flow_list, name="flow_list"),
+    # Couples and families
+    path("registry/marriages/", views.marriage_list, name="marriage_list"),
+    path(
+        "registry/persons/<uuid:uid>/marriages/new/",
+        views.person_marriage_record,
+        name="person_marriage_record",
+    ),
+    path(
+        "registry/persons/<uuid:uid>/marriages/<uuid:muid>/edit/",
+        views.person_marriage_edit,
+        name="person_marriage_edit",
+    ),
+    path(
+        "registry/persons/<uuid:uid>/marriages/<uuid:muid>/end/",
+        views.person_marriage_end,
+        name="person_marriage_end",
+    ),
+    path(
+        "registry/persons/<uuid:uid>/children/new/", views.person_child_add, name="person_child_add"
+    ),
+    path(
+        "registry/persons/<uuid:uid>/children/<uuid:cuid>/edit/",
+        views.person_child_edit,
+        name="person_child_edit",
+    ),
+    path("registry/persons/<uuid:uid>/newborn/", views.person_newborn, name="person_newborn"),
+    path(
+        "registry/persons/<uuid:uid>/id-number/",
+        views.person_issue_id_number,
+        name="person_issue_id_number",
+    ),
+    path(
+        "registry/persons/<uuid:uid>/hukou-nature/",
+        views.person_hukou_nature,
+        name="person_hukou_nature",
+    ),
+    path(
+        "registry/persons/<uuid:uid>/certificates/new/",
+        views.person_certificate_add,
+        name="person_certificate_add",
+    ),
+    path(
+        "registry/persons/<uuid:uid>/certificates/<uuid:cuid>/verify/",
+        views.person_certificate_verify,
+        name="person_certificate_verify",
+    ),
+    path(
+        "registry/persons/<uuid:uid>/pregnancies/new/",
+        views.person_pregnancy_add,
+        name="person_pregnancy_add",
+    ),
+    path(
+        "registry/persons/<uuid:uid>/pregnancies/<uuid:puid>/outcome/",
+        views.person_pregnancy_outcome,
+        name="person_pregnancy_outcome",
+    ),
     path("registry/divisions/", views.division_options, name="division_options"),
     # Housing (以房管人)
     path("housing/", views.building_list, name="building_list"),

@@ -157,7 +157,7 @@ def test_a_newborn_without_an_identity_number(couple, people):
 
 
 def test_outside_the_jurisdiction_no_marriage_is_recorded(couple, people):
-    husband, wife, marriage = couple
+    _husband, _wife, marriage = couple
     with pytest.raises(PermissionDenied):
         services.marriage_end(
             actor=people.worker_b, marriage=marriage, end_reason="divorce", ended_on=None
@@ -176,3 +176,16 @@ def test_pregnancy_needs_the_health_right(couple, people):
         today=D(2026, 12, 6),
     )
     assert p.ongoing and Marriage.objects.count() == 1
+
+
+def test_marital_status_is_not_typed_beside_the_marriage_records(couple):
+    _husband, wife, _ = couple
+    with pytest.raises(ValidationError) as err:
+        services.person_update(
+            actor=None,
+            person=wife,
+            values={"marital_status": "single", "marriage_date": None},
+            reason="改为未婚",
+        )
+    assert "婚姻记录" in str(err.value)
+    services.person_update(actor=None, person=wife, values={"phone": "13800000000"}, reason="电话")

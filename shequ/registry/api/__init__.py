@@ -10,6 +10,12 @@ models' ``uid`` as ``id``. One module per area, each with its serializers and vi
 
 from shequ.registry import export_views, import_views
 from shequ.registry.api.divisions import DivisionViewSet
+from shequ.registry.api.families import (
+    CertificateViewSet,
+    ChildViewSet,
+    MarriageViewSet,
+    PregnancyViewSet,
+)
 from shequ.registry.api.flows import FlowViewSet
 from shequ.registry.api.housing import BuildingViewSet, HouseholdViewSet
 from shequ.registry.api.people import PersonViewSet
@@ -22,6 +28,10 @@ def register_api(router) -> None:
     router.register("households", HouseholdViewSet, basename="household")
     router.register("persons", PersonViewSet, basename="person")
     router.register("flows", FlowViewSet, basename="flow")
+    router.register("marriages", MarriageViewSet, basename="marriage")
+    router.register("children", ChildViewSet, basename="child")
+    router.register("fertility-certificates", CertificateViewSet, basename="fertility-certificate")
+    router.register("pregnancies", PregnancyViewSet, basename="pregnancy")
     # Import and export jobs (their viewsets belong in api/imports.py and api/exports.py).
     router.register("imports", import_views.ImportJobViewSet, basename="import-job")
     router.register("exports", export_views.ExportJobViewSet, basename="export-job")

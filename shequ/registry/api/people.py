@@ -26,6 +26,7 @@ from shequ.org.roles import Action, can
 from shequ.registry import selectors, services
 from shequ.registry.api._common import API_CHANNEL, UidLookup, body_object
 from shequ.registry.api.checks import PersonChecksMixin
+from shequ.registry.api.families import PersonFamilyMixin
 from shequ.registry.api.housing import HouseholdCreateSerializer, new_home
 from shequ.registry.disclosure import age_shown, birth_date_text, shows_birth_date
 from shequ.registry.models import (
@@ -35,6 +36,7 @@ from shequ.registry.models import (
     Education,
     Employment,
     FlowInReason,
+    HukouNature,
     MaritalStatus,
     Person,
     Relation,
@@ -105,6 +107,9 @@ class PersonSerializer(serializers.ModelSerializer):
         help_text=_("流动人口“八个清楚”尚缺的项目")
     )
     children = ChildSerializer(many=True, read_only=True)
+    hukou_nature = serializers.ChoiceField(
+        choices=HukouNature.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Person
@@ -128,6 +133,8 @@ class PersonSerializer(serializers.ModelSerializer):
             "hukou_division",
             "hukou_division_name",
             "hukou_address",
+            "hukou_nature",
+            "birth_certificate_number",
             "marital_status",
             "marriage_date",
             "children_count",
@@ -350,7 +357,7 @@ _HEALTH_FIELDS = {"contraception", "contraception_since"}
         )
     )
 )
-class PersonViewSet(PersonChecksMixin, UidLookup, viewsets.GenericViewSet):
+class PersonViewSet(PersonFamilyMixin, PersonChecksMixin, UidLookup, viewsets.GenericViewSet):
     """Persons of the registry in the caller's jurisdiction."""
 
     serializer_class = PersonSerializer

@@ -88,12 +88,14 @@ def forwards(apps, schema_editor):
             for m in made:
                 m.pk = m.id = by_uid[m.uid]
         now = timezone.now()
+        kept = {f.attname for f in HistoricalMarriage._meta.concrete_fields}
         HistoricalMarriage.objects.using(db).bulk_create(
             [
                 HistoricalMarriage(
                     **{
                         f.attname: getattr(m, f.attname)
                         for f in Marriage._meta.concrete_fields
+                        if f.attname in kept
                     },
                     history_date=now,
                     history_type="+",

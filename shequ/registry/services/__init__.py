@@ -78,6 +78,8 @@ from shequ.registry.services.sensitive import (
     log_health_read,
     log_id_number_check,
     person_reveal_id_number,
+    pregnancies_read,
+    pregnancy_rows_read,
 )
 
 __all__ = [
@@ -136,8 +138,10 @@ __all__ = [
     "persons_register_write",
     "persons_update_many",
     "population_type_for",
+    "pregnancies_read",
     "pregnancy_outcome",
     "pregnancy_record",
+    "pregnancy_rows_read",
     "refresh_derived",
     "transfer_in_check",
 ]

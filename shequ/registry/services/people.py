@@ -25,7 +25,12 @@ from shequ.registry.models import (
     Person,
     PopulationType,
 )
-from shequ.registry.rules import entry_flow, register_reason
+from shequ.registry.rules import (
+    entry_flow,
+    marital_status_of,
+    marriage_date_of,
+    register_reason,
+)
 from shequ.registry.services._common import (
     _MASKED_IN_LOG,
     _check_division,
@@ -38,7 +43,7 @@ from shequ.registry.services._common import (
     population_type_for,
     refresh_derived,
 )
-from shequ.registry.services.families import child_parents, person_refresh_family
+from shequ.registry.services.families import child_parents, marriages_of, person_refresh_family
 from shequ.registry.services.housing import NewHome, home_of
 from shequ.registry.validation import PERSON_FIELDS, validate_person
 
@@ -235,6 +240,7 @@ def person_update(
         clash = Person.objects.filter(id_number=cleaned["id_number"]).exclude(pk=person.pk).first()
         if clash is not None:
             raise _duplicate_error(clash, actor)
+    _check_marital_not_typed(person, cleaned)
     before = _snapshot(person)
     person_apply_values(person, cleaned)
     was_outflow = person.population_type == PopulationType.OUTFLOW
@@ -267,6 +273,28 @@ def person_update(
         changes=changes,
     )
     return person
+
+
+def _check_marital_not_typed(person: Person, cleaned: Mapping[str, Any]) -> None:
+    """Once a person has marriage records, 婚姻状况 and 结婚日期 follow from them
+    (rules.marital_status_of): an edit may not type other values beside them."""
+    marriages = marriages_of(person)
+    if not marriages:
+        return
+    died = person.ended_on if person.status == "deceased" else None
+    status = marital_status_of(marriages, person.marital_status, died_on=died)
+    if cleaned.get("marital_status", status) != status or cleaned.get(
+        "marriage_date", person.marriage_date
+    ) != marriage_date_of(marriages):
+        raise ValidationError(
+            {
+                "marital_status": [
+                    _(
+                        "婚姻状况和结婚日期由婚姻记录得出，请在人员页面的“配偶/婚姻”中登记或终止婚姻。"
+                    )
+                ]
+            }
+        )
 
 
 def person_clear_outflow(person: Person) -> None:

@@ -15,6 +15,7 @@ from shequ.org.models import SensitiveAccess, User
 from shequ.org.roles import Action
 from shequ.registry.models import (
     Person,
+    Pregnancy,
 )
 from shequ.registry.services._common import _require, _require_scope, person_label
 
@@ -53,6 +54,40 @@ def log_health_read(
     ``recorded_only``: only those with a method recorded now (a history shows past ones)."""
     shown = [p for p in persons if p.contraception or not recorded_only]
     _log_read(actor, shown, "contraception", channel=channel, purpose=purpose)
+
+
+def pregnancies_read(
+    *,
+    actor: User,
+    persons: Sequence[Person],
+    channel: str,
+    purpose: str = SensitiveAccess.Purpose.SERVICE,
+) -> dict[int, list[Pregnancy]]:
+    """The pregnancies (孕情, a health fact) of these persons, for a holder of the health
+    right only; each person whose pregnancies are shown is logged. The one way to read them:
+    pages and API come here, so no read goes unlogged."""
+    _require(actor, Action.VIEW_HEALTH)
+    for person in persons:
+        _require_scope(actor, person.unit_id)
+    found: dict[int, list[Pregnancy]] = {}
+    rows = Pregnancy.objects.filter(person__in=[p.pk for p in persons]).order_by(
+        "person_id", "-recorded_on", "-id"
+    )
+    for row in rows:
+        found.setdefault(row.person_id, []).append(row)
+    _log_read(
+        actor, [p for p in persons if p.pk in found], "pregnancy", channel=channel, purpose=purpose
+    )
+    return found
+
+
+def pregnancy_rows_read(
+    *, actor: User, rows: Sequence[Pregnancy], channel: str, purpose: str
+) -> None:
+    """Log a page of pregnancy rows read (the API's list): one entry per person shown."""
+    _require(actor, Action.VIEW_HEALTH)
+    persons = {row.person_id: row.person for row in rows}
+    _log_read(actor, list(persons.values()), "pregnancy", channel=channel, purpose=purpose)
 
 
 def log_id_number_check(*, actor: User, number: str, channel: str = "web") -> None:

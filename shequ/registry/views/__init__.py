@@ -1,6 +1,21 @@
 """Registry pages, one module per area; the URLconf imports them from here."""
 
 from shequ.registry.views.checks import person_check  # noqa: F401
+from shequ.registry.views.families import (  # noqa: F401
+    marriage_list,
+    person_certificate_add,
+    person_certificate_verify,
+    person_child_add,
+    person_child_edit,
+    person_hukou_nature,
+    person_issue_id_number,
+    person_marriage_edit,
+    person_marriage_end,
+    person_marriage_record,
+    person_newborn,
+    person_pregnancy_add,
+    person_pregnancy_outcome,
+)
 from shequ.registry.views.flows import (  # noqa: F401
     person_cancel,
     person_death,

@@ -188,10 +188,14 @@ def _detail_context(request: HttpRequest, person: Person, **extra) -> dict[str, 
     can_edit = can(user, Action.EDIT_REGISTRY)
     active = person.status == PersonStatus.ACTIVE
     members = selectors.housemates(person)
-    children = selectors.person_children(person)
+    children = selectors.person_children_all(person)  # on either parent's side
+    pregnancies = None
     if show_health:
         services.log_health_read(
             actor=user, persons=[person], channel="web", purpose=SensitiveAccess.Purpose.SERVICE
+        )
+        pregnancies = services.pregnancies_read(actor=user, persons=[person], channel="web").get(
+            person.pk, []
         )
     monthly_due, quarterly_due = rules.checks_due(
         is_migrant=person.is_migrant,
@@ -210,6 +214,9 @@ def _detail_context(request: HttpRequest, person: Person, **extra) -> dict[str, 
         "reveal_form": forms.RevealForm(),
         "members": members,
         "children_list": children,
+        "marriages": selectors.person_marriages(person),
+        "certificates": selectors.person_certificates(person),
+        "pregnancies": pregnancies,
         "eight_clear": selectors.eight_clear_labels(person.eight_clear_missing)
         if person.is_migrant
         else [],
