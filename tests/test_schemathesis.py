@@ -8,6 +8,7 @@ fails the test until one line is added there. Bounded (a few examples per operat
 derandomised) so that the run stays short and gives the same result each time.
 """
 
+import datetime
 import io
 import json
 
@@ -58,6 +59,18 @@ PATH_VALUES = {
     "imports/{uid}": "import_job",
     "exports/{uid}": "export_job",
     "right-requests/{uid}": "right_request",
+    # The shared pieces and the couples (merged here from their branches).
+    "settings/{id}": "setting",
+    "tasks/{id}": "task",
+    "notifications/{id}": "notification",
+    "marriages/{id}": "marriage",
+    "children/{id}": "child",
+    "fertility-certificates/{id}": "certificate",
+    "pregnancies/{id}": "pregnancy",
+    "applications/{id}": "application",
+    "documents/{id}": "document",
+    "birth-registrations/{id}": "birth",
+    "disclosures/{id}": "disclosure",
 }
 
 
@@ -117,7 +130,82 @@ def _build_world() -> dict:
         "/api/v1/exports/", {"kind": "persons"}, content_type="application/json", **auth
     )
     assert started.status_code == asked.status_code == 202, (started.content, asked.content)
+    from shequ.duework import services as duework_services
+    from shequ.outbox import services as outbox_services
+    from shequ.registry import services as registry_services
+    from shequ.rulebook import services as rulebook_services
+
+    setting = rulebook_services.setting_create(
+        actor=None,
+        programme="schema",
+        key="k",
+        value=1,
+        region_prefix=grid.code,
+        valid_from=datetime.date(2026, 1, 1),
+        reason="set-up",
+    )
+    task = duework_services.ensure_task(
+        kind="schema",
+        source_key="schema:task",
+        title="任务",
+        unit_code=community.code,
+        due_date=datetime.date(2026, 1, 1),
+        person=person,
+    )
+    notice = outbox_services.notify(
+        key="schema:notice",
+        kind="schema",
+        title="通报",
+        person=person,
+        from_unit_code=community.code,
+        to_unit_code=community.code,
+        due_date=datetime.date(2026, 1, 1),
+    )
+    marriage = registry_services.marriage_record(
+        actor=None, husband=None, wife=person, values={"husband_name": "李雷"}
+    )
+    child = registry_services.child_record(
+        actor=None, parent=person, values={"birth_date": datetime.date(2015, 5, 5), "sex": "M"}
+    )
+    certificate = registry_services.fertility_certificate_record(
+        actor=None, person=person, values={"number": "SCHEMA-001"}
+    )
+    pregnancy = registry_services.pregnancy_record(actor=None, person=person, values={})
+    # The desk: an application, an issued document, a birth registration, a disclosure.
+    from shequ.desk import services as desk_services
+
+    issued = desk_services.application_create(actor=None, person=person, kind="service_book")
+    desk_services.application_accept(actor=None, application=issued)
+    document = desk_services.application_issue(actor=None, application=issued).document
+    application = desk_services.application_create(actor=None, person=person, kind="status_proof")
+    birth = desk_services.birth_registration_create(
+        actor=None,
+        person=person,
+        channel="desk",
+        values={"stage": "after", "born_on": datetime.date(2026, 1, 2), "declaration": True},
+    )
+    disclosure = desk_services.disclosure_create(
+        actor=None,
+        unit=community,
+        values={
+            "category": "policy",
+            "title": "政策",
+            "body": "内容",
+            "published_on": datetime.date(2026, 1, 1),
+        },
+    )
     return {
+        "setting": str(setting.uid),
+        "task": str(task.uid),
+        "notification": str(notice.uid),
+        "marriage": str(marriage.uid),
+        "child": str(child.uid),
+        "certificate": str(certificate.uid),
+        "pregnancy": str(pregnancy.uid),
+        "application": str(application.uid),
+        "document": str(document.uid),
+        "birth": str(birth.uid),
+        "disclosure": str(disclosure.uid),
         "tokens": tokens,
         "unit": community.code,
         "colleague": str(colleague.uid),
