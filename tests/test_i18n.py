@@ -115,8 +115,25 @@ def test_the_menu_lists_every_app_s_entries_in_their_order(admin_client, tree):
     labels = re.findall(
         r'class="nav-link text-nowrap[^"]*" href="[^"]*"[^>]*><i [^>]*></i> (\S+)</a>', page
     )
-    # Org's entries and the registry's, each registered by its app, in one order.
-    assert labels == ["首页", "组织", "人口", "房屋", "出租房屋", "导入导出", "用户", "审计"]
+    # Org's entries, the registry's, the shared pieces' and the desk's, each registered by
+    # its app, in one order.
+    assert labels == [
+        "首页",
+        "组织",
+        "人口",
+        "房屋",
+        "出租房屋",
+        "导入导出",
+        "生育登记",
+        "待办",
+        "办事申请",
+        "通报",
+        "证明文书",
+        "政务公开",
+        "规则设置",
+        "用户",
+        "审计",
+    ]
 
 
 def test_the_menu_leads_to_the_rented_homes_register_and_marks_it_active(web, people):
