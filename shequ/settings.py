@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "shequ.outbox",
     "shequ.health",
     "shequ.supplies",
+    "shequ.desk",
 ]
 
 MIDDLEWARE = [
@@ -333,6 +334,10 @@ SPECTACULAR_SETTINGS = {
         "OrgUnitKindEnum": "shequ.org.models.OrgUnit.Kind",
         "BuildingKindEnum": "shequ.registry.models.Building.Kind",
         "CheckKindEnum": "shequ.registry.models.Check.Kind",
+        "DocumentKindEnum": "shequ.desk.models.DocumentKind",
+        "DocumentStatusEnum": "shequ.desk.models.DocumentStatus",
+        "ApplicationStateEnum": "shequ.desk.models.ApplicationState",
+        "DeskChannelEnum": "shequ.desk.models.Channel",
         # Import and export jobs have the same statuses: one enum (two names are an error).
         "JobStatusEnum": "shequ.jobs.models.ImportJob.Status",
         "FacilityKindEnum": "shequ.health.models.Facility.Kind",
@@ -422,6 +427,14 @@ LOGGING = {
 # --- Shequ's own --------------------------------------------------------------------
 # The statistical division code of the city this deployment serves (淮北市 in the demo).
 SHEQU_CITY_CODE = env_str("SHEQU_CITY_CODE") or "340600000000"
+
+# The one-stop desk (shequ/desk): the old "婚育证明 before leaving" flow is off by default
+# (today a migrant's status is checked, not certified); public verification looks allowed
+# per address and hour.
+DESK_LEGACY_STATUS_CERTIFICATE = env_bool("DESK_LEGACY_STATUS_CERTIFICATE", False)
+VERIFY_LIMIT_PER_HOUR = env_int("VERIFY_LIMIT_PER_HOUR", 30)
+# Online birth registrations (and receipt look-ups) allowed per address and hour.
+BIRTH_ONLINE_LIMIT_PER_HOUR = env_int("BIRTH_ONLINE_LIMIT_PER_HOUR", 10)
 
 # The TrueType font embedded in printed documents (core/pdf.py); empty: ask fontconfig.
 PDF_FONT = env_str("SHEQU_PDF_FONT")

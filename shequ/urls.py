@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from shequ.core import views as core_views
+from shequ.desk.urls import register_api as register_desk_api
 from shequ.duework.urls import register_api as register_duework_api
 from shequ.health.urls import register_api as register_health_api
 from shequ.org import api as org_api
@@ -35,6 +36,7 @@ register_duework_api(router)
 register_outbox_api(router)
 register_health_api(router)
 register_supplies_api(router)
+register_desk_api(router)
 
 api_urlpatterns = [
     path("auth/token/", org_api.TokenView.as_view(), name="api-token"),
@@ -79,5 +81,6 @@ urlpatterns += i18n_patterns(
     path("", include("shequ.outbox.urls")),
     path("", include("shequ.health.urls")),
     path("", include("shequ.supplies.urls")),
+    path("", include("shequ.desk.urls")),
     prefix_default_language=False,
 )

@@ -109,14 +109,39 @@ PARAMETERS: dict[str, str] = {
     "monthly-reports/<id>": "report",
     "claims/<uid>": "claim",
     "claims/<id>": "claim",
+    "applications/<uid>": "application",
+    "applications/<id>": "application",
+    "documents/<uid>": "document",
+    "documents/<id>": "document",
+    "<step>": "step",
+    "verify/<code>": "verify_code",
+    "births/<uid>": "birth",
+    "birth-registrations/<id>": "birth",
+    "birth-registration/<code>": "receipt_code",
+    "disclosures/<uid>": "disclosure",
+    "disclosures/<id>": "disclosure",
+    "public/<uid>": "public_item",
 }
 # Values that are not records of a unit: reference data and names, the same for everyone.
-SHARED_VALUES = {"division", "kind", "format", "stock_item"}
+# A verification code is public by design: whoever holds the printed page may check it, and
+# the page shows everyone the same (state, a masked name) — covered by tests/desk.
+# A receipt code likewise: the resident's own receipt, the registrant's name masked.
+# And a published 政务公开 item: public by design, the same for everyone.
+SHARED_VALUES = {"division", "kind", "format", "stock_item", "step", "verify_code", "receipt_code"}
+SHARED_VALUES |= {"public_item"}
 
 # URL names an anonymous caller may reach; every other route asks for a login first. The
 # second factor's pages are the login's second step (a half-logged-in session).
 PUBLIC = {"login", "logout", "set_language", "healthz", "api-token"}
 PUBLIC |= {"otp_verify", "otp_setup", "otp_recovery_codes"}
+# The public verification of a printed document (its QR code): no login by design, shows
+# only genuine/valid/expired/revoked and a masked name, every look logged and rate-limited.
+PUBLIC |= {"desk:verify"}
+# Online birth registration by the resident (no staff account: identity number + the mobile
+# number on record + a declaration) and its receipt; both rate-limited per address.
+PUBLIC |= {"desk:birth_online", "desk:birth_receipt"}
+# 政务公开 (阳光计生): published items, for everyone.
+PUBLIC |= {"desk:public", "desk:public_item"}
 
 # A route without a name cannot be reversed: one example path for each.
 UNNAMED = {r"^api/.*/$": "/api/v1/persons/not-a-uuid/"}
@@ -351,6 +376,29 @@ def _build_world() -> World:
         actor=owner, household=household, date=datetime.date.today(), absent=[person]
     )
     pending = apps.get_model("registry", "PendingDeparture").objects.get(person=person)
+    # The desk: an open application and an issued document of the person.
+    from shequ.desk import services as desk_services
+
+    issued = desk_services.application_create(actor=None, person=person, kind="service_book")
+    desk_services.application_accept(actor=None, application=issued)
+    document = desk_services.application_issue(actor=None, application=issued).document
+    application = desk_services.application_create(actor=None, person=person, kind="status_proof")
+    disclosure = desk_services.disclosure_create(
+        actor=None,
+        unit=community_a,
+        values={
+            "category": "policy",
+            "title": "政策解读",
+            "body": "内容",
+            "published_on": datetime.date(2026, 1, 1),
+        },
+    )
+    birth = desk_services.birth_registration_create(
+        actor=None,
+        person=person,
+        channel="desk",
+        values={"stage": "after", "born_on": datetime.date(2026, 1, 2), "declaration": True},
+    )
 
     # The owner's jobs, through the API as the owner would start them: an import that
     # mentions the person, and an export of the community's persons.
@@ -473,6 +521,14 @@ def _build_world() -> World:
             "service_record": str(record.uid),
             "report": str(report.uid),
             "claim": str(claim.uid),
+            "application": str(application.uid),
+            "document": str(document.uid),
+            "step": "accept",
+            "verify_code": document.code,
+            "birth": str(birth.uid),
+            "receipt_code": birth.receipt_code,
+            "disclosure": str(disclosure.uid),
+            "public_item": str(disclosure.uid),
             "marriage": str(marriage.uid),
             "child": str(child.uid),
             "certificate": str(certificate.uid),

@@ -115,7 +115,8 @@ def test_the_menu_lists_every_app_s_entries_in_their_order(admin_client, tree):
     labels = re.findall(
         r'class="nav-link text-nowrap[^"]*" href="[^"]*"[^>]*><i [^>]*></i> (\S+)</a>', page
     )
-    # Org's entries, the registry's and the later apps', each registered by its app, in one order.
+    # Org's entries, the registry's, the shared pieces' and the desk's, each registered by
+    # its app, in one order.
     assert labels == [
         "首页",
         "组织",

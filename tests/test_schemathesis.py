@@ -81,6 +81,14 @@ PATH_VALUES = {
     "stock-lots/{id}": "stock_lot",
     "stock-movements/{id}": "stock_movement",
     "requisitions/{id}": "requisition",
+    "marriages/{id}": "marriage",
+    "children/{id}": "child",
+    "fertility-certificates/{id}": "certificate",
+    "pregnancies/{id}": "pregnancy",
+    "applications/{id}": "application",
+    "documents/{id}": "document",
+    "birth-registrations/{id}": "birth",
+    "disclosures/{id}": "disclosure",
 }
 
 
@@ -192,6 +200,39 @@ def _build_world() -> dict:
     claim = health_services.claim_compile(
         actor=None, street=street, month=datetime.date(2026, 1, 1), hospital=hospital
     )
+    marriage = registry_services.marriage_record(
+        actor=None, husband=None, wife=person, values={"husband_name": "李雷"}
+    )
+    child = registry_services.child_record(
+        actor=None, parent=person, values={"birth_date": datetime.date(2015, 5, 5), "sex": "M"}
+    )
+    certificate = registry_services.fertility_certificate_record(
+        actor=None, person=person, values={"number": "SCHEMA-001"}
+    )
+    pregnancy = registry_services.pregnancy_record(actor=None, person=person, values={})
+    # The desk: an application, an issued document, a birth registration, a disclosure.
+    from shequ.desk import services as desk_services
+
+    issued = desk_services.application_create(actor=None, person=person, kind="service_book")
+    desk_services.application_accept(actor=None, application=issued)
+    document = desk_services.application_issue(actor=None, application=issued).document
+    application = desk_services.application_create(actor=None, person=person, kind="status_proof")
+    birth = desk_services.birth_registration_create(
+        actor=None,
+        person=person,
+        channel="desk",
+        values={"stage": "after", "born_on": datetime.date(2026, 1, 2), "declaration": True},
+    )
+    disclosure = desk_services.disclosure_create(
+        actor=None,
+        unit=community,
+        values={
+            "category": "policy",
+            "title": "政策",
+            "body": "内容",
+            "published_on": datetime.date(2026, 1, 1),
+        },
+    )
     stock = _build_supplies(street, community)
     return {
         **stock,
@@ -202,6 +243,14 @@ def _build_world() -> dict:
         "service_record": str(record.uid),
         "report": str(report.uid),
         "claim": str(claim.uid),
+        "marriage": str(marriage.uid),
+        "child": str(child.uid),
+        "certificate": str(certificate.uid),
+        "pregnancy": str(pregnancy.uid),
+        "application": str(application.uid),
+        "document": str(document.uid),
+        "birth": str(birth.uid),
+        "disclosure": str(disclosure.uid),
         "tokens": tokens,
         "unit": community.code,
         "colleague": str(colleague.uid),
