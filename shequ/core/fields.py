@@ -149,12 +149,15 @@ class _EncryptedLookup(Lookup):
         column = _digest_column(self.lhs)
         lhs, params = compiler.compile(column)
         digests = [d for v in values if v for d in crypto.blind_indexes(str(v))]
-        if not digests:
-            return "1 = 0", ()
         if connection.vendor == "postgresql" and len(digests) > 1:
-            return f"{lhs} = ANY(%s)", (*params, digests)
-        placeholders = ", ".join(["%s"] * len(digests))
-        return f"{lhs} IN ({placeholders})", (*params, *digests)
+            sql, args = f"{lhs} = ANY(%s)", (*params, digests)
+        else:
+            placeholders = ", ".join(["%s"] * len(digests))
+            sql, args = f"{lhs} IN ({placeholders})", (*params, *digests)
+        if "" in values:  # "nothing recorded" is stored empty, in clear, and has no digest
+            plain, plain_params = compiler.compile(self.lhs)
+            return f"({plain} = %s OR {sql})", (*plain_params, "", *args)
+        return sql, args
 
 
 class EncryptedExact(_EncryptedLookup):

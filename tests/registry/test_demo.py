@@ -144,7 +144,7 @@ def person_snapshot() -> list[tuple]:
             "employer_name",
             "flow_in_date",
         ),
-        key=lambda row: row[1],
+        key=lambda row: (row[1] or "", str(row[0])),
     )
 
 
