@@ -6,7 +6,7 @@ import datetime
 import pytest
 
 from shequ.core.api import ListRowSerializer
-from shequ.registry.api.people import PersonSerializer
+from shequ.registry.api.people import CHILDREN_LISTED, PersonSerializer
 from shequ.registry.models import Person
 from tests.factories import make_building, make_household, make_person
 
@@ -39,7 +39,7 @@ def persons(tree):
 @pytest.mark.parametrize("prefetch", [True, False])
 def test_rows_equal_the_generic_reading(persons, full_birth, view_health, prefetch):
     flags = {"full_birth": full_birth, "view_health": view_health}
-    rows = list(persons.prefetch_related("children") if prefetch else persons)
+    rows = list(persons.prefetch_related(CHILDREN_LISTED) if prefetch else persons)
     generic = PersonSerializer(context=flags)
     for person in rows:
         fast = PersonSerializer(person, context=flags).data

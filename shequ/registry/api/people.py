@@ -10,6 +10,7 @@ dates, for roles that may reveal numbers; the others get ``birth_date`` null, th
 A search by a whole identity number is a ``POST …/search/``, so that the number is never in
 a URL (nor in the server's request log)."""
 
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -74,11 +75,15 @@ def _date(value) -> str | None:
     return None if value is None else value.isoformat()
 
 
+# The list's children, read in one query into a plain list on each person: a prefetch
+# into ``person.children`` makes a queryset for every person (~3 ms for a page of 50).
+CHILDREN_LISTED = Prefetch("children", to_attr="children_listed")
+
+
 def _children(person: Person) -> list[Child]:
-    """The person's children: the prefetched list as it is (``.all()`` would make a
-    queryset per person), else read."""
-    prefetched = getattr(person, "_prefetched_objects_cache", {})
-    return prefetched["children"] if "children" in prefetched else list(person.children.all())
+    """The person's children: the list's prefetched ones, else read."""
+    listed = getattr(person, CHILDREN_LISTED.to_attr, None)
+    return listed if listed is not None else list(person.children.all())
 
 
 class PersonSerializer(ListRowSerializer):
@@ -449,7 +454,7 @@ class PersonViewSet(PersonFamilyMixin, PersonChecksMixin, UidLookup, viewsets.Ge
     post_reads = ("search",)
 
     def get_queryset(self):
-        return selectors.persons_visible(self.request.user).prefetch_related("children")
+        return selectors.persons_visible(self.request.user).prefetch_related(CHILDREN_LISTED)
 
     def _person(self, uid) -> Person:
         return selectors.person_get(self.request.user, uid)
