@@ -454,7 +454,7 @@ class PersonViewSet(PersonFamilyMixin, PersonChecksMixin, UidLookup, viewsets.Ge
     post_reads = ("search",)
 
     def get_queryset(self):
-        return selectors.persons_visible(self.request.user).prefetch_related(CHILDREN_LISTED)
+        return selectors.persons_for_api(self.request.user).prefetch_related(CHILDREN_LISTED)
 
     def _person(self, uid) -> Person:
         return selectors.person_get(self.request.user, uid)

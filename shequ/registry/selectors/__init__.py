@@ -74,6 +74,7 @@ from shequ.registry.selectors.people import (
     persons_by_uid,
     persons_inactive_matching,
     persons_listed,
+    persons_for_api,
     persons_visible,
     scope_first,
 )
@@ -163,6 +164,7 @@ __all__ = [
     "persons_by_uid",
     "persons_inactive_matching",
     "persons_listed",
+    "persons_for_api",
     "persons_visible",
     "provinces",
     "registered_household_get",
