@@ -18,7 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from shequ.core.versions import bump_version
 from shequ.core.web import client_ip
-from shequ.org.audit_chain import append
+from shequ.org.audit_chain import append, append_rows
 from shequ.org.models import AuditEvent, SensitiveAccess, User
 
 
@@ -271,6 +271,21 @@ class SensitiveTarget:
     unit_code: str
 
 
+# The columns of a sensitive-read row, in the order ``audit_sensitive_read`` gives them.
+_SENSITIVE_COLUMNS = (
+    "at",
+    "actor",
+    "target_type",
+    "target_id",
+    "target_label",
+    "unit_code",
+    "fields",
+    "purpose",
+    "channel",
+    "ip",
+)
+
+
 def audit_sensitive_read(
     *,
     actor: User,
@@ -279,22 +294,27 @@ def audit_sensitive_read(
     purpose: str,
     channel: str,
 ) -> int:
-    """Log the reading of sensitive fields of each target in one insert; returns the count."""
+    """Log the reading of sensitive fields of each target in one insert; returns the count.
+
+    Written as value rows (``append_rows``), not model instances: a list of 50 persons
+    writes 50 rows on every request, and instances with ``bulk_create`` were ~3 ms of CPU."""
     field_list = ",".join(sorted(set(fields)))
     ip = _request_ip()
+    at = timezone.now()
     rows = [
-        SensitiveAccess(
-            actor=actor,
-            target_type=t.target_type,
-            target_id=t.target_id,
-            target_label=t.label[:120],
-            unit_code=t.unit_code,
-            fields=field_list,
-            purpose=purpose,
-            channel=channel,
-            ip=ip,
+        (
+            at,
+            actor.pk,
+            t.target_type,
+            t.target_id,
+            t.label[:120],
+            t.unit_code,
+            field_list,
+            purpose,
+            channel,
+            ip,
         )
         for t in targets
     ]
-    append(SensitiveAccess, rows)
+    append_rows(SensitiveAccess, list(_SENSITIVE_COLUMNS), rows)
     return len(rows)

@@ -158,6 +158,12 @@ def persons_visible(user: User) -> QuerySet[Person]:
     )
 
 
+def persons_for_api(user: User) -> QuerySet[Person]:
+    """``persons_visible`` with what the API's rows show: no building (the pages name it;
+    the API gives the household's id), 50 fewer objects a page."""
+    return scoped(Person.objects.select_related("unit", "household", "hukou_division"), user)
+
+
 def person_get(user: User, uid: UUID | str) -> Person:
     return get_in_scope_or_404(
         Person.objects.select_related(

@@ -17,19 +17,18 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shequ.core.forms import PlainSelect
-from shequ.core.identifiers import mask_id_number
 from shequ.core.web import ListPaginator, client_ip, paginate, query_without, sort_by
 from shequ.jobs.exports import export_file_name, export_job_create, export_needs_job
 from shequ.jobs.tasks import enqueue_export_job
 from shequ.org.permissions import action_required, staff_required
 from shequ.org.roles import Action, can
 from shequ.registry import selectors, services
-from shequ.registry.disclosure import age_shown, shows_birth_date
 from shequ.registry.export_views import file_response
 from shequ.registry.flow_rows import flow_row, flow_unit_names, write_flows
 from shequ.registry.forms.checks import ChecksBulkForm
 from shequ.registry.forms.housing import unit_filter_choices
 from shequ.registry.models import Check, Contraception, PersonStatus
+from shequ.registry.person_rows import person_rows, row_labels
 from shequ.registry.rules import month_start, quarter_start
 from shequ.registry.search_tokens import person_search_token
 
@@ -47,23 +46,6 @@ PERSON_SORT_CHOICES = [
     ("-registered", gettext_lazy("最近建档在前")),
     ("registered", gettext_lazy("最早建档在前")),
 ]
-
-
-def _row_labels() -> dict[str, str]:
-    """The column names every row repeats for narrow screens (``data-label``), translated
-    once a page: 500 ``{% translate %}`` tags were a quarter of the list's template time."""
-    return {
-        "name": _("姓名"),
-        "id_number": _("公民身份号码"),
-        "sex": _("性别"),
-        "age": _("年龄"),
-        "population_type": _("人口类型"),
-        "unit": _("网格/社区"),
-        "address": _("住址"),
-        "status": _("状态"),
-        "eight_clear": _("八个清楚"),
-        "monthly_check": _("最近每月一查"),
-    }
 
 
 def _style(form: forms.Form) -> None:
@@ -151,13 +133,6 @@ def person_list(request: HttpRequest) -> HttpResponse:
     )
     page = paginate(request, persons, paginator_class=partial(ListPaginator, id_sources=id_sources))
     today = timezone.localdate()
-    full_birth = shows_birth_date(user)
-    for person in page.object_list:
-        person.age = age_shown(person.birth_date, today, full=full_birth)
-        person.masked_id = mask_id_number(person.id_number)
-        person.eight_clear_labels = (
-            selectors.eight_clear_labels(person.eight_clear_missing) if person.is_migrant else []
-        )
     contraception = request.GET.get("contraception", "")
     if "contraception" in filterset.filters and contraception in _REVEALING_CONTRACEPTION:
         # Filtering by a method (or by any, or none) shows what each listed person does: a
@@ -198,7 +173,8 @@ def person_list(request: HttpRequest) -> HttpResponse:
             "today": today,
             "sort": sort,
             "sort_choices": PERSON_SORT_CHOICES,
-            "row_labels": _row_labels(),
+            "rows": person_rows(page.object_list, user, today),
+            "row_labels": row_labels(),
             "query": query,
             "inactive_matches": inactive,
             "inactive_label": f"{selectors.INACTIVE_HINT_CAP}+"
