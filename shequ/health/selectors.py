@@ -103,9 +103,18 @@ def target_list(
     queryset = queryset.filter(
         ~Q(population_type=PT.INFLOW) | Q(flow_in_date__lte=rules.months_before(end, threshold))
     )
+    # Contraception is stored encrypted: "none" cannot be asked of the database, so the
+    # candidates' recorded methods are decrypted here (one query) and the women who recorded
+    # "none" go in by primary key; "nothing recorded" (empty, stored empty) stays a filter.
+    without = [
+        pk
+        for pk, method in queryset.exclude(contraception="").values_list("pk", "contraception")
+        if method == Contraception.NONE
+    ]
     queryset = queryset.filter(
         Q(marriage_date__gte=year_start, marriage_date__lte=end)
-        | Q(contraception__in=["", Contraception.NONE])
+        | Q(contraception="")
+        | Q(pk__in=without)
         | Exists(births_as_mother)
         | Exists(births_as_parent)
         | Exists(pregnant)
