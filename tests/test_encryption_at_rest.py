@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from shequ.core import crypto
 from shequ.core.identifiers import id_number_for_test
@@ -24,7 +25,7 @@ from shequ.jobs.imports import import_job_create
 from shequ.jobs.models import ExportJob, ImportJob
 from shequ.registry import services
 from shequ.registry.models import Person
-from tests.factories import make_building, make_household, make_person, tabular_file
+from tests.factories import id_number, make_building, make_household, make_person, tabular_file
 
 HEADERS = ["公民身份号码", "姓名", "户籍地代码", "单位代码", "楼栋名称", "门牌/室号", "婚姻状况"]
 GRID_A1 = "34060302000101"
@@ -191,3 +192,124 @@ def test_rotating_the_key_rewrites_every_value(people, tree, settings):
         cursor.execute("SELECT id_number FROM registry_person")
         assert not [v for (v,) in cursor.fetchall() if first_id in v[:9]]
     assert re.search(r"当前密钥编号 \(current key id\): [0-9a-f]{8}", out.getvalue())
+
+
+# --- The facts the later apps brought (outside spouses, pregnancies, clinical results, births)
+
+
+def _family_facts(tree):
+    """A woman married to a man outside the registry, with a pregnancy (and an ended one), a
+    pre-pregnancy check with a clinical result, and a birth registration before the birth."""
+    from shequ.desk import services as desk_services
+    from shequ.health import services as health_services
+
+    home = make_household(make_building(tree.grid_a1))
+    woman = make_person(home, sex="F")
+    spouse_number = id_number(datetime.date(1988, 3, 9), "M", "110105")
+    marriage = services.marriage_record(
+        actor=None,
+        husband=None,
+        wife=woman,
+        values={"husband_name": "李雷", "husband_id_number": spouse_number},
+    )
+    ended = services.pregnancy_record(
+        actor=None,
+        person=woman,
+        values={"recorded_on": datetime.date(2025, 1, 6)},
+        today=datetime.date(2025, 1, 6),
+    )
+    services.pregnancy_outcome(
+        actor=None,
+        pregnancy=ended,
+        outcome="miscarriage",
+        outcome_on=datetime.date(2025, 3, 1),
+        today=datetime.date(2025, 3, 1),
+    )
+    expected = timezone.localdate() + datetime.timedelta(days=173)
+    pregnancy = services.pregnancy_record(
+        actor=None, person=woman, values={"expected_on": expected}
+    )
+    record = health_services.service_record_create(
+        actor=None,
+        person=woman,
+        kind="prepregnancy_check",
+        date=timezone.localdate(),
+        items={"woman": {"physical": "abnormal"}},
+        result="甲状腺功能异常复查XQ7",
+        risk_level="high",
+        advice="三个月后复查XQ7",
+    )
+    birth = desk_services.birth_registration_create(
+        actor=None,
+        person=woman,
+        channel="desk",
+        values={"stage": "before", "expected_on": expected, "declaration": True},
+    )
+    return woman, marriage, pregnancy, record, birth, spouse_number, expected
+
+
+def test_spouses_pregnancies_clinical_results_and_births_are_stored_encrypted(tree):
+    woman, marriage, pregnancy, record, birth, spouse_number, expected = _family_facts(tree)
+    dump = raw_database_text()
+    assert spouse_number.encode() not in dump  # the outside spouse's number
+    assert woman.id_number.encode() not in dump  # the birth registration's registrant
+    assert "甲状腺功能异常复查XQ7".encode() not in dump
+    assert "三个月后复查XQ7".encode() not in dump
+    assert b"miscarriage" not in dump
+    assert expected.isoformat().encode() not in dump  # the expected date (pregnancy, birth)
+    with connection.cursor() as cursor:
+        for sql in (
+            "SELECT husband_id_number FROM registry_marriage",
+            "SELECT husband_id_number FROM registry_historicalmarriage",
+            "SELECT outcome FROM registry_pregnancy WHERE outcome <> ''",
+            "SELECT expected_on FROM registry_historicalpregnancy WHERE expected_on <> ''",
+            "SELECT risk_level FROM health_servicerecord",
+            "SELECT items FROM health_historicalservicerecord",
+            "SELECT expected_on FROM desk_birthregistration",
+        ):
+            cursor.execute(sql)
+            stored = [v for (v,) in cursor.fetchall()]
+            assert stored and all(crypto.is_encrypted(v) for v in stored), sql
+    # Everything reads back as it was written; "ongoing" (no outcome) is still a query.
+    again = type(marriage).objects.get(pk=marriage.pk)
+    assert again.husband_id_number == spouse_number
+    assert list(woman.pregnancies.filter(outcome="")) == [pregnancy]
+    assert woman.pregnancies.get(pk=pregnancy.pk).expected_on == expected
+    assert woman.pregnancies.exclude(outcome="").get().outcome == "miscarriage"
+    record = type(record).objects.get(pk=record.pk)
+    assert (record.result, record.risk_level) == ("甲状腺功能异常复查XQ7", "high")
+    assert record.items == {"woman": {"physical": "abnormal"}}
+    assert type(birth).objects.get(pk=birth.pk).expected_on == expected
+
+
+def test_rotate_key_and_the_migration_step_cover_the_new_tables(tree, settings):
+    _woman, marriage, *_rest, spouse_number, _expected = _family_facts(tree)
+    with connection.cursor() as cursor:  # a row stored in clear, as before the migration
+        cursor.execute(
+            "UPDATE registry_marriage SET wife_id_number = %s WHERE id = %s",
+            ["110105199001010000", marriage.pk],
+        )
+    settings.SHEQU_DATA_KEY_OLD = settings.SHEQU_DATA_KEY
+    settings.SHEQU_DATA_KEY = "a-new-data-key-for-the-rotation-test-58e1c0"
+    with pytest.raises(CommandError):
+        call_command("rotate_key", "--check", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("rotate_key", stdout=out)
+    for label in (
+        "registry.Marriage",
+        "registry.HistoricalMarriage",
+        "registry.Pregnancy",
+        "health.ServiceRecord",
+        "desk.BirthRegistration",
+    ):
+        assert label in out.getvalue()
+    call_command("rotate_key", "--check", stdout=io.StringIO())
+    settings.SHEQU_DATA_KEY_OLD = ""
+    again = type(marriage).objects.get(pk=marriage.pk)
+    assert (again.husband_id_number, again.wife_id_number) == (
+        spouse_number,
+        "110105199001010000",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT wife_id_number FROM registry_marriage")
+        assert crypto.is_encrypted(cursor.fetchone()[0])

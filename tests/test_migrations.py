@@ -281,3 +281,99 @@ def test_the_numbers_and_health_facts_stored_before_are_encrypted_by_the_migrati
     assert (migrated.id_area, migrated.contraception) == ("340603", "iud")
     assert migrated.contraception_since == datetime.date(2015, 3, 1)
     assert Person.history.get(id_number=number).contraception == "iud"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_later_tables_facts_stored_before_are_encrypted_by_their_migrations():
+    """Outside spouses' numbers, pregnancies, clinical results (a JSON column on PostgreSQL
+    before) and birth registrations' expected dates stored in clear become encrypted."""
+    import datetime
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from shequ.core import crypto
+    from shequ.core.identifiers import id_number_for_test
+    from shequ.desk.models import BirthRegistration
+    from shequ.health.models import ServiceRecord
+    from shequ.registry.models import Marriage, Pregnancy
+
+    number = id_number_for_test("340603", datetime.date(1986, 11, 28), 428, "F")
+    spouse = id_number_for_test("110105", datetime.date(1985, 2, 3), 17, "M")
+    expected = datetime.date(2027, 3, 9)
+    before = [
+        ("registry", "0018_person_married_women_index"),
+        ("health", "0002_rulebook_defaults"),
+        ("desk", "0004_disclosures"),
+    ]
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    executor.migrate(before)
+    try:
+        old = executor.loader.project_state(before).apps
+        unit = old.get_model("org", "OrgUnit").objects.create(
+            code="340603", prefix="340603", name="相山区", level=2, kind="district"
+        )
+        person = old.get_model("registry", "Person").objects.create(
+            id_number=number,
+            name="王芳",
+            name_initials="wf",
+            name_pinyin="wangfang",
+            sex="F",
+            birth_date=datetime.date(1986, 11, 28),
+            hukou_division_id="340603000000",
+            population_type="resident",
+            unit_id=unit.code,
+            marital_status="married",
+        )
+        old.get_model("registry", "Marriage").objects.create(
+            wife_id=person.pk, husband_name="李雷", husband_id_number=spouse
+        )
+        old.get_model("registry", "Pregnancy").objects.create(
+            person_id=person.pk,
+            recorded_on=datetime.date(2025, 1, 6),
+            expected_on=datetime.date(2025, 9, 1),
+            outcome="miscarriage",
+            outcome_on=datetime.date(2025, 3, 1),
+        )
+        old.get_model("health", "ServiceRecord").objects.create(
+            kind="prepregnancy_check",
+            person_id=person.pk,
+            unit_code=unit.code,
+            date=datetime.date(2026, 1, 5),
+            result="复查",
+            items={"woman": {"physical": "abnormal"}},
+            risk_level="high",
+            advice="三个月后复查",
+        )
+        old.get_model("desk", "BirthRegistration").objects.create(
+            receipt_code="r" * 22,
+            person_id=person.pk,
+            unit_id=unit.code,
+            channel="desk",
+            stage="before",
+            expected_on=expected,
+            order=1,
+            declaration=True,
+        )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(leaves)
+
+    with connection.cursor() as cursor:
+        for sql in (
+            "SELECT husband_id_number FROM registry_marriage",
+            "SELECT expected_on, outcome FROM registry_pregnancy",
+            "SELECT result, items, risk_level, advice FROM health_servicerecord",
+            "SELECT expected_on FROM desk_birthregistration",
+        ):
+            cursor.execute(sql)
+            assert all(crypto.is_encrypted(value) for value in cursor.fetchone()), sql
+    assert Marriage.objects.get().husband_id_number == spouse
+    pregnancy = Pregnancy.objects.get()
+    assert (pregnancy.expected_on, pregnancy.outcome) == (datetime.date(2025, 9, 1), "miscarriage")
+    record = ServiceRecord.objects.get()
+    assert record.items == {"woman": {"physical": "abnormal"}}
+    assert (record.result, record.risk_level, record.advice) == ("复查", "high", "三个月后复查")
+    assert BirthRegistration.objects.get().expected_on == expected

@@ -16,6 +16,7 @@ writer (``core.bulk``) computes them for the rows it writes.
 """
 
 import datetime
+import json
 from typing import Any
 
 from django.db import models
@@ -94,6 +95,28 @@ class EncryptedDateField(EncryptedMixin, models.DateField):
         if value in (None, ""):
             return None
         return crypto.encrypt_text(self.to_text(value))
+
+
+class EncryptedJSONField(EncryptedMixin, models.JSONField):
+    """A JSON value (a health fact's details, e.g. a check's items) stored encrypted as its
+    JSON text. Only "is empty"-free equality would be possible, and no key lookups: filter
+    such values in Python."""
+
+    def to_text(self, value: Any) -> str:
+        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+    def from_text(self, text: str) -> Any:
+        return json.loads(text) if text else None
+
+    def db_value(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        return crypto.encrypt_text(self.to_text(value))
+
+    def from_db_value(self, value, expression, connection):
+        if isinstance(value, dict | list):  # a database that decoded the JSON itself
+            return value
+        return super().from_db_value(value, expression, connection)
 
 
 class EncryptedBinaryField(models.BinaryField):

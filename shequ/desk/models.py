@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from shequ.core.fields import EncryptedDateField
 from shequ.core.history import History
 from shequ.core.versions import version_field
 from shequ.desk import rules
@@ -315,7 +316,9 @@ class BirthRegistration(models.Model):
     spouse_name = models.CharField(_("配偶姓名"), max_length=50, blank=True)
     married = models.BooleanField(_("已婚"), default=True)
     stage = models.CharField(_("登记时点"), max_length=10, choices=BirthStage.choices)
-    expected_on = models.DateField(_("预产期"), null=True, blank=True)
+    # The expected date is a pregnancy's (a health fact): stored encrypted, as the
+    # registry's Pregnancy.expected_on. The birth date is the child's, clear as its record.
+    expected_on = EncryptedDateField(_("预产期"), null=True, blank=True)
     born_on = models.DateField(_("出生日期"), null=True, blank=True)
     order = models.PositiveSmallIntegerField(_("本次为第几孩"))
     mobile = models.CharField(_("联系电话"), max_length=20, blank=True)

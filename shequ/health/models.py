@@ -12,6 +12,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.fields import EncryptedCharField, EncryptedJSONField
 from shequ.core.history import History
 from shequ.core.versions import version_field
 from shequ.org.models import User
@@ -158,12 +159,13 @@ class ServiceRecord(models.Model):
     place = models.CharField(_("服务地点"), max_length=100, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DONE)
     # Clinical: the provider role and those it is shared with.
-    result = models.CharField(_("结果"), max_length=500, blank=True)
-    items = models.JSONField(_("检查项目"), default=dict, blank=True)
-    risk_level = models.CharField(
+    # Stored encrypted (docs/security.md): no list filters or sorts on them in the database.
+    result = EncryptedCharField(_("结果"), max_length=500, blank=True)
+    items = EncryptedJSONField(_("检查项目"), default=dict, blank=True)
+    risk_level = EncryptedCharField(
         _("风险等级"), max_length=6, choices=RiskLevel.choices, blank=True
     )
-    advice = models.CharField(_("指导意见"), max_length=500, blank=True)
+    advice = EncryptedCharField(_("指导意见"), max_length=500, blank=True)
     # A procedure at a designated hospital: what the street claims from the district.
     cost = models.DecimalField(
         _("费用（元）"), max_digits=9, decimal_places=2, null=True, blank=True

@@ -103,9 +103,18 @@ def target_list(
     queryset = queryset.filter(
         ~Q(population_type=PT.INFLOW) | Q(flow_in_date__lte=rules.months_before(end, threshold))
     )
+    # Contraception is stored encrypted: "none" cannot be asked of the database, so the
+    # candidates' recorded methods are decrypted here (one query) and the women who recorded
+    # "none" go in by primary key; "nothing recorded" (empty, stored empty) stays a filter.
+    without = [
+        pk
+        for pk, method in queryset.exclude(contraception="").values_list("pk", "contraception")
+        if method == Contraception.NONE
+    ]
     queryset = queryset.filter(
         Q(marriage_date__gte=year_start, marriage_date__lte=end)
-        | Q(contraception__in=["", Contraception.NONE])
+        | Q(contraception="")
+        | Q(pk__in=without)
         | Exists(births_as_mother)
         | Exists(births_as_parent)
         | Exists(pregnant)
@@ -178,10 +187,19 @@ def report_figures(unit_prefix: str, month: datetime.date) -> dict[str, Any]:
             birth_date__gte=start,
             birth_date__lte=end,
         ).count(),
-        "contraception_changes": women.filter(
-            contraception_since__gte=start, contraception_since__lte=end
-        ).count(),
-        "no_contraception": targets.filter(contraception__in=["", Contraception.NONE]).count(),
+        # The method and its date are encrypted: decided on the decrypted values here.
+        "contraception_changes": sum(
+            1
+            for since in women.exclude(contraception_since=None).values_list(
+                "contraception_since", flat=True
+            )
+            if start <= since <= end
+        ),
+        "no_contraception": sum(
+            1
+            for method in targets.values_list("contraception", flat=True)
+            if method in ("", Contraception.NONE)
+        ),
         "services": {kind: services.get(kind, 0) for kind in ServiceKind.values},
     }
 

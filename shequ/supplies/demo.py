@@ -178,11 +178,16 @@ def _named_users(ctx: DemoContext) -> dict[str, list[Person]]:
     rng = ctx.rng("supplies:users")
     found: dict[str, list[Person]] = {}
     for method, most in NAMED_USERS.items():
-        ids = list(
-            Person.objects.filter(contraception=method, status=PersonStatus.ACTIVE)
+        # The method is encrypted: read and compared here, not in the database.
+        ids = [
+            pk
+            for pk, recorded in Person.objects.filter(status=PersonStatus.ACTIVE)
+            .exclude(contraception="")
             .order_by("id")
-            .values_list("id", flat=True)[:20_000]
-        )
+            .values_list("id", "contraception")
+            .iterator(chunk_size=5000)
+            if recorded == method
+        ][:20_000]
         chosen = sorted(rng.sample(ids, min(most, len(ids))))
         found[method] = list(Person.objects.filter(id__in=chosen).order_by("id"))
     return found

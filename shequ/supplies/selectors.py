@@ -491,11 +491,17 @@ def supply_rates(
 ) -> UnitRates:
     """供应率: registered users of a supplied method in the unit who were given supplies by
     name in the period. (Machine and postal pick-ups are anonymous and cannot count.)"""
-    persons = scoped(Person.objects.all(), user).filter(
-        subtree_q("unit_id", unit_code),
-        contraception__in=SUPPLIED_METHODS,
-        status=PersonStatus.ACTIVE,
+    in_unit = scoped(Person.objects.all(), user).filter(
+        subtree_q("unit_id", unit_code), status=PersonStatus.ACTIVE
     )
+    # The method is stored encrypted: the users of a supplied method are decided on the
+    # decrypted values (one query), then counted by primary key.
+    users = [
+        pk
+        for pk, method in in_unit.exclude(contraception="").values_list("pk", "contraception")
+        if method in SUPPLIED_METHODS
+    ]
+    persons = Person.objects.filter(pk__in=users)
     counts = persons.aggregate(
         users=Count("id"),
         supplied=Count(

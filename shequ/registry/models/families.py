@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.fields import EncryptedCharField, EncryptedDateField
 from shequ.core.history import History
 from shequ.core.versions import version_field
 from shequ.org.models import Division
@@ -54,9 +55,10 @@ class Marriage(models.Model):
         db_index=False,  # marriage_wife below
     )
     # The side outside the registry (blank when that side is a registry person). The
-    # identity number is a plain column for now; sec-crypt encrypts it with Person's.
+    # identity number is stored encrypted (docs/security.md); nothing looks a marriage up
+    # by it, so it has no blind index.
     husband_name = models.CharField(_("丈夫姓名（非本库人员）"), max_length=50, blank=True)
-    husband_id_number = models.CharField(_("丈夫身份证号码"), max_length=18, blank=True)
+    husband_id_number = EncryptedCharField(_("丈夫身份证号码"), max_length=18, blank=True)
     husband_hukou_division = models.ForeignKey(
         Division,
         verbose_name=_("丈夫户籍地"),
@@ -68,7 +70,7 @@ class Marriage(models.Model):
     )
     husband_hukou_address = models.CharField(_("丈夫户籍地址"), max_length=200, blank=True)
     wife_name = models.CharField(_("妻子姓名（非本库人员）"), max_length=50, blank=True)
-    wife_id_number = models.CharField(_("妻子身份证号码"), max_length=18, blank=True)
+    wife_id_number = EncryptedCharField(_("妻子身份证号码"), max_length=18, blank=True)
     wife_hukou_division = models.ForeignKey(
         Division,
         verbose_name=_("妻子户籍地"),
@@ -241,8 +243,12 @@ class Pregnancy(models.Model):
         Person, verbose_name=_("孕妇"), on_delete=models.PROTECT, related_name="pregnancies"
     )
     recorded_on = models.DateField(_("登记日期"))
-    expected_on = models.DateField(_("预产期"), null=True, blank=True)
-    outcome = models.CharField(
+    # Encrypted (health facts). ``outcome`` empty stays empty, so "ongoing" (outcome="")
+    # is still a database filter; ``outcome_on`` stays clear: the monthly objects query
+    # (health.selectors) asks "ended after the month" as a range, and the date alone says
+    # that a pregnancy ended, not how (a birth is on the child's record anyway).
+    expected_on = EncryptedDateField(_("预产期"), null=True, blank=True)
+    outcome = EncryptedCharField(
         _("妊娠结局"), max_length=12, choices=PregnancyOutcome.choices, blank=True
     )
     outcome_on = models.DateField(_("结局日期"), null=True, blank=True)
