@@ -201,9 +201,27 @@ class EncryptedAnyOf(EncryptedIn):
     lookup_name = "any_of"
 
 
+class _RefusedLookup(Lookup):
+    """An order or a pattern asked of ciphertext would compare random bytes and answer
+    silently wrong rows: refuse it instead."""
+
+    def as_sql(self, compiler, connection):
+        raise TypeError(
+            f"{self.lhs} is stored encrypted: '{self.lookup_name}' cannot be asked of the "
+            "database; read the rows and compare the decrypted values in Python"
+        )
+
+
+_REFUSED = (
+    "gt", "gte", "lt", "lte", "range", "iexact", "contains", "icontains", "startswith",
+    "istartswith", "endswith", "iendswith", "regex", "iregex",
+)  # fmt: skip
+
 for _field in (EncryptedCharField, EncryptedDateField):
     for _lookup in (EncryptedExact, EncryptedIn, EncryptedAnyOf):
         _field.register_lookup(_lookup)
+    for _name in _REFUSED:
+        _field.register_lookup(type(f"Refused_{_name}", (_RefusedLookup,), {"lookup_name": _name}))
 
 
 # --- Derived clear columns -----------------------------------------------------------------

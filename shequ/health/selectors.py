@@ -193,7 +193,7 @@ def report_figures(unit_prefix: str, month: datetime.date) -> dict[str, Any]:
             for since in women.exclude(contraception_since=None).values_list(
                 "contraception_since", flat=True
             )
-            if start <= since <= end
+            if since is not None and start <= since <= end
         ),
         "no_contraception": sum(
             1

@@ -16,7 +16,7 @@ def encrypt_existing(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0018_person_married_women_index'),
+        ('registry', '0019_contraception_blind_index'),
     ]
 
     operations = [
