@@ -826,7 +826,7 @@ def test_user_list_exports_xlsx_with_its_rows(web, people):
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:7] == ("用户名", "姓名", "角色", "职责", "数据权限", "单位代码", "单位")
-    rights = "查看完整身份证号、查看健康信息、导出人员数据"
+    rights = "查看完整身份证号、查看健康信息、导出人员数据、药具保管、药具发放"
     assert [row[:7] for row in rows[1:]] == [
         ("worker_a", "worker_a", "社区工作人员", "业务", rights, "340603020001", "丽景社区"),
         ("worker_b", "worker_b", "社区工作人员", "业务", rights, "340603020002", "文苑社区"),
