@@ -9,7 +9,7 @@ every page read is logged (``services.pregnancy_rows_read``). Outside identity n
 marriage are masked like everyone's."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -272,6 +272,7 @@ class ChildSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(serializers.DateField(allow_null=True, read_only=True))
     def get_birth_date(self, child: Child):
         return child.birth_date if self.context.get("full_birth") else None
 
