@@ -252,6 +252,10 @@ class ChildSerializer(serializers.ModelSerializer):
         help_text=_("出生日期；无权查看完整身份证号的角色为 null（见 birth_year）")
     )
     birth_year = serializers.IntegerField(source="birth_date.year", read_only=True)
+    # "" when no disability is recorded: the schema must allow the blank
+    disability_grade = serializers.ChoiceField(
+        choices=DisabilityGrade.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Child

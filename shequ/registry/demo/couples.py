@@ -112,11 +112,11 @@ class Families:
                 min(last + DAY * 40, self.today), min(last + DAY * 700, self.today)
             )
             if last + DAY * 40 > self.today:
-                # Within six weeks of a birth or the wedding: no method yet (clamping such
-                # starts to today piled them on one day).
-                wife.contraception = Contraception.NONE
-            else:
-                wife.contraception_since = since
+                # Within six weeks of a birth or the wedding the range above is only today,
+                # which piled such starts on one day: halfway there instead (no draw, so the
+                # seed's figures stay put).
+                since = last + (self.today - last) / 2
+            wife.contraception_since = since
         else:
             # Pregnant, planning a child or not using any: recorded as such, or not yet known.
             wife.contraception = "" if self.chance(blank_share) else Contraception.NONE
