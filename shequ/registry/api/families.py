@@ -74,6 +74,11 @@ def _side(marriage: Marriage, side: str) -> dict:
 
 class MarriageSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
+    # Choice fields "" until known: declared so the schema allows the blank (a read-only
+    # model field loses allow_blank).
+    end_reason = serializers.ChoiceField(
+        choices=MarriageEnd.choices, allow_blank=True, read_only=True
+    )
     husband = serializers.SerializerMethodField()
     wife = serializers.SerializerMethodField()
     in_force = serializers.BooleanField(read_only=True)
@@ -400,6 +405,9 @@ class ChildViewSet(UidLookup, viewsets.GenericViewSet):
 
 class CertificateSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
+    verified_how = serializers.ChoiceField(
+        choices=FertilityCertificate.Verification.choices, allow_blank=True, read_only=True
+    )
     person = _PersonRef(read_only=True)
     issuing_division = serializers.CharField(source="issuing_division_id", allow_null=True)
     verified_by = serializers.CharField(
@@ -508,6 +516,9 @@ class CertificateViewSet(UidLookup, viewsets.GenericViewSet):
 
 class PregnancySerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
+    outcome = serializers.ChoiceField(
+        choices=PregnancyOutcome.choices, allow_blank=True, read_only=True
+    )
     person = _PersonRef(read_only=True)
     ongoing = serializers.BooleanField(read_only=True)
 
