@@ -343,6 +343,8 @@ SPECTACULAR_SETTINGS = {
         "FacilityKindEnum": "shequ.health.models.Facility.Kind",
         "ServiceKindEnum": "shequ.health.models.ServiceKind",
         "ServiceStatusEnum": "shequ.health.models.ServiceRecord.Status",
+        "LocationKindEnum": "shequ.supplies.models.Location.Kind",
+        "PregnancyOutcomeEnum": "shequ.registry.models.PregnancyOutcome",
     },
 }
 

@@ -166,6 +166,10 @@ def test_the_duties_of_each_demo_like_account(api, people):
         "edit_registry",
         "import_registry",
         *ALL_RIGHTS,
+        # the demo grants an account every right its role may hold: a community worker keeps
+        # and hands out the service room's contraceptives
+        "keep_stock",
+        "dispense_supplies",
     }
 
 

@@ -124,12 +124,18 @@ def test_the_menu_lists_every_app_s_entries_in_their_order(admin_client, tree):
         "房屋",
         "出租房屋",
         "户籍户",
+        "每月一查",
         "导入导出",
         "健康服务",
+        "生育登记",
         "待办",
+        "药具",
+        "办事申请",
         "通报",
-        "人口分类设置",
+        "证明文书",
+        "政务公开",
         "规则设置",
+        "人口分类设置",
         "用户",
         "审计",
     ]
@@ -437,7 +443,15 @@ def test_english_unit_page_labels_its_counts(web, people, tree):
     totals = re.findall(
         r'<div class="small text-body-secondary">([^<]+)</div><div class="fs-4">', page
     )
-    assert totals == ["Registered persons", "Inflow migrants", "Households", "Building"]
+    assert totals == [
+        "Registered persons",
+        "Inflow migrants",
+        "Households",
+        "Building",
+        "Eight-clear completeness %",
+        "Not checked this month",
+        "Pending departure",
+    ]
     assert "List of persons" in page and "Export units to Excel" in page
     assert "在册人员" not in page and "导出组织" not in page
 

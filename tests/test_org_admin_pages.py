@@ -826,7 +826,7 @@ def test_user_list_exports_xlsx_with_its_rows(web, people):
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:7] == ("用户名", "姓名", "角色", "职责", "数据权限", "单位代码", "单位")
-    rights = "查看完整身份证号、查看健康信息、导出人员数据"
+    rights = "查看完整身份证号、查看健康信息、导出人员数据、药具保管、药具发放"
     assert [row[:7] for row in rows[1:]] == [
         ("worker_a", "worker_a", "社区工作人员", "业务", rights, "340603020001", "丽景社区"),
         ("worker_b", "worker_b", "社区工作人员", "业务", rights, "340603020002", "文苑社区"),
@@ -968,6 +968,10 @@ def test_unit_page_shows_its_own_totals_with_links(web, people, tree, residents)
         "流入人口": 2,
         "住户": 4,
         "楼栋": 3,
+        # the monthly check's figures (every person's eight facts known; two not yet checked)
+        "八个清楚齐全率%": 100,
+        "本月未查": 2,
+        "待注销": 0,
     }
     assert totals["在册人员"][1] == f"/registry/persons/?unit={tree.street.code}"
     assert (
@@ -1025,6 +1029,9 @@ def test_tree_exports_units_below_with_their_counts(web, people, tree, residents
         "流入人口",
         "住户",
         "楼栋",
+        "八个清楚齐全率%",
+        "本月未查",
+        "待注销",
     )
     by_code = {row[0]: row for row in rows[1:]}
     assert list(by_code) == sorted(by_code)
@@ -1048,8 +1055,11 @@ def test_tree_exports_units_below_with_their_counts(web, people, tree, residents
         "2",
         "4",
         "3",
+        "100",
+        "2",
+        "0",
     )
-    assert by_code[tree.grid_a1.code][6:] == ("2", "1", "2", "1")
+    assert by_code[tree.grid_a1.code][6:10] == ("2", "1", "2", "1")
     assert by_code[tree.zone.code][4] == "未建社区的新建小区（盲区）"
 
 

@@ -95,7 +95,13 @@ def test_production_requires_it_and_the_demo_does_not():
         "DJANGO_SETTINGS_MODULE": "shequ.settings",
         "DATABASE_URL": "sqlite:////tmp/shequ-settings-check.sqlite3",
     }
-    production = {**env, "DEBUG": "0", "SECRET_KEY": "k3Y-for-the-settings-check-9d8f7a6b5c4e3f21"}
+    production = {
+        **env,
+        "DEBUG": "0",
+        "SECRET_KEY": "k3Y-for-the-settings-check-9d8f7a6b5c4e3f21",
+        # production settings refuse to start without a data key (encryption at rest)
+        "SHEQU_DATA_KEY": "d4t4-key-for-the-settings-check-1a2b3c4d5e6f",
+    }
 
     def run(extra: dict) -> str:
         result = subprocess.run(  # noqa: S603 — our own interpreter, fixed arguments

@@ -10,7 +10,7 @@ from shequ.health import rules, selectors, services
 from shequ.health.models import Facility, MonthlyReport, ServiceKind, ServiceRecord
 from shequ.org.models import OrgUnit, User
 from shequ.org.roles import Level
-from shequ.registry.models import Contraception
+from shequ.registry.models import Contraception, Pregnancy
 
 # What a target woman receives in a month she is served, by her situation.
 _KINDS_CONTRACEPTION = [ServiceKind.CONTRACEPTION_COUNSELLING, ServiceKind.REPRODUCTIVE_CHECK]
@@ -46,6 +46,7 @@ def build(ctx: DemoContext) -> None:
     # A year of services: each month about a fifth of the month's targets are served.
     records = 0
     this_month = rules.month_start(today)
+    pregnant = set(Pregnancy.objects.filter(outcome="").values_list("person_id", flat=True))
     for back in range(12, -1, -1):
         month = rules.month_start(rules.months_before(this_month, back))
         end = min(rules.month_end(month), today)
@@ -73,6 +74,11 @@ def build(ctx: DemoContext) -> None:
                     "cost": Decimal(rng.choice([380, 520, 860, 1200])),
                     "result": "手术顺利",
                 }
+            if kind == ServiceKind.PREGNANCY_REGISTRATION and person.pk not in pregnant:
+                # Only a woman the registry knows as pregnant is registered for pregnancy care
+                # (it would record a pregnancy that never ends); the others come for a
+                # follow-up. No draw here, so the rest of the year stays as it was.
+                kind = ServiceKind.PREPREGNANCY_FOLLOWUP
             services.service_record_create(actor=None, person=person, kind=kind, date=day, **values)
             records += 1
 

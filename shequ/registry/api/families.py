@@ -9,7 +9,7 @@ every page read is logged (``services.pregnancy_rows_read``). Outside identity n
 marriage are masked like everyone's."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -74,6 +74,11 @@ def _side(marriage: Marriage, side: str) -> dict:
 
 class MarriageSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
+    # Choice fields "" until known: declared so the schema allows the blank (a read-only
+    # model field loses allow_blank).
+    end_reason = serializers.ChoiceField(
+        choices=MarriageEnd.choices, allow_blank=True, read_only=True
+    )
     husband = serializers.SerializerMethodField()
     wife = serializers.SerializerMethodField()
     in_force = serializers.BooleanField(read_only=True)
@@ -252,6 +257,10 @@ class ChildSerializer(serializers.ModelSerializer):
         help_text=_("出生日期；无权查看完整身份证号的角色为 null（见 birth_year）")
     )
     birth_year = serializers.IntegerField(source="birth_date.year", read_only=True)
+    # "" when no disability is recorded: the schema must allow the blank
+    disability_grade = serializers.ChoiceField(
+        choices=DisabilityGrade.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Child
@@ -272,6 +281,7 @@ class ChildSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(serializers.DateField(allow_null=True, read_only=True))
     def get_birth_date(self, child: Child):
         return child.birth_date if self.context.get("full_birth") else None
 
@@ -395,6 +405,9 @@ class ChildViewSet(UidLookup, viewsets.GenericViewSet):
 
 class CertificateSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
+    verified_how = serializers.ChoiceField(
+        choices=FertilityCertificate.Verification.choices, allow_blank=True, read_only=True
+    )
     person = _PersonRef(read_only=True)
     issuing_division = serializers.CharField(source="issuing_division_id", allow_null=True)
     verified_by = serializers.CharField(
@@ -503,6 +516,9 @@ class CertificateViewSet(UidLookup, viewsets.GenericViewSet):
 
 class PregnancySerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
+    outcome = serializers.ChoiceField(
+        choices=PregnancyOutcome.choices, allow_blank=True, read_only=True
+    )
     person = _PersonRef(read_only=True)
     ongoing = serializers.BooleanField(read_only=True)
 

@@ -14,7 +14,12 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
@@ -45,6 +50,8 @@ from shequ.registry.models import (
 )
 
 
+# A person's children in brief; the children resource (api/families.py) has the full "Child".
+@extend_schema_serializer(component_name="PersonChild")
 class ChildSerializer(ListRowSerializer):
     birth_date = serializers.SerializerMethodField(
         help_text=_("出生日期；无权查看完整身份证号的角色为 null（见 birth_year）")

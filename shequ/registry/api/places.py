@@ -86,6 +86,7 @@ class UnitFiguresViewSet(viewsets.GenericViewSet):
 
     serializer_class = UnitFiguresSerializer
     pagination_class = None
+    queryset = OrgUnit.objects.none()  # for the schema only: the rows are built per unit
 
     def _unit(self, request) -> OrgUnit:
         code = (request.query_params.get("unit") or request.user.unit_id or "").strip()

@@ -108,9 +108,15 @@ class Families:
             # A method is chosen some weeks to two years after the last birth or the wedding,
             # never after today (clamping to today piled a thousand starts on one day).
             last = births[-1] if births else wife.marriage_date
-            wife.contraception_since = self.gen.day_between(
+            since = self.gen.day_between(
                 min(last + DAY * 40, self.today), min(last + DAY * 700, self.today)
             )
+            if last + DAY * 40 > self.today:
+                # Within six weeks of a birth or the wedding the range above is only today,
+                # which piled such starts on one day: halfway there instead (no draw, so the
+                # seed's figures stay put).
+                since = last + (self.today - last) / 2
+            wife.contraception_since = since
         else:
             # Pregnant, planning a child or not using any: recorded as such, or not yet known.
             wife.contraception = "" if self.chance(blank_share) else Contraception.NONE
