@@ -164,6 +164,10 @@ REGISTRATION_READS = {
     "registry:person_outflow",
     "outflow-list",
     "outflow-detail",
+    # A migrant's service result is notified to the registration place by design (outbox):
+    # its inbox lists the notice about its own person.
+    "outbox:notification_list",
+    "notification-list",
 }
 # … and may record a 流出 there (the registration place's act: the body here is not one), but
 # changes nothing anywhere: every other write is refused like anyone else's.
@@ -737,6 +741,10 @@ def verdict(
     if status >= 500:
         return f"{status} (server error)"
     content = content_of(response)
+    if response.request["REQUEST_METHOD"] != "GET":
+        # A form sent back with an error shows what its user typed: the number the attacker
+        # sent is theirs already, not a leak (names and other markers still count).
+        content = content.replace(str(world.body.get("id_number", "")).encode() or b"\0", b"")
     if persona.registration_place:
         shown = sorted(m for m in world.never if m.encode() in content)
         if shown:
