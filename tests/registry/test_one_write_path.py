@@ -141,8 +141,19 @@ def _building() -> Building:
     return Building.objects.get(name="1号楼")
 
 
-# What legitimately differs between two registrations of the same facts.
-VOLATILE = {"id", "uid", "household_id", "registered_at", "updated_at", "person_id", "parent_id"}
+# What legitimately differs between two registrations of the same facts (keys from sequences,
+# which PostgreSQL does not roll back; a child's parents are compared by identity number).
+VOLATILE = {
+    "id",
+    "uid",
+    "household_id",
+    "registered_at",
+    "updated_at",
+    "person_id",
+    "parent_id",
+    "mother_id",
+    "father_id",
+}
 HISTORY_VOLATILE = {"history_id", "history_date", "history_user_id", "history_change_reason"}
 
 
@@ -167,6 +178,7 @@ def stored():
         children = [
             {
                 **_fields(c, Child, VOLATILE),
+                "parents": [p.id_number if p else None for p in (c.mother, c.father)],
                 "history": [
                     _fields(h, Child.history.model, VOLATILE | HISTORY_VOLATILE)
                     for h in c.history.all()

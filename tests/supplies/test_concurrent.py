@@ -22,7 +22,7 @@ pytestmark = [
 ]
 
 
-def test_two_dispensings_of_the_last_box_one_wins_the_other_is_told(tree, people):
+def test_two_dispensings_of_the_last_box_one_wins_the_other_is_told(divisions, tree, people):
     services.defaults_ensure()
     from shequ.supplies.models import Item
 
