@@ -27,6 +27,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchenv import BENCH_DATA_KEY
+
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 sys.path.insert(0, str(ROOT))
@@ -73,6 +75,7 @@ def environment(name: str, debug: bool = False) -> dict[str, str]:
         DEBUG="1" if debug else "0",
         OTP_REQUIRED="0",
         SECRET_KEY="after-import-bench-only-key-3f1a9c0e7d2b5486",
+        SHEQU_DATA_KEY=BENCH_DATA_KEY,
         ALLOWED_HOSTS="testserver",
         PYTHONPATH=str(ROOT.parent),
     )

@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchenv import BENCH_DATA_KEY
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -33,6 +35,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequ.settings")
     os.environ["DEBUG"] = "0"
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-3f9a1c7e5b2d8046a1e9")
+    os.environ.setdefault("SHEQU_DATA_KEY", BENCH_DATA_KEY)
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
     import django
 

@@ -25,6 +25,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchenv import BENCH_DATA_KEY
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
@@ -45,6 +47,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequ.settings")
     os.environ["DEBUG"] = "0"
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-7c1d9e3a5b2f4086")
+    os.environ.setdefault("SHEQU_DATA_KEY", BENCH_DATA_KEY)
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
     import django
 

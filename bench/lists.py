@@ -29,6 +29,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchenv import BENCH_DATA_KEY
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 USERS = ["community", "community_b", "street", "district", "city"]
@@ -55,6 +57,7 @@ def setup_django(database_url: str | None) -> None:
     os.environ["DEBUG"] = "0"
     os.environ["OTP_REQUIRED"] = "0"
     os.environ.setdefault("SECRET_KEY", "lists-bench-only-key-0c5d3e9a71b24f68")
+    os.environ.setdefault("SHEQU_DATA_KEY", BENCH_DATA_KEY)
     os.environ["ALLOWED_HOSTS"] = "testserver"
     import django
 

@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from benchenv import BENCH_DATA_KEY
+
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/shequ_load"
@@ -70,6 +72,7 @@ def environment(database_url: str, debug: bool) -> dict[str, str]:
         DEBUG="1" if debug else "0",
         OTP_REQUIRED="0",
         SECRET_KEY=BENCH_SECRET,
+        SHEQU_DATA_KEY=BENCH_DATA_KEY,
         ALLOWED_HOSTS="127.0.0.1",
         PYTHONPATH=str(ROOT.parent),
     )

@@ -39,6 +39,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchenv import BENCH_DATA_KEY
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -73,7 +75,7 @@ def setup_django(database_url: str | None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequ.settings")
     os.environ["DEBUG"] = "0"
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-3f9a1c7e5b2d8046a1e9")
-    os.environ.setdefault("SHEQU_DATA_KEY", "bench-only-data-key-8c2e6a0f4d1b9375e7a3")
+    os.environ.setdefault("SHEQU_DATA_KEY", BENCH_DATA_KEY)
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
     import django
 

@@ -31,6 +31,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchenv import BENCH_DATA_KEY
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 GROUPS = {
@@ -70,6 +72,7 @@ def setup_django(database_url: str | None) -> None:
     os.environ["DEBUG"] = "0"
     os.environ["OTP_REQUIRED"] = "0"
     os.environ.setdefault("SECRET_KEY", "request-cost-bench-only-key-5b8e2d71c9f4a036")
+    os.environ.setdefault("SHEQU_DATA_KEY", BENCH_DATA_KEY)
     os.environ["ALLOWED_HOSTS"] = "testserver"
     import django
 

@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchenv import BENCH_DATA_KEY
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -43,6 +45,7 @@ def main() -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequ.settings")
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-5d1e8a3f7c2b9064e1a7")
+    os.environ.setdefault("SHEQU_DATA_KEY", BENCH_DATA_KEY)
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
     import django
 
