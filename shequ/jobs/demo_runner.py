@@ -10,11 +10,11 @@ import time
 from collections.abc import Callable
 
 from django.apps import apps
-from django.db import connection, transaction
+from django.db import transaction
 
 from shequ.core.demo import DemoContext
 from shequ.core.hooks import app_hooks
-from shequ.jobs.statistics import refresh_statement
+from shequ.jobs.statistics import analyse
 
 
 def demo_generators() -> list[tuple[str, Callable[[DemoContext], None]]]:
@@ -46,7 +46,6 @@ def run_demo(ctx: DemoContext) -> dict[str, float]:
     # The tables were filled from empty: statistics from before would plan every list as if
     # for empty tables until something analysed them.
     started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute(refresh_statement())
+    analyse(sorted({m._meta.db_table for m in apps.get_models() if m._meta.managed}))
     timings["analyze"] = time.perf_counter() - started
     return timings

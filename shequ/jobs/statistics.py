@@ -90,11 +90,19 @@ def refresh_statistics(changed: dict[str, int]) -> list[str]:
         for table, rows in sorted(candidates.items())
         if (count := counted.get(table)) is None or rows > ANALYZE_SHARE * count
     ]
+    analyse(tables)
+    return tables
+
+
+def analyse(tables: list[str]) -> None:
+    """Refresh these tables' statistics (and on PostgreSQL their visibility map), named one by
+    one: a bare ``ANALYZE`` would also take the server's shared catalogues, whose locks other
+    databases' sessions wait for until this transaction ends."""
     quote = connection.ops.quote_name
+    statement = refresh_statement()
     with connection.cursor() as cursor:
         for table in tables:
-            cursor.execute(f"{refresh_statement()} {quote(table)}")
-    return tables
+            cursor.execute(f"{statement} {quote(table)}")
 
 
 def refresh_statement() -> str:

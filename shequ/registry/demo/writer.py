@@ -123,7 +123,7 @@ class AreaWriter:
                 checks.append(check)
         _bulk(checks, Check)
         if families is not None:
-            write_families(families, [b.unit.code for b in self.builders])
+            write_families(families, [p.pk for p in persons])
         child_count = sum(len(items) for items in children.values())
         return self._count(buildings, homes, persons, child_count)
 
