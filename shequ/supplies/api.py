@@ -576,6 +576,95 @@ class LevelViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(LowStockSerializer(page, many=True).data)
 
 
+class ReportQuerySerializer(serializers.Serializer):
+    unit = serializers.CharField(max_length=14, help_text=_("单位代码（街道、社区……）"))
+    since = serializers.DateField()
+    until = serializers.DateField()
+
+    def validate(self, data):
+        if data["since"] > data["until"]:
+            raise serializers.ValidationError({"until": [_("截止日期不能早于起始日期。")]})
+        return data
+
+
+class ReportRowSerializer(serializers.Serializer):
+    location = serializers.CharField()
+    location_kind = serializers.CharField()
+    unit_code = serializers.CharField()
+    item = serializers.CharField()
+    unit = serializers.CharField()
+    received = serializers.IntegerField()
+    given = serializers.IntegerField()
+    other_out = serializers.IntegerField()
+    balance = serializers.IntegerField()
+
+
+class RateSerializer(serializers.Serializer):
+    numerator = serializers.IntegerField()
+    denominator = serializers.IntegerField()
+    value = serializers.FloatField(allow_null=True, help_text=_("百分比，一位小数"))
+    target = serializers.FloatField(allow_null=True)
+    met = serializers.BooleanField(allow_null=True)
+
+
+class ReportSerializer(serializers.Serializer):
+    unit = serializers.CharField()
+    since = serializers.DateField()
+    until = serializers.DateField()
+    rows = ReportRowSerializer(many=True)
+    supply_rate = RateSerializer()
+    follow_up_rate = RateSerializer()
+    key_group_follow_up_rate = RateSerializer()
+
+
+def _rate(done: int, due: int, value, target=None, met=None) -> dict:
+    return {"numerator": done, "denominator": due, "value": value, "target": target, "met": met}
+
+
+class ReportViewSet(viewsets.GenericViewSet):
+    """A unit's stock report for a period (收发存) with its supply and follow-up rates, as
+    on the report page."""
+
+    serializer_class = ReportSerializer
+    filterset_class = None
+    pagination_class = None
+
+    def get_queryset(self):
+        return Balance.objects.none()  # the schema's model; the figures come from selectors
+
+    @extend_schema(parameters=[ReportQuerySerializer], responses=ReportSerializer, filters=False)
+    def list(self, request):
+        query = ReportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        unit, since, until = (query.validated_data[k] for k in ("unit", "since", "until"))
+        selectors.report_unit_get(request.user, unit)
+        rates = selectors.unit_rates(request.user, unit, since, until)
+        answer = {
+            "unit": unit,
+            "since": since,
+            "until": until,
+            "rows": selectors.stock_report(request.user, unit, since, until),
+            "supply_rate": _rate(
+                rates.supply.supplied, rates.supply.users, rates.supply.supply_rate
+            ),
+            "follow_up_rate": _rate(
+                rates.follow_up_done,
+                rates.follow_up_due,
+                rates.follow_up_rate,
+                rates.follow_up_target,
+                rates.follow_up_met,
+            ),
+            "key_group_follow_up_rate": _rate(
+                rates.key_group_done,
+                rates.key_group_due,
+                rates.key_group_rate,
+                rates.key_group_target,
+                rates.key_group_met,
+            ),
+        }
+        return Response(ReportSerializer(answer).data)
+
+
 # --- Requisitions --------------------------------------------------------------------
 
 
@@ -730,3 +819,4 @@ def register_api(router) -> None:
     router.register("stock-movements", MovementViewSet, basename="stock-movement")
     router.register("stock-levels", LevelViewSet, basename="stock-level")
     router.register("requisitions", RequisitionViewSet, basename="requisition")
+    router.register("stock-reports", ReportViewSet, basename="stock-report")

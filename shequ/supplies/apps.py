@@ -11,3 +11,4 @@ class SuppliesConfig(AppConfig):
     menu_entries = ("shequ.supplies.navigation.MENU",)
     demo_generators = ("shequ.supplies.demo.generate",)
     exporters = ("shequ.supplies.exporters.EXPORTERS",)
+    person_panels = ("shequ.supplies.panels.person_panels",)

@@ -70,15 +70,25 @@ class PickupForm(StyledForm):
 
 
 class DispenseForm(StyledForm):
+    # From the person page the person is named by her id (hidden); otherwise by the number
+    # typed here. The view decides which: a form never shows a number it was not typed.
+    person = forms.UUIDField(required=False, widget=forms.HiddenInput)
     id_number = forms.CharField(
         label=_("领取人身份证号码"),
         max_length=18,
+        required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
     )
     item = _items()
     quantity = forms.IntegerField(label=_("数量"), min_value=1)
     update_fact = forms.BooleanField(label=_("本人同意将节育措施登记为该方法"), required=False)
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data is not None and not data.get("person") and not data.get("id_number"):
+            self.add_error("id_number", _("请填写领取人身份证号码。"))
+        return data
 
 
 class CountForm(StyledForm):

@@ -120,6 +120,16 @@ def units_for_stock(user: User) -> QuerySet[OrgUnit]:
     )
 
 
+def report_unit_get(user: User, code: str) -> OrgUnit:
+    """A unit a report may be asked for: in the jurisdiction (404 otherwise, as missing)."""
+    from django.http import Http404
+
+    unit = OrgUnit.objects.filter(code=code, is_active=True).first() if code.isdigit() else None
+    if unit is None or not code_in_scope(user, unit.code, personal=False):
+        raise Http404
+    return unit
+
+
 def suppliers_for(user: User) -> QuerySet[Location]:
     """Locations a new one may be supplied by: stores and rooms in the jurisdiction or on
     the path above the user's unit."""
@@ -510,6 +520,18 @@ def person_dispensings(user: User, person: Person) -> QuerySet[Dispensing]:
         Dispensing.objects.filter(person=person)
         .select_related("item", "location", "actor")
         .order_by("-day", "-id")
+    )
+
+
+def dispensing_places(user: User) -> QuerySet[Location]:
+    """The places in the jurisdiction where a named dispensing may be booked (a service
+    room, a fixed point, a street store or a postal desk in use; not a machine, whose
+    pick-ups are anonymous, nor the district store, which only supplies)."""
+    return (
+        locations_visible(user)
+        .filter(is_active=True)
+        .exclude(kind__in=[Location.Kind.MACHINE, Location.Kind.DISTRICT_STORE])
+        .order_by("unit_code", "kind", "name", "id")
     )
 
 

@@ -311,7 +311,7 @@ def location_detail(request: StaffRequest, uid) -> HttpResponse:
     )
 
 
-def _action_page(request, location, form, title, done, success):
+def _action_page(request, location, form, title, done, success, **extra):
     """A location's action form: on a valid POST call ``done``; service errors on the form."""
     if request.method == "POST" and form.is_valid():
         try:
@@ -324,7 +324,7 @@ def _action_page(request, location, form, title, done, success):
     return render(
         request,
         "supplies/location_action.html",
-        {"form": form, "title": title, "location": location},
+        {"form": form, "title": title, "location": location, **extra},
     )
 
 
@@ -412,7 +412,8 @@ location_pickup = _movement_view("pickup")
 @action_required(Action.DISPENSE_SUPPLIES)
 def location_dispense(request: StaffRequest, uid) -> HttpResponse:
     """Named dispensing: the person is found by identity number (HTMX shows who it is as
-    it is typed, masked); caps and intervals are checked by the service."""
+    it is typed, masked), or comes from the person page (``?person=<id>``: the form names
+    her, masked, and never holds her number); caps and intervals are checked by the service."""
     user = request.user
     location = selectors.location_get(user, uid)
     if request.GET.get("part") == "person":
@@ -422,10 +423,14 @@ def location_dispense(request: StaffRequest, uid) -> HttpResponse:
             "supplies/_person_found.html",
             {"person": person, "masked": mask_id_number(person.id_number) if person else ""},
         )
-    form = forms.DispenseForm(request.POST or None)
+    named = request.POST.get("person") or request.GET.get("person")
+    chosen = selectors.person_for_dispensing(user, named) if named else None
+    form = forms.DispenseForm(
+        request.POST or None, initial={"person": chosen.uid if chosen else None}
+    )
 
     def done(data):
-        person = selectors.person_by_id_number(user, data["id_number"])
+        person = chosen or selectors.person_by_id_number(user, data["id_number"])
         if person is None:
             raise ValidationError({"id_number": [_("辖区内没有登记这个身份证号码的人员。")]})
         services.dispense(
@@ -438,7 +443,19 @@ def location_dispense(request: StaffRequest, uid) -> HttpResponse:
             note=data["note"],
         )
 
-    return _action_page(request, location, form, _("实名发放"), done, _("已发放。"))
+    answer = _action_page(
+        request,
+        location,
+        form,
+        _("实名发放"),
+        done,
+        _("已发放。"),
+        person=chosen,
+        masked=mask_id_number(chosen.id_number) if chosen else "",
+    )
+    if chosen and answer.status_code == 302:  # back where the worker started: her page
+        return redirect("registry:person_detail", uid=chosen.uid)
+    return answer
 
 
 @action_required(Action.KEEP_STOCK)
