@@ -34,6 +34,7 @@ urlpatterns = [
     path("supplies/locations/<uuid:uid>/count/", views.location_count, name="location_count"),
     path("supplies/lots/<uuid:uid>/recall/", views.lot_recall, name="lot_recall"),
     path("supplies/persons/<uuid:uid>/", views.person_supplies, name="person_supplies"),
+    path("supplies/persons/<uuid:uid>/dispense/", views.person_dispense, name="person_dispense"),
     path("supplies/dispensings/", views.dispensing_list, name="dispensing_list"),
     path("supplies/export/<str:kind>/", views.export, name="export"),
     path("supplies/requisitions/", views.requisition_list, name="requisition_list"),

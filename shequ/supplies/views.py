@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -585,6 +586,22 @@ def export(request: StaffRequest, kind: str) -> HttpResponse:
     buffer = io.BytesIO()
     exporter.write(queryset, buffer, actor=user, fmt=fmt, ip=ip)
     return file_response(buffer.getvalue(), filename=export_file_name(kind, fmt), fmt=fmt)
+
+
+@action_required(Action.DISPENSE_SUPPLIES)
+def person_dispense(request: StaffRequest, uid) -> HttpResponse:
+    """发放 from the person page: the dispensing form of the worker's place with her named;
+    with several places, the worker picks one first."""
+    person = selectors.person_for_dispensing(request.user, uid)
+    places = list(selectors.dispensing_places(request.user)[:50])
+    if len(places) == 1:
+        url = reverse("supplies:location_dispense", args=[places[0].uid])
+        return redirect(f"{url}?person={person.uid}")
+    return render(
+        request,
+        "supplies/person_dispense.html",
+        {"person": person, "masked": mask_id_number(person.id_number), "places": places},
+    )
 
 
 # --- Requisitions ----------------------------------------------------------------------

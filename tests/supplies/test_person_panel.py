@@ -31,9 +31,20 @@ def test_the_card_shows_her_dispensings_and_the_places_to_give_more(web, people,
     page = _page(web, people.worker_a, person)
     assert 'data-testid="panel-supplies-dispensing"' in page
     assert "男用避孕套 ×6只" in page
-    assert f"/supplies/locations/{stores.room.uid}/dispense/?person={person.uid}" in page
-    assert f"/supplies/locations/{stores.machine.uid}/dispense/" not in page  # anonymous only
+    assert f"/supplies/persons/{person.uid}/dispense/" in page
     assert SensitiveAccess.objects.filter(fields="supplies_dispensings").count() == before + 1
+
+
+def test_the_button_goes_to_the_workers_one_place_or_lets_her_choose(web, people, stores, person):
+    # The community worker has one place to dispense at (the room; the machine is anonymous).
+    one = web.as_(people.worker_a).get(f"/supplies/persons/{person.uid}/dispense/")
+    assert one.status_code == 302
+    assert one["Location"] == f"/supplies/locations/{stores.room.uid}/dispense/?person={person.uid}"
+    # The street's worker chooses among the street's store, its postal desk and the room.
+    several = web.as_(people.street).get(f"/supplies/persons/{person.uid}/dispense/")
+    page = several.content.decode()
+    assert several.status_code == 200 and page.count("?person=") == 3
+    assert str(stores.machine.uid) not in page and str(stores.district.uid) not in page
 
 
 def test_without_the_health_right_the_card_offers_the_button_only(web, people, stores, person):
@@ -43,7 +54,7 @@ def test_without_the_health_right_the_card_offers_the_button_only(web, people, s
     people.worker_a.data_rights = ["dispense_supplies"]
     people.worker_a.save()
     page = _page(web, people.worker_a, person)
-    assert 'data-testid="dispense-buttons"' in page and "男用避孕套 ×6" not in page
+    assert 'data-testid="dispense-button"' in page and "男用避孕套 ×6" not in page
     people.worker_a.data_rights = []
     people.worker_a.save()
     assert 'data-testid="panel-supplies-dispensing"' not in _page(web, people.worker_a, person)
@@ -72,6 +83,7 @@ def test_a_person_of_another_unit_cannot_be_named(web, people, stores, tree):
     client = web.as_(people.worker_a)
     url = f"/supplies/locations/{stores.room.uid}/dispense/"
     assert client.get(url, {"person": str(outsider.uid)}).status_code == 404
+    assert client.get(f"/supplies/persons/{outsider.uid}/dispense/").status_code == 404
     answer = client.post(url, {"person": str(outsider.uid), "item": "condom-male", "quantity": "1"})
     assert answer.status_code == 404
     assert not Dispensing.objects.exists()
@@ -80,8 +92,9 @@ def test_a_person_of_another_unit_cannot_be_named(web, people, stores, tree):
 def test_the_dispensing_list_is_health_data(
     web, people, stores, person, django_assert_max_num_queries
 ):
-    for _n in range(3):
-        other = make_person(make_household(make_building(person.household.building.unit, "2号楼")))
+    building = make_building(person.household.building.unit, "2号楼")
+    for n in range(3):
+        other = make_person(make_household(building, f"20{n}"))
         services.dispense(
             actor=None, location=stores.room, person=other, item=stores.condom, quantity=2
         )
