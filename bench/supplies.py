@@ -53,6 +53,7 @@ def main() -> None:
     from django.conf import settings
     from django.db import connection, transaction
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from shequ.org.models import User
@@ -130,6 +131,18 @@ def main() -> None:
         t = time.perf_counter()
         rows_ = selectors.stock_report(street, args.street, since, until)
         report_times.append(time.perf_counter() - t)
+    # The report's rates: the supply rate (one aggregate by the method's blind index) and
+    # the follow-up rates (one aggregate of the tasks).
+    rate_times = []
+    for _ in range(args.reports):
+        t = time.perf_counter()
+        rates = selectors.unit_rates(street, args.street, since, until)
+        rate_times.append(time.perf_counter() - t)
+    with CaptureQueriesContext(connection) as captured:  # the supply rate's own SQL
+        selectors.supply_rates(street, args.street, since, until)
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + captured.captured_queries[-1]["sql"])
+        rate_plan = [row[0] for row in cursor.fetchall()]
     client = Client()
     client.force_login(street)
     page_times = []
@@ -155,6 +168,9 @@ def main() -> None:
                 "stock_level_plan": plan,
                 "street_report_rows": len(rows_),
                 "street_report_selector": _ms(report_times),
+                "street_rates_selector": _ms(rate_times),
+                "street_supply_rate": [rates.supply.supplied, rates.supply.users],
+                "street_supply_rate_plan": rate_plan,
                 "street_report_page": _ms(page_times),
             },
             ensure_ascii=False,

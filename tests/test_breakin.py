@@ -92,6 +92,7 @@ PARAMETERS: dict[str, str] = {
     "lots/<uid>": "stock_lot",
     "stock-movements/<id>": "stock_movement",
     "stock-items/<id>": "stock_item",
+    "items/<uid>": "stock_item",
     "requisitions/<uid>": "requisition",
     "requisitions/<id>": "requisition",
     "settings/<uid>": "setting",

@@ -31,6 +31,7 @@ from shequ.jobs.exports import (
     export_jobs_of,
     export_needs_job,
     exporter_for,
+    exporters,
 )
 from shequ.jobs.models import ExportJob
 from shequ.jobs.tasks import enqueue_export_job
@@ -72,6 +73,12 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
     return file_response(buffer.getvalue(), filename=export_file_name(kind, fmt), fmt=fmt)
 
 
+def _kind_title(kind: str) -> str:
+    """The title another app's exporter gives its kind (a stock list), else the kind."""
+    found = exporters().get(kind)
+    return str(found.title) if found else kind
+
+
 @staff_required
 def export_status(request: HttpRequest, uid) -> HttpResponse:
     """An export job's progress, then its download link; the fragment is polled until the
@@ -79,7 +86,7 @@ def export_status(request: HttpRequest, uid) -> HttpResponse:
     job = export_job_get(request.user, uid)
     context = {
         "job": job,
-        "kind_title": KIND_TITLES.get(job.kind, job.kind),
+        "kind_title": KIND_TITLES.get(job.kind) or _kind_title(job.kind),
         "keep_days": settings.EXPORT_JOB_KEEP_DAYS,
     }
     if request.headers.get("HX-Request"):
@@ -147,8 +154,12 @@ class ExportJobSerializer(serializers.ModelSerializer):
 
 class ExportJobCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
-        choices=sorted(KIND_TITLES),
-        help_text=gettext_lazy("persons、households、buildings 或 flows（流动记录）。"),
+        # Every installed app's kinds (the "exporters" hook), set when the serializer is made.
+        choices=[],
+        help_text=gettext_lazy(
+            "persons、households、buildings、flows（流动记录），或其他业务登记的清单"
+            "（如 stock-levels、stock-movements、stock-dispensings、requisitions）。"
+        ),
     )
     format = serializers.ChoiceField(choices=ExportJob.Format.values, default="xlsx")
     filters = serializers.DictField(
@@ -159,12 +170,18 @@ class ExportJobCreateSerializer(serializers.Serializer):
         "人员默认只含在册人员（status=all 为全部）。",
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = sorted(exporters())
+
 
 class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Your export jobs; POST one (202), poll it, then GET its file. Others' jobs are 404."""
 
     lookup_field = "uid"
-    write_action = Action.EXPORT_REGISTRY
+    # Each kind names the right its export needs (people's data: export_registry; stock
+    # lists: reading them), checked by ``export_job_create``; asking needs a data account.
+    write_action = Action.READ_REGISTRY
     serializer_class = ExportJobSerializer
     # The model, for the schema (which has no user); the rows come from get_queryset.
     queryset = ExportJob.objects.none()

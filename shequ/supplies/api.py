@@ -16,7 +16,7 @@ from shequ.core.api import ConflictSerializer, ListPagination, edit_version
 from shequ.org.models import SensitiveAccess
 from shequ.org.roles import Action
 from shequ.supplies import selectors, services
-from shequ.supplies.models import Balance, Item, Location, Lot, Movement, Requisition
+from shequ.supplies.models import Balance, Item, ItemKind, Location, Lot, Movement, Requisition
 
 UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
@@ -42,8 +42,57 @@ class ItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Item
-        fields = ["id", "code", "name", "kind", "unit", "clinician_first", "low_stock", "is_active"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "unit",
+            "clinician_first",
+            "low_stock",
+            "is_active",
+            "version",
+        ]
         read_only_fields = fields
+
+
+class ItemCreateSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=40, help_text=_("小写字母、数字和“-”，建档后不变"))
+    name = serializers.CharField(max_length=80)
+    kind = serializers.ChoiceField(choices=ItemKind.choices)
+    unit = serializers.CharField(max_length=10, help_text=_("盒、只、支、个"))
+    clinician_first = serializers.BooleanField(default=False)
+    low_stock = serializers.IntegerField(min_value=0, default=20)
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ItemUpdateSerializer(serializers.Serializer):
+    """An edit names the version it was based on and says why; only the fields sent change."""
+
+    version = edit_version()
+    reason = serializers.CharField(max_length=200)
+    name = serializers.CharField(max_length=80, required=False)
+    unit = serializers.CharField(max_length=10, required=False)
+    clinician_first = serializers.BooleanField(required=False)
+    low_stock = serializers.IntegerField(min_value=0, required=False)
+
+
+class ItemStateSerializer(serializers.Serializer):
+    version = edit_version()
+    reason = serializers.CharField(max_length=200)
+
+
+class ItemHistorySerializer(serializers.Serializer):
+    at = serializers.DateTimeField(source="history_date")
+    user = serializers.CharField(source="history_user.username", allow_null=True, default=None)
+    change = serializers.CharField(source="history_type")
+    reason = serializers.CharField(source="history_change_reason", allow_null=True)
+    name = serializers.CharField()
+    unit = serializers.CharField()
+    clinician_first = serializers.BooleanField()
+    low_stock = serializers.IntegerField()
+    is_active = serializers.BooleanField()
+    version = serializers.IntegerField()
 
 
 class LocationSerializer(serializers.ModelSerializer):
@@ -242,15 +291,77 @@ class ReconciliationSerializer(serializers.Serializer):
 # --- Catalogue, locations, lots ------------------------------------------------------
 
 
-class ItemViewSet(UidLookup, viewsets.ReadOnlyModelViewSet):
-    """The catalogue of free contraceptives (reference data, the same for everyone)."""
+class ItemViewSet(UidLookup, viewsets.GenericViewSet):
+    """The catalogue of free contraceptives (reference data, the same for everyone): kept
+    by district stock keepers — add, edit with a reason, retire and bring back, history."""
 
     serializer_class = ItemSerializer
     pagination_class = None
     filterset_class = None
+    write_action = Action.KEEP_STOCK
 
     def get_queryset(self):
         return selectors.items()
+
+    def list(self, request):
+        return Response(ItemSerializer(self.get_queryset(), many=True).data)
+
+    def retrieve(self, request, id=None):
+        return Response(ItemSerializer(selectors.item_get(id)).data)
+
+    @extend_schema(request=ItemCreateSerializer, responses={201: ItemSerializer})
+    def create(self, request):
+        data = ItemCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = services.item_create(actor=request.user, **data.validated_data)
+        return Response(ItemSerializer(item).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ItemUpdateSerializer, responses={200: ItemSerializer, 409: ConflictSerializer}
+    )
+    def partial_update(self, request, id=None):
+        data = ItemUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        item = services.item_update(
+            actor=request.user,
+            item=selectors.item_get(id),
+            version=values.pop("version"),
+            reason=values.pop("reason"),
+            values=values,
+        )
+        return Response(ItemSerializer(item).data)
+
+    def _set_active(self, request, id, active: bool) -> Response:
+        data = ItemStateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = services.item_set_active(
+            actor=request.user, item=selectors.item_get(id), active=active, **data.validated_data
+        )
+        return Response(ItemSerializer(item).data)
+
+    @extend_schema(
+        request=ItemStateSerializer, responses={200: ItemSerializer, 409: ConflictSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def retire(self, request, id=None):
+        """停用: no receipts, requisitions or dispensings of it from now on (reason kept)."""
+        return self._set_active(request, id, False)
+
+    @extend_schema(
+        request=ItemStateSerializer, responses={200: ItemSerializer, 409: ConflictSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def restore(self, request, id=None):
+        """Bring a retired item back into use (reason kept)."""
+        return self._set_active(request, id, True)
+
+    @extend_schema(responses=ItemHistorySerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"])
+    def history(self, request, id=None):
+        """Every version of the item: who, when, why."""
+        rows = selectors.item_history(selectors.item_get(id))
+        return Response(ItemHistorySerializer(rows, many=True).data)
 
 
 class LocationViewSet(UidLookup, viewsets.GenericViewSet):
@@ -465,6 +576,95 @@ class LevelViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(LowStockSerializer(page, many=True).data)
 
 
+class ReportQuerySerializer(serializers.Serializer):
+    unit = serializers.CharField(max_length=14, help_text=_("单位代码（街道、社区……）"))
+    since = serializers.DateField()
+    until = serializers.DateField()
+
+    def validate(self, data):
+        if data["since"] > data["until"]:
+            raise serializers.ValidationError({"until": [_("截止日期不能早于起始日期。")]})
+        return data
+
+
+class ReportRowSerializer(serializers.Serializer):
+    location = serializers.CharField()
+    location_kind = serializers.CharField()
+    unit_code = serializers.CharField()
+    item = serializers.CharField()
+    unit = serializers.CharField()
+    received = serializers.IntegerField()
+    given = serializers.IntegerField()
+    other_out = serializers.IntegerField()
+    balance = serializers.IntegerField()
+
+
+class RateSerializer(serializers.Serializer):
+    numerator = serializers.IntegerField()
+    denominator = serializers.IntegerField()
+    value = serializers.FloatField(allow_null=True, help_text=_("百分比，一位小数"))
+    target = serializers.FloatField(allow_null=True)
+    met = serializers.BooleanField(allow_null=True)
+
+
+class ReportSerializer(serializers.Serializer):
+    unit = serializers.CharField()
+    since = serializers.DateField()
+    until = serializers.DateField()
+    rows = ReportRowSerializer(many=True)
+    supply_rate = RateSerializer()
+    follow_up_rate = RateSerializer()
+    key_group_follow_up_rate = RateSerializer()
+
+
+def _rate(done: int, due: int, value, target=None, met=None) -> dict:
+    return {"numerator": done, "denominator": due, "value": value, "target": target, "met": met}
+
+
+class ReportViewSet(viewsets.GenericViewSet):
+    """A unit's stock report for a period (收发存) with its supply and follow-up rates, as
+    on the report page."""
+
+    serializer_class = ReportSerializer
+    filterset_class = None
+    pagination_class = None
+
+    def get_queryset(self):
+        return Balance.objects.none()  # the schema's model; the figures come from selectors
+
+    @extend_schema(parameters=[ReportQuerySerializer], responses=ReportSerializer, filters=False)
+    def list(self, request):
+        query = ReportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        unit, since, until = (query.validated_data[k] for k in ("unit", "since", "until"))
+        selectors.report_unit_get(request.user, unit)
+        rates = selectors.unit_rates(request.user, unit, since, until)
+        answer = {
+            "unit": unit,
+            "since": since,
+            "until": until,
+            "rows": selectors.stock_report(request.user, unit, since, until),
+            "supply_rate": _rate(
+                rates.supply.supplied, rates.supply.users, rates.supply.supply_rate
+            ),
+            "follow_up_rate": _rate(
+                rates.follow_up_done,
+                rates.follow_up_due,
+                rates.follow_up_rate,
+                rates.follow_up_target,
+                rates.follow_up_met,
+            ),
+            "key_group_follow_up_rate": _rate(
+                rates.key_group_done,
+                rates.key_group_due,
+                rates.key_group_rate,
+                rates.key_group_target,
+                rates.key_group_met,
+            ),
+        }
+        return Response(ReportSerializer(answer).data)
+
+
 # --- Requisitions --------------------------------------------------------------------
 
 
@@ -536,6 +736,33 @@ class RequisitionApproveSerializer(RequisitionStepSerializer):
     )
 
 
+def _step_action(step: str, doc: str, body=RequisitionStepSerializer):
+    """One workflow step as an API action: parse the body, take the step through
+    ``services.requisition_step`` (the pages' entry too), answer the requisition now."""
+
+    def take(self, request, id=None):
+        data = body(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        requisition = self._requisition(id)
+        approved = {_item(line["item"]).pk: line["approved"] for line in values.pop("approved", [])}
+        services.requisition_step(
+            actor=request.user,
+            requisition=requisition,
+            step=step,
+            approved=approved,
+            **values,
+        )
+        return self._answer(requisition)
+
+    take.__name__ = step  # the route's name and path (DRF reads it when decorating)
+    take.__doc__ = doc
+    take = action(detail=True, methods=["post"])(take)
+    return extend_schema(
+        request=body, responses={200: RequisitionSerializer, 409: ConflictSerializer}
+    )(take)
+
+
 class RequisitionViewSet(UidLookup, viewsets.GenericViewSet):
     """申领单 of the jurisdiction's locations and those sent to its stores."""
 
@@ -571,88 +798,17 @@ class RequisitionViewSet(UidLookup, viewsets.GenericViewSet):
         )
         return self._answer(requisition, status.HTTP_201_CREATED)
 
-    def _step(self, id, serializer_class=RequisitionStepSerializer):
-        data = serializer_class(data=self.request.data)
-        data.is_valid(raise_exception=True)
-        return self._requisition(id), dict(data.validated_data)
-
-    @extend_schema(
-        request=RequisitionApproveSerializer,
-        responses={200: RequisitionSerializer, 409: ConflictSerializer},
+    approve = _step_action(
+        "approve",
+        "The supplier approves (fewer than asked per item, if it must).",
+        RequisitionApproveSerializer,
     )
-    @action(detail=True, methods=["post"])
-    def approve(self, request, id=None):
-        """The supplier approves (fewer than asked per item, if it must)."""
-        requisition, values = self._step(id, RequisitionApproveSerializer)
-        approved = {_item(line["item"]).pk: line["approved"] for line in values.get("approved", [])}
-        services.requisition_decide(
-            actor=request.user,
-            requisition=requisition,
-            approve=True,
-            reason=values["reason"],
-            approved=approved,
-            version=values["version"],
-        )
-        return self._answer(requisition)
-
-    @extend_schema(
-        request=RequisitionStepSerializer,
-        responses={200: RequisitionSerializer, 409: ConflictSerializer},
+    reject = _step_action("reject", "The supplier refuses, with its reason.")
+    send = _step_action("send", "The supplier sends what it approved (first expiry first out).")
+    receive = _step_action("receive", "The requester signs for what arrived.")
+    cancel = _step_action(
+        "cancel", "The requester withdraws it (before it is sent), with a reason."
     )
-    @action(detail=True, methods=["post"])
-    def reject(self, request, id=None):
-        """The supplier refuses, with its reason."""
-        requisition, values = self._step(id)
-        services.requisition_decide(
-            actor=request.user,
-            requisition=requisition,
-            approve=False,
-            reason=values["reason"],
-            version=values["version"],
-        )
-        return self._answer(requisition)
-
-    @extend_schema(
-        request=RequisitionStepSerializer,
-        responses={200: RequisitionSerializer, 409: ConflictSerializer},
-    )
-    @action(detail=True, methods=["post"])
-    def send(self, request, id=None):
-        """The supplier sends what it approved (first expiry first out)."""
-        requisition, values = self._step(id)
-        services.requisition_send(
-            actor=request.user, requisition=requisition, version=values["version"]
-        )
-        return self._answer(requisition)
-
-    @extend_schema(
-        request=RequisitionStepSerializer,
-        responses={200: RequisitionSerializer, 409: ConflictSerializer},
-    )
-    @action(detail=True, methods=["post"])
-    def receive(self, request, id=None):
-        """The requester signs for what arrived."""
-        requisition, values = self._step(id)
-        services.requisition_receive(
-            actor=request.user, requisition=requisition, version=values["version"]
-        )
-        return self._answer(requisition)
-
-    @extend_schema(
-        request=RequisitionStepSerializer,
-        responses={200: RequisitionSerializer, 409: ConflictSerializer},
-    )
-    @action(detail=True, methods=["post"])
-    def cancel(self, request, id=None):
-        """The requester withdraws it (before it is sent), with a reason."""
-        requisition, values = self._step(id)
-        services.requisition_cancel(
-            actor=request.user,
-            requisition=requisition,
-            reason=values["reason"],
-            version=values["version"],
-        )
-        return self._answer(requisition)
 
 
 def register_api(router) -> None:
@@ -663,3 +819,4 @@ def register_api(router) -> None:
     router.register("stock-movements", MovementViewSet, basename="stock-movement")
     router.register("stock-levels", LevelViewSet, basename="stock-level")
     router.register("requisitions", RequisitionViewSet, basename="requisition")
+    router.register("stock-reports", ReportViewSet, basename="stock-report")

@@ -10,3 +10,5 @@ class SuppliesConfig(AppConfig):
     # What the app registers for the other floors (core/hooks.py lists the hooks).
     menu_entries = ("shequ.supplies.navigation.MENU",)
     demo_generators = ("shequ.supplies.demo.generate",)
+    exporters = ("shequ.supplies.exporters.EXPORTERS",)
+    person_panels = ("shequ.supplies.panels.person_panels",)

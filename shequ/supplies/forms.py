@@ -3,8 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.forms import DateInput, StyledForm
-from shequ.supplies.models import Item, Location, Lot
+from shequ.core.forms import DateInput, StyledForm, VersionedFormMixin
+from shequ.supplies.models import Item, ItemKind, Location, Lot
 
 
 def _items() -> forms.ModelChoiceField:
@@ -70,15 +70,25 @@ class PickupForm(StyledForm):
 
 
 class DispenseForm(StyledForm):
+    # From the person page the person is named by her id (hidden); otherwise by the number
+    # typed here. The view decides which: a form never shows a number it was not typed.
+    person = forms.UUIDField(required=False, widget=forms.HiddenInput)
     id_number = forms.CharField(
         label=_("领取人身份证号码"),
         max_length=18,
+        required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
     )
     item = _items()
     quantity = forms.IntegerField(label=_("数量"), min_value=1)
     update_fact = forms.BooleanField(label=_("本人同意将节育措施登记为该方法"), required=False)
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data is not None and not data.get("person") and not data.get("id_number"):
+            self.add_error("id_number", _("请填写领取人身份证号码。"))
+        return data
 
 
 class CountForm(StyledForm):
@@ -151,4 +161,32 @@ class ReportForm(StyledForm):
 
 
 class ReasonForm(StyledForm):
+    reason = forms.CharField(label=_("原因"), max_length=200)
+
+
+class ItemForm(StyledForm):
+    """A new item of the catalogue (code and kind are fixed once it exists)."""
+
+    code = forms.SlugField(
+        label=_("编码"),
+        max_length=40,
+        help_text=_("小写字母、数字和“-”，如 pill-21-7；建档后不能修改"),
+    )
+    name = forms.CharField(label=_("名称"), max_length=80)
+    kind = forms.ChoiceField(label=_("类别"), choices=ItemKind.choices)
+    unit = forms.CharField(label=_("计量单位"), max_length=10, help_text=_("盒、只、支、个"))
+    clinician_first = forms.BooleanField(label=_("首次须由医务人员提供"), required=False)
+    low_stock = forms.IntegerField(label=_("低库存线"), min_value=0, initial=20)
+    reason = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+
+class ItemEditForm(VersionedFormMixin, StyledForm):
+    name = forms.CharField(label=_("名称"), max_length=80)
+    unit = forms.CharField(label=_("计量单位"), max_length=10)
+    clinician_first = forms.BooleanField(label=_("首次须由医务人员提供"), required=False)
+    low_stock = forms.IntegerField(label=_("低库存线"), min_value=0)
+    reason = forms.CharField(label=_("修改原因"), max_length=200)
+
+
+class ItemStateForm(VersionedFormMixin, StyledForm):
     reason = forms.CharField(label=_("原因"), max_length=200)

@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from shequ.core.history import History
+from shequ.core.versions import version_field
 from shequ.org.models import User
 from shequ.registry.models import Contraception, Person
 
@@ -54,6 +56,9 @@ class Item(models.Model):
     clinician_first = models.BooleanField(_("首次须由医务人员提供"), default=False)
     low_stock = models.PositiveIntegerField(_("低库存线"), default=20)
     is_active = models.BooleanField(_("在用"), default=True)
+    version = version_field()
+    # Who changed the catalogue, when and why (a retired item keeps its reason here).
+    history = History(user_db_constraint=False)
 
     class Meta:
         verbose_name = _("药具品种")

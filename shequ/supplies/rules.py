@@ -93,6 +93,18 @@ def follow_up_due(day: datetime.date, days: int) -> datetime.date | None:
     return day + datetime.timedelta(days=days) if days > 0 else None
 
 
+# The follow-up targets (MISSION.md indicator 8, seed 004): 98 % of the follow-ups due, and
+# every one of the key groups'.
+FOLLOW_UP_TARGET = 98.0
+KEY_GROUP_TARGET = 100.0
+
+
+def met(done: int, due: int, target: float) -> bool | None:
+    """Whether done / due reaches the target per cent (None: nothing was due). Compared on
+    the counts, not the rounded rate: 2,999 of 3,000 shows as 100.0 % yet misses 100 %."""
+    return None if not due else done * 100 >= target * due
+
+
 def rate(done: int, due: int) -> float | None:
     """A rate in per cent, one decimal (None when nothing was due)."""
     return round(100.0 * done / due, 1) if due else None

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import django_filters
-from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +42,20 @@ def items(*, active_only: bool = False) -> QuerySet[Item]:
     return found.filter(is_active=True) if active_only else found
 
 
+def item_search_q(data: Any) -> Q:
+    """The catalogue page's filters: ``q`` in the code or name, ``state`` active/retired."""
+    found = Q()
+    text = (data.get("q") or "").strip()
+    if text:
+        found &= Q(code__icontains=text) | Q(name__icontains=text)
+    state = data.get("state")
+    if state == "active":
+        found &= Q(is_active=True)
+    elif state == "retired":
+        found &= Q(is_active=False)
+    return found
+
+
 def item_get(uid: Any) -> Item:
     from django.core.exceptions import ValidationError
     from django.http import Http404
@@ -50,6 +64,23 @@ def item_get(uid: Any) -> Item:
         return Item.objects.get(uid=uid)
     except (Item.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
+
+
+def item_history(item: Item) -> list:
+    """The item's versions, newest first, with who made them."""
+    return list(item.history.select_related("history_user").order_by("-history_date", "-pk"))
+
+
+def catalogue_rules(codes: list[str]) -> set[str]:
+    """The item codes that have caps in the rulebook (any region): one without cannot be
+    dispensed until the city sets them (rules as data, never a silent "no limit")."""
+    from shequ.rulebook.models import Setting
+
+    keys = {rules.limits_key(code): code for code in codes}
+    found = Setting.objects.filter(programme=rules.PROGRAMME, key__in=list(keys)).values_list(
+        "key", flat=True
+    )
+    return {keys[key] for key in found}
 
 
 def locations_visible(user: User) -> QuerySet[Location]:
@@ -87,6 +118,16 @@ def units_for_stock(user: User) -> QuerySet[OrgUnit]:
         .filter(is_active=True, level__lte=Level.COMMUNITY)
         .order_by("code")[:500]
     )
+
+
+def report_unit_get(user: User, code: str) -> OrgUnit:
+    """A unit a report may be asked for: in the jurisdiction (404 otherwise, as missing)."""
+    from django.http import Http404
+
+    unit = OrgUnit.objects.filter(code=code, is_active=True).first() if code.isdigit() else None
+    if unit is None or not code_in_scope(user, unit.code, personal=False):
+        raise Http404
+    return unit
 
 
 def suppliers_for(user: User) -> QuerySet[Location]:
@@ -446,6 +487,23 @@ def dispensings_visible(user: User) -> QuerySet[Dispensing]:
     return scoped(Dispensing.objects.select_related("person", "item", "location"), user)
 
 
+class DispensingFilter(django_filters.FilterSet):
+    unit = django_filters.CharFilter(method="in_unit", label=_("单位代码（含下级）"))
+    location = django_filters.UUIDFilter(field_name="location__uid", label=_("发放点"))
+    item = django_filters.CharFilter(field_name="item__code", label=_("品种编码"))
+    since = django_filters.DateFilter(field_name="day", lookup_expr="gte", label=_("起始日期"))
+    until = django_filters.DateFilter(field_name="day", lookup_expr="lte", label=_("截止日期"))
+
+    class Meta:
+        model = Dispensing
+        fields = ["unit", "location", "item", "since", "until"]
+
+    def in_unit(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return (
+            queryset.filter(subtree_q("unit_code", value)) if value.isdigit() else queryset.none()
+        )
+
+
 def person_by_id_number(user: User, number: str) -> Person | None:
     """The person in the jurisdiction holding this identity number (None: nobody here)."""
     number = (number or "").strip().upper()
@@ -462,6 +520,18 @@ def person_dispensings(user: User, person: Person) -> QuerySet[Dispensing]:
         Dispensing.objects.filter(person=person)
         .select_related("item", "location", "actor")
         .order_by("-day", "-id")
+    )
+
+
+def dispensing_places(user: User) -> QuerySet[Location]:
+    """The places in the jurisdiction where a named dispensing may be booked (a service
+    room, a fixed point, a street store or a postal desk in use; not a machine, whose
+    pick-ups are anonymous, nor the district store, which only supplies)."""
+    return (
+        locations_visible(user)
+        .filter(is_active=True)
+        .exclude(kind__in=[Location.Kind.MACHINE, Location.Kind.DISTRICT_STORE])
+        .order_by("unit_code", "kind", "name", "id")
     )
 
 
@@ -491,26 +561,16 @@ def supply_rates(
 ) -> UnitRates:
     """供应率: registered users of a supplied method in the unit who were given supplies by
     name in the period. (Machine and postal pick-ups are anonymous and cannot count.)"""
-    in_unit = scoped(Person.objects.all(), user).filter(
-        subtree_q("unit_id", unit_code), status=PersonStatus.ACTIVE
+    # The method is encrypted; its blind index (``contraception_digest``, docs/security.md)
+    # lets the database pick the users of a supplied method, so both figures are one
+    # aggregate: no row, and nothing to decrypt, comes back to Python.
+    users = scoped(Person.objects.all(), user).filter(
+        subtree_q("unit_id", unit_code),
+        status=PersonStatus.ACTIVE,
+        contraception__in=SUPPLIED_METHODS,
     )
-    # The method is stored encrypted: the users of a supplied method are decided on the
-    # decrypted values (one query), then counted by primary key.
-    users = [
-        pk
-        for pk, method in in_unit.exclude(contraception="").values_list("pk", "contraception")
-        if method in SUPPLIED_METHODS
-    ]
-    persons = Person.objects.filter(pk__in=users)
-    counts = persons.aggregate(
-        users=Count("id"),
-        supplied=Count(
-            "id",
-            filter=Q(
-                id__in=Dispensing.objects.filter(day__gte=since, day__lte=until).values("person_id")
-            ),
-        ),
-    )
+    given = Dispensing.objects.filter(person_id=OuterRef("pk"), day__gte=since, day__lte=until)
+    counts = users.aggregate(users=Count("id"), supplied=Count("id", filter=Exists(given)))
     return UnitRates(
         unit_code=unit_code,
         users=counts["users"],
@@ -521,30 +581,81 @@ def supply_rates(
 
 @dataclass(frozen=True)
 class Rates:
+    """The unit's supply rate and its follow-up rates: all due follow-ups (target
+    ``rules.FOLLOW_UP_TARGET``) and those of the key groups (``rules.KEY_GROUP_TARGET``)."""
+
     supply: UnitRates
     follow_up_due: int
     follow_up_done: int
+    key_group_due: int = 0
+    key_group_done: int = 0
 
     @property
     def follow_up_rate(self) -> float | None:
         return rules.rate(self.follow_up_done, self.follow_up_due)
 
+    @property
+    def key_group_rate(self) -> float | None:
+        return rules.rate(self.key_group_done, self.key_group_due)
+
+    @property
+    def follow_up_target(self) -> float:
+        return rules.FOLLOW_UP_TARGET
+
+    @property
+    def key_group_target(self) -> float:
+        return rules.KEY_GROUP_TARGET
+
+    @property
+    def follow_up_met(self) -> bool | None:
+        return rules.met(self.follow_up_done, self.follow_up_due, rules.FOLLOW_UP_TARGET)
+
+    @property
+    def key_group_met(self) -> bool | None:
+        return rules.met(self.key_group_done, self.key_group_due, rules.KEY_GROUP_TARGET)
+
 
 def unit_rates(user: User, unit_code: str, since: datetime.date, until: datetime.date) -> Rates:
-    """The supply rate and the follow-up rate (随访率: follow-ups due in the period that
-    were done) of a unit."""
-    due, done = _follow_ups(user, unit_code, since, until)
-    return Rates(supply_rates(user, unit_code, since, until), due, done)
+    """The supply rate and the follow-up rates (随访率: follow-ups due in the period that
+    were done; all of them, and the key groups') of a unit."""
+    counts = _follow_ups(user, unit_code, since, until)
+    return Rates(
+        supply_rates(user, unit_code, since, until),
+        follow_up_due=counts["due"],
+        follow_up_done=counts["done"],
+        key_group_due=counts["key_due"],
+        key_group_done=counts["key_done"],
+    )
+
+
+def key_group_q(until: datetime.date) -> Q:
+    """The key groups (重点人群) of the follow-up, on a task's person as the period ends:
+    migrants (流入), and women in the year after their wedding or a birth — those the seeds
+    name first (seed 001: 当年结婚、生育 … 外来已婚育龄妇女; seed 004: 重点人群随访率 100 %)."""
+    from shequ.registry.models import Child, PopulationType
+
+    year_ago = until - datetime.timedelta(days=365)
+    births = Child.objects.filter(
+        mother_id=OuterRef("person_id"), birth_date__gt=year_ago, birth_date__lte=until
+    )
+    return (
+        Q(person__population_type=PopulationType.INFLOW)
+        | Q(person__marriage_date__gt=year_ago, person__marriage_date__lte=until)
+        | Q(Exists(births))
+    )
 
 
 def _follow_ups(
     user: User, unit_code: str, since: datetime.date, until: datetime.date
-) -> tuple[int, int]:
-    """Follow-ups of the supplies due in the period in the unit: (due, done). One the person
-    declined (cancelled) is not due: follow-up is offered, never compulsory."""
+) -> dict[str, int]:
+    """Follow-ups of the supplies due in the period in the unit: due and done, all and the
+    key groups' (one aggregate). One the person declined (cancelled) is not due: follow-up
+    is offered, never compulsory."""
     from shequ.duework.models import Task
 
-    counts = (
+    done = Q(state=Task.State.DONE)
+    key = key_group_q(until)
+    return (
         scoped(Task.objects.all(), user)
         .filter(
             subtree_q("unit_code", unit_code),
@@ -553,6 +664,10 @@ def _follow_ups(
             due_date__lte=until,
         )
         .exclude(state=Task.State.CANCELLED)
-        .aggregate(due=Count("id"), done=Count("id", filter=Q(state=Task.State.DONE)))
+        .aggregate(
+            due=Count("id"),
+            done=Count("id", filter=done),
+            key_due=Count("id", filter=key),
+            key_done=Count("id", filter=key & done),
+        )
     )
-    return counts["due"], counts["done"]

@@ -13,6 +13,7 @@ recalled, unless the caller names one. Bulk writes (the demo, the benchmark) go 
 """
 
 import datetime
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,11 +26,17 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from shequ.core import bulk
-from shequ.core.versions import EditConflict
+from shequ.core.versions import EditConflict, lock_for_edit
 from shequ.duework import services as duework
-from shequ.org.audit import SensitiveTarget, audit_change, audit_sensitive_read
+from shequ.org.audit import (
+    SensitiveTarget,
+    audit_change,
+    audit_sensitive_read,
+    field_changes,
+    save_with_history,
+)
 from shequ.org.models import OrgUnit, SensitiveAccess, User
-from shequ.org.roles import Action, Role, can
+from shequ.org.roles import Action, Level, Role, can
 from shequ.org.scoping import code_in_scope
 from shequ.registry import services as registry_services
 from shequ.registry.models import Person
@@ -41,6 +48,7 @@ from shequ.supplies.models import (
     CountLine,
     Dispensing,
     Item,
+    ItemKind,
     Location,
     Lot,
     Movement,
@@ -82,6 +90,13 @@ def _positive(quantity: int, field: str = "quantity") -> int:
     return int(quantity)
 
 
+def _in_use(item: Item, field: str = "item") -> None:
+    if not item.is_active:
+        raise ValidationError(
+            {field: [_("%(item)s 已停用，不能入库、申领或发放。") % {"item": item.name}]}
+        )
+
+
 def _not_future(day: datetime.date, today: datetime.date) -> None:
     if day > today:
         raise ValidationError({"day": [_("日期不能晚于今天。")]})
@@ -97,19 +112,186 @@ def defaults_ensure() -> None:
 
     from shequ.rulebook import services as rulebook_services
 
+    known = set(Item.objects.values_list("code", flat=True))
     for code, name, kind, unit, first, low in defaults.CATALOGUE:
-        Item.objects.get_or_create(
+        if code in known:
+            continue
+        item = Item(
+            uid=uuid.uuid4(),
             code=code,
-            defaults={
-                "uid": uuid.uuid4(),
-                "name": name,
-                "kind": kind,
-                "unit": unit,
-                "clinician_first": first,
-                "low_stock": low,
-            },
+            name=name,
+            kind=kind,
+            unit=unit,
+            clinician_first=first,
+            low_stock=low,
         )
+        save_with_history(item, actor=None, reason=_("目录初始品种"))
     rulebook_services.settings_seed(defaults.default_settings(), since=datetime.date(2017, 1, 1))
+
+
+# --- The catalogue: add, edit, retire ------------------------------------------------
+
+# What an edit may change. The code and the kind stay: the rulebook's caps are keyed by the
+# code, and the kind decides the method recorded and the follow-up of every past dispensing.
+ITEM_EDITABLE = ("name", "unit", "clinician_first", "low_stock")
+
+
+def may_keep_catalogue(user: User | None) -> bool:
+    """The catalogue is the deployment's reference data: kept by stock keepers of a district
+    (whose store receives the provincial allocation, new products included) or above; the
+    system (None) and the superuser set it up."""
+    if user is None or user.is_superuser:
+        return True
+    if not can(user, Action.KEEP_STOCK):
+        return False
+    unit = OrgUnit.objects.filter(code=user.unit_id).only("level").first()
+    return unit is not None and unit.level <= Level.DISTRICT
+
+
+def _require_catalogue(actor: User | None) -> None:
+    if not may_keep_catalogue(actor):
+        raise PermissionDenied(_("药具目录由区县药具库的保管人员维护。"))
+
+
+def _item_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Check the fields of an item that a person typed; clear messages, field by field."""
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    if "name" in values:
+        cleaned["name"] = (values["name"] or "").strip()
+        if not cleaned["name"]:
+            errors["name"] = [_("请填写名称。")]
+    if "unit" in values:
+        cleaned["unit"] = (values["unit"] or "").strip()
+        if not cleaned["unit"]:
+            errors["unit"] = [_("请填写计量单位（盒、只、支、个……）。")]
+    if "clinician_first" in values:
+        cleaned["clinician_first"] = bool(values["clinician_first"])
+    if "low_stock" in values:
+        low = values["low_stock"]
+        if low is None or int(low) < 0:
+            errors["low_stock"] = [_("低库存线不能为负。")]
+        else:
+            cleaned["low_stock"] = int(low)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+@transaction.atomic
+def item_create(
+    *,
+    actor: User | None,
+    code: str,
+    name: str,
+    kind: str,
+    unit: str,
+    clinician_first: bool = False,
+    low_stock: int = 20,
+    reason: str = "",
+) -> Item:
+    """A new product in the catalogue. Its caps are the rulebook's (``limits.<code>``):
+    until the city sets them, a dispensing of it is refused with a message that says so."""
+    _require_catalogue(actor)
+    code = (code or "").strip().lower()
+    errors: dict[str, list[str]] = {}
+    if not code or not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", code):
+        errors["code"] = [_("编码只能用小写字母、数字和“-”，最长 40 个字符。")]
+    elif Item.objects.filter(code=code).exists():
+        errors["code"] = [_("编码 %(code)s 已在目录中。") % {"code": code}]
+    if kind not in ItemKind.values:
+        errors["kind"] = [_("请选择类别。")]
+    try:
+        values = _item_values(
+            {"name": name, "unit": unit, "clinician_first": clinician_first, "low_stock": low_stock}
+        )
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    item = Item(code=code, kind=kind, **values)
+    item.full_clean()
+    save_with_history(item, actor=actor, reason=(reason or "").strip() or _("新增品种"))
+    audit_change(
+        actor=actor,
+        action="supplies.item_create",
+        target=item,
+        unit_code=getattr(actor, "unit_id", "") or "",
+        label=f"{item.name}（{item.code}）",
+        reason=reason,
+    )
+    return item
+
+
+@transaction.atomic
+def item_update(
+    *,
+    actor: User | None,
+    item: Item,
+    values: Mapping[str, Any],
+    reason: str,
+    version: int | None = None,
+) -> Item:
+    """Change an item's name, unit, first-dispensing-by-a-clinician flag or low-stock line,
+    with the reason; an edit based on an older version is refused (``EditConflict``)."""
+    _require_catalogue(actor)
+    reason = _reason(reason)
+    unknown = set(values) - set(ITEM_EDITABLE)
+    if unknown:
+        raise ValidationError(
+            {name: [_("编码和类别建档后不能修改；请停用后新增品种。")] for name in sorted(unknown)}
+        )
+    lock_for_edit(item, version=version, check=lambda _item: None)
+    cleaned = _item_values(values)
+    before = {name: getattr(item, name) for name in ITEM_EDITABLE}
+    for name, value in cleaned.items():
+        setattr(item, name, value)
+    changes = field_changes(before, {name: getattr(item, name) for name in ITEM_EDITABLE})
+    if not changes:
+        return item
+    item.full_clean()
+    save_with_history(item, actor=actor, reason=reason)
+    audit_change(
+        actor=actor,
+        action="supplies.item_update",
+        target=item,
+        unit_code=getattr(actor, "unit_id", "") or "",
+        label=f"{item.name}（{item.code}）",
+        reason=reason,
+        changes=changes,
+    )
+    return item
+
+
+@transaction.atomic
+def item_set_active(
+    *,
+    actor: User | None,
+    item: Item,
+    active: bool,
+    reason: str,
+    version: int | None = None,
+) -> Item:
+    """Retire an item (停用: no receipts, requisitions or dispensings of it from now on; the
+    stock left is written off or used up by transfers, and its ledger stays) or bring it
+    back, with the reason, kept in the item's history."""
+    _require_catalogue(actor)
+    reason = _reason(reason)
+    lock_for_edit(item, version=version, check=lambda _item: None)
+    if item.is_active == active:
+        raise ValidationError(_("该品种已在用。") if active else _("该品种已停用。"))
+    item.is_active = active
+    save_with_history(item, actor=actor, reason=reason)
+    audit_change(
+        actor=actor,
+        action="supplies.item_" + ("restore" if active else "retire"),
+        target=item,
+        unit_code=getattr(actor, "unit_id", "") or "",
+        label=f"{item.name}（{item.code}）",
+        reason=reason,
+        changes={"is_active": [not active, active]},
+    )
+    return item
 
 
 # --- Locations and lots --------------------------------------------------------------
@@ -319,6 +501,7 @@ def stock_receive(
     today = timezone.localdate()
     day = day or today
     _not_future(day, today)
+    _in_use(item)
     lot = lot_for(item=item, number=lot_number, expiry=expiry, manufacturer=manufacturer)
     movement = _post(
         location=location,
@@ -506,8 +689,7 @@ def dispense(
     today = timezone.localdate()
     day = day or today
     _not_future(day, today)
-    if not item.is_active:
-        raise ValidationError({"item": [_("该品种已停用。")]})
+    _in_use(item)
     history = _dispensed_before(person, item, day)
     problem = rules.clinician_problem(
         clinician_first=item.clinician_first,
@@ -649,6 +831,28 @@ def log_dispensings_read(*, actor: User, person: Person, channel: str = "web") -
     )
 
 
+def log_dispensings_list_read(*, actor: User, records: Iterable[Dispensing]) -> None:
+    """Log the persons of a page of named dispensings (health data) as read, one row each."""
+    persons = {record.person_id: record.person for record in records}
+    if not persons:
+        return
+    audit_sensitive_read(
+        actor=actor,
+        targets=[
+            SensitiveTarget(
+                "registry.person",
+                str(person.uid),
+                registry_services.person_label(person),
+                person.unit_id,
+            )
+            for person in persons.values()
+        ],
+        fields=["supplies_dispensings"],
+        purpose=SensitiveAccess.Purpose.SERVICE,
+        channel="web",
+    )
+
+
 def _dispensed_before(
     person: Person, item: Item, day: datetime.date
 ) -> list[tuple[datetime.date, int]]:
@@ -703,6 +907,8 @@ def requisition_submit(
     if location.supplier_id is None:
         raise ValidationError({"location": [_("该地点没有上级供货点，不能申领。")]})
     wanted = {item: _positive(n, "lines") for item, n in lines.items() if n}
+    for item in wanted:
+        _in_use(item, "lines")
     if not wanted:
         raise ValidationError({"lines": [_("请至少填写一个品种的申领数量。")]})
     requisition = Requisition.objects.create(
@@ -731,6 +937,22 @@ def _supplier_side(actor: User | None, requisition: Requisition) -> None:
     _require_scope(actor, requisition.supplier.unit_code)
 
 
+def _requisition_done(
+    actor: User | None, requisition: Requisition, step: str, fields: list[str], reason: str = ""
+) -> Requisition:
+    """Save the step taken (one version more) and log it: the end of every step."""
+    _save_requisition(requisition, fields)
+    audit_change(
+        actor=actor,
+        action=f"supplies.requisition_{step}",
+        target=requisition,
+        unit_code=requisition.unit_code,
+        label=requisition.location.name,
+        reason=reason,
+    )
+    return requisition
+
+
 @transaction.atomic
 def requisition_decide(
     *,
@@ -746,7 +968,8 @@ def requisition_decide(
     _lock_requisition(requisition, version)
     if not approve:
         reason = _reason(reason)
-    _move(requisition, "approve" if approve else "reject")
+    step = "approve" if approve else "reject"
+    _move(requisition, step)
     if approve:
         for line in requisition.lines.all():
             n = (approved or {}).get(line.item_id, line.requested)
@@ -757,89 +980,71 @@ def requisition_decide(
     requisition.decision_reason = reason[:200]
     requisition.decided_by = actor if getattr(actor, "pk", None) else None
     requisition.decided_at = timezone.now()
-    _save_requisition(requisition, ["decision_reason", "decided_by", "decided_at"])
-    audit_change(
-        actor=actor,
-        action="supplies.requisition_" + ("approve" if approve else "reject"),
-        target=requisition,
-        unit_code=requisition.unit_code,
-        label=requisition.location.name,
-        reason=reason,
+    return _requisition_done(
+        actor, requisition, step, ["decision_reason", "decided_by", "decided_at"], reason
     )
-    return requisition
 
 
 @transaction.atomic
+def _requisition_transfer(
+    *, actor: User | None, requisition: Requisition, version: int | None, send: bool
+) -> Requisition:
+    """The two halves of a transfer, one shape: the supplier sends (its approved quantities,
+    first expiry first out, leave its books) and the requester receives (the same lots enter
+    its books). Each side posts to its own location with the other as counterpart."""
+    if send:
+        _supplier_side(actor, requisition)
+    else:
+        _location_for(actor, requisition.location, Action.KEEP_STOCK)
+    _lock_requisition(requisition, version)
+    step = "send" if send else "receive"
+    _move(requisition, step)
+    day = timezone.localdate()
+    here, there = (
+        (requisition.supplier, requisition.location)
+        if send
+        else (requisition.location, requisition.supplier)
+    )
+    moved: list[tuple[Item, Lot, int]]
+    if send:
+        moved = [
+            (line.item, lot, -take)
+            for line in requisition.lines.select_related("item")
+            if line.approved
+            for lot, take in _allocate(here, line.item, line.approved, day)
+        ]
+    else:
+        sent = requisition.movements.filter(kind=MovementKind.TRANSFER_OUT)
+        moved = [(out.item, out.lot, -out.quantity) for out in sent.select_related("item", "lot")]
+    for item, lot, quantity in moved:
+        _post(
+            location=here,
+            item=item,
+            lot=lot,
+            kind=MovementKind.TRANSFER_OUT if send else MovementKind.TRANSFER_IN,
+            quantity=quantity,
+            day=day,
+            actor=actor,
+            counterpart=there,
+            requisition=requisition,
+        )
+    stamp = "sent_at" if send else "received_at"
+    setattr(requisition, stamp, timezone.now())
+    return _requisition_done(actor, requisition, step, [stamp])
+
+
 def requisition_send(
     *, actor: User | None, requisition: Requisition, version: int | None = None
 ) -> Requisition:
     """The supplier sends the approved quantities (FEFO from its own stock)."""
-    _supplier_side(actor, requisition)
-    _lock_requisition(requisition, version)
-    _move(requisition, "send")
-    day = timezone.localdate()
-    supplier = requisition.supplier
-    for line in requisition.lines.select_related("item"):
-        if not line.approved:
-            continue
-        for lot, take in _allocate(supplier, line.item, line.approved, day):
-            _post(
-                location=supplier,
-                item=line.item,
-                lot=lot,
-                kind=MovementKind.TRANSFER_OUT,
-                quantity=-take,
-                day=day,
-                actor=actor,
-                counterpart=requisition.location,
-                requisition=requisition,
-            )
-    requisition.sent_at = timezone.now()
-    _save_requisition(requisition, ["sent_at"])
-    audit_change(
-        actor=actor,
-        action="supplies.requisition_send",
-        target=requisition,
-        unit_code=requisition.unit_code,
-        label=requisition.location.name,
-    )
-    return requisition
+    return _requisition_transfer(actor=actor, requisition=requisition, version=version, send=True)
 
 
-@transaction.atomic
 def requisition_receive(
     *, actor: User | None, requisition: Requisition, version: int | None = None
 ) -> Requisition:
     """The requester signs for what was sent: the same lots enter its books."""
-    _location_for(actor, requisition.location, Action.KEEP_STOCK)
-    _lock_requisition(requisition, version)
-    _move(requisition, "receive")
-    day = timezone.localdate()
-    sent = requisition.movements.filter(kind=MovementKind.TRANSFER_OUT).select_related(
-        "item", "lot"
-    )
-    for out in sent:
-        _post(
-            location=requisition.location,
-            item=out.item,
-            lot=out.lot,
-            kind=MovementKind.TRANSFER_IN,
-            quantity=-out.quantity,
-            day=day,
-            actor=actor,
-            counterpart=requisition.supplier,
-            requisition=requisition,
-        )
-    requisition.received_at = timezone.now()
-    _save_requisition(requisition, ["received_at"])
-    audit_change(
-        actor=actor,
-        action="supplies.requisition_receive",
-        target=requisition,
-        unit_code=requisition.unit_code,
-        label=requisition.location.name,
-    )
-    return requisition
+    return _requisition_transfer(actor=actor, requisition=requisition, version=version, send=False)
 
 
 @transaction.atomic
@@ -852,16 +1057,41 @@ def requisition_cancel(
     _lock_requisition(requisition, version)
     _move(requisition, "cancel")
     requisition.decision_reason = reason
-    _save_requisition(requisition, ["decision_reason"])
-    audit_change(
-        actor=actor,
-        action="supplies.requisition_cancel",
-        target=requisition,
-        unit_code=requisition.unit_code,
-        label=requisition.location.name,
-        reason=reason,
-    )
-    return requisition
+    return _requisition_done(actor, requisition, "cancel", ["decision_reason"], reason)
+
+
+REQUISITION_STEPS = ("approve", "reject", "send", "receive", "cancel")
+
+
+def requisition_step(
+    *,
+    actor: User | None,
+    requisition: Requisition,
+    step: str,
+    version: int | None = None,
+    reason: str = "",
+    approved: Mapping[int, int] | None = None,
+) -> Requisition:
+    """Take one step of the workflow by its name: the one entry the pages and the API use,
+    so both take a step the same way."""
+    if step in ("approve", "reject"):
+        return requisition_decide(
+            actor=actor,
+            requisition=requisition,
+            approve=step == "approve",
+            reason=reason,
+            approved=approved,
+            version=version,
+        )
+    if step == "send":
+        return requisition_send(actor=actor, requisition=requisition, version=version)
+    if step == "receive":
+        return requisition_receive(actor=actor, requisition=requisition, version=version)
+    if step == "cancel":
+        return requisition_cancel(
+            actor=actor, requisition=requisition, reason=reason, version=version
+        )
+    raise ValidationError(_("没有这个办理步骤。"))
 
 
 # --- Physical counts ----------------------------------------------------------------

@@ -2,21 +2,27 @@
 answers a page's HTMX partials (the person found while typing an identity number)."""
 
 import datetime
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from shequ.core.forms import add_service_errors
+from shequ.core.forms import StyledForm, add_service_errors, show_conflict
 from shequ.core.identifiers import mask_id_number
 from shequ.core.versions import EditConflict
-from shequ.core.web import paginate, query_without
+from shequ.core.web import client_ip, paginate, query_without, sort_by
 from shequ.org.permissions import StaffRequest, action_required, staff_required
 from shequ.org.roles import Action, can
-from shequ.supplies import forms, selectors, services
+from shequ.supplies import exporters, forms, selectors, services
 from shequ.supplies.models import Location
 
 
@@ -72,6 +78,159 @@ def movement_list(request: StaffRequest) -> HttpResponse:
             "query": query_without(request, "page"),
         },
     )
+
+
+# --- The catalogue ----------------------------------------------------------------------
+
+
+@staff_required
+def item_list(request: StaffRequest) -> HttpResponse:
+    """The catalogue: every item, in use or retired, and whether the rulebook caps it."""
+    rows, sort = sort_by(
+        request,
+        selectors.items().filter(selectors.item_search_q(request.GET)),
+        {"kind": ("kind", "code"), "code": "code", "name": ("name", "code")},
+        "kind",
+    )
+    page = paginate(request, rows)
+    capped = selectors.catalogue_rules([item.code for item in page.object_list])
+    return render(
+        request,
+        "supplies/item_list.html",
+        {
+            "page": page,
+            "capped": capped,
+            "sort": sort,
+            "q": request.GET.get("q", ""),
+            "state": request.GET.get("state", ""),
+            "query": query_without(request, "page"),
+            "sort_query": query_without(request, "page", "sort"),
+            "may_keep": services.may_keep_catalogue(request.user),
+        },
+    )
+
+
+@action_required(Action.KEEP_STOCK)
+def item_create(request: StaffRequest) -> HttpResponse:
+    if not services.may_keep_catalogue(request.user):
+        raise PermissionDenied(_("药具目录由区县药具库的保管人员维护。"))
+    form = forms.ItemForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = services.item_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已新增品种 %(name)s。") % {"name": item.name})
+            return redirect("supplies:item_detail", uid=item.uid)
+    return render(
+        request, "org/form.html", {"form": form, "title": _("新增药具品种"), "cancel_url": "../"}
+    )
+
+
+@staff_required
+def item_detail(request: StaffRequest, uid) -> HttpResponse:
+    item = selectors.item_get(uid)
+    return render(
+        request,
+        "supplies/item_detail.html",
+        {
+            "item": item,
+            "history": selectors.item_history(item)[:50],
+            "capped": bool(selectors.catalogue_rules([item.code])),
+            "may_keep": services.may_keep_catalogue(request.user),
+        },
+    )
+
+
+def _item_initial(item) -> dict:
+    return {name: getattr(item, name) for name in (*services.ITEM_EDITABLE, "version")}
+
+
+@action_required(Action.KEEP_STOCK)
+def item_edit(request: StaffRequest, uid) -> HttpResponse:
+    """Edit with a reason; a stale edit shows both values (core.versions)."""
+    item = selectors.item_get(uid)
+    if not services.may_keep_catalogue(request.user):
+        raise PermissionDenied(_("药具目录由区县药具库的保管人员维护。"))
+    form = forms.ItemEditForm(request.POST or None, initial=_item_initial(item))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version, reason = data.pop("version"), data.pop("reason")
+        try:
+            services.item_update(
+                actor=request.user, item=item, values=data, reason=reason, version=version
+            )
+        except EditConflict as conflict:
+            show_conflict(form, conflict, _item_initial(conflict.current))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已保存 %(name)s。") % {"name": item.name})
+            return redirect("supplies:item_detail", uid=item.uid)
+    return render(
+        request,
+        "org/form.html",
+        {
+            "form": form,
+            "title": _("修改药具品种：%(name)s") % {"name": item.name},
+            "cancel_url": "../",
+        },
+    )
+
+
+def _item_state(request: StaffRequest, uid, active: bool) -> HttpResponse:
+    """Retire an item or bring it back: confirmed on its own page, with the reason."""
+    item = selectors.item_get(uid)
+    if not services.may_keep_catalogue(request.user):
+        raise PermissionDenied(_("药具目录由区县药具库的保管人员维护。"))
+    form = forms.ItemStateForm(request.POST or None, initial={"version": item.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.item_set_active(
+                actor=request.user,
+                item=item,
+                active=active,
+                reason=form.cleaned_data["reason"],
+                version=form.cleaned_data["version"],
+            )
+        except EditConflict as conflict:
+            form.add_error(None, str(conflict))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            done = _("已重新启用 %(name)s。") if active else _("已停用 %(name)s。")
+            messages.success(request, done % {"name": item.name})
+            return redirect("supplies:item_detail", uid=item.uid)
+    if active:
+        title, question = _("重新启用品种"), _("重新启用 %(name)s？启用后可再入库、申领和发放。")
+    else:
+        title = _("停用品种")
+        question = _(
+            "停用 %(name)s？停用后不能再入库、申领或发放；现有库存请调拨用完或报损，帐目保留。"
+        )
+    return render(
+        request,
+        "core/confirm.html",
+        {
+            "form": form,
+            "title": title,
+            "question": question % {"name": item.name},
+            "confirm_label": title,
+            "danger": not active,
+            "cancel_url": "../",
+        },
+    )
+
+
+@action_required(Action.KEEP_STOCK)
+def item_retire(request: StaffRequest, uid) -> HttpResponse:
+    return _item_state(request, uid, False)
+
+
+@action_required(Action.KEEP_STOCK)
+def item_restore(request: StaffRequest, uid) -> HttpResponse:
+    return _item_state(request, uid, True)
 
 
 # --- Locations -----------------------------------------------------------------------
@@ -153,7 +312,7 @@ def location_detail(request: StaffRequest, uid) -> HttpResponse:
     )
 
 
-def _action_page(request, location, form, title, done, success):
+def _action_page(request, location, form, title, done, success, **extra):
     """A location's action form: on a valid POST call ``done``; service errors on the form."""
     if request.method == "POST" and form.is_valid():
         try:
@@ -166,90 +325,96 @@ def _action_page(request, location, form, title, done, success):
     return render(
         request,
         "supplies/location_action.html",
-        {"form": form, "title": title, "location": location},
+        {"form": form, "title": title, "location": location, **extra},
     )
 
 
-@action_required(Action.KEEP_STOCK)
-def location_receive(request: StaffRequest, uid) -> HttpResponse:
-    location = selectors.location_get(request.user, uid)
-    form = forms.ReceiptForm(request.POST or None)
+@dataclass(frozen=True)
+class _Movement:
+    """One kind of movement a location's page books: the right it needs, its form (whose
+    fields are the service's keyword arguments), the service, and the keyword that names
+    the location there. One shape for receipts, write-offs, refills and pick-ups."""
 
-    def done(data):
-        services.stock_receive(
-            actor=request.user,
-            location=location,
-            item=data["item"],
-            lot_number=data["lot_number"],
-            expiry=data["expiry"],
-            quantity=data["quantity"],
-            day=data["day"],
-            manufacturer=data["manufacturer"],
-        )
-
-    return _action_page(request, location, form, _("入库"), done, _("已入库。"))
+    action: Action
+    form: Callable[[StaffRequest, Location], StyledForm]
+    service: Callable[..., Any]
+    location_as: str
+    title: Callable[[Location], str]
+    success: str
 
 
-@action_required(Action.KEEP_STOCK)
-def location_write_off(request: StaffRequest, uid) -> HttpResponse:
-    location = selectors.location_get(request.user, uid)
-    form = forms.WriteOffForm(request.POST or None, lots=selectors.lots_at(location))
+_MOVEMENTS: dict[str, _Movement] = {
+    "receive": _Movement(
+        Action.KEEP_STOCK,
+        lambda request, location: forms.ReceiptForm(request.POST or None),
+        services.stock_receive,
+        "location",
+        lambda location: _("入库"),
+        gettext_lazy("已入库。"),
+    ),
+    "write_off": _Movement(
+        Action.KEEP_STOCK,
+        lambda request, location: forms.WriteOffForm(
+            request.POST or None, lots=selectors.lots_at(location)
+        ),
+        services.stock_write_off,
+        "location",
+        lambda location: _("报损"),
+        gettext_lazy("已报损。"),
+    ),
+    "refill": _Movement(
+        Action.KEEP_STOCK,
+        lambda request, location: forms.RefillForm(
+            request.POST or None,
+            sources=selectors.locations_visible(request.user).exclude(kind=Location.Kind.MACHINE),
+        ),
+        services.machine_refill,
+        "machine",
+        lambda location: _("自助机补货"),
+        gettext_lazy("已补货。"),
+    ),
+    "pickup": _Movement(
+        Action.DISPENSE_SUPPLIES,
+        lambda request, location: forms.PickupForm(request.POST or None),
+        services.anonymous_pickup,
+        "location",
+        lambda location: (
+            _("登记邮寄发放") if location.kind == Location.Kind.POSTAL else _("登记自助机领取")
+        ),
+        gettext_lazy("已登记。"),
+    ),
+}
 
-    def done(data):
-        services.stock_write_off(
-            actor=request.user,
-            location=location,
-            lot=data["lot"],
-            quantity=data["quantity"],
-            reason=data["reason"],
-        )
 
-    return _action_page(request, location, form, _("报损"), done, _("已报损。"))
+def _movement_view(name: str):
+    movement = _MOVEMENTS[name]
 
+    @action_required(movement.action)
+    def view(request: StaffRequest, uid) -> HttpResponse:
+        location = selectors.location_get(request.user, uid)
+        form = movement.form(request, location)
 
-@action_required(Action.KEEP_STOCK)
-def location_refill(request: StaffRequest, uid) -> HttpResponse:
-    location = selectors.location_get(request.user, uid)
-    form = forms.RefillForm(
-        request.POST or None,
-        sources=selectors.locations_visible(request.user).exclude(kind=Location.Kind.MACHINE),
-    )
+        def done(data):
+            movement.service(actor=request.user, **{movement.location_as: location}, **data)
 
-    def done(data):
-        services.machine_refill(
-            actor=request.user,
-            machine=location,
-            source=data["source"],
-            item=data["item"],
-            quantity=data["quantity"],
-        )
+        title = movement.title(location)
+        return _action_page(request, location, form, title, done, str(movement.success))
 
-    return _action_page(request, location, form, _("自助机补货"), done, _("已补货。"))
+    view.__name__ = f"location_{name}"
+    return view
 
 
-@action_required(Action.DISPENSE_SUPPLIES)
-def location_pickup(request: StaffRequest, uid) -> HttpResponse:
-    location = selectors.location_get(request.user, uid)
-    form = forms.PickupForm(request.POST or None)
-
-    def done(data):
-        services.anonymous_pickup(
-            actor=request.user,
-            location=location,
-            item=data["item"],
-            quantity=data["quantity"],
-            day=data["day"],
-            reference=data["reference"],
-        )
-
-    title = _("登记邮寄发放") if location.kind == Location.Kind.POSTAL else _("登记自助机领取")
-    return _action_page(request, location, form, title, done, _("已登记。"))
+location_receive = _movement_view("receive")
+location_write_off = _movement_view("write_off")
+location_refill = _movement_view("refill")
+location_pickup = _movement_view("pickup")
 
 
 @action_required(Action.DISPENSE_SUPPLIES)
 def location_dispense(request: StaffRequest, uid) -> HttpResponse:
     """Named dispensing: the person is found by identity number (HTMX shows who it is as
-    it is typed, masked); caps and intervals are checked by the service."""
+    it is typed, masked), or comes from the person page (``?person=<id>``: the form names
+    her, masked, and never holds her number); caps and intervals are checked by the service."""
     user = request.user
     location = selectors.location_get(user, uid)
     if request.GET.get("part") == "person":
@@ -259,10 +424,14 @@ def location_dispense(request: StaffRequest, uid) -> HttpResponse:
             "supplies/_person_found.html",
             {"person": person, "masked": mask_id_number(person.id_number) if person else ""},
         )
-    form = forms.DispenseForm(request.POST or None)
+    named = request.POST.get("person") or request.GET.get("person")
+    chosen = selectors.person_for_dispensing(user, named) if named else None
+    form = forms.DispenseForm(
+        request.POST or None, initial={"person": chosen.uid if chosen else None}
+    )
 
     def done(data):
-        person = selectors.person_by_id_number(user, data["id_number"])
+        person = chosen or selectors.person_by_id_number(user, data["id_number"])
         if person is None:
             raise ValidationError({"id_number": [_("辖区内没有登记这个身份证号码的人员。")]})
         services.dispense(
@@ -275,7 +444,19 @@ def location_dispense(request: StaffRequest, uid) -> HttpResponse:
             note=data["note"],
         )
 
-    return _action_page(request, location, form, _("实名发放"), done, _("已发放。"))
+    answer = _action_page(
+        request,
+        location,
+        form,
+        _("实名发放"),
+        done,
+        _("已发放。"),
+        person=chosen,
+        masked=mask_id_number(chosen.id_number) if chosen else "",
+    )
+    if chosen and answer.status_code == 302:  # back where the worker started: her page
+        return redirect("registry:person_detail", uid=chosen.uid)
+    return answer
 
 
 @action_required(Action.KEEP_STOCK)
@@ -336,6 +517,91 @@ def person_supplies(request: StaffRequest, uid) -> HttpResponse:
     rows = selectors.person_dispensings(user, person)
     services.log_dispensings_read(actor=user, person=person)
     return render(request, "supplies/person_supplies.html", {"person": person, "rows": rows})
+
+
+@staff_required
+def dispensing_list(request: StaffRequest) -> HttpResponse:
+    """Named dispensings in the jurisdiction (health data: the health right only; the
+    persons on the page are logged as read), identity numbers masked."""
+    user = request.user
+    if not can(user, Action.VIEW_HEALTH):
+        raise PermissionDenied(_("查看实名发放记录须有查看健康信息的权限。"))
+    filterset = selectors.DispensingFilter(
+        request.GET, queryset=selectors.dispensings_visible(user)
+    )
+    problems = [str(e) for errors in filterset.errors.values() for e in errors]
+    rows = filterset.queryset.none() if problems else filterset.qs
+    page = paginate(request, rows.order_by("-day", "-id"))
+    for record in page.object_list:
+        record.masked = mask_id_number(record.person.id_number)
+    services.log_dispensings_list_read(actor=user, records=page.object_list)
+    return render(
+        request,
+        "supplies/dispensing_list.html",
+        {
+            "page": page,
+            "form": filterset.form,
+            "problems": problems,
+            "query": query_without(request, "page"),
+            "may_export": can(user, Action.EXPORT_REGISTRY),
+        },
+    )
+
+
+# --- Exports --------------------------------------------------------------------------
+
+
+@staff_required
+def export(request: StaffRequest, kind: str) -> HttpResponse:
+    """A stock list as .xlsx (or ?format=csv), with the list page's filters and the user's
+    jurisdiction; a large one goes to the task worker and the user to its status page."""
+    from shequ.jobs.exports import (
+        export_file_name,
+        export_job_create,
+        export_needs_job,
+        exporter_for,
+    )
+    from shequ.jobs.tasks import enqueue_export_job
+    from shequ.registry.export_views import file_response
+
+    if kind not in exporters.KINDS:
+        raise Http404
+    user = request.user
+    exporter = exporter_for(kind)
+    if not can(user, exporter.action):
+        raise PermissionDenied(_("您的角色不能导出这份清单。"))
+    fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    filters = request.GET.copy()
+    filters.pop("format", None)
+    filters.pop("page", None)
+    try:
+        queryset = exporter.select(user, filters)
+    except ValidationError as exc:
+        return HttpResponseBadRequest(" ".join(exc.messages), content_type="text/plain")
+    ip = client_ip(request)
+    if export_needs_job(queryset):
+        job = export_job_create(actor=user, kind=kind, fmt=fmt, filters=filters, ip=ip)
+        enqueue_export_job(job)
+        return redirect("registry:export_status", uid=job.uid)
+    buffer = io.BytesIO()
+    exporter.write(queryset, buffer, actor=user, fmt=fmt, ip=ip)
+    return file_response(buffer.getvalue(), filename=export_file_name(kind, fmt), fmt=fmt)
+
+
+@action_required(Action.DISPENSE_SUPPLIES)
+def person_dispense(request: StaffRequest, uid) -> HttpResponse:
+    """发放 from the person page: the dispensing form of the worker's place with her named;
+    with several places, the worker picks one first."""
+    person = selectors.person_for_dispensing(request.user, uid)
+    places = list(selectors.dispensing_places(request.user)[:50])
+    if len(places) == 1:
+        url = reverse("supplies:location_dispense", args=[places[0].uid])
+        return redirect(f"{url}?person={person.uid}")
+    return render(
+        request,
+        "supplies/person_dispense.html",
+        {"person": person, "masked": mask_id_number(person.id_number), "places": places},
+    )
 
 
 # --- Requisitions ----------------------------------------------------------------------
@@ -401,48 +667,29 @@ def requisition_detail(request: StaffRequest, uid) -> HttpResponse:
     )
 
 
-_STEPS = {
-    "approve": (
-        _("批准申领"),
-        lambda actor, r, d: services.requisition_decide(
-            actor=actor, requisition=r, approve=True, reason=d["reason"], version=d["version"]
-        ),
-    ),
-    "reject": (
-        _("驳回申领"),
-        lambda actor, r, d: services.requisition_decide(
-            actor=actor, requisition=r, approve=False, reason=d["reason"], version=d["version"]
-        ),
-    ),
-    "send": (
-        _("发出药具"),
-        lambda actor, r, d: services.requisition_send(
-            actor=actor, requisition=r, version=d["version"]
-        ),
-    ),
-    "receive": (
-        _("签收药具"),
-        lambda actor, r, d: services.requisition_receive(
-            actor=actor, requisition=r, version=d["version"]
-        ),
-    ),
-    "cancel": (
-        _("撤销申领"),
-        lambda actor, r, d: services.requisition_cancel(
-            actor=actor, requisition=r, reason=d["reason"], version=d["version"]
-        ),
-    ),
+_STEP_TITLES = {
+    "approve": gettext_lazy("批准申领"),
+    "reject": gettext_lazy("驳回申领"),
+    "send": gettext_lazy("发出药具"),
+    "receive": gettext_lazy("签收药具"),
+    "cancel": gettext_lazy("撤销申领"),
 }
 
 
 def _requisition_step(request: StaffRequest, uid, step: str) -> HttpResponse:
     """One step of the workflow, confirmed on its own page before it is taken."""
     requisition = selectors.requisition_get(request.user, uid)
-    title, take = _STEPS[step]
+    title = str(_STEP_TITLES[step])
     form = forms.StepForm(request.POST or None, initial={"version": requisition.version})
     if request.method == "POST" and form.is_valid():
         try:
-            take(request.user, requisition, form.cleaned_data)
+            services.requisition_step(
+                actor=request.user,
+                requisition=requisition,
+                step=step,
+                version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+            )
         except EditConflict:
             form.add_error(None, _("申领单已被他人处理，请返回查看最新状态。"))
         except ValidationError as exc:

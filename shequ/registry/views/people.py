@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shequ.core.forms import add_service_errors, show_conflict
 from shequ.core.identifiers import mask_id_number
+from shequ.core.panels import person_panels
 from shequ.core.versions import EditConflict
 from shequ.org.models import SensitiveAccess
 from shequ.org.permissions import action_required, staff_required
@@ -243,6 +244,8 @@ def _detail_context(request: HttpRequest, person: Person, **extra) -> dict[str, 
         "timeline": person_timeline(user, person, show_health=show_health, full_birth=full_birth),
         "departure_destination": selectors.departure_destination(person),
         "actions": _actions(person) if can_edit else [],
+        # What the apps above the registry know of the person (core/panels.py).
+        "panels": person_panels(user, person),
         "today": today,
         **extra,
     }
