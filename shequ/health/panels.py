@@ -32,9 +32,6 @@ def person_panels(user: User, person: Person) -> list[PersonPanel]:
         .order_by("-date", "-id")[:SHOWN_RECORDS]
     )
     selectors.log_health_read(user, [person], ["health_tasks", "health_services"], channel="web")
-    today = timezone.localdate()
-    for task in tasks:
-        task.overdue = task.due_date < today
     return [
         PersonPanel(
             key="health-due",
@@ -43,6 +40,7 @@ def person_panels(user: User, person: Person) -> list[PersonPanel]:
             context={
                 "tasks": tasks,
                 "records": records,
+                "today": timezone.localdate(),  # an open task due before it is overdue
                 "can_record": user.role == Role.PROVIDER or can(user, Action.EDIT_REGISTRY),
             },
             column="side",
