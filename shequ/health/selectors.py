@@ -61,9 +61,7 @@ def facility_get(user: User, uid: Any) -> Facility:
 
 def facility_history(facility: Facility) -> QuerySet:
     """Who changed the facility, when and why, newest first (one query)."""
-    return facility.history.select_related("history_user").order_by("-history_date", "-history_id")[
-        :100
-    ]
+    return facility.history.select_related("history_user").order_by("-history_date", "-history_id")
 
 
 def facility_may_manage(user: User, facility: Facility) -> bool:

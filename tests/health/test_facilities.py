@@ -169,7 +169,7 @@ def test_the_api_edit_needs_a_reason_and_the_current_version(people, station, ap
     assert stale.status_code == 409 and stale.json()["current_version"] == 2
     history = client.get(f"{url}history/")
     assert history.status_code == 200
-    assert [row["reason"] for row in history.json()][:2] == ["电话变更", "新建服务机构"]
+    assert [row["reason"] for row in history.json()["results"]] == ["电话变更", "新建服务机构"]
 
 
 def test_a_hospital_with_claims_stays_a_hospital(people, tree, hospital, api):

@@ -124,10 +124,10 @@ class FacilityViewSet(UidLookup, viewsets.GenericViewSet):
         """Use a deactivated facility again, with reason (a hospital counts against the limit)."""
         return self._set_active(request, id, True)
 
-    @extend_schema(responses={200: FacilityHistorySerializer(many=True)})
+    @extend_schema(responses=FacilityHistorySerializer(many=True), filters=False)
     @action(detail=True, methods=["get"])
     def history(self, request, id=None):
-        """Who changed the facility, when and why, newest first."""
+        """Who changed the facility, when and why, newest first (paginated)."""
         facility = selectors.facility_get(request.user, id)
-        rows = selectors.facility_history(facility)
-        return Response(FacilityHistorySerializer(rows, many=True).data)
+        rows = self.paginate_queryset(selectors.facility_history(facility))
+        return self.get_paginated_response(FacilityHistorySerializer(rows, many=True).data)

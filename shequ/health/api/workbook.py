@@ -7,6 +7,7 @@ import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, viewsets
@@ -37,10 +38,20 @@ class WorkbookSerializer(serializers.Serializer):
     sections = WorkbookSectionSerializer(many=True, help_text=_("一册、一账、一单"))
 
 
+class _OneBookSchema(AutoSchema):
+    """GET /workbook/ answers one book, not a list of them (a viewset's ``list`` is taken
+    for a paginated list otherwise)."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
 class WorkbookViewSet(viewsets.ViewSet):
     """一册一账一单 of a unit (default: the caller's own) and a month (default: this one)."""
 
     serializer_class = WorkbookSerializer
+    pagination_class = None
+    schema = _OneBookSchema()
 
     def _open(self, request, fmt: str):
         user = request.user
