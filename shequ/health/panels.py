@@ -19,7 +19,8 @@ SHOWN_RECORDS = 5
 
 def person_panels(user: User, person: Person) -> list[PersonPanel]:
     """One card: open health tasks (soonest first) and the last services. Three queries."""
-    if not selectors.may_see_services(user):
+    # The services are a woman's (her husband appears on her pre-pregnancy check only).
+    if person.sex != "F" or not selectors.may_see_services(user):
         return []
     tasks = list(
         tasks_visible(user)
