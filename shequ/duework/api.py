@@ -7,13 +7,13 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from shequ.core.api import ConflictSerializer, UidLookup
+from shequ.core.api import ConflictSerializer, ListPagination, ListRowSerializer, UidLookup
 from shequ.duework import selectors, services
 from shequ.duework.models import CalendarDay, Task
 from shequ.org.roles import Action
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(ListRowSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
     person = serializers.UUIDField(
         source="person.uid", default=None, read_only=True, allow_null=True
@@ -52,7 +52,9 @@ class TaskSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_overdue(self, task: Task) -> bool:
-        return task.state == Task.State.OPEN and task.due_date < selectors.today()
+        # Today once a page (the list passes it), not once a row.
+        on = self.context.get("today") or selectors.today()
+        return task.state == Task.State.OPEN and task.due_date < on
 
 
 class TaskCompleteSerializer(serializers.Serializer):
@@ -70,14 +72,18 @@ class TaskViewSet(UidLookup, viewsets.GenericViewSet):
 
     serializer_class = TaskSerializer
     filterset_class = selectors.TaskFilter
+    # The page's ids first from the task table's indexes, then those rows with their joins;
+    # a count that stops at the cap (core.api.ListPagination).
+    pagination_class = ListPagination
     write_actions = {"complete": Action.READ_REGISTRY, "cancel": Action.READ_REGISTRY}
 
     def get_queryset(self):
-        return selectors.tasks_visible(self.request.user).order_by("due_date", "id")
+        return selectors.tasks_listed(self.request.user)
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(TaskSerializer(page, many=True).data)
+        context = {"today": selectors.today()}
+        return self.get_paginated_response(TaskSerializer(page, many=True, context=context).data)
 
     def retrieve(self, request, id=None):
         return Response(TaskSerializer(selectors.task_get(request.user, id)).data)

@@ -25,11 +25,11 @@ from shequ.org.roles import Action, can
 def task_list(request: StaffRequest) -> HttpResponse:
     user = request.user
     filterset = selectors.TaskFilter(
-        request.GET, queryset=selectors.tasks_visible(user), request=request
+        request.GET, queryset=selectors.tasks_listed(user), request=request
     )
     problems = filterset.problems()
     tasks = filterset.queryset.none() if problems else filterset.qs
-    page = paginate(request, tasks.order_by("due_date", "id"))
+    page = paginate(request, tasks)
     on = selectors.today()
     for task in page.object_list:
         task.overdue = task.state == Task.State.OPEN and task.due_date < on

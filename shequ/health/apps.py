@@ -7,5 +7,7 @@ class HealthConfig(AppConfig):
     label = "health"
     verbose_name = _("育龄妇女健康服务")
 
+    # What the app registers for the other floors (core/hooks.py lists the hooks).
     menu_entries = ("shequ.health.navigation.MENU",)
+    person_panels = ("shequ.health.panels.person_panels",)
     demo_generators = ("shequ.health.demo.generate",)

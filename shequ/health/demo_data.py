@@ -12,9 +12,12 @@ from shequ.org.models import OrgUnit, User
 from shequ.org.roles import Level
 from shequ.registry.models import Contraception, Pregnancy
 
-# What a target woman receives in a month she is served, by her situation.
-_KINDS_CONTRACEPTION = [ServiceKind.CONTRACEPTION_COUNSELLING, ServiceKind.REPRODUCTIVE_CHECK]
-_KINDS_MARRIED = [ServiceKind.PREPREGNANCY_CHECK, ServiceKind.PREGNANCY_REGISTRATION]
+# What a target woman receives in a month she is served, by her situation. A woman with no
+# method (newly married, planning a child or pregnant) comes for the pre-pregnancy check or
+# pregnancy care; a woman using a method for counselling on it (at times a procedure at a
+# designated hospital) or the yearly reproductive-health check.
+_KINDS_NO_METHOD = [ServiceKind.PREPREGNANCY_CHECK, ServiceKind.PREGNANCY_REGISTRATION]
+_KINDS_WITH_METHOD = [ServiceKind.CONTRACEPTION_COUNSELLING, ServiceKind.REPRODUCTIVE_CHECK]
 
 
 def build(ctx: DemoContext) -> None:
@@ -55,7 +58,7 @@ def build(ctx: DemoContext) -> None:
         for person in targets[: min(300, max(1, len(targets) // 5))]:
             day = month + datetime.timedelta(days=rng.randint(0, (end - month).days))
             no_method = person.contraception in ("", Contraception.NONE)
-            kind = rng.choice(_KINDS_CONTRACEPTION if no_method else _KINDS_MARRIED)
+            kind = rng.choice(_KINDS_NO_METHOD if no_method else _KINDS_WITH_METHOD)
             values: dict = {"facility": station, "place": station.name}
             if kind in (ServiceKind.REPRODUCTIVE_CHECK, ServiceKind.PREPREGNANCY_CHECK):
                 high = rng.random() < 0.12

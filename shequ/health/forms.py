@@ -21,6 +21,20 @@ class FacilityForm(StyledForm):
         self.fields["unit"].choices = [(u.code, u.name) for u in units]
 
 
+class FacilityEditForm(VersionedFormMixin, StyledForm):
+    name = forms.CharField(label=_("名称"), max_length=80)
+    kind = forms.ChoiceField(label=_("类型"), choices=Facility.Kind.choices)
+    address = forms.CharField(label=_("地址"), max_length=200, required=False)
+    phone = forms.CharField(label=_("电话"), max_length=20, required=False)
+    reason = forms.CharField(label=_("修改原因"), max_length=500)
+
+
+class FacilityActiveForm(VersionedFormMixin, StyledForm):
+    reason = forms.CharField(
+        label=_("原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class FacilityStaffForm(StyledForm):
     username = forms.CharField(label=_("卫生服务机构人员账号"), max_length=150)
 
@@ -49,12 +63,23 @@ class ServiceRecordForm(StyledForm):
         + ", ".join(code for code, _label in PREPREGNANCY_ITEMS),
     )
     spouse = forms.UUIDField(label=_("配偶人员 id（孕前检查）"), required=False)
+    share_clinical = forms.BooleanField(
+        label=_("检查结果通报户籍地（流动人口，须本人同意）"), required=False
+    )
 
     def __init__(self, *args, facilities=(), clinical=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["facility"].choices = [("", "—"), *[(str(f.uid), f.name) for f in facilities]]
         if not clinical:
-            for name in ("result", "risk_level", "advice", "items", "cost", "spouse"):
+            for name in (
+                "result",
+                "risk_level",
+                "advice",
+                "items",
+                "cost",
+                "spouse",
+                "share_clinical",
+            ):
                 del self.fields[name]
             self.fields["kind"].choices = [
                 (k, label)

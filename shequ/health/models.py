@@ -166,6 +166,14 @@ class ServiceRecord(models.Model):
         _("风险等级"), max_length=6, choices=RiskLevel.choices, blank=True
     )
     advice = EncryptedCharField(_("指导意见"), max_length=500, blank=True)
+    # A migrant's check-up is notified to her registration place (outbox) with its kind and
+    # date; its clinical result and risk level go with it only when the provider shares them
+    # for this record (PIPL art. 28/29: the separate consent a health fact asks for).
+    share_clinical = models.BooleanField(
+        _("临床结果通报户籍地"),
+        default=False,
+        help_text=_("勾选后，流动人口的检查结果和风险等级随通报发给户籍地（须本人同意）。"),
+    )
     # A procedure at a designated hospital: what the street claims from the district.
     cost = models.DecimalField(
         _("费用（元）"), max_digits=9, decimal_places=2, null=True, blank=True

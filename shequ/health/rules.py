@@ -17,6 +17,7 @@ DEFAULTS: dict[str, tuple[object, str]] = {
         "月报上报截止：次月第几个工作日（社区、街道）",
     ),
     "migrant_notice_working_days": (10, "流动人口检查结果、分娩通报户籍地的时限（工作日）"),
+    "hospitals_per_district_max": (3, "每个区县最多几家定点医院（在用）"),
     "next_service": (
         {
             "prepregnancy_check": {"kind": "prepregnancy_followup", "days": 90},

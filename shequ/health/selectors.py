@@ -59,13 +59,29 @@ def facility_get(user: User, uid: Any) -> Facility:
     return _get(facilities_visible(user), uid)
 
 
+def facility_history(facility: Facility) -> QuerySet:
+    """Who changed the facility, when and why, newest first (one query)."""
+    return facility.history.select_related("history_user").order_by("-history_date", "-history_id")
+
+
+def facility_may_manage(user: User, facility: Facility) -> bool:
+    """Whether the user may edit the facility: the managing right and the facility's unit in
+    the jurisdiction (a community sees its district's hospitals, but does not run them)."""
+    from shequ.org.scoping import code_in_scope
+
+    return can(user, Action.MANAGE_FACILITIES) and code_in_scope(
+        user, facility.unit_code, personal=False
+    )
+
+
 class FacilityFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=Facility.Kind.choices, label=_("类型"))
+    is_active = django_filters.BooleanFilter(label=_("在用"))
     search = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("名称"))
 
     class Meta:
         model = Facility
-        fields = ["kind", "search"]
+        fields = ["kind", "is_active", "search"]
 
 
 # --- The target list ----------------------------------------------------------------
@@ -103,18 +119,12 @@ def target_list(
     queryset = queryset.filter(
         ~Q(population_type=PT.INFLOW) | Q(flow_in_date__lte=rules.months_before(end, threshold))
     )
-    # Contraception is stored encrypted: "none" cannot be asked of the database, so the
-    # candidates' recorded methods are decrypted here (one query) and the women who recorded
-    # "none" go in by primary key; "nothing recorded" (empty, stored empty) stays a filter.
-    without = [
-        pk
-        for pk, method in queryset.exclude(contraception="").values_list("pk", "contraception")
-        if method == Contraception.NONE
-    ]
+    # Contraception is stored encrypted; "none" is asked of its blind index
+    # (``contraception_digest``, docs/security.md) and "nothing recorded" of the empty value,
+    # stored empty: one condition in the query, no row decrypted.
     queryset = queryset.filter(
         Q(marriage_date__gte=year_start, marriage_date__lte=end)
-        | Q(contraception="")
-        | Q(pk__in=without)
+        | Q(contraception__in=["", Contraception.NONE])
         | Exists(births_as_mother)
         | Exists(births_as_parent)
         | Exists(pregnant)
@@ -195,11 +205,8 @@ def report_figures(unit_prefix: str, month: datetime.date) -> dict[str, Any]:
             )
             if since is not None and start <= since <= end
         ),
-        "no_contraception": sum(
-            1
-            for method in targets.values_list("contraception", flat=True)
-            if method in ("", Contraception.NONE)
-        ),
+        # The method's blind index answers "none or nothing" in the database.
+        "no_contraception": targets.filter(contraception__in=["", Contraception.NONE]).count(),
         "services": {kind: services.get(kind, 0) for kind in ServiceKind.values},
     }
 

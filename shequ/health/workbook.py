@@ -7,13 +7,16 @@ import datetime
 import io
 from dataclasses import dataclass
 
+from django.http import Http404
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from shequ.core.tabular import neutralise
 from shequ.health import rules, selectors
 from shequ.health.models import MonthlyReport, ServiceKind
+from shequ.org.audit import audit_export
 from shequ.org.models import OrgUnit, User
+from shequ.org.scoping import code_in_scope
 from shequ.registry.rules import age_on
 
 
@@ -99,6 +102,59 @@ def persons_shown(user: User, unit: OrgUnit, month: datetime.date) -> list:
     for person in selectors.target_list(unit.prefix, month, user):
         people[person.pk] = person
     return list(people.values())
+
+
+def unit_for(user: User, code: str) -> OrgUnit:
+    """The unit whose book is asked for: active and in the user's jurisdiction, or 404."""
+    unit = OrgUnit.objects.filter(code=code, is_active=True).first() if code.isdigit() else None
+    if unit is None or not code_in_scope(user, unit.code):
+        raise Http404
+    return unit
+
+
+def title_for(unit: OrgUnit, month: datetime.date) -> str:
+    return _("%(unit)s %(month)s 一册一账一单") % {"unit": unit.name, "month": f"{month:%Y-%m}"}
+
+
+def log_read(
+    user: User, unit: OrgUnit, month: datetime.date, parts: list[Section], *, fmt: str, channel: str
+) -> None:
+    """The book shows health facts: the sensitive read of every person in it is logged,
+    and a file taken out is an export in the change log (who, how many rows, which unit)."""
+    selectors.log_health_read(
+        user, persons_shown(user, unit, month), ["health_workbook"], channel=channel
+    )
+    if fmt in FORMATS:
+        audit_export(
+            actor=user,
+            kind="health_workbook",
+            target_type="org.orgunit",
+            label=title_for(unit, month),
+            changes={
+                "rows": sum(len(p.rows) for p in parts),
+                "unit": unit.code,
+                "month": f"{month:%Y-%m}",
+                "format": fmt,
+            },
+        )
+
+
+FORMATS = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def file_response(unit: OrgUnit, month: datetime.date, parts: list[Section], fmt: str):
+    """The book as a download (``fmt``: xlsx or pdf)."""
+    from django.http import HttpResponse
+
+    content = to_pdf(title_for(unit, month), parts) if fmt == "pdf" else to_xlsx(parts)
+    response = HttpResponse(content, content_type=FORMATS[fmt])
+    response["Content-Disposition"] = (
+        f'attachment; filename="workbook-{unit.code}-{month:%Y-%m}.{fmt}"'
+    )
+    return response
 
 
 def to_xlsx(parts: list[Section]) -> bytes:

@@ -83,6 +83,27 @@ def test_tasks_are_scoped_counted_and_completed(
     )
 
 
+def test_the_task_api_list_runs_the_same_queries_for_a_short_or_a_full_page(people, person, api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api.as_(people.worker_a)
+    _task(person, "q:0", assignee=people.worker_a)
+    client.get("/api/v1/tasks/", {"mine": "true"})  # warm the caches
+    with CaptureQueriesContext(connection) as short:
+        one = client.get("/api/v1/tasks/", {"mine": "true"}).json()
+    for n in range(1, 60):
+        _task(person, f"q:{n}", assignee=people.worker_a)
+    with CaptureQueriesContext(connection) as full:
+        page = client.get("/api/v1/tasks/", {"mine": "true"}).json()
+    assert one["count"] == 1 and page["count"] == 60 and len(page["results"]) == 50
+    # A full page adds the count to the ids and the rows; nothing grows with the rows.
+    assert len(full) <= len(short) + 1
+    row = page["results"][0]
+    assert row["person_name"] == "吴待办" and row["assignee"] == "worker_a"
+    assert row["person"] == str(person.uid) and row["overdue"] is False
+
+
 def test_a_notification_reaches_the_inbox_once_and_is_acknowledged(people, person, tree, api, web):
     def send():
         return outbox.notify(
