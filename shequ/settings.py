@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "shequ.health",
     "shequ.supplies",
     "shequ.desk",
+    "shequ.benefits",
 ]
 
 MIDDLEWARE = [
