@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed, has_transition_perm
+from django_fsm import can_proceed
 
 from shequ.benefits import rules
 from shequ.benefits.eligibility import Answer, eligibility, masked_identity
@@ -245,7 +245,9 @@ def benefit_list_confirm(*, actor: User | None, benefit_list: BenefitList) -> Be
     of every included row are due (one per payment period, the amount from the row)."""
     lock_row(benefit_list)
     _require_scope(actor, benefit_list.unit_id)
-    if actor is not None and not has_transition_perm(benefit_list.confirm, actor):
+    # The role first (the transition's permission), then the state and the checks: a street
+    # officer confirming too early is told what is missing, not that they may not.
+    if not may_confirm(actor) or (actor is not None and not can(actor, Action.EDIT_REGISTRY)):
         raise PermissionDenied(_("只有街道工作人员可以确认年度名单。"))
     if not can_proceed(benefit_list.confirm):
         unchecked = benefit_list.rows.filter(checked_at__isnull=True).count()
