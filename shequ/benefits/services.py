@@ -169,9 +169,9 @@ def benefit_list_compute(benefit_list: BenefitList) -> BenefitList:
         # Draft rows of an earlier computation: never confirmed, never paid, replaced.
         BenefitRow.objects.filter(benefit_list=benefit_list).delete()
         rows = [_row(benefit_list, answer) for answer in found.answers]
-        for part in range(0, len(rows), BATCH * 5):
-            chunk = rows[part : part + BATCH * 5]
-            bulk_insert(BenefitRow, chunk, reasons=[_("计算年度名单")] * len(chunk))
+        # bulk_create, not the COPY path: the rows carry JSON (reasons, facts) it does not
+        # write; the list's own history says who computed them and when.
+        BenefitRow.objects.bulk_create(rows, batch_size=BATCH)
         counts = found.counts()
         benefit_list.eligible_count = counts.get(Outcome.ELIGIBLE, 0)
         benefit_list.pending_count = counts.get(Outcome.PENDING, 0)
