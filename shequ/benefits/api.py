@@ -286,8 +286,8 @@ class BenefitListViewSet(UidLookup, viewsets.GenericViewSet):
         return Response(BenefitListSerializer(benefit_list).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=NoteSerializer, responses={200: CountSerializer})
-    @action(detail=True, methods=["post"])
-    def check(self, request, id=None):
+    @action(detail=True, methods=["post"], url_path="check")
+    def check_rows(self, request, id=None):
         """核对: the caller's rows of the list (their community's) are marked checked."""
         benefit_list = selectors.list_get(request.user, id)
         data = NoteSerializer(data=request.data)
@@ -456,8 +456,9 @@ class BenefitRowViewSet(UidLookup, viewsets.GenericViewSet):
         return Response(BenefitRowSerializer(selectors.row_get(request.user, id)).data)
 
     @extend_schema(request=NoteSerializer, responses={200: BenefitRowSerializer})
-    @action(detail=True, methods=["post"])
-    def check(self, request, id=None):
+    @action(detail=True, methods=["post"], url_path="check")
+    def check_row(self, request, id=None):
+        """核对 one row."""
         row = selectors.row_get(request.user, id)
         data = NoteSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -276,15 +276,16 @@ def benefit_list_confirm(*, actor: User | None, benefit_list: BenefitList) -> Be
 def _payments_for(benefit_list: BenefitList, rows: Iterable[BenefitRow]) -> int:
     """The due payments of included rows, for the periods they do not have yet."""
     made = []
+    # What the list has already (one query, not one per row).
+    have = set(Payment.objects.filter(benefit_list=benefit_list).values_list("row_id", "period"))
     for row in rows:
         if row.amount is None:
             continue
         count = int((row.facts.get("rules") or {}).get("payment_periods") or 1)
         count = count if count in (1, 2, 4, 12) else 1
-        have = set(row.payments.values_list("period", flat=True)) if row.pk else set()
         labels = rules.periods(benefit_list.year, count)
         for label, amount in zip(labels, rules.split(row.amount, count), strict=True):
-            if label in have or amount <= 0:
+            if (row.pk, label) in have or amount <= 0:
                 continue
             made.append(
                 Payment(

@@ -40,7 +40,6 @@ from shequ.core.forms import add_service_errors
 from shequ.core.tabular import XLSX_CONTENT_TYPE
 from shequ.core.web import ListPaginator, client_ip, download, paginate, query_without
 from shequ.org.audit import audit_export
-from shequ.org.models import OrgUnit
 from shequ.org.permissions import StaffRequest, action_required
 from shequ.org.roles import Action, can
 from shequ.registry import selectors as registry_selectors
@@ -111,7 +110,7 @@ def list_start(request: StaffRequest) -> HttpResponse:
         raise PermissionDenied(_("只有街道工作人员可以计算年度名单。"))
     form = StartForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        unit = OrgUnit.objects.get(code=user.unit_id) if user.unit_id else None
+        unit = user.unit
         try:
             if unit is None:
                 raise ValidationError(_("您的账号没有所属单位。"))
