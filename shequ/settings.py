@@ -346,6 +346,10 @@ SPECTACULAR_SETTINGS = {
         "ServiceStatusEnum": "shequ.health.models.ServiceRecord.Status",
         "LocationKindEnum": "shequ.supplies.models.Location.Kind",
         "PregnancyOutcomeEnum": "shequ.registry.models.PregnancyOutcome",
+        "BenefitProgrammeEnum": "shequ.benefits.rules.Programme",
+        "BenefitOutcomeEnum": "shequ.benefits.rules.Outcome",
+        "BenefitListStateEnum": "shequ.benefits.models.ListState",
+        "BenefitPaymentStateEnum": "shequ.benefits.models.PaymentState",
     },
 }
 

@@ -97,6 +97,7 @@ class ProgrammeViewSet(viewsets.ViewSet):
 
     @extend_schema(
         parameters=[
+            OpenApiParameter("id", str, OpenApiParameter.PATH, enum=Programme.values),
             OpenApiParameter("division_code", str, required=False),
             OpenApiParameter("on", datetime.date, required=False),
         ],
@@ -186,7 +187,7 @@ class ProblemsSerializer(serializers.Serializer):
 
 class ReasonItemSerializer(serializers.Serializer):
     code = serializers.CharField()
-    outcome = serializers.ChoiceField(choices=["ok", "fail", "unknown"])
+    outcome = serializers.CharField(help_text=_("ok、fail 或 unknown（待核实）"))
     text = serializers.CharField()
 
 
