@@ -350,6 +350,7 @@ SPECTACULAR_SETTINGS = {
         "BenefitOutcomeEnum": "shequ.benefits.rules.Outcome",
         "BenefitListStateEnum": "shequ.benefits.models.ListState",
         "BenefitPaymentStateEnum": "shequ.benefits.models.PaymentState",
+        "BenefitConfirmationKeyEnum": "shequ.benefits.rules.CONFIRMATION_KEY_CHOICES",
     },
 }
 

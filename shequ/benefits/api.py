@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from shequ.benefits import eligibility as eligibility_module
 from shequ.benefits import selectors, services, tables
 from shequ.benefits.models import BenefitList, BenefitRow, Confirmation, Payment, PaymentState
-from shequ.benefits.rules import CONFIRMATION_KEYS, Programme
+from shequ.benefits.rules import CONFIRMATION_KEY_CHOICES, Programme
 from shequ.benefits.tasks import enqueue_compute
 from shequ.core.api import UidLookup
 from shequ.core.tabular import XLSX_CONTENT_TYPE
@@ -562,7 +562,7 @@ class ConfirmationSerializer(serializers.ModelSerializer):
     person = serializers.UUIDField(source="person.uid", read_only=True)
     person_name = serializers.CharField(source="person.name", read_only=True)
     unit = serializers.CharField(source="unit_code", read_only=True)
-    key = serializers.ChoiceField(choices=list(CONFIRMATION_KEYS), read_only=True)
+    key = serializers.ChoiceField(choices=CONFIRMATION_KEY_CHOICES, read_only=True)
 
     class Meta:
         model = Confirmation
@@ -582,7 +582,7 @@ class ConfirmationSerializer(serializers.ModelSerializer):
 
 class ConfirmationCreateSerializer(serializers.Serializer):
     person = serializers.UUIDField()
-    key = serializers.ChoiceField(choices=list(CONFIRMATION_KEYS))
+    key = serializers.ChoiceField(choices=CONFIRMATION_KEY_CHOICES)
     value = serializers.BooleanField()
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 

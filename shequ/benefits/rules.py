@@ -51,6 +51,8 @@ CONFIRMATION_KEYS: dict[str, tuple[str, Any]] = {
     ),
 }
 
+CONFIRMATION_KEY_CHOICES = [(key, label) for key, (_programme, label) in CONFIRMATION_KEYS.items()]
+
 # The rulebook keys each programme reads (``<programme>.<key>``) with what they mean.
 RULES: dict[str, tuple[str, ...]] = {
     Programme.REWARD: ("annual_amount", "min_age", "born_after", "payment_periods"),
