@@ -32,6 +32,7 @@ def generate(ctx: DemoContext) -> None:
     street = ctx.shared.get("model_street")
     if street is None or BenefitList.objects.filter(unit=street).exists():
         return
+    services.defaults_ensure()  # `demo --reset` empties every table, the rulebook too
     rng = ctx.rng("benefits")
     today = timezone.localdate()
     special = _special_families(street, rng, today)

@@ -683,6 +683,31 @@ def benefit_list_publish(*, actor: User | None, benefit_list: BenefitList):
     return item
 
 
+def defaults_ensure() -> int:
+    """The national rows of the benefits' rules, added where missing (the data migration adds
+    them; ``demo --reset`` and a flushed test database empty the table). Returns how many."""
+    from shequ.benefits.defaults import default_settings
+    from shequ.rulebook import services as rulebook_services
+    from shequ.rulebook.models import Setting
+
+    added = 0
+    for entry in default_settings():
+        if not Setting.objects.filter(
+            programme=entry["programme"], key=entry["key"], region_prefix=""
+        ).exists():
+            rulebook_services.setting_create(
+                actor=None,
+                programme=entry["programme"],
+                key=entry["key"],
+                value=entry["value"],
+                valid_from=entry["since"],
+                note=entry["note"],
+                reason=_("默认设置"),
+            )
+            added += 1
+    return added
+
+
 def parse_amount(value: Any) -> Decimal | None:
     if value in (None, ""):
         return None
