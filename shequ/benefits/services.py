@@ -8,7 +8,7 @@ the command line, the task worker running a job someone started)."""
 
 import datetime
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -706,12 +706,3 @@ def defaults_ensure() -> int:
             )
             added += 1
     return added
-
-
-def parse_amount(value: Any) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        return Decimal(str(value)).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        raise ValidationError({"amount": [_("金额格式不正确。")]}) from None
