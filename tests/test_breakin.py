@@ -137,7 +137,10 @@ PARAMETERS: dict[str, str] = {
 SHARED_VALUES = {"division", "kind", "format", "stock_item", "step", "verify_code", "receipt_code"}
 SHARED_VALUES |= {"public_item"}
 # A benefit programme is reference data (its rules are the rulebook's, shown to everyone).
-SHARED_VALUES |= {"benefit_programme"}
+# A benefit year list is the street's, not the community's: each community of the street
+# opens it to check its own people's rows (its rows and payments stay scoped: those are
+# the personal records, covered here as the other unit's).
+SHARED_VALUES |= {"benefit_programme", "benefit_list"}
 
 # URL names an anonymous caller may reach; every other route asks for a login first. The
 # second factor's pages are the login's second step (a half-logged-in session).

@@ -57,6 +57,13 @@ def _style(form: forms.Form) -> None:
         field.widget.attrs.setdefault("class", css)
 
 
+def _street_only(user) -> None:
+    """The street's own steps (confirm, correct, publish, the bank): refused before the
+    page asks anything of another role."""
+    if not may_confirm(user):
+        raise PermissionDenied(_("只有街道工作人员可以办理这一步。"))
+
+
 def _confirm_page(request, form, *, title, question, label, cancel_url, danger=False):
     return render(
         request,
@@ -229,6 +236,8 @@ def list_detail(request: StaffRequest, uid) -> HttpResponse:
 @action_required(Action.EDIT_REGISTRY)
 @require_http_methods(["GET", "POST"])
 def list_recompute(request: StaffRequest, uid) -> HttpResponse:
+    if not services.may_compute(request.user):
+        raise PermissionDenied(_("只有街道工作人员可以计算年度名单。"))
     benefit_list = selectors.list_get(request.user, uid)
     form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -287,6 +296,7 @@ def list_check(request: StaffRequest, uid) -> HttpResponse:
 @action_required(Action.EDIT_REGISTRY)
 @require_http_methods(["GET", "POST"])
 def list_confirm(request: StaffRequest, uid) -> HttpResponse:
+    _street_only(request.user)
     benefit_list = selectors.list_get(request.user, uid)
     form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -313,6 +323,7 @@ def list_confirm(request: StaffRequest, uid) -> HttpResponse:
 @action_required(Action.EDIT_REGISTRY)
 @require_http_methods(["GET", "POST"])
 def list_publish(request: StaffRequest, uid) -> HttpResponse:
+    _street_only(request.user)
     benefit_list = selectors.list_get(request.user, uid)
     form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -336,6 +347,7 @@ def list_publish(request: StaffRequest, uid) -> HttpResponse:
 @action_required(Action.EDIT_REGISTRY)
 @require_http_methods(["GET", "POST"])
 def list_add(request: StaffRequest, uid) -> HttpResponse:
+    _street_only(request.user)
     benefit_list = selectors.list_get(request.user, uid)
     form = AddPersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -430,6 +442,7 @@ def row_check(request: StaffRequest, uid) -> HttpResponse:
 @action_required(Action.EDIT_REGISTRY)
 @require_http_methods(["GET", "POST"])
 def row_correct(request: StaffRequest, uid) -> HttpResponse:
+    _street_only(request.user)
     row = selectors.row_get(request.user, uid)
     form = CorrectForm(request.POST or None, initial={"include": "0" if row.included else "1"})
     if request.method == "POST" and form.is_valid():
@@ -520,6 +533,7 @@ def list_payments(request: StaffRequest, uid) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def list_bank(request: StaffRequest, uid) -> HttpResponse:
     """The bank's file: asked first (whole identity numbers, every read logged), then given."""
+    _street_only(request.user)
     benefit_list: BenefitList = selectors.list_get(request.user, uid)
     form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -563,6 +577,7 @@ def list_bank(request: StaffRequest, uid) -> HttpResponse:
 @action_required(Action.EDIT_REGISTRY)
 @require_http_methods(["GET", "POST"])
 def list_bank_result(request: StaffRequest, uid) -> HttpResponse:
+    _street_only(request.user)
     benefit_list = selectors.list_get(request.user, uid)
     form = BankResultForm(request.POST or None, request.FILES or None)
     problems: list[str] = []
@@ -589,6 +604,7 @@ def list_bank_result(request: StaffRequest, uid) -> HttpResponse:
 @action_required(Action.EDIT_REGISTRY)
 @require_http_methods(["GET", "POST"])
 def payment_result(request: StaffRequest, uid) -> HttpResponse:
+    _street_only(request.user)
     payment = selectors.payment_get(request.user, uid)
     form = PaymentResultForm(request.POST or None, initial={"state": request.GET.get("state", "")})
     if request.method == "POST" and form.is_valid():
