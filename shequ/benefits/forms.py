@@ -84,3 +84,12 @@ class ConfirmationForm(StyledForm):
 
     def clean_id_number(self) -> str:
         return normalize_id_number(self.cleaned_data["id_number"])
+
+
+class EligibilityForm(StyledForm):
+    id_number = forms.CharField(label=_("公民身份号码"), max_length=40)
+    programme = forms.ChoiceField(label=_("项目"), choices=Programme.choices)
+    year = forms.IntegerField(label=_("年度"), min_value=2004, initial=_year)
+
+    def clean_id_number(self) -> str:
+        return normalize_id_number(self.cleaned_data["id_number"])

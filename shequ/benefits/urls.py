@@ -12,6 +12,7 @@ urlpatterns = [
     path("benefits/new/", views.list_start, name="list_start"),
     path("benefits/programmes/", views.programme_list, name="programme_list"),
     path("benefits/confirmations/", views.confirmation_list, name="confirmation_list"),
+    path("benefits/eligibility/", views.eligibility_check, name="eligibility_check"),
     path("benefits/<uuid:uid>/", views.list_detail, name="list_detail"),
     path("benefits/<uuid:uid>/recompute/", views.list_recompute, name="list_recompute"),
     path("benefits/<uuid:uid>/check/", views.list_check, name="list_check"),

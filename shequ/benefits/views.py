@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from shequ.benefits import eligibility as eligibility_module
 from shequ.benefits import selectors, services, tables
 from shequ.benefits.forms import (
     AddPersonForm,
@@ -23,6 +24,7 @@ from shequ.benefits.forms import (
     ConfirmationForm,
     ConfirmForm,
     CorrectForm,
+    EligibilityForm,
     NoteForm,
     PaymentResultForm,
     StartForm,
@@ -706,3 +708,33 @@ def programme_list(request: StaffRequest) -> HttpResponse:
             "may_edit_rules": can(request.user, Action.MANAGE_RULES),
         },
     )
+
+
+@action_required(Action.READ_REGISTRY)
+@require_GET
+def eligibility_check(request: StaffRequest) -> HttpResponse:
+    """资格查询: one person's answer now, computed by the same function as the lists."""
+    user = request.user
+    form = EligibilityForm(request.GET or None)
+    answer = None
+    if request.GET and form.is_valid():
+        person = (
+            registry_selectors.persons_visible(user)
+            .filter(id_number=form.cleaned_data["id_number"])
+            .first()
+        )
+        if person is None or user.unit is None:
+            form.add_error("id_number", _("您的辖区内没有登记这个身份证号码。"))
+        else:
+            try:
+                found = eligibility_module.eligibility(
+                    unit=user.unit,
+                    year=form.cleaned_data["year"],
+                    programme=form.cleaned_data["programme"],
+                    person_ids=[person.pk],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                answer = {"person": person, "result": found.answers[0].result}
+    return render(request, "benefits/eligibility.html", {"form": form, "answer": answer})

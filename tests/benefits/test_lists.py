@@ -337,3 +337,64 @@ def test_list_pages_and_api_run_a_constant_number_of_queries(
         api.get("/api/v1/benefit-rows/", {"benefit_list": str(benefit_list.uid)})
     with django_assert_max_num_queries(len(small_page.captured_queries)):
         client.get(f"/benefits/{benefit_list.uid}/")
+
+
+def test_the_programmes_show_the_rules_in_force_at_a_place_and_day(people, api):
+    api.as_(people.worker_a)
+    answer = api.get("/api/v1/benefit-programmes/")
+    assert answer.status_code == 200
+    programmes = {p["id"]: {r["key"]: r["value"] for r in p["rules"]} for p in answer.json()}
+    assert programmes["reward_assistance"]["annual_amount"] == 960
+    assert programmes["special_assistance"]["monthly_rural_death"] == 170
+    before = api.get(
+        "/api/v1/benefit-programmes/special_assistance/",
+        {"division_code": "340603020001", "on": "2013-06-01"},
+    ).json()
+    rules = {r["key"]: r["value"] for r in before["rules"]}
+    assert rules["monthly_urban_death"] is None  # the national minimums start in 2014
+    assert rules["min_woman_age"] == 49
+    assert api.get("/api/v1/benefit-programmes/nothing/").status_code == 404
+
+
+def test_eligibility_counts_a_unit_without_a_list(families, people, api):
+    api.as_(people.district)
+    answer = api.get(
+        "/api/v1/benefits/eligibility/",
+        {"unit": "340603000000", "year": YEAR, "programme": "reward_assistance"},
+    )
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["counts"] == {"eligible": 4}
+    assert answer.json()["answers"] == []
+    api.as_(people.worker_c)
+    assert (
+        api.get(
+            "/api/v1/benefits/eligibility/",
+            {"unit": "340603000000", "year": YEAR, "programme": "reward_assistance"},
+        ).status_code
+        == 404
+    )
+
+
+def test_the_street_pages_are_refused_to_other_roles(families, people, web, api):
+    benefit_list = _computed(people, api)
+    client = web.as_(people.worker_a)
+    for step in ("confirm", "publish", "add", "bank"):
+        assert client.get(f"/benefits/{benefit_list.uid}/{step}/").status_code == 403, step
+    progress = client.get(f"/benefits/{benefit_list.uid}/", {"part": "progress"})
+    assert 'data-state="computed"' in progress.content.decode()
+
+
+def test_one_persons_eligibility_page_gives_every_reason(rural_couple, people, web):
+    husband, _wife = rural_couple
+    page = web.as_(people.worker_a).get(
+        "/benefits/eligibility/",
+        {"id_number": husband.id_number, "programme": "reward_assistance", "year": YEAR},
+    )
+    text = page.content.decode()
+    assert 'data-testid="answer"' in text and "待核实" in text
+    assert "待登记承诺/核实" in text and "现存一个子女" in text
+    other = web.as_(people.worker_c).get(
+        "/benefits/eligibility/",
+        {"id_number": husband.id_number, "programme": "reward_assistance", "year": YEAR},
+    )
+    assert "您的辖区内没有登记这个身份证号码" in other.content.decode()
