@@ -15,6 +15,14 @@ from tests.factories import make_building, make_household, make_person
 D = datetime.date
 YEAR = 2026
 _homes = itertools.count(1)
+_NAME_CHARS = "子丑寅卯辰巳午未申酉戌亥金木水火土日月星云山川河海风"
+
+
+def cn(n: int) -> str:
+    """A name part for a number (names hold Chinese characters only)."""
+    return _NAME_CHARS[n % len(_NAME_CHARS)] + (
+        "" if n < len(_NAME_CHARS) else _NAME_CHARS[n // len(_NAME_CHARS)]
+    )
 
 
 def resident(unit, *, name, sex, born, nature="agricultural", hukou=None, home=None):

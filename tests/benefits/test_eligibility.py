@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from shequ.benefits import services
+from shequ.benefits import rules, services
 from shequ.benefits.eligibility import eligibility
 from shequ.registry import services as registry_services
 from shequ.rulebook import services as rulebook_services
-from tests.benefits.conftest import YEAR, child, couple, marry, resident
+from tests.benefits.conftest import YEAR, child, cn, couple, marry, resident
 from tests.factories import DUJI, make_building, make_household
 
 pytestmark = pytest.mark.django_db
@@ -305,13 +305,36 @@ def test_only_child_reward_ends_at_18_and_after_a_later_child(tree):
     assert "2020 年再生育子女，自次年起停发" in [c.text for c in found[again.pk].checks]
 
 
-def test_only_child_born_after_2015_gets_no_reward(tree):
-    _h, wife = _honor(
-        tree.grid_a1, child_born=D(2016, 2, 2), names=("施父", "施母"), issued=D(2016, 3, 1)
+def test_only_child_born_on_the_last_day_of_2015_still_gets_the_reward(tree):
+    _h, wife = _honor(tree.grid_a1, child_born=D(2015, 12, 31), names=("施父", "施母"))
+    assert answers(tree.street, "only_child_reward")[wife.pk].outcome == "eligible"
+
+
+def test_only_child_born_after_2015_gets_no_reward():
+    """The registry itself refuses a 光荣证 for a child born in 2016; the rule holds anyway
+    (a certificate recorded elsewhere, an imported one): the pure rule, by hand."""
+    facts = rules.PersonFacts(
+        person_id=1,
+        name="施母",
+        sex="F",
+        birth_date=D(1980, 1, 1),
+        hukou="340603020001",
+        hukou_nature="non_agri",
+        residence="34060302000101",
+        children=(rules.ChildFact(sex="F", birth_date=D(2016, 2, 2), living=True),),
+        certificate=rules.CertificateFact(number="HB1", issued_on=D(2016, 3, 1), payee=True),
     )
-    result = answers(tree.street, "only_child_reward")[wife.pk]
+    values = {
+        "monthly_amount": 10,
+        "max_child_age": 18,
+        "child_born_by": "2015-12-31",
+        "payment_periods": 1,
+    }
+    result = rules.evaluate(
+        "only_child_reward", facts, year=YEAR, unit_prefix="340603020", rules=values
+    )
     assert failed(result) == {"child_born_by": "fail"}
-    assert "2016" in next(c.text for c in result.checks if c.code == "child_born_by")
+    assert "2016-02-02" in next(c.text for c in result.checks if c.code == "child_born_by")
 
 
 # --- Set-based ------------------------------------------------------------------------------
@@ -323,7 +346,7 @@ def test_the_query_count_does_not_grow_with_the_persons(tree, django_assert_max_
             tree.grid_a1,
             husband_born=D(1950 + index, 1, 1),
             wife_born=D(1952 + index, 1, 1),
-            names=(f"甲{index}", f"乙{index}"),
+            names=(f"甲{cn(index)}", f"乙{cn(index)}"),
         )
         child(wife, born=D(1980, 1, 1))
         declare(wife)
@@ -334,7 +357,7 @@ def test_the_query_count_does_not_grow_with_the_persons(tree, django_assert_max_
             tree.grid_a2,
             husband_born=D(1950, 1, 1 + index),
             wife_born=D(1952, 1, 1 + index),
-            names=(f"丙{index}", f"丁{index}"),
+            names=(f"丙{cn(index)}", f"丁{cn(index)}"),
         )
         child(wife, born=D(1980, 1, 1))
         declare(wife)

@@ -16,7 +16,7 @@ from shequ.desk.models import Disclosure
 from shequ.org.models import SensitiveAccess
 from shequ.org.roles import Role
 from shequ.registry import services as registry_services
-from tests.benefits.conftest import YEAR, child, couple
+from tests.benefits.conftest import YEAR, child, cn, couple
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -111,6 +111,7 @@ def test_a_confirmed_list_stays_as_it_was_when_the_registry_changes(families, pe
     benefit_list = _confirmed(people, api)
     before = _rows(api, people.street, benefit_list.uid)
     husband, wife = families[0], families[1]
+    husband.refresh_from_db()
     registry_services.person_set_hukou_nature(
         actor=None, person=husband, nature="non_agri", reason="户口性质更正"
     )
@@ -310,7 +311,7 @@ def _more(tree, count, start):
             tree.grid_a2,
             husband_born=D(1950, 1, 1 + index),
             wife_born=D(1952, 1, 1 + index),
-            names=(f"多甲{start + index}", f"多乙{start + index}"),
+            names=(f"多甲{cn(start + index)}", f"多乙{cn(start + index)}"),
         )
         child(wife, born=D(1980, 1, 1))
 
