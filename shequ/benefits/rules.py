@@ -527,7 +527,7 @@ def evaluate_only_child(
     return Result(facts.person_id, _outcome(checks), checks, category="couple", amount=amount)
 
 
-EVALUATORS = {
+EVALUATORS: dict[str, Any] = {
     Programme.REWARD: evaluate_reward,
     Programme.SPECIAL: evaluate_special,
     Programme.ONLY_CHILD: evaluate_only_child,

@@ -419,7 +419,7 @@ def _refresh_totals(benefit_list: BenefitList) -> None:
 
 # --- Payments ----------------------------------------------------------------------------
 
-RESULT_STEPS = {
+RESULT_STEPS: dict[str, str] = {
     PaymentState.PAID: "pay",
     PaymentState.FAILED: "fail",
     PaymentState.RETURNED: "give_back",
