@@ -399,3 +399,11 @@ def test_one_persons_eligibility_page_gives_every_reason(rural_couple, people, w
         {"id_number": husband.id_number, "programme": "reward_assistance", "year": YEAR},
     )
     assert "您的辖区内没有登记这个身份证号码" in other.content.decode()
+
+
+def test_the_pages_are_in_english_at_en(families, people, web, api):
+    benefit_list = _computed(people, api)
+    client = web.as_(people.street)
+    assert "Family benefit lists" in client.get("/en/benefits/").content.decode()
+    page = client.get(f"/en/benefits/{benefit_list.uid}/").content.decode()
+    assert "Confirm the list" in page and "every condition met" in page
