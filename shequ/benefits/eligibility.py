@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import translation
 
@@ -25,7 +26,14 @@ from shequ.benefits.rules import Programme, Result
 from shequ.core.identifiers import mask_id_number, parse_id_number
 from shequ.core.text import prefix_q
 from shequ.org.models import OrgUnit
-from shequ.registry.models import AWAY_FROM_HUKOU, Child, Marriage, Person, PersonStatus
+from shequ.registry.models import (
+    AWAY_FROM_HUKOU,
+    Child,
+    HukouNature,
+    Marriage,
+    Person,
+    PersonStatus,
+)
 from shequ.rulebook.selectors import RuleTable, rules_in_force
 
 PERSON_FIELDS = (
@@ -125,31 +133,66 @@ def basis_date(year: int) -> datetime.date:
     return datetime.date(year, 1, 1)
 
 
-def _area(unit: OrgUnit) -> Q:
-    """Persons a unit's list may hold: living in it, or registered in it (户籍地) and living
-    elsewhere (the partial index of persons away from their 户籍地 serves that half)."""
-    return prefix_q("unit_id", unit.prefix) | (
-        prefix_q("hukou_division_id", unit.prefix) & AWAY_FROM_HUKOU
-    )
-
-
-def candidates(programme: str, unit: OrgUnit, year: int, table: RuleTable) -> QuerySet[Person]:
-    """The persons of the unit the programme's first condition leaves (in SQL)."""
-    persons = Person.objects.filter(_area(unit), status=PersonStatus.ACTIVE)
+def candidates(
+    programme: str, unit: OrgUnit, year: int, table: RuleTable
+) -> list[QuerySet[Person]]:
+    """The persons of the unit the programme's first condition leaves (in SQL), as two
+    disjoint parts an index serves each: those living in the unit, and those registered in
+    it living elsewhere (the partial index of persons away from their 户籍地)."""
     if programme == Programme.REWARD:
         min_age = table.minimum(rules.rule_key(programme, "min_age")) or 60
-        return persons.filter(birth_date__lte=datetime.date(year - int(min_age), 12, 31))
-    if programme == Programme.SPECIAL:
-        hit = Child.objects.filter(Q(is_living=False) | ~Q(disability_grade=""))
-        return persons.filter(
-            Q(pk__in=hit.filter(mother__isnull=False).values("mother_id"))
-            | Q(pk__in=hit.filter(father__isnull=False).values("father_id"))
+        # Aged 60+ and not registered 非农业: a rural programme (a person whose hukou type is
+        # unknown or 居民户口 stays, to be checked). Asked for by name, an urban person is
+        # answered with the reason.
+        gate = Q(birth_date__lte=datetime.date(year - int(min_age), 12, 31)) & ~Q(
+            hukou_nature=HukouNature.NON_AGRICULTURAL
         )
-    holders = Marriage.objects.filter(honor_certificate_number__gt="")
-    return persons.filter(
-        Q(pk__in=holders.filter(wife__isnull=False).values("wife_id"))
-        | Q(pk__in=holders.filter(husband__isnull=False).values("husband_id"))
-    )
+    elif programme == Programme.SPECIAL:
+        hit = Child.objects.filter(Q(is_living=False) | ~Q(disability_grade=""))
+        gate = Q(pk__in=hit.filter(mother__isnull=False).values("mother_id")) | Q(
+            pk__in=hit.filter(father__isnull=False).values("father_id")
+        )
+    else:
+        holders = Marriage.objects.filter(honor_certificate_number__gt="")
+        gate = Q(pk__in=holders.filter(wife__isnull=False).values("wife_id")) | Q(
+            pk__in=holders.filter(husband__isnull=False).values("husband_id")
+        )
+    active = Person.objects.filter(gate, status=PersonStatus.ACTIVE)
+    living_here = active.filter(prefix_q("unit_id", unit.prefix))
+    registered_here = active.filter(prefix_q("hukou_division_id", unit.prefix), AWAY_FROM_HUKOU)
+    return [living_here, registered_here.exclude(prefix_q("unit_id", unit.prefix))]
+
+
+def _where_in(
+    queryset: QuerySet, fields: tuple[str, ...], ids: list[int], *values: str
+) -> Iterator[dict]:
+    """The rows of ``queryset`` whose ``fields`` (any of them) hold one of ``ids``, each row
+    once: on PostgreSQL one query per field (the ids as one array parameter, which the
+    field's index serves), elsewhere chunks of ids (SQLite limits a statement's parameters;
+    a street's lists fit one chunk)."""
+    if not ids:
+        return
+    seen: set[int] = set()
+    if connection.vendor == "postgresql":
+        # One query per field (an OR of two arrays made the planner scan the table).
+        meta = queryset.model._meta
+        for f in fields:
+            where = f'"{meta.db_table}"."{meta.get_field(f).column}" = ANY(%s)'
+            # Names from the model, the ids bound as a parameter: nothing of a user in the SQL.
+            rows = queryset.extra(where=[where], params=[list(ids)]).values("pk", *values)  # noqa: S610
+            for row in rows:
+                if row["pk"] not in seen:
+                    seen.add(row["pk"])
+                    yield row
+        return
+    for chunk in _chunks(ids):
+        condition = Q()
+        for f in fields:
+            condition |= Q(**{f"{f}__in": chunk})
+        for row in queryset.filter(condition).values("pk", *values):
+            if row["pk"] not in seen:
+                seen.add(row["pk"])
+                yield row
 
 
 def _chunks(items: list, size: int = 5000) -> Iterator[list]:
@@ -175,25 +218,23 @@ def eligibility(
     on = basis_date(year)
     table = rules_in_force(rules.RULE_PROGRAMME, on=on, within=unit.prefix)
     found = Eligibility(programme, year, unit, on, table=table)
-    if person_ids is not None:
-        base = Person.objects.filter(pk__in=list(person_ids))
-    else:
-        base = candidates(programme, unit, year, table)
     fields = (*PERSON_FIELDS, "id_number") if with_identity else PERSON_FIELDS
-    persons = list(base.order_by().values(*fields))
+    if person_ids is not None:
+        parts = [Person.objects.filter(pk__in=list(person_ids))]
+    else:
+        parts = candidates(programme, unit, year, table)
+    persons = [row for part in parts for row in part.order_by().values(*fields)]
     total = len(persons)
     if progress:
         progress(0, total)
     if not persons:
         return found
-    # The related rows by a subquery of the same persons (no list of ids in the SQL: a
-    # district's tens of thousands would pass SQLite's limit), or by the few ids asked.
-    ids: Any = base.order_by().values("id") if person_ids is None else [p["id"] for p in persons]
+    ids = [p["id"] for p in persons]
     spouses = _spouses(ids, outside_numbers=programme == Programme.SPECIAL)
     children = _children(ids)
     certificates = _certificates(ids) if programme == Programme.ONLY_CHILD else {}
     confirmations: dict[int, dict[str, bool]] = defaultdict(dict)
-    for row in Confirmation.objects.filter(person_id__in=ids).values("person_id", "key", "value"):
+    for row in _where_in(Confirmation.objects.all(), ("person",), ids, "person_id", "key", "value"):
         confirmations[row["person_id"]][row["key"]] = row["value"]
 
     keys = tuple(rules.rule_key(programme, k) for k in rules.RULES[programme])
@@ -232,24 +273,29 @@ def eligibility(
     return found
 
 
-def _spouses(ids: Any, *, outside_numbers: bool) -> dict[int, rules.SpouseFact]:
+def _spouses(ids: list[int], *, outside_numbers: bool) -> dict[int, rules.SpouseFact]:
     """The spouse of each person's marriage in force: the registry person's facts, or an
-    outside spouse's name (and, when asked, the birth date their identity number holds)."""
+    outside spouse's name (and, when asked, the birth date their identity number holds).
+    One read of the marriages: a couple both asked about comes once."""
     found: dict[int, rules.SpouseFact] = {}
-    for side, other in (("husband", "wife"), ("wife", "husband")):
-        values = [f"{side}_id", f"{other}_id", f"{other}_name", "id"]
-        values += [f"{other}__{name}" for name in SIDE_FIELDS if name != "id"]
-        rows = Marriage.objects.filter(**{f"{side}_id__in": ids}, end_reason="").values(*values)
-        numbers: dict[int, str] = {}
-        if outside_numbers:
-            numbers = dict(
-                Marriage.objects.filter(
-                    **{f"{side}_id__in": ids, f"{other}__isnull": True}, end_reason=""
-                ).values_list("id", f"{other}_id_number")
-            )
-        for row in rows:
+    wanted = set(ids)
+    in_force = Marriage.objects.filter(end_reason="")
+    values = ["id", "husband_id", "wife_id", "husband_name", "wife_name"]
+    for side in ("husband", "wife"):
+        values += [f"{side}__{name}" for name in SIDE_FIELDS if name != "id"]
+    numbers: dict[int, str] = {}
+    if outside_numbers:
+        for side, other in (("husband", "wife"), ("wife", "husband")):
+            outside = in_force.filter(**{f"{other}__isnull": True})
+            for row in _where_in(outside, (side,), ids, "id", f"{other}_id_number"):
+                numbers[row["id"]] = row[f"{other}_id_number"]
+    for row in _where_in(in_force, ("husband", "wife"), ids, *values):
+        for side, other in (("husband", "wife"), ("wife", "husband")):
+            person = row[f"{side}_id"]
+            if person not in wanted:
+                continue
             if row[f"{other}_id"]:
-                found[row[f"{side}_id"]] = rules.SpouseFact(
+                found[person] = rules.SpouseFact(
                     name=row[f"{other}__name"],
                     registry=True,
                     birth_date=row[f"{other}__birth_date"],
@@ -258,7 +304,7 @@ def _spouses(ids: Any, *, outside_numbers: bool) -> dict[int, rules.SpouseFact]:
                     alive=row[f"{other}__status"] != PersonStatus.DECEASED,
                 )
             else:
-                found[row[f"{side}_id"]] = rules.SpouseFact(
+                found[person] = rules.SpouseFact(
                     name=row[f"{other}_name"],
                     registry=False,
                     birth_date=_birth_in(numbers.get(row["id"], "")),
@@ -275,30 +321,35 @@ def _birth_in(number: str) -> datetime.date | None:
         return None
 
 
-def _children(ids: Any) -> dict[int, list[rules.ChildFact]]:
-    """Each person's children, as mother, father or the recording parent (each child once)."""
-    by_person: dict[int, dict[int, rules.ChildFact]] = defaultdict(dict)
-    for side in ("mother_id", "father_id", "parent_id"):
-        for row in Child.objects.filter(**{f"{side}__in": ids}).values(*CHILD_FIELDS):
-            fact = rules.ChildFact(
-                sex=row["sex"],
-                birth_date=row["birth_date"],
-                living=bool(row["is_living"]) and row["death_date"] is None,
-                death_date=row["death_date"],
-                disability_grade=row["disability_grade"] or "",
-            )
-            by_person[row[side]][row["id"]] = fact
-    return {person: list(kids.values()) for person, kids in by_person.items()}
+def _children(ids: list[int]) -> dict[int, list[rules.ChildFact]]:
+    """Each person's children, as mother or father (the recording parent is one of them),
+    read once: a child of two persons asked about comes once."""
+    wanted = set(ids)
+    by_person: dict[int, list[rules.ChildFact]] = defaultdict(list)
+    for row in _where_in(Child.objects.all(), ("mother", "father"), ids, *CHILD_FIELDS):
+        fact = rules.ChildFact(
+            sex=row["sex"],
+            birth_date=row["birth_date"],
+            living=bool(row["is_living"]) and row["death_date"] is None,
+            death_date=row["death_date"],
+            disability_grade=row["disability_grade"] or "",
+        )
+        for side in ("mother_id", "father_id"):
+            if row[side] in wanted:
+                by_person[row[side]].append(fact)
+    return by_person
 
 
-def _certificates(ids: Any) -> dict[int, rules.CertificateFact]:
+def _certificates(ids: list[int]) -> dict[int, rules.CertificateFact]:
     """The 光荣证 on each person's marriages (the latest): the mother is paid when she is a
     registry person, else the father."""
     found: dict[int, rules.CertificateFact] = {}
-    rows = Marriage.objects.filter(
-        Q(wife_id__in=ids) | Q(husband_id__in=ids), honor_certificate_number__gt=""
-    ).values("wife_id", "husband_id", "honor_certificate_number", "honor_certificate_date")
-    for row in sorted(rows, key=lambda r: r["honor_certificate_date"] or datetime.date.min):
+    holders = Marriage.objects.filter(honor_certificate_number__gt="")
+    fields = ("id", "wife_id", "husband_id", "honor_certificate_number", "honor_certificate_date")
+    rows = {row["id"]: row for row in _where_in(holders, ("wife", "husband"), ids, *fields)}
+    for row in sorted(
+        rows.values(), key=lambda r: r["honor_certificate_date"] or datetime.date.min
+    ):
         payee = row["wife_id"] or row["husband_id"]
         for person in (row["wife_id"], row["husband_id"]):
             if person:

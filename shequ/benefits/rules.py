@@ -7,14 +7,20 @@ names the keys, ``defaults.DEFAULTS`` the national rows), read per place and yea
 """
 
 import datetime
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import models
-from django.utils.translation import gettext as _
+from django.utils import translation
 from django.utils.translation import gettext_lazy
+
+# The reasons are a record kept in Chinese, as the list was confirmed (a row frozen in 2026
+# reads the same later, whatever the language of the page): marked for the catalogue, not
+# looked up per person (a district's 60,000 lookups cost more than the rules themselves).
+from django.utils.translation import gettext_noop as _
 
 from shequ.registry.rules import age_on
 
@@ -78,7 +84,7 @@ def rule_key(programme: str, key: str) -> str:
 # --- Facts ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ChildFact:
     sex: str
     birth_date: datetime.date
@@ -87,7 +93,7 @@ class ChildFact:
     disability_grade: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SpouseFact:
     """The spouse of the marriage in force: a registry person (wherever they live) or
     someone outside the registry (``registry`` false: name and identity number only)."""
@@ -100,7 +106,7 @@ class SpouseFact:
     alive: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CertificateFact:
     """独生子女父母光荣证 on one of the person's marriages; ``payee``: the parent the fee is
     paid to (the mother when she is in the registry, else the father)."""
@@ -110,7 +116,7 @@ class CertificateFact:
     payee: bool
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PersonFacts:
     person_id: int
     name: str
@@ -125,8 +131,7 @@ class PersonFacts:
     confirmations: Mapping[str, bool] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(NamedTuple):
     code: str
     outcome: str  # OK, FAIL, UNKNOWN
     text: str
@@ -187,13 +192,19 @@ def _local(facts: PersonFacts, unit_prefix: str) -> Check:
 
 
 def _date(value: Any) -> datetime.date:
-    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
+    return value if isinstance(value, datetime.date) else _iso_date(str(value))
+
+
+@functools.cache
+def _iso_date(text: str) -> datetime.date:
+    return datetime.date.fromisoformat(text)
 
 
 def _money(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
+@functools.cache
 def year_end(year: int) -> datetime.date:
     return datetime.date(year, 12, 31)
 
@@ -206,8 +217,14 @@ def _nature_words(nature: str) -> str:
     }.get(nature, _("未登记"))
 
 
+@functools.cache
+def _confirmation_label(key: str, language: str) -> str:
+    with translation.override(language):
+        return str(CONFIRMATION_KEYS[key][1])
+
+
 def _confirmation(facts: PersonFacts, key: str, code: str) -> Check:
-    label = str(CONFIRMATION_KEYS[key][1])
+    label = _confirmation_label(key, "zh-hans")
     value = facts.confirmations.get(key)
     if value is None:
         return Check(code, UNKNOWN, _("待登记承诺/核实：%(what)s") % {"what": label})
