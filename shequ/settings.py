@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "shequ.health",
     "shequ.supplies",
     "shequ.desk",
+    "shequ.benefits",
 ]
 
 MIDDLEWARE = [
@@ -345,6 +346,11 @@ SPECTACULAR_SETTINGS = {
         "ServiceStatusEnum": "shequ.health.models.ServiceRecord.Status",
         "LocationKindEnum": "shequ.supplies.models.Location.Kind",
         "PregnancyOutcomeEnum": "shequ.registry.models.PregnancyOutcome",
+        "BenefitProgrammeEnum": "shequ.benefits.rules.Programme",
+        "BenefitOutcomeEnum": "shequ.benefits.rules.Outcome",
+        "BenefitListStateEnum": "shequ.benefits.models.ListState",
+        "BenefitPaymentStateEnum": "shequ.benefits.models.PaymentState",
+        "BenefitConfirmationKeyEnum": "shequ.benefits.rules.CONFIRMATION_KEY_CHOICES",
     },
 }
 

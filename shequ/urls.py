@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from shequ.benefits.urls import register_api as register_benefits_api
 from shequ.core import views as core_views
 from shequ.desk.urls import register_api as register_desk_api
 from shequ.duework.urls import register_api as register_duework_api
@@ -37,6 +38,7 @@ register_outbox_api(router)
 register_health_api(router)
 register_supplies_api(router)
 register_desk_api(router)
+register_benefits_api(router)
 
 api_urlpatterns = [
     path("auth/token/", org_api.TokenView.as_view(), name="api-token"),
@@ -82,5 +84,6 @@ urlpatterns += i18n_patterns(
     path("", include("shequ.health.urls")),
     path("", include("shequ.supplies.urls")),
     path("", include("shequ.desk.urls")),
+    path("", include("shequ.benefits.urls")),
     prefix_default_language=False,
 )

@@ -122,6 +122,13 @@ PARAMETERS: dict[str, str] = {
     "disclosures/<uid>": "disclosure",
     "disclosures/<id>": "disclosure",
     "public/<uid>": "public_item",
+    "benefits/<uid>": "benefit_list",
+    "benefits/<id>": "benefit_list",
+    "rows/<uid>": "benefit_row",
+    "benefit-rows/<id>": "benefit_row",
+    "payments/<uid>": "benefit_payment",
+    "benefit-payments/<id>": "benefit_payment",
+    "benefit-programmes/<id>": "benefit_programme",
 }
 # Values that are not records of a unit: reference data and names, the same for everyone.
 # A verification code is public by design: whoever holds the printed page may check it, and
@@ -130,6 +137,11 @@ PARAMETERS: dict[str, str] = {
 # And a published 政务公开 item: public by design, the same for everyone.
 SHARED_VALUES = {"division", "kind", "format", "stock_item", "step", "verify_code", "receipt_code"}
 SHARED_VALUES |= {"public_item"}
+# A benefit programme is reference data (its rules are the rulebook's, shown to everyone).
+# A benefit year list is the street's, not the community's: each community of the street
+# opens it to check its own people's rows (its rows and payments stay scoped: those are
+# the personal records, covered here as the other unit's).
+SHARED_VALUES |= {"benefit_programme", "benefit_list"}
 
 # URL names an anonymous caller may reach; every other route asks for a login first. The
 # second factor's pages are the login's second step (a half-logged-in session).
@@ -140,7 +152,7 @@ PUBLIC |= {"otp_verify", "otp_setup", "otp_recovery_codes"}
 PUBLIC |= {"desk:verify"}
 # Online birth registration by the resident (no staff account: identity number + the mobile
 # number on record + a declaration) and its receipt; both rate-limited per address.
-PUBLIC |= {"desk:birth_online", "desk:birth_receipt"}
+PUBLIC |= {"desk:birth_online", "desk:birth_receipt", "desk:birth_receipt_pdf"}
 # 政务公开 (阳光计生): published items, for everyone.
 PUBLIC |= {"desk:public", "desk:public_item"}
 
@@ -404,6 +416,22 @@ def _build_world() -> World:
         channel="desk",
         values={"stage": "after", "born_on": datetime.date(2026, 1, 2), "declaration": True},
     )
+    # The benefits: the street's confirmed list with the person added (a row and a payment
+    # of 丽景社区), and a declaration of hers.
+    from shequ.benefits import services as benefit_services
+
+    benefit_list = benefit_services.benefit_list_start(
+        actor=None, unit=units["340603020000"], programme="reward_assistance", year=2026
+    )
+    benefit_services.benefit_list_compute(benefit_list)
+    benefit_services.benefit_list_confirm(actor=None, benefit_list=benefit_list)
+    benefit_row = benefit_services.row_add(
+        actor=None, benefit_list=benefit_list, person=person, reason="禁入增补"
+    )
+    benefit_payment = benefit_row.payments.get()
+    benefit_services.confirmation_record(
+        actor=None, person=person, key="spouse_rural", value=True, note="禁入核实"
+    )
 
     # The owner's jobs, through the API as the owner would start them: an import that
     # mentions the person, and an export of the community's persons.
@@ -534,6 +562,10 @@ def _build_world() -> World:
             "receipt_code": birth.receipt_code,
             "disclosure": str(disclosure.uid),
             "public_item": str(disclosure.uid),
+            "benefit_list": str(benefit_list.uid),
+            "benefit_row": str(benefit_row.uid),
+            "benefit_payment": str(benefit_payment.uid),
+            "benefit_programme": "reward_assistance",
             "marriage": str(marriage.uid),
             "child": str(child.uid),
             "certificate": str(certificate.uid),
@@ -564,6 +596,8 @@ def _build_world() -> World:
             "BREAKIN-001",
             "欧阳越界",
             "禁入户号",
+            "禁入增补",
+            "禁入核实",
         },
         never={person.id_number},
         target_prefix=community_a.prefix,

@@ -134,6 +134,7 @@ def test_the_menu_lists_every_app_s_entries_in_their_order(admin_client, tree):
         "通报",
         "证明文书",
         "政务公开",
+        "扶助名单",
         "规则设置",
         "人口分类设置",
         "用户",

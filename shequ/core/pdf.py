@@ -13,6 +13,7 @@ costs no image encoding. No app's data or role lives here: an app hands over a `
 import io
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -80,11 +81,31 @@ def _fontconfig_font() -> str:
     return ""
 
 
-@cache
+_FONT_LOCK = threading.Lock()
+
+
 def _register_font(path: str) -> str:
+    # One reading per process: a document asked for while the start-up thread reads the
+    # font waits for it rather than reading it a second time.
+    with _FONT_LOCK:
+        return _read_font(path)
+
+
+@cache
+def _read_font(path: str) -> str:
     # A .ttc holds several faces; the first is the regular one in the fonts we look for.
     pdfmetrics.registerFont(TTFont(FONT_NAME, path, subfontIndex=0))
     return FONT_NAME
+
+
+def preload_font() -> bool:
+    """Read and register the font now (a serving process calls it once at start, in a
+    thread); a missing font is reported by the first document, not here."""
+    try:
+        _register_font(font_path())
+    except (ImproperlyConfigured, OSError):
+        return False
+    return True
 
 
 def qr_matrix(text: str) -> tuple[tuple[int, ...], ...]:

@@ -44,6 +44,7 @@ urlpatterns = [
     # Public: the resident's own birth registration (no staff account) and its receipt.
     path("birth-registration/", views.birth_online, name="birth_online"),
     path("birth-registration/<str:code>/", views.birth_receipt, name="birth_receipt"),
+    path("birth-registration/<str:code>/pdf/", views.birth_receipt_pdf, name="birth_receipt_pdf"),
     # Public: anyone holding a printed document (the QR code) may check it, without login.
     path("verify/<str:code>/", views.verify, name="verify"),
 ]

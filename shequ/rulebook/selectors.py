@@ -74,6 +74,55 @@ def value(programme: str, key: str, *, division_code: str, on: datetime.date) ->
     return row.value
 
 
+class RuleTable:
+    """The rows of a programme in force on one day for a whole region, read at once: asking
+    it for many places (a street's persons) answers as ``value`` would, without a query
+    each. ``used`` collects the rows that answered (to keep with what they decided)."""
+
+    def __init__(self, programme: str, on: datetime.date, rows: list[Setting]):
+        self.programme, self.on = programme, on
+        self._rows: dict[str, list[Setting]] = {}
+        for row in sorted(rows, key=lambda r: (-len(r.region_prefix), r.pk or 0)):
+            self._rows.setdefault(row.key, []).append(row)
+        self.used: dict[int, Setting] = {}
+
+    def row(self, key: str, division_code: str) -> Setting | None:
+        for row in self._rows.get(key, ()):
+            if division_code.startswith(row.region_prefix):
+                return row
+        return None
+
+    def value(self, key: str, division_code: str) -> Any:
+        row = self.row(key, division_code)
+        if row is None:
+            raise RuleMissing(self.programme, key, division_code, self.on)
+        self.used[row.pk] = row
+        return row.value
+
+    def values(self, keys: tuple[str, ...], division_code: str, *, prefix: str = "") -> dict:
+        """``{key: value}`` for a place; ``prefix`` is stripped from the keys in the answer
+        (``values(("a.x",), code, prefix="a.")`` → ``{"x": …}``)."""
+        return {key[len(prefix) :]: self.value(key, division_code) for key in keys}
+
+    def minimum(self, key: str) -> Any:
+        """The smallest value of a numeric setting anywhere in the region (a query's bound)."""
+        found = [row.value for row in self._rows.get(key, ()) if isinstance(row.value, int | float)]
+        return min(found) if found else None
+
+
+def rules_in_force(programme: str, *, on: datetime.date, within: str = "") -> RuleTable:
+    """Every setting of a programme in force on ``on`` that may apply in the region
+    ``within`` (a code prefix): its own rows, those above it and those inside it. One query."""
+    rows = Setting.objects.filter(programme=programme, valid_from__lte=on).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on)
+    )
+    if within:
+        rows = rows.filter(
+            Q(region_prefix__in=region_prefixes(within)) | prefixes_q((within,), "region_prefix")
+        )
+    return RuleTable(programme, on, list(rows))
+
+
 def settings_visible(user: User) -> QuerySet[Setting]:
     """The settings a user may read: those that apply to their place (their unit's code and
     every prefix above it) and those of the regions in their jurisdiction."""

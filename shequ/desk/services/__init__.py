@@ -16,6 +16,7 @@ from shequ.desk.services.applications import (
     promised_by,
 )
 from shequ.desk.services.births import (
+    birth_receipt_pdf,
     birth_registration_create,
     birth_registration_link_child,
     birth_registration_online,
@@ -43,6 +44,7 @@ __all__ = [
     "application_issue",
     "application_refuse",
     "application_review",
+    "birth_receipt_pdf",
     "birth_registration_create",
     "birth_registration_link_child",
     "birth_registration_online",

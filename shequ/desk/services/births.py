@@ -169,3 +169,38 @@ def birth_registration_link_child(
         changes={"child": str(child.uid)},
     )
     return registration
+
+
+def birth_receipt_pdf(*, registration: BirthRegistration, receipt_url: str) -> bytes:
+    """The receipt as a printable page (the registrant's name masked, as on the receipt
+    page; no identity number, no expected date), its QR code the receipt's address."""
+    from django.utils import timezone
+
+    from shequ.core.pdf import PdfDocument, render_pdf
+
+    fields = [
+        (_("登记人"), rules.mask_name(registration.person.name)),
+        (_("登记时间"), f"{timezone.localtime(registration.registered_at):%Y-%m-%d %H:%M}"),
+        (_("登记地"), registration.unit.name),
+        (_("登记时点"), str(registration.get_stage_display())),
+        (_("孩次"), str(registration.order)),
+    ]
+    if registration.born_on:
+        fields.append((_("出生日期"), registration.born_on.isoformat()))
+    return render_pdf(
+        PdfDocument(
+            title=str(_("生育登记回执")),
+            number=_("回执码 %(code)s") % {"code": registration.receipt_code},
+            fields=[(str(label), str(value)) for label, value in fields],
+            paragraphs=[
+                str(
+                    _(
+                        "您的生育登记已完成。生育登记是服务登记，不是审批。"
+                        "社区将为您提供孕产期保健和咨询服务。"
+                    )
+                )
+            ],
+            qr_text=receipt_url,
+            qr_caption=str(_("扫描二维码可再次查看本回执。")),
+        )
+    )

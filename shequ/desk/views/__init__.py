@@ -14,6 +14,7 @@ from shequ.desk.views.births import (
     birth_new,
     birth_online,
     birth_receipt,
+    birth_receipt_pdf,
 )
 from shequ.desk.views.disclosures import (
     disclosure_edit,
@@ -44,6 +45,7 @@ __all__ = [
     "birth_new",
     "birth_online",
     "birth_receipt",
+    "birth_receipt_pdf",
     "disclosure_edit",
     "disclosure_list",
     "disclosure_new",

@@ -12,15 +12,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from shequ.core.forms import add_service_errors
 from shequ.core.web import paginate, query_without
-from shequ.desk import rules, selectors, services
+from shequ.desk import rules, selectors, services, tables
 from shequ.desk.forms import (
     ApplicationForm,
     ConfirmForm,
     ReasonForm,
 )
-from shequ.desk.views._common import _style
+from shequ.desk.views._common import _style, export_list
 from shequ.org.permissions import StaffRequest, action_required
-from shequ.org.roles import Action
+from shequ.org.roles import Action, can
 from shequ.registry import selectors as registry_selectors
 
 _l = gettext_lazy
@@ -41,6 +41,14 @@ def application_list(request: StaffRequest) -> HttpResponse:
     )
     problems = filterset.problems()
     rows = (filterset.queryset.none() if problems else filterset.qs).order_by("-applied_at", "-id")
+    if request.GET.get("export"):
+        return export_list(
+            request,
+            tables.applications_table(),
+            rows,
+            tables.application_row,
+            target_type="desk.application",
+        )
     page = paginate(request, rows)
     form = filterset.form
     _style(form)
@@ -52,6 +60,7 @@ def application_list(request: StaffRequest) -> HttpResponse:
             "form": form,
             "problems": problems,
             "query": query_without(request, "page"),
+            "can_export": can(request.user, Action.EXPORT_REGISTRY),
             "counts": selectors.application_counts(user),
             "can_apply": rules.may_step(user, "apply"),
         },

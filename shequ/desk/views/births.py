@@ -12,16 +12,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from shequ.core.forms import add_service_errors
 from shequ.core.web import client_ip, paginate, query_without
-from shequ.desk import rules, selectors, services
+from shequ.desk import rules, selectors, services, tables
 from shequ.desk.forms import (
     BirthRegistrationForm,
     ChildLinkForm,
     OnlineBirthRegistrationForm,
 )
 from shequ.desk.models import Channel
-from shequ.desk.views._common import _style
+from shequ.desk.views._common import _style, export_list
 from shequ.org.permissions import StaffRequest, action_required
-from shequ.org.roles import Action
+from shequ.org.roles import Action, can
 from shequ.registry import selectors as registry_selectors
 
 # --- Birth registration (生育登记) ----------------------------------------------------------
@@ -47,6 +47,14 @@ def birth_list(request: StaffRequest) -> HttpResponse:
     rows = (filterset.queryset.none() if problems else filterset.qs).order_by(
         "-registered_at", "-id"
     )
+    if request.GET.get("export"):
+        return export_list(
+            request,
+            tables.births_table(),
+            rows,
+            tables.birth_row,
+            target_type="desk.birthregistration",
+        )
     form = filterset.form
     _style(form)
     return render(
@@ -57,6 +65,7 @@ def birth_list(request: StaffRequest) -> HttpResponse:
             "form": form,
             "problems": problems,
             "query": query_without(request, "page"),
+            "can_export": can(request.user, Action.EXPORT_REGISTRY),
             "can_register": rules.may_step(request.user, "apply"),
         },
     )
@@ -180,5 +189,30 @@ def birth_receipt(request: HttpRequest, code: str) -> HttpResponse:
         "desk/birth_receipt.html",
         {"registration": registration, "masked_name": rules.mask_name(registration.person.name)},
     )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@never_cache
+@require_GET
+def birth_receipt_pdf(request: HttpRequest, code: str) -> HttpResponse:
+    """Public: the receipt as a PDF to print (same code, same limit as the receipt page)."""
+    try:
+        services.count_address(
+            "birth-receipt", client_ip(request), 10 * settings.BIRTH_ONLINE_LIMIT_PER_HOUR
+        )
+    except services.TooManyAttempts:
+        return render(request, "desk/birth_receipt.html", {"limited": True}, status=429)
+    registration = selectors.birth_registration_by_receipt(code)
+    if registration is None:
+        raise Http404
+    data = services.birth_receipt_pdf(
+        registration=registration,
+        receipt_url=request.build_absolute_uri(
+            reverse("desk:birth_receipt", args=[registration.receipt_code])
+        ),
+    )
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="birth-receipt.pdf"'
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -11,15 +11,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from shequ.core.forms import add_service_errors
 from shequ.core.web import client_ip, paginate, query_without
-from shequ.desk import rules, selectors, services
+from shequ.desk import rules, selectors, services, tables
 from shequ.desk.forms import (
     ReasonForm,
 )
 from shequ.desk.models import DocumentKind
-from shequ.desk.views._common import _style
+from shequ.desk.views._common import _style, export_list
 from shequ.org.models import SensitiveAccess
 from shequ.org.permissions import StaffRequest, action_required
-from shequ.org.roles import Action
+from shequ.org.roles import Action, can
 
 
 @action_required(Action.READ_REGISTRY)
@@ -30,6 +30,14 @@ def document_list(request: StaffRequest) -> HttpResponse:
     )
     problems = filterset.problems()
     rows = (filterset.queryset.none() if problems else filterset.qs).order_by("-issued_on", "-id")
+    if request.GET.get("export"):
+        return export_list(
+            request,
+            tables.documents_table(),
+            rows,
+            tables.document_row,
+            target_type="desk.document",
+        )
     form = filterset.form
     _style(form)
     return render(
@@ -40,6 +48,7 @@ def document_list(request: StaffRequest) -> HttpResponse:
             "form": form,
             "problems": problems,
             "query": query_without(request, "page"),
+            "can_export": can(request.user, Action.EXPORT_REGISTRY),
         },
     )
 

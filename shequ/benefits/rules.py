@@ -1,0 +1,580 @@
+"""The benefits' rules as pure functions of registry facts: which place pays a person, and
+for each programme the conditions with their outcome and the words that explain it. No ORM
+here: ``eligibility`` gathers the facts (a few queries for a whole unit) and asks these.
+
+Amounts and thresholds are never constants here: they come from the rulebook (``RULES``
+names the keys, ``defaults.DEFAULTS`` the national rows), read per place and year.
+"""
+
+import datetime
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy
+
+# The reasons are a record kept in Chinese, as the list was confirmed (a row frozen in 2026
+# reads the same later, whatever the language of the page): marked for the catalogue, not
+# looked up per person (a district's 60,000 lookups cost more than the rules themselves).
+from django.utils.translation import gettext_noop as _
+
+from shequ.registry.rules import age_on
+
+RULE_PROGRAMME = "benefits"  # the rulebook's programme of every benefit setting
+
+
+class Programme(models.TextChoices):
+    REWARD = "reward_assistance", gettext_lazy("农村部分计划生育家庭奖励扶助")
+    SPECIAL = "special_assistance", gettext_lazy("计划生育家庭特别扶助")
+    ONLY_CHILD = "only_child_reward", gettext_lazy("独生子女父母奖励费")
+
+
+class Outcome(models.TextChoices):
+    ELIGIBLE = "eligible", gettext_lazy("符合")
+    INELIGIBLE = "ineligible", gettext_lazy("不符合")
+    PENDING = "pending", gettext_lazy("待核实")
+
+
+# A condition's result: met, not met, or not known from the registry (a declaration or a
+# registry fact is missing: the person is "pending" until someone records it).
+OK, FAIL, UNKNOWN = "ok", "fail", "unknown"
+
+# Facts the registry cannot know, recorded as a declaration or a confirmation by staff
+# (``Confirmation``): the key, the programme it serves, what it says.
+CONFIRMATION_KEYS: dict[str, tuple[str, Any]] = {
+    "no_violation_1973_2001": (
+        Programme.REWARD,
+        gettext_lazy("1973年至2001年间无违反计划生育法律法规和政策规定生育"),
+    ),
+    "spouse_rural": (Programme.REWARD, gettext_lazy("配偶为农业户口（配偶不在本库，经核实）")),
+    "spouse_birth_date": (
+        Programme.SPECIAL,
+        gettext_lazy("女方出生日期已核实（配偶不在本库，按身份证件）"),
+    ),
+}
+
+CONFIRMATION_KEY_CHOICES = [(key, label) for key, (_programme, label) in CONFIRMATION_KEYS.items()]
+
+# The rulebook keys each programme reads (``<programme>.<key>``) with what they mean.
+RULES: dict[str, tuple[str, ...]] = {
+    Programme.REWARD: ("annual_amount", "min_age", "born_after", "payment_periods"),
+    Programme.SPECIAL: (
+        "min_woman_age",
+        "born_after",
+        "only_child_born_by",
+        "disability_grades",
+        "monthly_urban_disability",
+        "monthly_urban_death",
+        "monthly_rural_disability",
+        "monthly_rural_death",
+        "payment_periods",
+    ),
+    Programme.ONLY_CHILD: ("monthly_amount", "max_child_age", "child_born_by", "payment_periods"),
+}
+
+
+def rule_key(programme: str, key: str) -> str:
+    return f"{programme}.{key}"
+
+
+# --- Facts ---------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ChildFact:
+    sex: str
+    birth_date: datetime.date
+    living: bool
+    death_date: datetime.date | None = None
+    disability_grade: str = ""
+
+
+@dataclass(slots=True)
+class SpouseFact:
+    """The spouse of the marriage in force: a registry person (wherever they live) or
+    someone outside the registry (``registry`` false: name and identity number only)."""
+
+    name: str
+    registry: bool
+    birth_date: datetime.date | None = None
+    hukou_nature: str = ""
+    residence: str = ""  # the unit code where a registry spouse lives
+    alive: bool = True
+
+
+@dataclass(slots=True)
+class CertificateFact:
+    """独生子女父母光荣证 on one of the person's marriages; ``payee``: the parent the fee is
+    paid to (the mother when she is in the registry, else the father)."""
+
+    number: str
+    issued_on: datetime.date | None
+    payee: bool
+
+
+@dataclass(slots=True)
+class PersonFacts:
+    person_id: int
+    name: str
+    sex: str
+    birth_date: datetime.date
+    hukou: str  # the 户籍地 division code
+    hukou_nature: str
+    residence: str  # the unit code where the person lives
+    spouse: SpouseFact | None = None
+    children: tuple[ChildFact, ...] = ()
+    certificate: CertificateFact | None = None
+    confirmations: Mapping[str, bool] = field(default_factory=dict)
+
+
+class Check(NamedTuple):
+    code: str
+    outcome: str  # OK, FAIL, UNKNOWN
+    text: str
+
+
+@dataclass
+class Result:
+    """One person's answer for one programme and year."""
+
+    person_id: int
+    outcome: str
+    checks: list[Check]
+    category: str = ""  # rural / urban_disability / urban_death / rural_disability …
+    amount: Decimal | None = None  # for the year, per person
+    rules: dict[str, Any] = field(default_factory=dict)  # the rule values used
+
+    @property
+    def reasons(self) -> list[dict[str, str]]:
+        return [{"code": c.code, "outcome": c.outcome, "text": c.text} for c in self.checks]
+
+    @property
+    def failed(self) -> list[Check]:
+        return [c for c in self.checks if c.outcome != OK]
+
+
+# --- Where a person is paid ------------------------------------------------------------
+
+
+def precise_division(code: str) -> bool:
+    """Whether a 户籍地 code names a street (乡镇/街道) or a place below it."""
+    return len(code) >= 9 and code[6:9] != "000"
+
+
+def paying_place(*, hukou: str, residence: str) -> str:
+    """The code of the place whose list a person is on: benefits are paid where the person
+    is registered (户籍地). A 户籍地 known only to its county, with the person living in
+    that county, is taken as where they live; otherwise the 户籍地 (which may be outside
+    the deployment: no list of ours holds the person then)."""
+    if precise_division(hukou):
+        return hukou
+    if hukou[:6] and hukou[:6] == residence[:6]:
+        return residence
+    return hukou
+
+
+def _local(facts: PersonFacts, unit_prefix: str) -> Check:
+    place = paying_place(hukou=facts.hukou, residence=facts.residence)
+    if place.startswith(unit_prefix):
+        return Check("local", OK, _("户籍在本辖区（%(code)s）") % {"code": facts.hukou})
+    return Check(
+        "local",
+        FAIL,
+        _("户籍不在本辖区，由户籍地审核发放（户籍地代码 %(code)s）") % {"code": facts.hukou},
+    )
+
+
+# --- Small helpers ---------------------------------------------------------------------
+
+
+def _date(value: Any) -> datetime.date:
+    return value if isinstance(value, datetime.date) else _iso_date(str(value))
+
+
+@functools.cache
+def _iso_date(text: str) -> datetime.date:
+    return datetime.date.fromisoformat(text)
+
+
+def _money(value: Any) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+@functools.cache
+def year_end(year: int) -> datetime.date:
+    return datetime.date(year, 12, 31)
+
+
+def _nature_words(nature: str) -> str:
+    return {
+        "agricultural": _("农业户口"),
+        "non_agri": _("非农业户口"),
+        "unified": _("居民户口（统一登记后）"),
+    }.get(nature, _("未登记"))
+
+
+@functools.cache
+def _confirmation_label(key: str, language: str) -> str:
+    with translation.override(language):
+        return str(CONFIRMATION_KEYS[key][1])
+
+
+def _confirmation(facts: PersonFacts, key: str, code: str) -> Check:
+    label = _confirmation_label(key, "zh-hans")
+    value = facts.confirmations.get(key)
+    if value is None:
+        return Check(code, UNKNOWN, _("待登记承诺/核实：%(what)s") % {"what": label})
+    if value:
+        return Check(code, OK, _("已登记承诺/核实：%(what)s") % {"what": label})
+    return Check(code, FAIL, _("经核实不符合：%(what)s") % {"what": label})
+
+
+def _born_after(facts: PersonFacts, since: datetime.date) -> Check:
+    if facts.birth_date >= since:
+        return Check("born_after", OK, _("%(date)s 以后出生") % {"date": since.isoformat()})
+    return Check(
+        "born_after",
+        FAIL,
+        _("%(date)s 以前出生（%(birth)s）")
+        % {"date": since.isoformat(), "birth": facts.birth_date.isoformat()},
+    )
+
+
+def _outcome(checks: list[Check]) -> str:
+    if any(c.outcome == FAIL for c in checks):
+        return Outcome.INELIGIBLE
+    if any(c.outcome == UNKNOWN for c in checks):
+        return Outcome.PENDING
+    return Outcome.ELIGIBLE
+
+
+# --- 农村部分计划生育家庭奖励扶助 ------------------------------------------------------------
+
+
+def _children_for_reward(children: tuple[ChildFact, ...]) -> Check:
+    """现存一个子女，或两个女孩，或子女死亡现无子女 (国办发〔2004〕21号)."""
+    living = [c for c in children if c.living]
+    if not children:
+        return Check("children", FAIL, _("无生育子女记录"))
+    if len(living) == 1:
+        return Check("children", OK, _("现存一个子女"))
+    if len(living) == 2 and all(c.sex == "F" for c in living):
+        return Check("children", OK, _("现存两个女孩"))
+    if not living:
+        return Check("children", OK, _("子女死亡，现无子女"))
+    return Check(
+        "children",
+        FAIL,
+        _("现存子女 %(n)d 个（须现存一个子女或两个女孩或子女死亡现无子女）") % {"n": len(living)},
+    )
+
+
+def evaluate_reward(
+    facts: PersonFacts, *, year: int, unit_prefix: str, rules: Mapping[str, Any]
+) -> Result:
+    """奖励扶助: both spouses rural hukou, no policy-violating birth 1973–2001 (a
+    declaration), one child or two girls or none left, born after 1933-01-01, aged 60+."""
+    min_age = int(rules["min_age"])
+    checks = [_local(facts, unit_prefix), _born_after(facts, _date(rules["born_after"]))]
+    age = age_on(facts.birth_date, year_end(year))
+    if age >= min_age:
+        checks.append(
+            Check("age", OK, _("%(year)s 年底满 %(age)d 周岁") % {"year": year, "age": age})
+        )
+    else:
+        checks.append(
+            Check(
+                "age",
+                FAIL,
+                _("%(year)s 年底 %(age)d 周岁，未满 %(min)d 周岁")
+                % {"year": year, "age": age, "min": min_age},
+            )
+        )
+    if facts.hukou_nature == "agricultural":
+        checks.append(Check("rural", OK, _("本人为农业户口")))
+    elif facts.hukou_nature == "non_agri":
+        checks.append(Check("rural", FAIL, _("本人为非农业户口")))
+    else:
+        checks.append(
+            Check(
+                "rural",
+                UNKNOWN,
+                _("本人户口性质需核实（%(nature)s）")
+                % {"nature": _nature_words(facts.hukou_nature)},
+            )
+        )
+    spouse = facts.spouse
+    if spouse is None:
+        checks.append(Check("spouse_rural", OK, _("无在婚配偶（丧偶、离婚或未婚）")))
+    elif spouse.registry:
+        if spouse.hukou_nature == "agricultural":
+            checks.append(Check("spouse_rural", OK, _("配偶为农业户口")))
+        elif spouse.hukou_nature == "non_agri":
+            checks.append(Check("spouse_rural", FAIL, _("配偶为非农业户口")))
+        else:
+            checks.append(
+                Check(
+                    "spouse_rural",
+                    UNKNOWN,
+                    _("配偶户口性质需核实（%(nature)s）")
+                    % {"nature": _nature_words(spouse.hukou_nature)},
+                )
+            )
+    else:
+        checks.append(_confirmation(facts, "spouse_rural", "spouse_rural"))
+    checks.append(_children_for_reward(facts.children))
+    checks.append(_confirmation(facts, "no_violation_1973_2001", "no_violation"))
+    outcome = _outcome(checks)
+    return Result(
+        facts.person_id,
+        outcome,
+        checks,
+        category="rural",
+        amount=_money(rules["annual_amount"]),
+    )
+
+
+# --- 计划生育家庭特别扶助 -------------------------------------------------------------------
+
+
+def _woman_birth(facts: PersonFacts) -> tuple[datetime.date | None, str]:
+    """The woman of the couple: the person herself, or the wife (a registry spouse, or the
+    birth date in an outside wife's identity number), or the child's mother."""
+    if facts.sex == "F":
+        return facts.birth_date, "self"
+    if facts.spouse is not None and facts.spouse.birth_date is not None:
+        return facts.spouse.birth_date, "spouse"
+    return None, ""
+
+
+def evaluate_special(
+    facts: PersonFacts, *, year: int, unit_prefix: str, rules: Mapping[str, Any]
+) -> Result:
+    """特别扶助: parents born after 1933-01-01, the woman 49+, one child born or adopted, who
+    died or has a disability of grade 3 or worse, no later birth or adoption."""
+    checks = [_local(facts, unit_prefix), _born_after(facts, _date(rules["born_after"]))]
+    min_age = int(rules["min_woman_age"])
+    birth, whose = _woman_birth(facts)
+    if birth is None:
+        if facts.spouse is not None and not facts.spouse.registry:
+            checks.append(_confirmation(facts, "spouse_birth_date", "woman_age"))
+        else:
+            checks.append(Check("woman_age", UNKNOWN, _("女方出生日期不详，需核实")))
+    else:
+        age = age_on(birth, year_end(year))
+        who = _("本人") if whose == "self" else _("女方（配偶）")
+        if age >= min_age:
+            checks.append(
+                Check(
+                    "woman_age",
+                    OK,
+                    _("%(who)s %(year)s 年底满 %(age)d 周岁")
+                    % {"who": who, "year": year, "age": age},
+                )
+            )
+        else:
+            checks.append(
+                Check(
+                    "woman_age",
+                    FAIL,
+                    _("%(who)s %(year)s 年底 %(age)d 周岁，未满 %(min)d 周岁")
+                    % {"who": who, "year": year, "age": age, "min": min_age},
+                )
+            )
+    children = facts.children
+    category = ""
+    if len(children) != 1:
+        checks.append(
+            Check(
+                "one_child",
+                FAIL,
+                _("生育（收养）子女 %(n)d 个，须只生育或合法收养一个子女") % {"n": len(children)},
+            )
+            if children
+            else Check("one_child", FAIL, _("无生育子女记录"))
+        )
+    else:
+        child = children[0]
+        checks.append(Check("one_child", OK, _("只生育一个子女，此后未再生育或收养")))
+        born_by = rules.get("only_child_born_by")
+        if born_by and child.birth_date > _date(born_by):
+            checks.append(
+                Check(
+                    "child_born_by",
+                    FAIL,
+                    _("子女出生于 %(birth)s，晚于 %(date)s（不属独生子女家庭）")
+                    % {"birth": child.birth_date.isoformat(), "date": _date(born_by).isoformat()},
+                )
+            )
+        grades = [str(g) for g in rules.get("disability_grades", ["1", "2", "3"])]
+        if not child.living:
+            category = "death"
+            when = child.death_date.isoformat() if child.death_date else _("日期不详")
+            checks.append(Check("child_state", OK, _("子女已死亡（%(when)s）") % {"when": when}))
+        elif child.disability_grade in grades:
+            category = "disability"
+            checks.append(
+                Check(
+                    "child_state",
+                    OK,
+                    _("子女为%(grade)s级残疾") % {"grade": child.disability_grade},
+                )
+            )
+        else:
+            words = (
+                _("子女为%(grade)s级残疾，未达三级以上") % {"grade": child.disability_grade}
+                if child.disability_grade
+                else _("子女健在且无残疾登记")
+            )
+            checks.append(Check("child_state", FAIL, words))
+    amount = None
+    if facts.hukou_nature == "agricultural":
+        area = "rural"
+    elif facts.hukou_nature in ("non_agri", "unified"):
+        area = "urban"
+    else:
+        area = ""
+        checks.append(Check("area", UNKNOWN, _("户口性质未登记：城镇或农村标准无法确定")))
+    if area and category:
+        monthly = _money(rules[f"monthly_{area}_{category}"])
+        amount = monthly * 12
+        category = f"{area}_{category}"
+    return Result(facts.person_id, _outcome(checks), checks, category=category, amount=amount)
+
+
+# --- 独生子女父母奖励费 ---------------------------------------------------------------------
+
+
+def months_under_age(
+    child_birth: datetime.date, since: datetime.date | None, year: int, max_age: int
+) -> int:
+    """The months of ``year`` from the certificate's month on, before the month in which
+    the child turns ``max_age`` (paid "from issue until the child is 18")."""
+    limit = (
+        child_birth.replace(year=child_birth.year + max_age)
+        if not (child_birth.month == 2 and child_birth.day == 29)
+        else datetime.date(child_birth.year + max_age, 3, 1)
+    )
+    count = 0
+    for month in range(1, 13):
+        first = datetime.date(year, month, 1)
+        if since is not None and first < since.replace(day=1):
+            continue
+        if first >= limit.replace(day=1):
+            continue
+        count += 1
+    return count
+
+
+def evaluate_only_child(
+    facts: PersonFacts, *, year: int, unit_prefix: str, rules: Mapping[str, Any]
+) -> Result:
+    """独生子女父母奖励费: a 光荣证 on the couple's marriage, for an only child born by
+    2015-12-31, paid monthly until the child is 18; a later child ends it from the next
+    year (nothing reclaimed)."""
+    checks = [_local(facts, unit_prefix)]
+    certificate = facts.certificate
+    amount = None
+    if certificate is None:
+        checks.append(Check("certificate", FAIL, _("未登记独生子女父母光荣证")))
+        return Result(facts.person_id, _outcome(checks), checks)
+    when = certificate.issued_on.isoformat() if certificate.issued_on else _("日期不详")
+    checks.append(
+        Check(
+            "certificate",
+            OK,
+            _("持独生子女父母光荣证 %(number)s（%(when)s）")
+            % {"number": certificate.number, "when": when},
+        )
+    )
+    ordered = sorted(facts.children, key=lambda c: c.birth_date)
+    if not ordered:
+        checks.append(Check("child", UNKNOWN, _("未登记子女，无法确定独生子女年龄")))
+        return Result(facts.person_id, _outcome(checks), checks)
+    only = ordered[0]
+    born_by = _date(rules["child_born_by"])
+    if only.birth_date > born_by:
+        checks.append(
+            Check(
+                "child_born_by",
+                FAIL,
+                _("子女出生于 %(birth)s，%(date)s 以后出生的不再享受")
+                % {"birth": only.birth_date.isoformat(), "date": born_by.isoformat()},
+            )
+        )
+    later = [c for c in ordered[1:] if c.birth_date.year < year]
+    if later:
+        checks.append(
+            Check(
+                "no_later_child",
+                FAIL,
+                _("%(year)s 年再生育子女，自次年起停发") % {"year": later[0].birth_date.year},
+            )
+        )
+    else:
+        checks.append(Check("no_later_child", OK, _("未再生育子女")))
+    max_age = int(rules["max_child_age"])
+    months = months_under_age(only.birth_date, certificate.issued_on, year, max_age)
+    if months:
+        checks.append(
+            Check(
+                "child_age",
+                OK,
+                _("%(year)s 年子女未满 %(age)d 周岁的月数：%(m)d")
+                % {"year": year, "age": max_age, "m": months},
+            )
+        )
+        amount = _money(rules["monthly_amount"]) * months
+    else:
+        checks.append(
+            Check(
+                "child_age",
+                FAIL,
+                _("子女于 %(year)s 年前已满 %(age)d 周岁") % {"year": year, "age": max_age},
+            )
+        )
+    if certificate.payee:
+        checks.append(Check("payee", OK, _("由本人领取（按对发放）")))
+    else:
+        checks.append(Check("payee", FAIL, _("奖励费按对发放，由配偶（母亲）领取")))
+    return Result(facts.person_id, _outcome(checks), checks, category="couple", amount=amount)
+
+
+EVALUATORS: dict[str, Any] = {
+    Programme.REWARD: evaluate_reward,
+    Programme.SPECIAL: evaluate_special,
+    Programme.ONLY_CHILD: evaluate_only_child,
+}
+
+
+def evaluate(
+    programme: str, facts: PersonFacts, *, year: int, unit_prefix: str, rules: Mapping[str, Any]
+) -> Result:
+    """One person's answer for a programme and year; ``rules``: the values in force there."""
+    result = EVALUATORS[programme](facts, year=year, unit_prefix=unit_prefix, rules=rules)
+    result.rules = dict(rules)
+    return result
+
+
+# --- Payments ------------------------------------------------------------------------------
+
+
+def periods(year: int, count: int) -> list[str]:
+    """The payment periods of a year: 2026; 2026-H1 …; 2026-Q1 …; 2026-01 …"""
+    if count == 2:
+        return [f"{year}-H1", f"{year}-H2"]
+    if count == 4:
+        return [f"{year}-Q{q}" for q in range(1, 5)]
+    if count == 12:
+        return [f"{year}-{m:02d}" for m in range(1, 13)]
+    return [str(year)]
+
+
+def split(amount: Decimal, count: int) -> list[Decimal]:
+    """An amount in ``count`` equal parts to the fen; the last takes the rounding."""
+    part = (amount / count).quantize(Decimal("0.01"))
+    return [part] * (count - 1) + [amount - part * (count - 1)]
