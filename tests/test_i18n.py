@@ -120,6 +120,8 @@ def test_the_menu_lists_every_app_s_entries_in_their_order(admin_client, tree):
     assert labels == [
         "首页",
         "组织",
+        "待办",
+        "通报",
         "人口",
         "房屋",
         "出租房屋",
@@ -128,18 +130,25 @@ def test_the_menu_lists_every_app_s_entries_in_their_order(admin_client, tree):
         "导入导出",
         "健康服务",
         "生育登记",
-        "待办",
-        "药具",
         "办事申请",
-        "通报",
         "证明文书",
         "政务公开",
         "扶助名单",
+        "药具",
         "规则设置",
         "人口分类设置",
         "用户",
         "审计",
     ]
+
+
+def test_no_two_menu_entries_share_a_position():
+    """Entries come from each app's ``menu_entries``; two at one position would be ordered by
+    the apps' order alone, which moves when an app is added."""
+    from shequ.core.hooks import app_hooks
+
+    positions = [entry.position for entry in app_hooks("menu_entries")]
+    assert len(positions) == len(set(positions))
 
 
 def test_the_menu_leads_to_the_rented_homes_register_and_marks_it_active(web, people):

@@ -12,6 +12,6 @@ MENU = [
         "cash-coin",
         "benefits",
         Action.READ_REGISTRY,
-        position=43,
+        position=54,
     ),
 ]

@@ -7,7 +7,7 @@ from shequ.org.roles import Action
 
 MENU = [
     MenuEntry(
-        _("生育登记"), "desk:birth_list", "heart", "desk/births", Action.READ_REGISTRY, position=39
+        _("生育登记"), "desk:birth_list", "heart", "desk/births", Action.READ_REGISTRY, position=50
     ),
     MenuEntry(
         _("办事申请"),
@@ -15,7 +15,7 @@ MENU = [
         "inbox",
         "desk/applications",
         Action.READ_REGISTRY,
-        position=40,
+        position=51,
     ),
     MenuEntry(
         _("证明文书"),
@@ -23,7 +23,7 @@ MENU = [
         "file-earmark-text",
         "desk/documents",
         Action.READ_REGISTRY,
-        position=41,
+        position=52,
     ),
     MenuEntry(
         _("政务公开"),
@@ -31,6 +31,6 @@ MENU = [
         "megaphone",
         "desk/disclosures",
         Action.READ_REGISTRY,
-        position=42,
+        position=53,
     ),
 ]

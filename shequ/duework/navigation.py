@@ -5,6 +5,6 @@ from shequ.org.roles import Action
 
 MENU = [
     MenuEntry(
-        _("待办"), "duework:task_list", "list-check", "tasks", Action.READ_REGISTRY, position=40
+        _("待办"), "duework:task_list", "list-check", "tasks", Action.READ_REGISTRY, position=12
     )
 ]

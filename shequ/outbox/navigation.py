@@ -10,6 +10,6 @@ MENU = [
         "envelope",
         "notifications",
         Action.READ_REGISTRY,
-        position=41,
+        position=14,
     )
 ]

@@ -7,6 +7,6 @@ from shequ.org.roles import Action
 
 MENU = [
     MenuEntry(
-        _("药具"), "supplies:stock", "box-seam", "supplies", Action.READ_REGISTRY, position=40
+        _("药具"), "supplies:stock", "box-seam", "supplies", Action.READ_REGISTRY, position=60
     ),
 ]
