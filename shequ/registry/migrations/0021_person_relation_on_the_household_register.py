@@ -175,4 +175,9 @@ class Migration(migrations.Migration):
         migrations.RunPython(forward, backward, elidable=True),
         migrations.RemoveField(model_name="historicalperson", name="relation"),
         migrations.RemoveField(model_name="person", name="relation"),
+        # A person's current membership is read through reg_member_one_current; this index
+        # only slowed every membership an import writes.
+        migrations.RemoveIndex(
+            model_name="registeredhouseholdmember", name="reg_member_person"
+        ),
     ]

@@ -157,7 +157,7 @@ def person_id_sources(persons: QuerySet[Person], term: str | None) -> list[Query
 
 def current_relation() -> Coalesce:
     """与户主关系 as the person's 户口簿 says (the one place it is kept): the relation of the
-    current membership, blank on none. One index probe a person (reg_member_person)."""
+    current membership, blank on none. One index probe a person (reg_member_one_current)."""
     member = RegisteredHouseholdMember.objects.filter(person=OuterRef("pk"), left_on__isnull=True)
     return Coalesce(Subquery(member.values("relation")[:1]), Value(""), output_field=CharField())
 
