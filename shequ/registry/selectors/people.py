@@ -158,7 +158,10 @@ def person_id_sources(persons: QuerySet[Person], term: str | None) -> list[Query
 def current_relation() -> Coalesce:
     """与户主关系 as the person's 户口簿 says (the one place it is kept): the relation of the
     current membership, blank on none. One index probe a person (reg_member_one_current)."""
-    member = RegisteredHouseholdMember.objects.filter(person=OuterRef("pk"), left_on__isnull=True)
+    # At most one (reg_member_one_current): no order to sort by.
+    member = RegisteredHouseholdMember.objects.filter(
+        person=OuterRef("pk"), left_on__isnull=True
+    ).order_by()
     return Coalesce(Subquery(member.values("relation")[:1]), Value(""), output_field=CharField())
 
 

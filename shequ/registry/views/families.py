@@ -133,7 +133,7 @@ PREGNANCY_OUTCOME = Event(
 def _fact_view(
     event: Event,
     form: Any,
-    service: str,
+    service: Callable[..., Any],
     *,
     subject: str = "person",
     blocked: Callable[[Person], str] | None = None,
@@ -142,32 +142,33 @@ def _fact_view(
     """The page that records one new fact on a person (a child, a newborn, a 婚育证明, a
     pregnancy): ``event_view`` with the form, calling ``services.<service>`` with the person
     as ``subject``, the form's values and reason. ``health``: a health fact."""
+    name = service.__name__
 
     def view(request: HttpRequest, uid) -> HttpResponse:
         user = request.user
 
         def run(person: Person, data: dict) -> None:
-            getattr(services, service)(
-                actor=user, **{subject: person}, values=data, reason=data.get("reason") or ""
-            )
+            service(actor=user, **{subject: person}, values=data, reason=data.get("reason") or "")
 
         extra = {"blocked": blocked} if blocked is not None else {}
         return event_view(request, uid, event, form_factory=form, run=run, **extra)
 
-    view.__name__ = view.__qualname__ = f"person_{service}"
+    view.__name__ = view.__qualname__ = f"person_{name}"
     view = require_http_methods(["GET", "POST"])(view)
     view = action_required(Action.EDIT_REGISTRY)(view)
     return action_required(Action.VIEW_HEALTH)(view) if health else view
 
 
 person_child_add = _fact_view(
-    CHILD, forms.ChildForm, "child_record", subject="parent", blocked=_allow_any
+    CHILD, forms.ChildForm, services.child_record, subject="parent", blocked=_allow_any
 )
-person_newborn = _fact_view(NEWBORN, forms.NewbornForm, "newborn_register", subject="parent")
+person_newborn = _fact_view(NEWBORN, forms.NewbornForm, services.newborn_register, subject="parent")
 person_certificate_add = _fact_view(
-    CERTIFICATE, forms.CertificateForm, "fertility_certificate_record"
+    CERTIFICATE, forms.CertificateForm, services.fertility_certificate_record
 )
-person_pregnancy_add = _fact_view(PREGNANCY, forms.PregnancyForm, "pregnancy_record", health=True)
+person_pregnancy_add = _fact_view(
+    PREGNANCY, forms.PregnancyForm, services.pregnancy_record, health=True
+)
 
 
 @action_required(Action.EDIT_REGISTRY)
