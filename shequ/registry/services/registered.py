@@ -6,7 +6,7 @@ household is kept where its head lives (``unit``), so the jurisdiction that mana
 head manages the household."""
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from shequ.core.bulk import (
     KeyPool,
+    Records,
     instance_factory,
     prepare_records,
     write_records,
@@ -286,7 +287,7 @@ def relative_household(hukou: str | None, heads: Sequence[tuple[Any, str | None]
     return None
 
 
-def dwelling_heads(dwelling_ids) -> dict[int, list[tuple[int, str | None]]]:
+def dwelling_heads(dwelling_ids: Iterable[int]) -> dict[int, list[tuple[int, str | None]]]:
     """The open 户口簿 headed by someone living in each of these dwellings:
     dwelling id -> [(registered household id, 户籍地 code)], oldest first; one query."""
     heads: dict[int, list[tuple[int, str | None]]] = {}
@@ -341,7 +342,8 @@ def person_relation_record(
     if wanted == Relation.HEAD:
         registered_household_create(actor=actor, head=person, reason=reason, joined_on=joined_on)
         return ""
-    heads = dwelling_heads([person.household_id]).get(person.household_id, [])
+    dwelling = person.household_id
+    heads = dwelling_heads([dwelling]).get(dwelling, []) if dwelling is not None else []
     try:
         key = relative_household(person.hukou_division_id, heads)
     except NoHead:
