@@ -50,9 +50,15 @@ def person_values(**overrides) -> dict:
     return values
 
 
-def make_person(household: Household, children=None, **overrides) -> Person:
+def make_person(household: Household, children=None, relation: str = "", **overrides) -> Person:
+    """A person registered as the page registers one; ``relation`` (与户主关系) places them
+    on a 户口簿 as the page does (户主 opens one, a relative joins it)."""
     return services.person_register(
-        actor=None, values=person_values(**overrides), household=household, children=children
+        actor=None,
+        values=person_values(**overrides),
+        household=household,
+        children=children,
+        relation=relation,
     )
 
 

@@ -42,7 +42,7 @@ def test_the_jobs_that_moved_from_core_to_the_jobs_app_keep_their_rows():
 
 @pytest.mark.django_db(transaction=True)
 def test_relations_to_a_dwellings_head_become_registered_household_memberships():
-    """registry 0011: every person keeps their record and 与户主关系; a local 户主 heads a
+    """registry 0011 (and 0021 after it): every person keeps their record; a local 户主 heads a
     registered household with the relatives of the same 户籍地; tenants, relatives from
     elsewhere and a lone migrant 户主 of a room join none; someone who left is a member
     who left."""
@@ -97,8 +97,7 @@ def test_relations_to_a_dwellings_head_become_registered_household_memberships()
         executor.loader.build_graph()
         executor.migrate(leaves)
 
-    assert Person.objects.count() == count  # nothing lost: every record and relation kept
-    assert Person.objects.get(name="租客").relation == "tenant"
+    assert Person.objects.count() == count  # nothing lost: every record kept
     household = RegisteredHousehold.objects.get()
     assert household.head.name == "户主" and household.division_id == "340603000000"
     members = {
@@ -377,3 +376,95 @@ def test_the_later_tables_facts_stored_before_are_encrypted_by_their_migrations(
     assert record.items == {"woman": {"physical": "abnormal"}}
     assert (record.result, record.risk_level, record.advice) == ("复查", "high", "三个月后复查")
     assert BirthRegistration.objects.get().expected_on == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_relations_recorded_after_0011_become_memberships_before_the_column_goes():
+    """registry 0021: people registered with a 与户主关系 but on no 户口簿 are placed by the
+    rule (a relative joins the 户口簿 of the dwelling's 户主 of the same 户籍地, a local
+    户主 opens one), then ``Person.relation`` goes; going back fills it from the
+    memberships."""
+    import datetime
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from shequ.registry.models import RegisteredHousehold, RegisteredHouseholdMember
+
+    before = [("registry", "0021_person_sex_age_index")]
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    executor.migrate(before)
+    try:
+        old = executor.loader.project_state(before[0]).apps
+        building = old.get_model("registry", "Building").objects.create(
+            unit_id="34060302000101", name="1号楼"
+        )
+        Household = old.get_model("registry", "Household")
+        OldPerson = old.get_model("registry", "Person")
+        homes = [
+            Household.objects.create(building=building, unit_id=building.unit_id, number=n)
+            for n in ("1", "2")
+        ]
+        serial = iter(range(100))
+
+        def person(home, name, relation, hukou="340603000000", kind="resident"):
+            return OldPerson.objects.create(
+                id_number=f"34060319900101{next(serial):03d}X",
+                name=name,
+                sex="M",
+                birth_date=datetime.date(1990, 1, 1),
+                hukou_division_id=hukou,
+                population_type=kind,
+                unit_id=building.unit_id,
+                household=home,
+                relation=relation,
+                marital_status="married",
+            )
+
+        head = person(homes[0], "老户主", "head")
+        booklet = old.get_model("registry", "RegisteredHousehold").objects.create(
+            unit_id=building.unit_id, head=head, division_id="340603000000"
+        )
+        old.get_model("registry", "RegisteredHouseholdMember").objects.create(
+            household=booklet, person=head, relation="head"
+        )
+        person(homes[0], "后登记的儿子", "child")
+        person(homes[0], "外地媳妇", "spouse", hukou="411422000000", kind="inflow")
+        person(homes[1], "新户主", "head")
+        person(homes[1], "新户主之女", "child")
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(leaves)
+
+    members = {
+        m.person.name: (m.household.head.name, m.relation)
+        for m in RegisteredHouseholdMember.objects.select_related("person", "household__head")
+    }
+    assert members == {
+        "老户主": ("老户主", "head"),
+        "后登记的儿子": ("老户主", "child"),
+        "新户主": ("新户主", "head"),
+        "新户主之女": ("新户主", "child"),
+    }
+    assert RegisteredHousehold.objects.get(head__name="新户主").history.count() == 1
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old = executor.loader.project_state(before[0]).apps
+        relations = dict(
+            old.get_model("registry", "Person").objects.values_list("name", "relation")
+        )
+        assert relations == {
+            "老户主": "head",
+            "后登记的儿子": "child",
+            "外地媳妇": "",
+            "新户主": "head",
+            "新户主之女": "child",
+        }
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(leaves)

@@ -129,6 +129,12 @@ class Importer(ABC):
     def take_plans(self) -> Any:
         """The writes planned since the last call (and forget them)."""
 
+    def validate_end(self) -> list[RowError]:
+        """Called once after the last chunk was validated, before the last plans are taken:
+        plan what only the whole file decides (a row waiting for a later one that never
+        came) and return its problems. By default nothing."""
+        return []
+
     def lookahead(self, rows: list[tuple[int, dict[str, str]]]) -> None:
         """Start the database reads ``validate`` will need for these rows (the next chunk)
         with ``ctx.read_ahead``, so that they run on another connection while the current
@@ -497,6 +503,12 @@ def _validate(job, importer, source, writer=None) -> tuple[set[int], list[int]]:
             saved_at = now
     if not seen_rows:
         raise ValidationError(_("文件中没有数据行。"))
+    found = importer.validate_end()
+    error_count += len(found)
+    errors.extend(found[: max(MAX_REPORTED_ERRORS - len(errors), 0)])
+    bad_rows.update(e.row for e in found)
+    if found and writer is not None and not job.take_good:
+        writer.close()  # nothing will be applied: stop and roll back
     job.report = {
         "errors": [[e.row, e.column, e.message] for e in errors],
         "more": error_count - len(errors),

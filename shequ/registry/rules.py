@@ -2,6 +2,7 @@
 
 import datetime
 import functools
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple, Protocol
 
@@ -386,3 +387,34 @@ def honor_certificate_problem(child_births: Iterable[datetime.date]) -> str:
     if min(births) > HONOR_CERTIFICATE_LAST_BIRTH:
         return str(_("2016年1月1日以后出生的子女不再发放独生子女父母光荣证。"))
     return ""
+
+
+# --- Newcomers found on a visit ----------------------------------------------------------
+
+
+class Newcomer(NamedTuple):
+    """Someone a 每月一查 found living in a home, not registered yet, as the worker noted
+    them: a name and, when noted, an identity number (either may be missing)."""
+
+    name: str
+    id_number: str
+
+
+_NEWCOMER_SPLIT = re.compile(r"[，,、；;/\n]+")
+_NEWCOMER_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_NEWCOMER_NAME = re.compile(r"[\u3400-\u9fff·]{2,10}")
+
+
+def newcomers_of(text: str) -> list[Newcomer]:
+    """The newcomers of a visit's free text (“张三 340603199001011234，李四”): one per
+    piece between separators, its first run of Chinese characters the name and an
+    18-character number the identity number; pieces with neither are left out."""
+    found = []
+    for piece in _NEWCOMER_SPLIT.split(text or ""):
+        number = _NEWCOMER_ID.search(piece)
+        name = _NEWCOMER_NAME.search(_NEWCOMER_ID.sub(" ", piece))
+        if number or name:
+            found.append(
+                Newcomer(name.group() if name else "", number.group().upper() if number else "")
+            )
+    return found

@@ -29,7 +29,6 @@ from shequ.registry.models import (
     Employment,
     FlowInReason,
     MaritalStatus,
-    Relation,
     Sex,
 )
 from shequ.registry.rules import age_on
@@ -45,7 +44,6 @@ PERSON_FIELDS = (
     "education",
     "hukou_division",
     "hukou_address",
-    "relation",
     "marital_status",
     "marriage_date",
     "children_count",
@@ -63,7 +61,6 @@ CHOICES = {
     "sex": Sex,
     "ethnicity": dict(ETHNICITY_CHOICES),
     "education": Education,
-    "relation": Relation,
     "marital_status": MaritalStatus,
     "contraception": Contraception,
     "employment": Employment,

@@ -8,6 +8,7 @@ import pytest
 from shequ.core.api import ListRowSerializer
 from shequ.registry.api.people import CHILDREN_LISTED, PersonSerializer
 from shequ.registry.models import Person
+from shequ.registry.selectors.people import current_relation
 from tests.factories import make_building, make_household, make_person
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def persons(tree):
     home = make_household(make_building(tree.grid_a1))
-    make_person(home, name="张三")
+    make_person(home, name="张三", relation="head")  # 与户主关系 from the 户口簿
     make_person(
         home,
         name="李芳",
@@ -31,7 +32,8 @@ def persons(tree):
         ],
     )
     Person.objects.filter(name="张三").update(last_monthly_check=datetime.date(2026, 11, 3))
-    return Person.objects.order_by("name")
+    # As the API reads them (selectors.persons_for_api): the relation annotated.
+    return Person.objects.annotate(current_relation=current_relation()).order_by("name")
 
 
 @pytest.mark.parametrize("full_birth", [True, False])
@@ -47,3 +49,4 @@ def test_rows_equal_the_generic_reading(persons, full_birth, view_health, prefet
         assert list(fast) == list(expected)  # the same keys in the same order
         assert fast == expected
     assert any(row.children.all() for row in rows)
+    assert {row.name: row.current_relation for row in rows} == {"张三": "head", "李芳": ""}

@@ -10,7 +10,17 @@ from shequ.jobs.imports import import_job_create, import_job_run
 from shequ.jobs.models import ImportJob
 from shequ.registry import services
 from shequ.registry.importers import PersonImporter
-from shequ.registry.models import Building, Check, Child, Flow, Household, Person
+from shequ.registry.models import (
+    Building,
+    Check,
+    Child,
+    Flow,
+    Household,
+    Marriage,
+    Person,
+    RegisteredHousehold,
+    RegisteredHouseholdMember,
+)
 from tests.factories import (
     DUJI,
     HEFEI_YAOHAI,
@@ -34,8 +44,17 @@ def registry(tree):
         tower, "102", is_rented=True, landlord=landlord, rented_since=datetime.date(2022, 5, 1)
     )
     rented = make_household(
-        yard, "1", is_rented=True, landlord_name="李房东", landlord_phone="13912345678"
+        yard,
+        "1",
+        is_rented=True,
+        landlord_name="李房东",
+        landlord_phone="13912345678",
+        lease_start=datetime.date(2024, 3, 1),
+        lease_end=datetime.date(2026, 2, 28),
+        use="group",
     )
+    make_household(yard, "2", dormitory_of="淮北矿业集团", use="home")
+    make_household(tower, "103", use="business")
     make_person(
         own,
         name="欧阳娜娜",
@@ -49,7 +68,7 @@ def registry(tree):
             {"order": 1, "birth_date": datetime.date(2014, 3, 2), "sex": "F"},
             {"order": 2, "birth_date": datetime.date(2018, 7, 1), "sex": "M", "name": "小明"},
         ],
-        relation="spouse",
+        relation="spouse",  # joins 房东甲's 户口簿: in the file as 配偶
         ethnicity="03",
         education="bachelor",
         children_count=2,
@@ -107,6 +126,9 @@ def test_export_imported_in_update_mode_changes_nothing(web, api, people, regist
 
 
 def _empty_the_registry() -> None:
+    RegisteredHouseholdMember.objects.all().delete()
+    RegisteredHousehold.objects.all().delete()
+    Marriage.objects.all().delete()
     Flow.objects.all().delete()
     Check.objects.all().delete()
     Child.objects.all().delete()
@@ -127,6 +149,12 @@ def test_exports_rebuild_the_same_records_in_an_emptied_scope(web, api, people, 
     households = reimport(api, people.worker_a, "households", before["households"], update="true")
 
     assert (persons["created"], persons["errors"]) == (5, [])
+    # The 户口簿 came back from the 与户主关系 column, the lease and use from the homes'.
+    assert {m.person.name: m.relation for m in RegisteredHouseholdMember.objects.all()} == {
+        "房东甲": "head",
+        "欧阳娜娜": "spouse",
+    }
+    assert Household.objects.get(number="1").lease_end == datetime.date(2026, 2, 28)
     assert households["errors"] == []
     after = {kind: export(client, kind) for kind in KINDS}
     for kind in KINDS:

@@ -40,13 +40,10 @@ def housing(tree):
     """丽景 第1网格: 1号楼 with a family home and a home let to a migrant; 文苑: 9号楼."""
     building = make_building(tree.grid_a1, "1号楼", address="丽景路8号")
     family = make_household(building, "101")
+    # Their 户口簿 (opened by the 户主, joined by the spouse): the building page shows
+    # each resident's registered household.
     owner = make_person(family, name="张三", relation="head")
-    wife = make_person(family, name="李梅", relation="spouse", sex="F")
-    # Their 户口簿: the building page shows each resident's registered household.
-    booklet = services.registered_household_create(actor=None, head=owner, reason="建户")
-    services.registered_household_add_member(
-        actor=None, household=booklet, person=wife, relation="spouse", reason="入户"
-    )
+    make_person(family, name="李梅", relation="spouse", sex="F")
     rented = make_household(building, "102", is_rented=True, landlord=owner)
     tenant = make_person(
         rented,

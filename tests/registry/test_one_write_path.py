@@ -14,7 +14,16 @@ from django.db import transaction
 from shequ.registry import services
 from shequ.registry.demo.people import ChildPlan, Generator, Home
 from shequ.registry.demo.writer import AreaWriter
-from shequ.registry.models import Building, Child, Flow, Household, Person
+from shequ.registry.models import (
+    Building,
+    Child,
+    Flow,
+    Household,
+    Marriage,
+    Person,
+    RegisteredHousehold,
+    RegisteredHouseholdMember,
+)
 from shequ.registry.tables import PERSONS
 from tests.factories import DUJI, HEFEI_YAOHAI, XIANGSHAN, make_building, make_household
 from tests.factories import id_number as new_id_number
@@ -66,6 +75,13 @@ CHILDREN = [
 ]
 
 
+# 与户主关系 as stated (the 户口簿 keep it): the local heads a household; the 人户分离
+# spouse, registered elsewhere, stays outside it; the migrant heads her own.
+RELATIONS = ("head", "spouse", "head")
+# The migrant's husband lives outside the registry: the marriage keeps his facts.
+OUTSIDE_HUSBAND = {"name": "陈强", "birth_date": datetime.date(1988, 2, 3)}
+
+
 @pytest.fixture
 def people_to_register(tree):
     make_building(tree.grid_a1, "1号楼")
@@ -77,17 +93,37 @@ def people_to_register(tree):
     ]
 
 
-def through_the_page_service(actor, to_register):
+@pytest.fixture
+def outside_husband():
+    return new_id_number(OUTSIDE_HUSBAND["birth_date"], "M", region="340102")
+
+
+def through_the_page_service(actor, to_register, husband_number):
     homes = {}
-    for facts, number, children in to_register:
+    for (facts, number, children), relation in zip(to_register, RELATIONS, strict=True):
         if number not in homes:
             homes[number] = make_household(_building(), number)
-        services.person_register(
-            actor=actor, values=facts, household=homes[number], children=children
+        person = services.person_register(
+            actor=actor,
+            values=facts,
+            household=homes[number],
+            children=children,
+            relation=relation,
         )
+    # 登记婚姻 on the migrant's page, her husband outside the registry.
+    services.marriage_record(
+        actor=actor,
+        husband=None,
+        wife=person,
+        values={
+            "husband_name": OUTSIDE_HUSBAND["name"],
+            "husband_id_number": husband_number,
+            "married_on": MIGRANT["marriage_date"],
+        },
+    )
 
 
-def through_the_import(api, actor, to_register):
+def through_the_import(api, actor, to_register, husband_number):
     rows = [
         {
             **facts,
@@ -95,9 +131,11 @@ def through_the_import(api, actor, to_register):
             "building": "1号楼",
             "household": number,
             "children": children,
+            "relation": relation,
         }
-        for facts, number, children in to_register
+        for (facts, number, children), relation in zip(to_register, RELATIONS, strict=True)
     ]
+    rows[2] |= {"spouse_id_number": husband_number, "spouse_name": OUTSIDE_HUSBAND["name"]}
     out = io.BytesIO()
     PERSONS.write(rows, out, fmt="csv")
     response = api.as_(actor).post(
@@ -120,9 +158,10 @@ def through_the_demo_writer(to_register):
     ctx = types.SimpleNamespace(rng=lambda _name: _NoChecksRandom(1))
     gen = Generator(ctx, TODAY, places=None)
     homes: dict[str, Home] = {}
-    for facts, number, children in to_register:
+    for (facts, number, children), relation in zip(to_register, RELATIONS, strict=True):
         values = {k: v for k, v in facts.items() if k != "hukou_division"}
         person = Person(hukou_division_id=facts["hukou_division"], **values)
+        person.relation = relation  # as the demo's generator states it
         home = homes.get(number)
         if home is None:
             household = Household(
@@ -155,6 +194,20 @@ VOLATILE = {
     "father_id",
 }
 HISTORY_VOLATILE = {"history_id", "history_date", "history_user_id", "history_change_reason"}
+MEMBER_VOLATILE = {"household_id", "join_reason"}  # the reason names the path, as history's
+
+
+def marriages():
+    """The marriages stored, each side by identity number (or the outside side's facts)."""
+    return [
+        {
+            **_fields(m, Marriage, VOLATILE | {"husband_id", "wife_id", "created_at"}),
+            "husband": m.husband.id_number if m.husband else None,
+            "wife": m.wife.id_number if m.wife else None,
+            "history": m.history.count(),
+        }
+        for m in Marriage.objects.select_related("husband", "wife").order_by("id")
+    ]
 
 
 def stored():
@@ -186,7 +239,23 @@ def stored():
             }
             for c in person.children.order_by("order")
         ]
+        member = (
+            RegisteredHouseholdMember.objects.select_related("household__head")
+            .filter(person=person)
+            .first()
+        )
+        booklet = None
+        if member is not None:
+            booklet = {
+                **_fields(member, RegisteredHouseholdMember, VOLATILE | MEMBER_VOLATILE),
+                "head": member.household.head.id_number,
+                "household": _fields(
+                    member.household, RegisteredHousehold, VOLATILE | {"head_id", "created_at"}
+                ),
+                "history": member.history.count(),
+            }
         records[person.id_number] = {
+            "booklet": booklet,
             "facts": facts,
             "home": home,
             "history": history,
@@ -210,19 +279,26 @@ def _fields(obj, model, skip):
 def rolled_back(write):
     with transaction.atomic():
         write()
-        result = stored()
+        result = (*stored(), marriages())
         transaction.set_rollback(True)
     return result
 
 
 @pytest.mark.django_db(transaction=False)
-def test_page_import_and_demo_store_the_same_people_alike(api, people, people_to_register):
+def test_page_import_and_demo_store_the_same_people_alike(
+    api, people, people_to_register, outside_husband
+):
     actor = people.worker_a  # a community worker: data duty
-    page, page_reasons = rolled_back(lambda: through_the_page_service(actor, people_to_register))
-    imported, import_reasons = rolled_back(
-        lambda: through_the_import(api, actor, people_to_register)
+    husband = outside_husband
+    page, page_reasons, page_marriages = rolled_back(
+        lambda: through_the_page_service(actor, people_to_register, husband)
     )
-    demo, demo_reasons = rolled_back(lambda: through_the_demo_writer(people_to_register))
+    imported, import_reasons, import_marriages = rolled_back(
+        lambda: through_the_import(api, actor, people_to_register, husband)
+    )
+    demo, demo_reasons, _demo_marriages = rolled_back(
+        lambda: through_the_demo_writer(people_to_register)
+    )
 
     local, separated, migrant = (facts["id_number"] for facts, _n, _c in people_to_register)
     assert [page[n]["facts"]["population_type"] for n in (local, separated, migrant)] == [
@@ -249,6 +325,15 @@ def test_page_import_and_demo_store_the_same_people_alike(api, people, people_to
     assert [f["kind"] for f in page[migrant]["flows"]] == ["arrival"]
     assert page[migrant]["flows"][0]["date"] == MIGRANT["flow_in_date"]
     assert page[migrant]["flows"][0]["reason"] == "务工经商"
+
+    # 与户主关系 went to the 户口簿 alike: the local and the migrant head one each, the
+    # spouse registered elsewhere (人户分离) is on none.
+    assert page[local]["booklet"]["relation"] == "head"
+    assert page[separated]["booklet"] is None
+    assert page[migrant]["booklet"]["head"] == migrant
+    # The marriage with someone outside the registry, recorded by the page's service.
+    assert len(page_marriages) == 1 and page_marriages[0]["husband_name"] == "陈强"
+    assert import_marriages == page_marriages
 
     assert imported == page
     assert demo == page

@@ -45,7 +45,6 @@ def edit_data(person: Person, **overrides) -> dict:
         "ethnicity": person.ethnicity,
         "education": person.education,
         "phone": person.phone,
-        "relation": person.relation,
         "hukou_division": person.hukou_division_id,
         "hukou_address": person.hukou_address,
         "marital_status": person.marital_status,

@@ -700,9 +700,10 @@ def test_detail_page_runs_a_fixed_number_of_queries(
     client = web.as_(people.worker_a)
     url = reverse("registry:person_detail", args=[person.uid])
     # 15, + the 户口簿 and whether they let homes, + the family's sections: marriages,
-    # certificates, pregnancies (read and logged); + the apps' cards (core/panels.py): health's
-    # open tasks and last services, their read logged (2).
-    with django_assert_max_num_queries(25):
+    # certificates, pregnancies (read and logged), + the latest checks with their visits; + the
+    # apps' cards (core/panels.py): health's open tasks and last services, their read logged,
+    # and supplies' dispensings.
+    with django_assert_max_num_queries(26):
         response = client.get(url)
     assert response.status_code == 200
     assert response.content.decode().count('data-testid="timeline-entry"') >= 3 * changes

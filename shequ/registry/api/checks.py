@@ -3,12 +3,14 @@
 community resolves, ``quarterly-reviews`` the street's 每季度一核对."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from shequ.core.identifiers import mask_id_number
 from shequ.org.models import OrgUnit
 from shequ.org.roles import Action
 from shequ.org.scoping import get_in_scope_or_404
@@ -20,6 +22,7 @@ from shequ.registry.models import (
     QuarterlyReview,
     Visit,
 )
+from shequ.registry.rules import newcomers_of
 
 
 class CheckCreateSerializer(serializers.Serializer):
@@ -121,15 +124,34 @@ class VisitSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class NewcomerSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text=gettext_lazy("姓名（走访记录所写，可能为空）"))
+    id_number = serializers.CharField(
+        help_text=gettext_lazy(
+            "身份证号码，打码；人来登记（POST persons，household 为走访的住户）时由登记人核对填写"
+        )
+    )
+
+
 class VisitDetailSerializer(VisitSerializer):
     checks = serializers.SerializerMethodField()
+    newcomers_found = serializers.SerializerMethodField(
+        help_text=gettext_lazy("从“新来人员”读出的人员，每人可据此办理人来登记")
+    )
 
     @extend_schema_field(VisitCheckSerializer(many=True))
     def get_checks(self, visit: Visit) -> list:
         return VisitCheckSerializer(selectors.visit_checks(visit), many=True).data
 
+    @extend_schema_field(NewcomerSerializer(many=True))
+    def get_newcomers_found(self, visit: Visit) -> list:
+        return [
+            {"name": n.name, "id_number": mask_id_number(n.id_number)}
+            for n in newcomers_of(visit.newcomers)
+        ]
+
     class Meta(VisitSerializer.Meta):
-        fields = [*VisitSerializer.Meta.fields, "checks"]
+        fields = [*VisitSerializer.Meta.fields, "checks", "newcomers_found"]
         read_only_fields = fields
 
 

@@ -93,6 +93,21 @@ def _children(person: Person) -> list[Child]:
     return listed if listed is not None else list(person.children.all())
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "enum": [*Relation.values, ""],
+        "readOnly": True,
+        "deprecated": True,
+        "description": "已弃用（只读）：与户主关系，取自此人当前所在户籍户的成员关系，"
+        "不在户籍户中为空。请改用 registered-households 的成员（members）。",
+    }
+)
+class _RelationField(serializers.ChoiceField):
+    """与户主关系 as the 户口簿 says: kept in the answers so that clients keep working, marked
+    deprecated in the schema (the membership is the one place it is written)."""
+
+
 class PersonSerializer(ListRowSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
     id_number = serializers.SerializerMethodField(
@@ -119,7 +134,16 @@ class PersonSerializer(ListRowSerializer):
     # Blank when not recorded. Declared because DRF drops allow_blank from read-only model
     # fields, and the schema's enums would then refuse the "" the answers carry.
     education = serializers.ChoiceField(choices=Education.choices, allow_blank=True, read_only=True)
-    relation = serializers.ChoiceField(choices=Relation.choices, allow_blank=True, read_only=True)
+    relation = _RelationField(
+        source="current_relation",
+        choices=Relation.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text=_(
+            "已弃用（只读）：与户主关系，取自此人当前所在户籍户的成员关系（不在户籍户中为空）；"
+            "请改用 registered-households 的成员。"
+        ),
+    )
     employment = serializers.ChoiceField(
         choices=Employment.choices, allow_blank=True, read_only=True
     )
@@ -212,7 +236,7 @@ class PersonSerializer(ListRowSerializer):
             "unit": person.unit_id,
             "unit_name": unit.name,
             "household": household.uid if household is not None else None,
-            "relation": person.relation,
+            "relation": person.current_relation,
             "hukou_division": person.hukou_division_id,
             "hukou_division_name": hukou_division.full_name if hukou_division else None,
             "hukou_address": person.hukou_address,
@@ -305,7 +329,6 @@ class _PersonFactsSerializer(serializers.Serializer):
         help_text=_("户籍地 12 位区划代码；必填（登记时）"),
     )
     hukou_address = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    relation = serializers.ChoiceField(choices=Relation.choices, required=False, allow_blank=True)
     marital_status = serializers.ChoiceField(
         choices=MaritalStatus.choices,
         required=False,

@@ -140,10 +140,12 @@ class Generator:
             phone=self.phone() if age >= 16 and (age < 75 or self.chance(0.6)) else "",
             hukou_division=hukou,
             marital_status=marital,
-            relation=relation,
             children_count=0 if age >= 15 else None,
             status=PersonStatus.ACTIVE,
         )
+        # The stated relation to the 户主, read when the 户口簿 are made (AreaWriter): the
+        # membership, not the person, keeps it.
+        person.relation = relation  # type: ignore[attr-defined]
         self._education(person, age, migrant)
         self._employment(person, age, migrant, village)
         return person

@@ -122,10 +122,21 @@ class AreaWriter:
                 check.person = person
                 checks.append(check)
         _bulk(checks, Check)
+        # The 户口簿 of the families (locals, and migrant families as far as known) from the
+        # relations the families were built with, by the registry's one rule (the page's and
+        # the import's); rooms of unrelated workers have no 户主.
+        booklets = services.families_plan(
+            [(person, getattr(person, "relation", "")) for person in persons],
+            reason=REASON,
+            numbers=self.families is not None,
+        )
+        services.memberships_write(booklets, actor=None, today=self.today)
         if families is not None:
             write_families(families, [p.pk for p in persons])
         child_count = sum(len(items) for items in children.values())
-        return self._count(buildings, homes, persons, child_count)
+        count = self._count(buildings, homes, persons, child_count)
+        count["registered_households"] = len(booklets.households)
+        return count
 
     def _row(self, person: Person, home: Home, children, draws) -> services.PersonRow:
         """The person as the registry's bulk service takes them: facts, home, made-up past."""

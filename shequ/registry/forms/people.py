@@ -91,7 +91,16 @@ class PersonForm(HousingForm):
     ethnicity = forms.ChoiceField(label=_("民族"), choices=ETHNICITY_CHOICES, initial="01")
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
     education = forms.ChoiceField(label=_("文化程度"), choices=_choices(Education), required=False)
-    relation = forms.ChoiceField(label=_("与户主关系"), choices=_choices(Relation), required=False)
+    # Written to the 户口簿 (services.person_relation_record), not to the person: 户主 opens
+    # one, a relative joins the 户主's of the same dwelling; 租住人员 is on none.
+    relation = forms.ChoiceField(
+        label=_("与户主关系"),
+        choices=[("", "—"), *((v, label) for v, label in Relation.choices if v != Relation.TENANT)],
+        required=False,
+        help_text=_(
+            "户主：建立户籍户（户口簿）；家人：加入本户户籍地相同的户主的户籍户；租住等留空。"
+        ),
+    )
     hukou_division = DivisionCodeField(
         label=_("户籍地区划代码"),
         help_text=_("用上面的选择框选到区县，或直接输入 12 位统计用区划代码。"),
@@ -160,6 +169,11 @@ class PersonEditForm(VersionedFormMixin, PersonForm):
     def __init__(self, *args, reveal: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.reveal = reveal
+        if self.initial.get("relation"):
+            # On a 户口簿: the relation is the membership's, changed on the 户籍户 page.
+            field = self.fields["relation"]
+            field.disabled = True
+            field.help_text = _("此人已在户籍户中；入户、离户和关系变更请在户籍户页面办理。")
         if not reveal:
             field = self.fields["id_number"]
             field.keep = self.initial.get("id_number") or None  # type: ignore[attr-defined]

@@ -16,6 +16,7 @@ from shequ.registry.models import (
     Building,
     Household,
 )
+from shequ.registry.services import FamilyPlan
 
 # --- Lookups shared by the importers -------------------------------------------------------
 
@@ -118,6 +119,9 @@ class Plans:
     creates: list = dataclasses.field(default_factory=list)
     updates: list = dataclasses.field(default_factory=list)
     households: list = dataclasses.field(default_factory=list)  # homes a person file creates
+    # The 户口簿 a person file opens or joins (services.FamilyPlan).
+    families: Any = dataclasses.field(default_factory=lambda: FamilyPlan())
+    marriages: list = dataclasses.field(default_factory=list)  # importers.marriages
     prepared: dict = dataclasses.field(default_factory=dict)  # what ``prepare`` readied
 
 

@@ -103,7 +103,17 @@ class BuildingImporter(PlanningImporter):
 # --- Households ------------------------------------------------------------------------
 
 
-_RENT_FIELDS = ("is_rented", "landlord", "landlord_name", "landlord_phone", "rented_since")
+_RENT_FIELDS = (
+    "is_rented",
+    "landlord",
+    "landlord_name",
+    "landlord_phone",
+    "rented_since",
+    "lease_start",
+    "lease_end",
+)
+# The dwelling's use and employer: each column, when in the file, sets its field.
+_USE_FIELDS = ("use", "dormitory_of")
 
 
 class HouseholdImporter(PlanningImporter):
@@ -148,7 +158,9 @@ class HouseholdImporter(PlanningImporter):
         errors: list[RowError] = []
         for number, values, problems, building in resolved:
             problems += too_long(
-                values, {"number": 40, "landlord_name": 50, "landlord_phone": 20}, self.table
+                values,
+                {"number": 40, "landlord_name": 50, "landlord_phone": 20, "dormitory_of": 100},
+                self.table,
             )
             problems += self._check_landlord(values, landlords)
             if building and values.get("number"):
@@ -182,8 +194,13 @@ class HouseholdImporter(PlanningImporter):
         if rented is None:  # left empty: a home with a landlord is a rented home
             rented = has_landlord
             values["is_rented"] = rented
-        if not rented and (has_landlord or values.get("rented_since")):
-            problems.append(("出租房屋", _("不是出租房屋时不能填写房东和出租起始日期。")))
+        if (
+            not rented and any(values.get(k) for k in ("rented_since", "lease_start", "lease_end"))
+        ) or (not rented and has_landlord):
+            problems.append(("出租房屋", _("不是出租房屋时不能填写房东、出租起始日期和租期。")))
+        start, end = values.get("lease_start"), values.get("lease_end")
+        if start and end and end < start:
+            problems.append(("租期止", _("租期止不能早于租期起。")))
         if rented and not has_landlord:
             problems.append(("房东姓名", _("出租房屋须登记房东（已登记人员或姓名和电话）。")))
         return problems
@@ -196,10 +213,16 @@ class HouseholdImporter(PlanningImporter):
             "landlord_name": values.get("landlord_name") or "",
             "landlord_phone": values.get("landlord_phone") or "",
             "rented_since": values.get("rented_since"),
+            "lease_start": values.get("lease_start"),
+            "lease_end": values.get("lease_end"),
+        }
+        use = {
+            "use": values.get("use") or Household.Use.HOME,
+            "dormitory_of": (values.get("dormitory_of") or "").strip(),
         }
         if existing is None:
             household = Household(
-                building=building, unit_id=building.unit_id, number=values["number"], **rent
+                building=building, unit_id=building.unit_id, number=values["number"], **rent, **use
             )
             self.plan_create((number, household))
             return []
@@ -214,7 +237,13 @@ class HouseholdImporter(PlanningImporter):
         # The rent columns describe the rent as a whole: present, they replace it.
         present = _RENT_FIELDS if any(f in values for f in _RENT_FIELDS) else ()
         changed = False
+        for field in (f for f in _USE_FIELDS if f in values):
+            if getattr(existing, field) != use[field]:
+                setattr(existing, field, use[field])
+                changed = True
         for field in present:
+            if field.startswith("lease_") and field not in values and rent["is_rented"]:
+                continue  # a file without the lease columns leaves the lease alone
             if field == "landlord":
                 if getattr(rent["landlord"], "pk", None) != existing.landlord_id:
                     existing.landlord, changed = rent["landlord"], True

@@ -21,6 +21,7 @@ from shequ.registry.importers.common import (
     duplicate,
     too_long,
 )
+from shequ.registry.importers.marriages import MarriageLinker, marriages_write
 from shequ.registry.models import (
     Building,
     Child,
@@ -28,8 +29,10 @@ from shequ.registry.models import (
     Person,
     PersonStatus,
     PopulationType,
+    Relation,
 )
 from shequ.registry.rules import derive_population_type, destination_problem
+from shequ.registry.selectors.people import current_relation
 from shequ.registry.services import NewPersons, PersonChange, PersonRow
 from shequ.registry.tables import PERSONS, person_row
 from shequ.registry.validation import PERSON_FIELDS, validate_person
@@ -40,6 +43,7 @@ from shequ.registry.validation import PERSON_FIELDS, validate_person
 KEY_BLOCK = 10_000
 
 _make_household = instance_factory(Household)
+_make_person = instance_factory(Person)
 
 
 _LENGTHS = {"hukou_address": 200, "employer_name": 100, "flow_out_address": 200, "household": 40}
@@ -74,6 +78,12 @@ class PersonImporter(PlanningImporter):
         # Chunks whose registered numbers are being read ahead: first row -> (asked, Future).
         self.ahead: dict[int, tuple[set[str], Future]] = {}
         self.keys: KeyPool | None = None
+        # The 户主 of the dwellings the file has named (services.family_place): dwelling
+        # key (building id, number) -> [(registered household, 户籍地)], the registered
+        # ones read once per dwelling (``_load_heads``).
+        self.heads: services.Heads = {}
+        self.heads_loaded: set[tuple[int, str]] = set()
+        self.marriages = MarriageLinker(ctx, self.seen)
 
     def lookahead(self, rows):
         asked = {
@@ -107,11 +117,34 @@ class PersonImporter(PlanningImporter):
                 and (b := buildings.get((v.get("unit"), v.get("building")))) is not None
             }
         )
+        self._load_heads(parsed)
+        self.marriages.load(parsed, existing)
         errors: list[RowError] = []
         for number, values, problems in parsed:
             problems = self._check_row(number, values, problems, existing)
+            if problems and values.get("id_number"):
+                self.marriages.rejected.add(values["id_number"])
             errors.extend(RowError(number, header, message) for header, message in problems)
         return errors
+
+    def _load_heads(self, parsed) -> None:
+        """The 户口簿 of the registered dwellings a relative of this chunk lives in, read
+        once per dwelling: a relative joins the one of a 户主 registered before."""
+        households = self.housing.households
+        wanted = {}
+        for _n, values, _p in parsed:
+            if values.get("relation") not in services.FAMILY_RELATIONS:
+                continue
+            building = self.housing.buildings.get((values.get("unit"), values.get("building")))
+            key = (building.id, values.get("household")) if building is not None else None
+            home = households.get(key) if key is not None else None
+            if home is not None and key not in self.heads_loaded:
+                wanted[home.id] = key
+        if not wanted:
+            return
+        self.heads_loaded.update(wanted.values())
+        for dwelling, heads in services.dwelling_heads(wanted).items():
+            self.heads.setdefault(wanted[dwelling], [])[:0] = heads
 
     def _existing(self, numbers: set[str], ahead) -> dict[str, Person]:
         registered: set[str] = set()
@@ -123,7 +156,9 @@ class PersonImporter(PlanningImporter):
             return {}
         queryset = Person.objects.order_by()
         if self.ctx.update:
-            queryset = queryset.select_related("household__building")
+            queryset = queryset.select_related("household__building").annotate(
+                current_relation=current_relation()
+            )
         else:
             queryset = queryset.only("id", "id_number", "unit", "name", "status")
         found = {p.id_number: p for p in queryset.filter(id_number__any_of=registered)}
@@ -180,10 +215,51 @@ class PersonImporter(PlanningImporter):
         population_type = self._population_type(values, person, hukou, housed.unit_code, outflow)
         if isinstance(population_type, tuple):
             return [population_type]
+        relation = values.get("relation") or ""
+        if relation == Relation.TENANT:
+            relation = ""  # on no 户口簿
+        if person is not None and relation and person.current_relation:
+            if relation != person.current_relation:
+                return [
+                    ("与户主关系", _("此人已在户籍户中，关系不同；入户、离户请在户籍户页面办理。"))
+                ]
+            relation = ""  # as the 户口簿 says already
+        if relation in services.FAMILY_RELATIONS and not self.heads.get(housed.key):
+            return [("与户主关系", services.no_head_message())]
+        marriage_problems, marriage = self.marriages.check(number, values, cleaned, person)
+        if marriage_problems:
+            return marriage_problems
         if person is None:
-            self._plan_new(number, cleaned, children or [], outflow, population_type, housed)
+            instance = None
+            if relation:  # made now, filled when prepared: the 户口簿 point at it
+                instance = _make_person(
+                    unit_id=housed.unit_code,
+                    hukou_division_id=hukou,
+                    hukou_address=cleaned.get("hukou_address") or "",
+                    status=PersonStatus.ACTIVE,
+                )
+            self._plan_new(
+                number, cleaned, children or [], outflow, population_type, housed, instance
+            )
         else:
-            self._plan_update(number, person, cleaned, values, children, population_type, housed)
+            instance = person
+            planned = self._plan_update(
+                number, person, cleaned, values, children, population_type, housed
+            )
+            if (relation or marriage) and not planned:  # only the 户口簿 or a marriage
+                self.unchanged -= 1
+                self.updated += 1
+        if relation:
+            services.family_place(
+                self.plans.families,
+                self.heads,
+                instance,
+                relation,
+                self.ctx.reason(number),
+                dwelling=housed.key,
+            )
+        if marriage is not None:
+            marriage()
         return []
 
     def _registered(self, number, values, existing, problems, reported) -> Person | None:
@@ -325,7 +401,9 @@ class PersonImporter(PlanningImporter):
             return ("流出日期", _("只有流出人员填写流出日期和去向。"))
         return derived
 
-    def _plan_new(self, number, cleaned, children, outflow, population_type, housed) -> None:
+    def _plan_new(
+        self, number, cleaned, children, outflow, population_type, housed, instance=None
+    ) -> None:
         home = housed.household
         if home is None:
             home = self._new_household(number, housed)
@@ -336,6 +414,7 @@ class PersonImporter(PlanningImporter):
                 self.ctx.reason(number),
                 children,
                 outflow if population_type == PopulationType.OUTFLOW else None,
+                instance=instance,
             )
         )
 
@@ -352,7 +431,10 @@ class PersonImporter(PlanningImporter):
             self.plans.households.append((number, household))
         return household
 
-    def _plan_update(self, number, person, cleaned, values, children, population_type, housed):
+    def _plan_update(
+        self, number, person, cleaned, values, children, population_type, housed
+    ) -> bool:
+        """Plan the row's changes to a registered person; False: nothing changes."""
         outflow = {k: values[k] for k in _OUTFLOW_KEYS if k in values}
         fields = services.person_change_apply(
             person,
@@ -392,8 +474,17 @@ class PersonImporter(PlanningImporter):
                     new_household=new_household,
                 )
             )
-        else:
-            self.unchanged += 1
+            return True
+        self.unchanged += 1
+        return False
+
+    def validate_end(self) -> list[RowError]:
+        return self.marriages.end()
+
+    def take_plans(self) -> Plans:
+        plans = super().take_plans()
+        plans.marriages = self.marriages.take()
+        return plans
 
     # --- writing ---
 
@@ -404,6 +495,10 @@ class PersonImporter(PlanningImporter):
         )
         if connection.vendor == "postgresql":  # the new homes have their keys already
             plans.prepared["persons"] = self._prepare_persons(plans.creates)
+            # The persons have their keys now: the 户口簿 rows are made here too.
+            services.memberships_prepare(
+                plans.families, today=self.ctx.today, now=self.ctx.now, keys=self._keys()
+            )
         return plans
 
     def write(self, plans: Plans) -> None:
@@ -418,6 +513,9 @@ class PersonImporter(PlanningImporter):
             plans.prepared.get("persons") or self._prepare_persons(plans.creates)
         )
         services.persons_update_many(plans.updates, actor=ctx.actor, today=ctx.today, now=ctx.now)
+        # The 户口簿 last: their 户主 and members are written now, with their keys.
+        services.memberships_write(plans.families, actor=ctx.actor, today=ctx.today, now=ctx.now)
+        marriages_write(plans.marriages, ctx)
 
     def _prepare_persons(self, creates: list[PersonRow]) -> NewPersons:
         return services.persons_register_prepare(

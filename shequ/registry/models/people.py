@@ -29,7 +29,6 @@ from shequ.registry.models.choices import (
     MaritalStatus,
     PersonStatus,
     PopulationType,
-    Relation,
     Sex,
     unit_fk,
 )
@@ -111,9 +110,6 @@ class Person(DerivedFieldsMixin, models.Model):
         blank=True,
         related_name="members",
         db_index=False,  # person_household below
-    )
-    relation = models.CharField(
-        _("与户主关系"), max_length=12, choices=Relation.choices, blank=True
     )
 
     # Derived caches, kept in step by the services (rules.marital_status_of,

@@ -84,7 +84,7 @@ class RegisteredHouseholdMember(models.Model):
         verbose_name=_("人员"),
         on_delete=models.PROTECT,
         related_name="household_memberships",
-        db_index=False,  # reg_member_person below
+        db_index=False,  # reg_member_one_current below
     )
     relation = models.CharField(_("与户主关系"), max_length=12, choices=Relation.choices)
     joined_on = models.DateField(_("入户日期"), null=True, blank=True)
@@ -100,7 +100,8 @@ class RegisteredHouseholdMember(models.Model):
         ordering = ["household_id", "id"]
         indexes = [
             models.Index(fields=["household", "left_on"], name="reg_member_household"),
-            models.Index(fields=["person", "left_on"], name="reg_member_person"),
+            # A person's current 户口簿 is read through reg_member_one_current below (every
+            # read asks for the current one): no second index for every import to fill.
         ]
         constraints = [
             # A person is on one 户口簿 at a time.

@@ -48,7 +48,8 @@ def overdue_q(kind: str, today: datetime.date) -> Q:
 
 
 def person_checks(person: Person) -> QuerySet[Check]:
-    return person.checks.select_related("actor")
+    """The person's checks, newest first, with the visit (每月一查 of a home) each was on."""
+    return person.checks.select_related("actor", "visit__household__building")
 
 
 def person_last_check(person: Person) -> Check | None:

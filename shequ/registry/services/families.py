@@ -34,6 +34,7 @@ from shequ.registry.models import (
     PersonStatus,
     Pregnancy,
     PregnancyOutcome,
+    RegisteredHouseholdMember,
     Relation,
     Sex,
 )
@@ -54,6 +55,7 @@ from shequ.registry.services._common import (
     person_label,
     refresh_derived,
 )
+from shequ.registry.services.registered import registered_household_add_member
 
 # The outside side's facts kept on a marriage, per side.
 OUTSIDE_FIELDS = ("name", "id_number", "hukou_division", "hukou_address")
@@ -109,6 +111,20 @@ def _refresh_all(persons: Iterable[Person | None], actor: User | None, reason: s
         if person is not None and person.pk not in seen:
             seen.add(person.pk)
             person_refresh_family(person, actor=actor, reason=reason)
+
+
+def _record_start(
+    actor: User | None, person: Person, today: datetime.date | None, *, health: bool = False
+) -> datetime.date:
+    """What every fact recorded on a person starts with (a child, a newborn, a 婚育证明, a
+    pregnancy): the actor's right (the health right for health facts), the person in the
+    actor's jurisdiction; returns the day it is recorded on."""
+    if health:
+        _require_health(actor)
+    else:
+        _require(actor)
+    _require_scope(actor, person.unit_id)
+    return today or timezone.localdate()
 
 
 # --- Marriages -----------------------------------------------------------------------------
@@ -183,11 +199,34 @@ def _check_spouse(
         errors.setdefault(side, []).append(_("%(name)s 不在册。") % {"name": person.name})
     if married_on and married_on < person.birth_date:
         errors.setdefault("married_on", []).append(_("结婚日期早于出生日期。"))
-    in_force = Marriage.objects.filter(**{side: person, "end_reason": ""}).exists()
+    # A person not written yet (an import's row) has no marriage.
+    in_force = person.pk is not None and (
+        Marriage.objects.filter(**{side: person, "end_reason": ""}).exists()
+    )
     if in_force:
         errors.setdefault(side, []).append(
             _("%(name)s 已有一段存续的婚姻：请先登记其终止。") % {"name": person.name}
         )
+
+
+def marriage_check(
+    *,
+    husband: Person | None,
+    wife: Person | None,
+    values: Mapping[str, Any],
+    today: datetime.date,
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The marriage's fields and the problems ``marriage_record`` would refuse it for (an
+    import checks its rows with it before anything is written): each registry spouse's sex,
+    state and marriage in force, the outside side's facts, the dates."""
+    errors: dict[str, list[str]] = {}
+    fields = _validate_marriage(values, errors, today)
+    for side, person in (("husband", husband), ("wife", wife)):
+        if person is None:
+            fields.update(_validate_outside(side, values, errors))
+        else:
+            _check_spouse(side, person, fields.get("married_on"), errors)
+    return fields, errors
 
 
 @transaction.atomic
@@ -209,13 +248,7 @@ def marriage_record(
         raise ValidationError({"wife": [_("夫妻至少一方须是本库人员。")]})
     for person in (husband, wife):
         _in_scope_or_outside(actor, person)
-    errors: dict[str, list[str]] = {}
-    fields = _validate_marriage(values, errors, today)
-    for side, person in (("husband", husband), ("wife", wife)):
-        if person is None:
-            fields.update(_validate_outside(side, values, errors))
-        else:
-            _check_spouse(side, person, fields.get("married_on"), errors)
+    fields, errors = marriage_check(husband=husband, wife=wife, values=values, today=today)
     _raise(errors)
     marriage = Marriage(husband=husband, wife=wife, **fields)
     marriage.full_clean(
@@ -370,9 +403,7 @@ def child_record(
     today: datetime.date | None = None,
 ) -> Child:
     """A child on ``parent`` and, through the marriage in force, on the other parent too."""
-    _require(actor)
-    _require_scope(actor, parent.unit_id)
-    today = today or timezone.localdate()
+    today = _record_start(actor, parent, today)
     errors: dict[str, list[str]] = {}
     birth: datetime.date = values.get("birth_date")  # type: ignore[assignment]  # checked below
     if birth is None:
@@ -469,9 +500,7 @@ def newborn_register(
     """出生登记 of a newborn who has no identity number yet: a person of the registry (in
     the parent's home, with the parent's 户籍地 unless given) with the birth-certificate
     number, and a child on both parents. The number comes later (``person_issue_id_number``)."""
-    _require(actor)
-    _require_scope(actor, parent.unit_id)
-    today = today or timezone.localdate()
+    today = _record_start(actor, parent, today)
     errors: dict[str, list[str]] = {}
     number = (values.get("birth_certificate_number") or "").strip().upper()
     problem = birth_certificate_problem(number)
@@ -503,7 +532,6 @@ def newborn_register(
         population_type=parent.population_type,
         unit_id=parent.unit_id,
         household_id=parent.household_id,
-        relation=Relation.CHILD if parent.relation in (Relation.HEAD, Relation.SPOUSE) else "",
         marital_status="single",
         children_count=0,
         flow_in_date=birth if parent.flow_in_date else None,
@@ -519,6 +547,26 @@ def newborn_register(
         reason=reason,
         today=today,
     )
+    # 出生入户: onto the 户口簿 of a parent who heads it or is the head's spouse, when the
+    # child is registered at the same place.
+    membership = (
+        RegisteredHouseholdMember.objects.filter(person=parent, left_on__isnull=True)
+        .select_related("household")
+        .first()
+    )
+    if (
+        membership is not None
+        and membership.relation in (Relation.HEAD, Relation.SPOUSE)
+        and membership.household.division_id == person.hukou_division_id
+    ):
+        registered_household_add_member(
+            actor=actor,
+            household=membership.household,
+            person=person,
+            relation=Relation.CHILD,
+            reason=reason,
+            joined_on=birth,
+        )
     audit_change(
         actor=actor,
         action="person.newborn",
@@ -635,9 +683,7 @@ def fertility_certificate_record(
 ) -> FertilityCertificate:
     """婚育证明 shown by a migrant: what it says, and who verified it when and how (the
     verifier is the actor when a verification date is given)."""
-    _require(actor)
-    _require_scope(actor, person.unit_id)
-    today = today or timezone.localdate()
+    today = _record_start(actor, person, today)
     errors: dict[str, list[str]] = {}
     fields = _certificate_values(values, errors, today)
     _raise(errors)
@@ -695,9 +741,7 @@ def pregnancy_record(
     today: datetime.date | None = None,
 ) -> Pregnancy:
     """孕情登记 (a health fact): a woman's pregnancy with its expected date."""
-    _require_health(actor)
-    _require_scope(actor, person.unit_id)
-    today = today or timezone.localdate()
+    today = _record_start(actor, person, today, health=True)
     errors: dict[str, list[str]] = {}
     if person.sex != Sex.FEMALE:
         errors["person"] = [_("孕情只能登记在女性名下。")]

@@ -47,6 +47,7 @@ from shequ.registry.services._common import (
 )
 from shequ.registry.services.families import child_parents, marriages_of, person_refresh_family
 from shequ.registry.services.housing import NewHome, home_of
+from shequ.registry.services.registered import person_relation_record
 from shequ.registry.validation import PERSON_FIELDS, validate_person
 
 
@@ -158,9 +159,13 @@ def person_register(
     children: Sequence[Mapping[str, Any]] | None = None,
     reason: str = "",
     today: datetime.date | None = None,
+    relation: str = "",
+    notes: list[str] | None = None,
 ) -> Person:
     """人来登记: register a person living in ``household`` (an arrival for a migrant); a
-    ``NewHome`` is registered first, in the same transaction."""
+    ``NewHome`` is registered first, in the same transaction. ``relation`` (与户主关系)
+    places them on a 户口簿 (``person_relation_record``); what the user should be told
+    about it is added to ``notes``."""
     _require(actor)
     household = home_of(actor=actor, home=household)
     _require_scope(actor, household.unit_id)
@@ -191,6 +196,7 @@ def person_register(
         reason=reason,
     )
     assert entry is not None  # a registration always has one (``registration`` is on)
+    _record_relation(actor, person, relation, register_reason(reason), notes)
     Flow.objects.create(
         person=person,
         kind=entry.kind,
@@ -223,8 +229,11 @@ def person_update(
     children: Sequence[Mapping[str, Any]] | None = None,
     today: datetime.date | None = None,
     version: int | None = None,
+    relation: str | None = None,
+    notes: list[str] | None = None,
 ) -> Person:
-    """Correct or complete a person's facts; the reason goes into the history.
+    """Correct or complete a person's facts; the reason goes into the history. ``relation``
+    (None: untouched) places a person on no 户口簿 yet on one, as at registration.
 
     ``version``: the version the edit was based on (None: the one ``person`` was loaded at);
     a stale one raises ``EditConflict`` and saves nothing."""
@@ -264,6 +273,8 @@ def person_update(
     save_with_history(person, actor=actor, reason=reason, update_fields=changed_fields(person, row))
     if children is not None:
         person_save_children(person, children, actor, reason)
+    if relation is not None:
+        _record_relation(actor, person, relation, reason, notes)
     changes = field_changes(before, _snapshot(person), masked=_MASKED_IN_LOG)
     audit_change(
         actor=actor,
@@ -275,6 +286,14 @@ def person_update(
         changes=changes,
     )
     return person
+
+
+def _record_relation(
+    actor: User | None, person: Person, relation: str, reason: str, notes: list[str] | None
+) -> None:
+    note = person_relation_record(actor=actor, person=person, relation=relation, reason=reason)
+    if note and notes is not None:
+        notes.append(note)
 
 
 def _check_marital_not_typed(person: Person, cleaned: Mapping[str, Any]) -> None:

@@ -6,18 +6,30 @@ household is kept where its head lives (``unit``), so the jurisdiction that mana
 head manages the household."""
 
 import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.core.bulk import history_insert
-from shequ.core.text import prefix_q
+from shequ.core.bulk import (
+    KeyPool,
+    Records,
+    Rows,
+    history_insert,
+    instance_factory,
+    new_uuid7,
+    prepare_insert_rows,
+    prepare_records,
+    write_records,
+    write_rows,
+)
 from shequ.core.versions import changed_fields, lock_for_edit, lock_row, row_values
 from shequ.org.audit import audit_change, field_changes, save_with_history
 from shequ.org.models import Division, User
-from shequ.org.roles import Action
 from shequ.registry.models import (
     Person,
     PersonStatus,
@@ -246,104 +258,304 @@ def registered_household_remove_member(
     return member
 
 
-# The rule that turns a dwelling's 与户主关系 into registered households, for the demo and
-# for records loaded with relations (migration 0011 keeps a frozen copy of it).
-_FAMILY = frozenset(MEMBER_RELATIONS)
-_LOCAL = frozenset(("resident", "separated", "outflow"))
+# --- 与户主关系 → the 户口簿 -----------------------------------------------------------------
+#
+# The one rule by which a person's stated relation to the 户主 (the person form, the import,
+# the demo) places them on a 户口簿 (docs/registered-households.md):
+# - 户主 opens a registered household headed by the person (unless they are on one);
+# - a relative (配偶, 子女, 父母, 孙子女, 兄弟姐妹, 其他) joins the 户口簿 of a 户主 living in
+#   the same dwelling whose registration place (户籍地) is the relative's own: a 户口簿 holds
+#   people registered at one place, so someone married in from elsewhere stays outside until
+#   their 户口 moves; a dwelling without any 户主 is a mistake the caller reports;
+# - 租住人员 (or nothing) joins none: a dwelling has no 户主 of its own.
+
+FAMILY_RELATIONS = frozenset(MEMBER_RELATIONS)
 
 
-def registered_households_from_relations(
-    *, reason: str, prefix: str = "", numbers: bool = False, actor: User | None = None
-) -> int:
-    """Registered households for the people of the dwellings under ``prefix`` who are on no
-    户口簿 yet, from their 与户主关系: a 户主 heads one when registered in the city or joined
-    by relatives of the same dwelling with the same 户籍地 (a 户口簿 holds people registered
-    at one place); tenants join none, and a lone migrant "户主" of a room heads none.
-    ``numbers``: give locals' households a 户号 (the demo). Returns how many were made."""
-    _require(actor, Action.IMPORT_REGISTRY)
-    on_booklet = RegisteredHouseholdMember.objects.filter(left_on__isnull=True).values("person_id")
+class NoHead(Exception):
+    """A relative's dwelling has no 户主 (no open 户口簿 headed by someone living there)."""
+
+
+def no_head_message() -> str:
+    return _("本户还没有户主：请先登记户主（文件中户主排在家人之前），或把“与户主关系”留空。")
+
+
+def relative_household(hukou: str | None, heads: Sequence[tuple[Any, str | None]]) -> Any:
+    """Which of a dwelling's 户口簿 — ``heads``: (key, 户籍地 code) each — a relative
+    registered at ``hukou`` joins: the first registered at the same place; None when every
+    one is registered elsewhere (the relative stays outside). Raises ``NoHead``."""
+    if not heads:
+        raise NoHead
+    for key, division in heads:
+        if division == hukou:
+            return key
+    return None
+
+
+def dwelling_heads(dwelling_ids: Iterable[int]) -> dict[int, list[tuple[int, str | None]]]:
+    """The open 户口簿 headed by someone living in each of these dwellings:
+    dwelling id -> [(registered household id, 户籍地 code)], oldest first; one query."""
+    heads: dict[int, list[tuple[int, str | None]]] = {}
     rows = (
-        Person.objects.filter(
-            prefix_q("unit_id", prefix), household__isnull=False, status=PersonStatus.ACTIVE
+        RegisteredHousehold.objects.filter(
+            is_active=True, head__household_id__in=list(dwelling_ids), head__status="active"
         )
-        .exclude(relation__in=("", Relation.TENANT))
-        .exclude(pk__in=on_booklet)
-        .order_by("household_id", "id")
-        .values_list(
-            "id",
-            "household_id",
-            "relation",
-            "hukou_division_id",
-            "hukou_address",
-            "population_type",
-            "unit_id",
-        )
+        .order_by("id")
+        .values_list("head__household_id", "id", "division_id")
     )
-    made: list[tuple[tuple, list[tuple]]] = []
-    dwelling: list[tuple] = []
+    for dwelling, household, division in rows:
+        heads.setdefault(dwelling, []).append((household, division))
+    return heads
 
-    def flush() -> None:
-        taken: set[int] = set()
-        for head in (r for r in dwelling if r[2] == Relation.HEAD):
-            relatives = [
-                r for r in dwelling if r[2] in _FAMILY and r[3] == head[3] and r[0] not in taken
-            ]
-            if head[5] not in _LOCAL and not relatives:
-                continue
-            taken.update(r[0] for r in relatives)
-            made.append((head, relatives))
 
-    for row in rows.iterator(chunk_size=5000):
-        if dwelling and row[1] != dwelling[0][1]:
-            flush()
-            dwelling = []
-        dwelling.append(row)
-    if dwelling:
-        flush()
-    if not made:
-        return 0
-    today = timezone.localdate()
-    start = RegisteredHousehold.objects.count()
-    households = [
-        RegisteredHousehold(
-            unit_id=head[6],
-            head_id=head[0],
-            address=head[4],
-            division_id=head[3],
-            number=f"{start + index + 1:09d}" if numbers and head[5] in _LOCAL else "",
+def person_relation_record(
+    *,
+    actor: User | None,
+    person: Person,
+    relation: str,
+    reason: str,
+    joined_on: datetime.date | None = None,
+) -> str:
+    """Place a person on a 户口簿 by their stated relation to the 户主 (the rule above), in
+    the caller's transaction. Returns a note for the user when the relation placed them on
+    none (married in from elsewhere); raises ``ValidationError`` on ``relation`` when the
+    dwelling has no 户主 or the person's 户口簿 says otherwise (changed on the 户籍户 page)."""
+    current = (
+        RegisteredHouseholdMember.objects.filter(person=person, left_on__isnull=True)
+        .select_related("household__head")
+        .first()
+    )
+    wanted = relation if relation != Relation.TENANT else ""
+    if current is not None:
+        if current.relation == wanted:
+            return ""
+        raise ValidationError(
+            {
+                "relation": [
+                    _(
+                        "此人在户主 %(head)s 的户籍户中（%(relation)s）；入户、离户请在户籍户页面办理。"
+                    )
+                    % {
+                        "head": current.household.head.name,
+                        "relation": current.get_relation_display(),
+                    }
+                ]
+            }
         )
-        for index, (head, _relatives) in enumerate(made)
-    ]
-    RegisteredHousehold.objects.bulk_create(households, batch_size=1000)
+    if not wanted:
+        return ""
+    if wanted == Relation.HEAD:
+        registered_household_create(actor=actor, head=person, reason=reason, joined_on=joined_on)
+        return ""
+    dwelling = person.household_id
+    heads = dwelling_heads([dwelling]).get(dwelling, []) if dwelling is not None else []
+    try:
+        key = relative_household(person.hukou_division_id, heads)
+    except NoHead:
+        raise ValidationError({"relation": [no_head_message()]}) from None
+    if key is None:
+        return _(
+            "户主的户籍地与此人不同：户口簿只登记同一户籍地的人，户口迁入后再在户籍户页面入户。"
+        )
+    household = RegisteredHousehold.objects.get(pk=key)
+    registered_household_add_member(
+        actor=actor,
+        household=household,
+        person=person,
+        relation=wanted,
+        reason=reason,
+        joined_on=joined_on,
+    )
+    return ""
+
+
+@dataclass
+class FamilyPlan:
+    """Registered households to write with many persons at once (the import, the demo):
+    new households and the members of new or existing ones. The persons' keys are read when
+    the rows are written (``memberships_write``), so they may be taken late."""
+
+    households: list[RegisteredHousehold] = field(default_factory=list)
+    heads: list[Person] = field(default_factory=list)  # each new household's 户主
+    reasons: list[str] = field(default_factory=list)
+    # (household: a new instance or an existing id, person instance, relation, reason)
+    members: list[tuple[RegisteredHousehold | int, Person, str, str]] = field(default_factory=list)
+    # memberships_prepare's rows: the households', the members' (records, or plain rows
+    # with the keys their history rows are copied by).
+    prepared: "tuple[Records, Records | Rows, list[_Written] | None] | None" = None
+
+    def __bool__(self) -> bool:
+        return bool(self.members)
+
+
+# A dwelling's 户主 known while many persons are planned: dwelling key -> [(household: new
+# instance or existing id, 户籍地 code)].
+Heads = dict[object, list[tuple[RegisteredHousehold | int, str | None]]]
+
+
+def family_place(
+    plan: FamilyPlan,
+    heads: Heads,
+    person: Person,
+    relation: str,
+    reason: str,
+    *,
+    dwelling: object,
+    number: str = "",
+) -> bool:
+    """Plan where a person registered with many others goes by the rule above (``heads``:
+    the 户主 of the dwellings known so far, added to). False: a relative whose dwelling has
+    no 户主 (the import reports it)."""
+    if relation == Relation.HEAD:
+        household = _make_household(
+            number=number, address=person.hukou_address, division_id=person.hukou_division_id
+        )
+        plan.households.append(household)
+        plan.heads.append(person)
+        plan.reasons.append(reason)
+        plan.members.append((household, person, Relation.HEAD, reason))
+        heads.setdefault(dwelling, []).append((household, person.hukou_division_id))
+    elif relation in FAMILY_RELATIONS:
+        try:
+            key = relative_household(person.hukou_division_id, heads.get(dwelling, []))
+        except NoHead:
+            return False
+        if key is not None:
+            plan.members.append((key, person, relation, reason))
+    return True
+
+
+_make_household = instance_factory(RegisteredHousehold)
+_make_member = instance_factory(RegisteredHouseholdMember)
+
+
+def memberships_prepare(
+    plan: FamilyPlan,
+    *,
+    today: datetime.date,
+    now: datetime.datetime | None = None,
+    keys: KeyPool | None = None,
+) -> None:
+    """The first half of ``memberships_write``, once the plan's persons have their keys
+    (an import on PostgreSQL takes them before writing): the rows are made and formatted
+    here, on the validating thread, so that the writing thread only sends them."""
+    if not plan:
+        return
+    for household, head in zip(plan.households, plan.heads, strict=True):
+        # The head's key and unit, set when the head was made ready (or written).
+        household.head_id, household.unit_id = head.id, head.unit_id
+    households = prepare_records(RegisteredHousehold, plan.households, now=now, keys=keys)
+    if keys is not None and households.rows is not None:
+        # PostgreSQL, keys at hand: the members as plain rows (no instance a member, a
+        # third of this half's time); their history rows are copied from the table.
+        ids = keys.take(RegisteredHouseholdMember, len(plan.members))
+        rows = [
+            (
+                pk,
+                new_uuid7(),
+                household if isinstance(household, int) else household.id,
+                person.id,
+                relation,
+                today,
+                reason[:200],
+                None,
+                "",
+            )
+            for pk, (household, person, relation, reason) in zip(ids, plan.members, strict=True)
+        ]
+        plan.prepared = (
+            households,
+            prepare_insert_rows(RegisteredHouseholdMember, _MEMBER_FIELDS, rows),
+            [_Written(pk) for pk in ids],
+        )
+        return
     members = [
-        RegisteredHouseholdMember(
-            household_id=household.pk,
-            person_id=row[0],
+        _make_member(
+            household_id=household if isinstance(household, int) else household.id,
+            person_id=person.id,
             relation=relation,
-            joined_on=today if numbers else None,
-            join_reason=reason,
+            joined_on=today,
+            join_reason=reason[:200],
         )
-        for household, (head, relatives) in zip(households, made, strict=True)
-        for row, relation in [(head, Relation.HEAD), *((r, r[2]) for r in relatives)]
+        for household, person, relation, reason in plan.members
     ]
-    RegisteredHouseholdMember.objects.bulk_create(members, batch_size=1000)
-    if any(h.pk is None for h in households):  # a backend that returns no keys
-        households = list(RegisteredHousehold.objects.filter(head_id__in=[h[0][0] for h in made]))
-        members = list(
-            RegisteredHouseholdMember.objects.filter(household__in=[h.pk for h in households])
-        )
-    history_insert(
-        RegisteredHousehold,
+    plan.prepared = (
         households,
-        actor=actor,
-        reasons=[reason] * len(households),
-        history_type="+",
+        prepare_records(RegisteredHouseholdMember, members, now=now, keys=keys),
+        None,
     )
-    history_insert(
-        RegisteredHouseholdMember,
-        members,
-        actor=actor,
-        reasons=[reason] * len(members),
-        history_type="+",
-    )
-    return len(households)
+
+
+_MEMBER_FIELDS = [
+    "id",
+    "uid",
+    "household",
+    "person",
+    "relation",
+    "joined_on",
+    "join_reason",
+    "left_on",
+    "leave_reason",
+]
+
+
+@dataclass(slots=True)
+class _Written:
+    """A member written as a plain row: what its history row is copied by (the key)."""
+
+    pk: int
+
+
+def memberships_write(
+    plan: FamilyPlan,
+    *,
+    actor: User | None,
+    today: datetime.date,
+    now: datetime.datetime | None = None,
+) -> None:
+    """Write a ``FamilyPlan`` (its persons saved), with a history row each: the 户主 of
+    each new household joins it first. Inside the caller's transaction."""
+    if not plan:
+        return
+    if plan.prepared is None:
+        memberships_prepare(plan, today=today, now=now)
+    assert plan.prepared is not None
+    households, members, written = plan.prepared
+    write_records(households, actor=actor, reasons=plan.reasons)
+    reasons = [m[3] for m in plan.members]
+    if isinstance(members, Rows):
+        assert written is not None
+        write_rows(members)
+        history_insert(
+            RegisteredHouseholdMember,
+            written,
+            actor=actor,
+            reasons=reasons,
+            now=now,
+            history_type="+",
+        )
+        return
+    if members.rows is None:  # SQLite: the households' keys were taken just now
+        for member, (household, *_rest) in zip(members.objs, plan.members, strict=True):
+            if not isinstance(household, int):
+                member.household_id = household.id
+    write_records(members, actor=actor, reasons=reasons)
+
+
+def families_plan(
+    persons: "list[tuple[Person, str]]", *, reason: str, numbers: bool = False
+) -> FamilyPlan:
+    """The 户口簿 of many persons registered together in new dwellings — (person, stated
+    relation) each, a dwelling's 户主 before their family — by the rule above; relatives of
+    a dwelling without a 户主 stay outside. ``numbers``: give each a 户号 (the demo's)."""
+    plan = FamilyPlan()
+    heads: Heads = {}
+    start = RegisteredHousehold.objects.count() if numbers else 0
+    # The 户主 first, whatever the order of a dwelling's people.
+    for person, relation in sorted(persons, key=lambda pair: pair[1] != Relation.HEAD):
+        if person.status != PersonStatus.ACTIVE or not relation:
+            continue
+        number = f"{start + len(plan.households) + 1:09d}" if numbers else ""
+        dwelling = person.household_id
+        family_place(plan, heads, person, relation, reason, dwelling=dwelling, number=number)
+    return plan

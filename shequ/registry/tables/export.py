@@ -6,7 +6,7 @@ from itertools import islice
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +15,8 @@ from shequ.org.audit import audit_export
 from shequ.org.audit_chain import append_rows
 from shequ.org.models import SensitiveAccess
 from shequ.registry.disclosure import birth_date_text
-from shequ.registry.models import Building, Child, Household, Person
+from shequ.registry.models import Building, Child, Household, Marriage, Person
+from shequ.registry.selectors.people import current_relation
 from shequ.registry.tables.housing import BUILDINGS, HOUSEHOLDS
 from shequ.registry.tables.kinds import KIND_TITLES
 from shequ.registry.tables.people import PERSONS, PERSONS_WITHOUT_HEALTH
@@ -148,6 +149,10 @@ def household_rows(
         "landlord__name",
         "landlord__id_number",
         "landlord__unit_id",
+        "lease_start",
+        "lease_end",
+        "use",
+        "dormitory_of",
     )
     logged: set[int] = set()  # a landlord of several homes is one read
     done = 0
@@ -169,6 +174,10 @@ def household_rows(
                 "landlord_name": row[4],
                 "landlord_phone": row[5],
                 "rented_since": row[6],
+                "lease_start": row[12],
+                "lease_end": row[13],
+                "use": row[14],
+                "dormitory_of": row[15],
             }
         if log is not None:
             log.write(shown)
@@ -193,7 +202,8 @@ def person_row(person: Person, children: list[dict[str, Any]]) -> dict[str, Any]
         "unit": person.unit_id,
         "building": household.building.name if household else "",
         "household": household.number if household else "",
-        "relation": person.relation,
+        # As the 户口簿 says (selectors.current_relation, annotated by the caller).
+        "relation": getattr(person, "current_relation", ""),
         "population_type": person.population_type,
         "marital_status": person.marital_status,
         "marriage_date": person.marriage_date,
@@ -226,7 +236,7 @@ _PERSON_EXPORT = (
     ("unit", "unit_id"),
     ("building", "household__building__name"),
     ("household", "household__number"),
-    ("relation", "relation"),
+    ("relation", "current_relation"),
     ("population_type", "population_type"),
     ("marital_status", "marital_status"),
     ("marriage_date", "marriage_date"),
@@ -259,8 +269,10 @@ def person_rows(
         "household__number",
         "id",
     )
-    values = queryset.order_by(*order).values_list(
-        "id", "uid", *(field for _key, field in _PERSON_EXPORT)
+    values = (
+        queryset.annotate(current_relation=current_relation())
+        .order_by(*order)
+        .values_list("id", "uid", *(field for _key, field in _PERSON_EXPORT))
     )
     done = 0
     for batch in _batches(values):
@@ -272,14 +284,17 @@ def person_rows(
             children.setdefault(parent, []).append(
                 {"order": order, "birth_date": birth_date, "sex": sex, "name": name}
             )
+        spouses = _spouses([r[0] for r in batch])
         shown: list[_Shown] = []
         for pk, uid, *fields in batch:
             row = dict(zip(_PERSON_KEYS, fields, strict=True))
             row["children"] = children.get(pk)
+            row["spouse_id_number"], row["spouse_name"] = spouses.get(pk, ("", ""))
             id_number = row["id_number"]
             if not reveal:
                 # As on the pages: nothing written beside the mask may rebuild the number.
                 row["id_number"] = mask_id_number(id_number)
+                row["spouse_id_number"] = mask_id_number(row["spouse_id_number"])
                 row["birth_date"] = birth_date_text(row["birth_date"], full=False)
                 for child in row["children"] or ():
                     child["birth_date"] = birth_date_text(child["birth_date"], full=False)
@@ -293,6 +308,43 @@ def person_rows(
         done += len(batch)
         if progress:
             progress(done)
+
+
+def _spouses(ids: list[int]) -> dict[int, tuple[str, str]]:
+    """The spouse of each person's marriage in force (number, name): a registry person or
+    the outside spouse kept on the marriage; one query a batch."""
+    rows = Marriage.objects.filter(
+        Q(husband_id__in=ids) | Q(wife_id__in=ids), end_reason=""
+    ).values_list(
+        "husband_id",
+        "wife_id",
+        "husband__id_number",
+        "husband__name",
+        "wife__id_number",
+        "wife__name",
+        "husband_id_number",
+        "husband_name",
+        "wife_id_number",
+        "wife_name",
+    )
+    spouses: dict[int, tuple[str, str]] = {}
+    for (
+        husband,
+        wife,
+        h_number,
+        h_name,
+        w_number,
+        w_name,
+        ho_number,
+        ho_name,
+        wo_number,
+        wo_name,
+    ) in rows:
+        if husband is not None:
+            spouses[husband] = (w_number or "", w_name) if wife else (wo_number, wo_name)
+        if wife is not None:
+            spouses[wife] = (h_number or "", h_name) if husband else (ho_number, ho_name)
+    return spouses
 
 
 def export_write(

@@ -2,7 +2,7 @@
 
 from shequ.core.identifiers import normalize_id_number
 from shequ.core.tabular import Column, Table, parse_bool, render_bool
-from shequ.registry.models import Building
+from shequ.registry.models import Building, Household
 from shequ.registry.tables._common import _choice, _date, _unit_code
 
 BUILDINGS = Table(
@@ -43,6 +43,15 @@ HOUSEHOLDS = Table(
         Column("房东姓名", "landlord_name", help="房东不是登记人员时填写姓名和电话。"),
         Column("房东电话", "landlord_phone", text=True),
         _date("出租起始", "rented_since"),
+        _date("租期起", "lease_start", help="出租房屋填写。"),
+        _date("租期止", "lease_end", help="出租房屋填写；不能早于租期起。"),
+        _choice("用途", "use", Household.Use.choices, help="空着为居住。"),
+        Column(
+            "宿舍所属单位",
+            "dormitory_of",
+            width=20,
+            help="用人单位提供的集体宿舍填写单位名称（宿舍没有户主）。",
+        ),
     ],
     notes=[
         "一行一户。户按“单位代码 + 楼栋名称 + 门牌/室号”识别；楼栋须先建好。"

@@ -89,6 +89,16 @@ _PERSON_COLUMNS = [
     ),
     _choice("婚姻状况", "marital_status", MaritalStatus.choices, required=True),
     _date("结婚日期", "marriage_date"),
+    Column(
+        "配偶身份证号码",
+        "spouse_id_number",
+        parse=normalize_id_number,
+        text=True,
+        width=22,
+        help="已婚者填写，连同配偶姓名：导入时登记婚姻（同人员页面“登记婚姻”）。配偶在本库"
+        "或本文件中的，关联夫妻双方；不在本库的，其姓名和号码记在婚姻上。",
+    ),
+    Column("配偶姓名", "spouse_name", width=10, help="填写了配偶身份证号码时必填。"),
     Column("现有子女数", "children_count", parse=parse_int, width=8, help="0–20 的整数。"),
     Column("子女", "children", parse=parse_children, render=render_children, help=CHILDREN_HELP),
     _choice("节育措施", "contraception", Contraception.choices, help="健康信息，仅授权人员可见。"),

@@ -4,6 +4,7 @@ pregnancies (with the health right). Each is one event page on a person (``event
 one form, a confirmation for what ends something, one service call); the marriage list
 lists a unit's couples."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -126,6 +127,47 @@ PREGNANCY_OUTCOME = Event(
     intro=gettext_lazy("登记妊娠结局；活产的新生儿另行出生登记。"),
     submit=gettext_lazy("保存"),
     success=gettext_lazy("已登记 %(name)s 的妊娠结局。"),
+)
+
+
+def _fact_view(
+    event: Event,
+    form: Any,
+    service: Callable[..., Any],
+    *,
+    subject: str = "person",
+    blocked: Callable[[Person], str] | None = None,
+    health: bool = False,
+) -> Callable[..., HttpResponse]:
+    """The page that records one new fact on a person (a child, a newborn, a 婚育证明, a
+    pregnancy): ``event_view`` with the form, calling ``services.<service>`` with the person
+    as ``subject``, the form's values and reason. ``health``: a health fact."""
+    name = service.__name__
+
+    def view(request: HttpRequest, uid) -> HttpResponse:
+        user = request.user
+
+        def run(person: Person, data: dict) -> None:
+            service(actor=user, **{subject: person}, values=data, reason=data.get("reason") or "")
+
+        extra = {"blocked": blocked} if blocked is not None else {}
+        return event_view(request, uid, event, form_factory=form, run=run, **extra)
+
+    view.__name__ = view.__qualname__ = f"person_{name}"
+    view = require_http_methods(["GET", "POST"])(view)
+    view = action_required(Action.EDIT_REGISTRY)(view)
+    return action_required(Action.VIEW_HEALTH)(view) if health else view
+
+
+person_child_add = _fact_view(
+    CHILD, forms.ChildForm, services.child_record, subject="parent", blocked=_allow_any
+)
+person_newborn = _fact_view(NEWBORN, forms.NewbornForm, services.newborn_register, subject="parent")
+person_certificate_add = _fact_view(
+    CERTIFICATE, forms.CertificateForm, services.fertility_certificate_record
+)
+person_pregnancy_add = _fact_view(
+    PREGNANCY, forms.PregnancyForm, services.pregnancy_record, health=True
 )
 
 
@@ -254,22 +296,6 @@ def person_marriage_end(request: HttpRequest, uid, muid) -> HttpResponse:
 
 @action_required(Action.EDIT_REGISTRY)
 @require_http_methods(["GET", "POST"])
-def person_child_add(request: HttpRequest, uid) -> HttpResponse:
-    user = request.user
-    return event_view(
-        request,
-        uid,
-        CHILD,
-        form_factory=forms.ChildForm,
-        run=lambda person, data: services.child_record(
-            actor=user, parent=person, values=data, reason=data.get("reason") or ""
-        ),
-        blocked=_allow_any,
-    )
-
-
-@action_required(Action.EDIT_REGISTRY)
-@require_http_methods(["GET", "POST"])
 def person_child_edit(request: HttpRequest, uid, cuid) -> HttpResponse:
     user = request.user
     person = selectors.person_get(user, uid)
@@ -288,21 +314,6 @@ def person_child_edit(request: HttpRequest, uid, cuid) -> HttpResponse:
             actor=user, child=child, values=data, reason=data["reason"]
         ),
         blocked=_allow_any,
-    )
-
-
-@action_required(Action.EDIT_REGISTRY)
-@require_http_methods(["GET", "POST"])
-def person_newborn(request: HttpRequest, uid) -> HttpResponse:
-    user = request.user
-    return event_view(
-        request,
-        uid,
-        NEWBORN,
-        form_factory=forms.NewbornForm,
-        run=lambda person, data: services.newborn_register(
-            actor=user, parent=person, values=data, reason=data.get("reason") or ""
-        ),
     )
 
 
@@ -349,21 +360,6 @@ def person_hukou_nature(request: HttpRequest, uid) -> HttpResponse:
 
 @action_required(Action.EDIT_REGISTRY)
 @require_http_methods(["GET", "POST"])
-def person_certificate_add(request: HttpRequest, uid) -> HttpResponse:
-    user = request.user
-    return event_view(
-        request,
-        uid,
-        CERTIFICATE,
-        form_factory=forms.CertificateForm,
-        run=lambda person, data: services.fertility_certificate_record(
-            actor=user, person=person, values=data, reason=data.get("reason") or ""
-        ),
-    )
-
-
-@action_required(Action.EDIT_REGISTRY)
-@require_http_methods(["GET", "POST"])
 def person_certificate_verify(request: HttpRequest, uid, cuid) -> HttpResponse:
     user = request.user
     person = selectors.person_get(user, uid)
@@ -382,22 +378,6 @@ def person_certificate_verify(request: HttpRequest, uid, cuid) -> HttpResponse:
             how=data["verified_how"],
             on=data.get("verified_on"),
             version=data["version"],
-        ),
-    )
-
-
-@action_required(Action.VIEW_HEALTH)
-@action_required(Action.EDIT_REGISTRY)
-@require_http_methods(["GET", "POST"])
-def person_pregnancy_add(request: HttpRequest, uid) -> HttpResponse:
-    user = request.user
-    return event_view(
-        request,
-        uid,
-        PREGNANCY,
-        form_factory=forms.PregnancyForm,
-        run=lambda person, data: services.pregnancy_record(
-            actor=user, person=person, values=data, reason=data.get("reason") or ""
         ),
     )
 

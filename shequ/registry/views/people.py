@@ -89,9 +89,12 @@ def person_register(request: HttpRequest) -> HttpResponse:
     if part == "preview" and request.method == "POST":
         return preview(request)
     initial: dict[str, Any] = {}
+    found_on = None
     if request.method == "GET" and request.GET.get("household"):
         household = selectors.household_get(user, request.GET["household"])
         initial = {"building": str(household.building.uid), "household": str(household.uid)}
+    elif request.GET.get("visit"):
+        initial, found_on = _newcomer_initial(request)
     data = request.POST if request.method == "POST" else None
     form = forms.PersonForm(
         data,
@@ -103,12 +106,15 @@ def person_register(request: HttpRequest) -> HttpResponse:
     children = forms.ChildFormSet(data, prefix="children")
     children_errors: list[str] = []
     if data is not None and all([form.is_valid(), children.is_valid()]):
+        notes: list[str] = []
         try:
             person = services.person_register(
                 actor=user,
                 values=form.person_values(),
                 household=home_from(form.cleaned_data),
                 children=children.children() or None,
+                relation=form.cleaned_data.get("relation") or "",
+                notes=notes,
             )
         except ValidationError as exc:
             children_errors = service_errors(form, exc, HOUSEHOLD_ERRORS)
@@ -118,16 +124,40 @@ def person_register(request: HttpRequest) -> HttpResponse:
                 _("已登记 %(name)s（%(type)s）。")
                 % {"name": person.name, "type": person.get_population_type_display()},
             )
+            for note in notes:
+                messages.info(request, note)
             return redirect("registry:person_detail", uid=person.uid)
     context = _form_context(
         request, form, children, mode="register", children_errors=children_errors
     )
+    context["found_on"] = found_on
     return render(request, "registry/person_form.html", context)
+
+
+def _newcomer_initial(request: HttpRequest) -> tuple[dict[str, Any], Any]:
+    """The registration a newcomer noted on a visit starts (``?visit=<uid>&newcomer=<n>``):
+    the visited home, the name and number as noted (read from the visit, never from the
+    address: a number stays out of URLs and logs). Returns (initial, the visit)."""
+    visit = selectors.visit_get(request.user, request.GET["visit"])
+    household = visit.household
+    initial: dict[str, Any] = {
+        "building": str(household.building.uid),
+        "household": str(household.uid),
+    }
+    newcomers = rules.newcomers_of(visit.newcomers)
+    try:
+        newcomer = newcomers[int(request.GET.get("newcomer", "0"))]
+    except (ValueError, IndexError):
+        newcomer = None
+    if newcomer is not None:
+        initial.update(name=newcomer.name, id_number=newcomer.id_number)
+    return initial, visit
 
 
 def _person_initial(person: Person, *, reveal: bool) -> dict[str, Any]:
     initial = {name: getattr(person, name) for name in PERSON_FIELDS}
     initial["hukou_division"] = person.hukou_division_id
+    initial["relation"] = person.current_relation
     initial["version"] = person.version
     return forms.PersonEditForm.person_initial(initial, reveal=reveal)
 
@@ -163,6 +193,7 @@ def person_edit(request: HttpRequest, uid) -> HttpResponse:
     )
     children_errors: list[str] = []
     if data is not None and all([form.is_valid(), children.is_valid()]):
+        notes = []
         try:
             services.person_update(
                 actor=user,
@@ -171,6 +202,8 @@ def person_edit(request: HttpRequest, uid) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 children=children.children(),
                 version=form.cleaned_data["version"],
+                relation=form.cleaned_data.get("relation") or "",
+                notes=notes,
             )
         except EditConflict as conflict:
             show_conflict(form, conflict, _person_initial(conflict.current, reveal=reveal))
@@ -178,6 +211,8 @@ def person_edit(request: HttpRequest, uid) -> HttpResponse:
             children_errors = service_errors(form, exc)
         else:
             messages.success(request, _("已保存 %(name)s 的信息。") % {"name": person.name})
+            for note in notes:
+                messages.info(request, note)
             return redirect("registry:person_detail", uid=person.uid)
     elif data is None:
         if show_health:
@@ -195,6 +230,8 @@ def person_edit(request: HttpRequest, uid) -> HttpResponse:
 
 
 # --- Detail --------------------------------------------------------------------------------
+
+RECENT_CHECKS = 10  # the checks a person's page lists; the checks list has them all
 
 
 def _detail_context(request: HttpRequest, person: Person, **extra) -> dict[str, Any]:
@@ -242,6 +279,8 @@ def _detail_context(request: HttpRequest, person: Person, **extra) -> dict[str, 
         "monthly_due": active and monthly_due,
         "quarterly_due": active and quarterly_due,
         "timeline": person_timeline(user, person, show_health=show_health, full_birth=full_birth),
+        # The latest checks and the visits they were made on (每月一查), beyond the timeline.
+        "checks": list(selectors.person_checks(person)[:RECENT_CHECKS]),
         "departure_destination": selectors.departure_destination(person),
         "actions": _actions(person) if can_edit else [],
         # What the apps above the registry know of the person (core/panels.py).

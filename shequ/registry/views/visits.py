@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from shequ.core.identifiers import mask_id_number
 from shequ.core.tabular import Column, Table
 from shequ.core.web import download, paginate, query_without
 from shequ.org.audit import audit_export
@@ -17,7 +18,7 @@ from shequ.org.models import OrgUnit
 from shequ.org.permissions import action_required, staff_required
 from shequ.org.roles import Action, Level, can
 from shequ.org.scoping import scoped
-from shequ.registry import selectors, services
+from shequ.registry import rules, selectors, services
 from shequ.registry.forms import checks as check_forms
 from shequ.registry.forms.housing import unit_filter_choices
 from shequ.registry.models import PendingDeparture
@@ -157,10 +158,21 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def visit_detail(request: HttpRequest, uid) -> HttpResponse:
     visit = selectors.visit_get(request.user, uid)
+    # The newcomers noted, each with the registration it can start (numbers masked here:
+    # the form they prefill shows them to whoever registers).
+    newcomers = [
+        {"index": index, "name": n.name, "id_number": mask_id_number(n.id_number)}
+        for index, n in enumerate(rules.newcomers_of(visit.newcomers))
+    ]
     return render(
         request,
         "registry/visit_detail.html",
-        {"visit": visit, "checks": selectors.visit_checks(visit)},
+        {
+            "visit": visit,
+            "checks": selectors.visit_checks(visit),
+            "newcomers": newcomers,
+            "can_register": can(request.user, Action.EDIT_REGISTRY) and visit.household.is_active,
+        },
     )
 
 
