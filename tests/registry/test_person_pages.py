@@ -703,7 +703,7 @@ def test_detail_page_runs_a_fixed_number_of_queries(
     # certificates, pregnancies (read and logged), + the latest checks with their visits; + the
     # apps' cards (core/panels.py): health's open tasks and last services, their read logged,
     # and supplies' dispensings.
-    with django_assert_max_num_queries(26):
+    with django_assert_max_num_queries(27):
         response = client.get(url)
     assert response.status_code == 200
     assert response.content.decode().count('data-testid="timeline-entry"') >= 3 * changes
