@@ -27,6 +27,7 @@ HOOKS = {
     "dashboard_cards": "callables (user, unit) -> list[core.dashboard.Card] for the home page",
     "unit_figures": "callables (user, within, units) -> [org.selectors.UnitFigure], unit pages",
     "person_panels": "callables (user, person) -> [core.panels.PersonPanel], the person page",
+    "health_task_kinds": "str: prefixes of due-work task kinds that reveal a health fact",
     "unit_close_guards": 'callables (unit) -> str: why the unit may not be closed, or ""',
     "demo_generators": "callables (core.demo.DemoContext) -> None, run by `shequ demo`",
     "demo_logins": "callables () -> [(user, role, unit, password)], printed by `shequ demo`",

@@ -12,8 +12,10 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.hooks import app_hooks
 from shequ.duework.models import CalendarDay, Task
 from shequ.org.models import OrgUnit, User
+from shequ.org.roles import Action, can
 from shequ.org.scoping import scoped, subtree_q
 
 
@@ -22,7 +24,13 @@ def today() -> datetime.date:
 
 
 def tasks_visible(user: User) -> QuerySet[Task]:
-    return scoped(Task.objects.select_related("person", "assignee", "done_by"), user)
+    tasks = scoped(Task.objects.select_related("person", "assignee", "done_by"), user)
+    if not can(user, Action.VIEW_HEALTH):
+        # A health task names what it is for (孕期访视 says she is pregnant, a follow-up
+        # which method she uses): listed only to those who may read health facts.
+        for prefix in app_hooks("health_task_kinds"):
+            tasks = tasks.exclude(kind__startswith=prefix)
+    return tasks
 
 
 # The columns a list shows: the task's own and the few of its person and workers. The full

@@ -10,4 +10,5 @@ class HealthConfig(AppConfig):
     # What the app registers for the other floors (core/hooks.py lists the hooks).
     menu_entries = ("shequ.health.navigation.MENU",)
     person_panels = ("shequ.health.panels.person_panels",)
+    health_task_kinds = ("shequ.health.rules.HEALTH_TASK_KINDS",)
     demo_generators = ("shequ.health.demo.generate",)

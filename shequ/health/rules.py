@@ -8,6 +8,8 @@ import datetime
 from django.utils.translation import gettext_lazy as _
 
 PROGRAMME = "health"
+# Every task this app creates names a health service (core/hooks.py "health_task_kinds").
+HEALTH_TASK_KINDS = ("health.",)
 
 # programme "health": key → (value, note). Seeded by the demo and by migration 0002.
 DEFAULTS: dict[str, tuple[object, str]] = {

@@ -12,3 +12,4 @@ class SuppliesConfig(AppConfig):
     demo_generators = ("shequ.supplies.demo.generate",)
     exporters = ("shequ.supplies.exporters.EXPORTERS",)
     person_panels = ("shequ.supplies.panels.person_panels",)
+    health_task_kinds = ("shequ.supplies.rules.HEALTH_TASK_KINDS",)

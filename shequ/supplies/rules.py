@@ -11,6 +11,9 @@ from django.utils.translation import gettext as _
 # The rulebook's programme for the supplies; keys are ``limits.<item code, "-" as "_">`` ({"per_year",
 # "min_days"}) and ``follow_up.<item kind>`` (days after dispensing; 0 = none).
 PROGRAMME = "supplies"
+# A follow-up task names the method a person uses (core/hooks.py "health_task_kinds"):
+# the kind services.FOLLOW_UP_KIND gives it.
+HEALTH_TASK_KINDS = ("supplies.follow_up",)
 
 
 # The methods whose named users are offered follow-up (DOMAIN-FACTS.md §4).

@@ -152,3 +152,34 @@ def test_a_place_outside_the_tree_waits_for_the_exchange(person, tree):
         due_date=datetime.date(2026, 12, 31),
     )
     assert notice.state == Notification.State.DUE and notice.to_unit_code == ""
+
+
+def test_a_health_task_is_listed_only_to_those_who_may_read_health_facts(
+    tree, people, person, api, web
+):
+    """孕期访视 in a list says she is pregnant: a worker without the health right sees the
+    registry's own tasks, not the health services' (pages, API, the task itself)."""
+    from shequ.org.roles import Action, Role, rights_for
+    from tests.conftest import make_user
+
+    _task(person, "t:health")
+    other = duework.ensure_task(
+        kind="desk.application",
+        source_key="t:desk",
+        title="办理申请",
+        unit_code=person.unit_id[:12],
+        due_date=timezone.localdate() + datetime.timedelta(days=5),
+        person=person,
+    )
+    rights = [r for r in rights_for(Role.COMMUNITY, "") if r != Action.VIEW_HEALTH]
+    without = make_user("worker_nohealth", Role.COMMUNITY, tree.community_a, rights=rights)
+
+    listed = api.as_(without).get("/api/v1/tasks/").json()
+    assert [t["title"] for t in listed["results"]] == ["办理申请"]
+    page = web.as_(without).get("/tasks/").content.decode()
+    assert "办理申请" in page and "产后访视" not in page
+    health_uid = Task.objects.get(source_key="t:health").uid
+    assert api.as_(without).get(f"/api/v1/tasks/{health_uid}/").status_code == 404
+
+    titles = {t["title"] for t in api.as_(people.worker_a).get("/api/v1/tasks/").json()["results"]}
+    assert titles == {"产后访视", other.title}
