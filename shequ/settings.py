@@ -351,6 +351,9 @@ SPECTACULAR_SETTINGS = {
         "BenefitListStateEnum": "shequ.benefits.models.ListState",
         "BenefitPaymentStateEnum": "shequ.benefits.models.PaymentState",
         "BenefitConfirmationKeyEnum": "shequ.benefits.rules.CONFIRMATION_KEY_CHOICES",
+        "StockItemKindEnum": "shequ.supplies.models.ItemKind",
+        # 与户主关系: a 户口簿 member's (written) and a person's (read-only, deprecated) alike.
+        "RelationEnum": "shequ.registry.models.Relation",
     },
 }
 

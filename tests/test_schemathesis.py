@@ -93,6 +93,10 @@ PATH_VALUES = {
     "outflow/{id}": "person",  # not an outflow migrant here: the 404 path (documented answer)
     "visits/{id}": "visit",
     "pending-departures/{id}": "pending_departure",
+    "benefits/{id}": "benefit_list",
+    "benefit-rows/{id}": "benefit_row",
+    "benefit-payments/{id}": "benefit_payment",
+    "benefit-programmes/{id}": "benefit_programme",
 }
 
 
@@ -247,7 +251,22 @@ def _build_world() -> dict:
         absent=[away],
     )
     pending = PendingDeparture.objects.get(person=away)
+    # A benefit year of the street, confirmed, with the person added (a row and a payment).
+    from shequ.benefits import services as benefit_services
+
+    benefit_list = benefit_services.benefit_list_start(
+        actor=None, unit=street, programme="reward_assistance", year=2026
+    )
+    benefit_services.benefit_list_compute(benefit_list)
+    benefit_services.benefit_list_confirm(actor=None, benefit_list=benefit_list)
+    benefit_row = benefit_services.row_add(
+        actor=None, benefit_list=benefit_list, person=person, reason="接口测试增补"
+    )
     return {
+        "benefit_list": str(benefit_list.uid),
+        "benefit_row": str(benefit_row.uid),
+        "benefit_payment": str(benefit_row.payments.get().uid),
+        "benefit_programme": "reward_assistance",
         **stock,
         "setting": str(setting.uid),
         "task": str(task.uid),

@@ -203,8 +203,11 @@ def validate_person(
                     "children",
                     _("子女出生日期 %(d)s 与本人出生日期不符。") % {"d": day.isoformat()},
                 )
-        if isinstance(count, int) and count < len(children):
-            fail("children_count", _("子女数少于登记的子女人数（%(n)d）。") % {"n": len(children)})
+        # 子女数 is the living children (rules.children_count_of): a child recorded as dead
+        # (child_update) is on the record but not in the count.
+        living = [c for c in children if c.get("is_living", True) and not c.get("death_date")]
+        if isinstance(count, int) and count < len(living):
+            fail("children_count", _("子女数少于登记的子女人数（%(n)d）。") % {"n": len(living)})
         if count is None:
             cleaned["children_count"] = len(children)
 

@@ -213,7 +213,8 @@ def test_every_person_has_the_population_type_their_places_give(small_demo):
 def test_every_person_passes_the_registry_validation(small_demo):
     today = timezone.localdate()
     children: dict[int, list[dict]] = {}
-    for child in Child.objects.values("parent_id", "order", "birth_date", "sex"):
+    fields = ("parent_id", "order", "birth_date", "sex", "is_living", "death_date")
+    for child in Child.objects.values(*fields):
         children.setdefault(child.pop("parent_id"), []).append(child)
     problems = {}
     # Newborns without an identity number yet are registered by their birth certificate
