@@ -157,7 +157,7 @@ def web(client):
     """The Django test client; ``web.as_(user)`` logs that user in."""
 
     def as_(user: User):
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="shequ.org.auth.UnitModelBackend")
         return client
 
     client.as_ = as_

@@ -341,7 +341,7 @@ def _persona(label: str, user=None) -> Persona:
     client = Client(raise_request_exception=False)  # a server error is one answer among many
     if user is None:
         return Persona(label, client, anonymous=True)
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="shequ.org.auth.UnitModelBackend")
     return Persona(label, client, SimpleCookie(client.cookies.output(header="", sep=";")))
 
 

@@ -94,7 +94,7 @@ def test_home_of_the_city_counts_every_level(web, people):
 
 def test_home_of_a_superuser_without_a_tree_explains_what_to_do(client, db):
     admin = User.objects.create_superuser("root", password="Root-pass-2026")
-    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(admin, backend="shequ.org.auth.UnitModelBackend")
     page = client.get("/").text
     assert "尚未建立组织。请运行 shequ demo 载入演示数据，或由管理员建立市级单位。" in page
 

@@ -204,7 +204,7 @@ def test_login_form_without_csrf_token_is_refused(people):
 
 def test_form_post_without_csrf_token_is_refused(people, tree):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(people.street_admin, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(people.street_admin, backend="shequ.org.auth.UnitModelBackend")
     response = client.post(
         f"/org/{tree.community_a.code}/rename/", {"name": "改名", "reason": "测试"}
     )
@@ -215,7 +215,7 @@ def test_form_post_without_csrf_token_is_refused(people, tree):
 
 def test_form_post_with_csrf_token_goes_through(people, tree):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(people.street_admin, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(people.street_admin, backend="shequ.org.auth.UnitModelBackend")
     client.get(f"/org/{tree.community_a.code}/rename/")
     response = client.post(
         f"/org/{tree.community_a.code}/rename/",
@@ -233,7 +233,7 @@ def test_form_post_with_csrf_token_goes_through(people, tree):
 
 def test_session_authenticated_api_write_needs_csrf(people, tree):
     client = APIClient(enforce_csrf_checks=True)
-    client.force_login(people.street_admin, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(people.street_admin, backend="shequ.org.auth.UnitModelBackend")
     response = client.patch(
         f"/api/v1/org-units/{tree.community_a.code}/",
         {"name": "改名", "reason": "测试"},

@@ -13,6 +13,7 @@ from typing import cast
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.backends import ModelBackend
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -79,6 +80,19 @@ class SessionTimeoutMiddleware:
         return self.get_response(request)
 
 
+class UnitModelBackend(ModelBackend):
+    """Django's password backend, loading a session's user with their unit in one query:
+    every page asks for the unit (the jurisdiction, the menu), and a separate read of it cost
+    every page request a query."""
+
+    def get_user(self, user_id):
+        try:
+            user = User.objects.select_related("unit").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
+
 # --- API tokens ---------------------------------------------------------------------------
 
 # A token's last use is written at most this often (one UPDATE, not one per API call).
@@ -136,7 +150,7 @@ class ApiTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key: str):
         now = timezone.now()
         try:
-            token = ApiToken.objects.select_related("user").get(
+            token = ApiToken.objects.select_related("user__unit").get(
                 key_hash=hash_key(key), expires__gt=now
             )
         except ApiToken.DoesNotExist:
