@@ -87,10 +87,16 @@ class Entry:
 
 
 def person_timeline(
-    user: User, person: Person, *, show_health: bool, full_birth: bool = False
+    user: User,
+    person: Person,
+    *,
+    show_health: bool,
+    full_birth: bool = False,
+    checks: list[Check] | None = None,
 ) -> list[Entry]:
     """All entries of the person's record for this user, newest first; birth dates (the
-    person's and their children's) as the year alone unless ``full_birth``."""
+    person's and their children's) as the year alone unless ``full_birth``. ``checks``: the
+    person's checks (``person_checks``) when the caller has read them already."""
     person_rows = list(
         person.history.select_related("history_user").order_by("history_date", "history_id")
     )
@@ -100,7 +106,8 @@ def person_timeline(
         .order_by("history_date", "history_id")
     )
     flows = list(person_flows(user, person))
-    checks = list(person_checks(person))
+    if checks is None:
+        checks = list(person_checks(person))
 
     hidden = set() if show_health else _HEALTH
     person_diffs = _diffs(person_rows, Person, hidden)

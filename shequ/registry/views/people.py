@@ -242,6 +242,7 @@ def _detail_context(request: HttpRequest, person: Person, **extra) -> dict[str, 
     can_edit = can(user, Action.EDIT_REGISTRY)
     active = person.status == PersonStatus.ACTIVE
     members = selectors.housemates(person)
+    checks = list(selectors.person_checks(person))  # the timeline's and the latest ones
     children = selectors.person_children_all(person)  # on either parent's side
     pregnancies = None
     if show_health:
@@ -278,9 +279,11 @@ def _detail_context(request: HttpRequest, person: Person, **extra) -> dict[str, 
         else [],
         "monthly_due": active and monthly_due,
         "quarterly_due": active and quarterly_due,
-        "timeline": person_timeline(user, person, show_health=show_health, full_birth=full_birth),
+        "timeline": person_timeline(
+            user, person, show_health=show_health, full_birth=full_birth, checks=checks
+        ),
         # The latest checks and the visits they were made on (每月一查), beyond the timeline.
-        "checks": list(selectors.person_checks(person)[:RECENT_CHECKS]),
+        "checks": checks[:RECENT_CHECKS],
         "departure_destination": selectors.departure_destination(person),
         "actions": _actions(person) if can_edit else [],
         # What the apps above the registry know of the person (core/panels.py).
