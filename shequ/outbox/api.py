@@ -79,10 +79,12 @@ class NotificationViewSet(UidLookup, viewsets.GenericViewSet):
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        selectors.conceal_health(request.user, page)
         return self.get_paginated_response(NotificationSerializer(page, many=True).data)
 
     def retrieve(self, request, id=None):
         notice = selectors.notification_get(request.user, id)
+        selectors.conceal_health(request.user, [notice])
         context = {"request": request, "detail": True}
         return Response(NotificationSerializer(notice, context=context).data)
 
@@ -94,6 +96,7 @@ class NotificationViewSet(UidLookup, viewsets.GenericViewSet):
         data = AcknowledgeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.notification_acknowledge(actor=request.user, notice=notice, **data.validated_data)
+        selectors.conceal_health(request.user, [notice])
         return Response(NotificationSerializer(notice, context={"request": request}).data)
 
 

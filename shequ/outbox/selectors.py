@@ -1,6 +1,7 @@
 """Reads of the outbox: a unit's inbox and what it sent, and one message with its summary
 (health facts only for the health right, the read logged)."""
 
+from collections.abc import Iterable
 from typing import Any
 
 import django_filters
@@ -32,6 +33,22 @@ def notification_get(user: User, uid: Any) -> Notification:
     if found is None:
         raise Http404
     return found
+
+
+# What a reader without the health right sees of a message that carries health facts: its
+# title and kind name the service (流动人口孕期访视通报 says "pregnant"), so both are replaced.
+HEALTH_KIND = "health"
+HEALTH_TITLE = _("健康服务通报")
+
+
+def conceal_health(user: User, notices: Iterable[Notification]) -> None:
+    """Give health messages a neutral title and kind for a reader without the health right
+    (in memory only, never saved): pages and API show what this leaves."""
+    if can(user, Action.VIEW_HEALTH):
+        return
+    for notice in notices:
+        if notice.health:
+            notice.title, notice.kind = str(HEALTH_TITLE), HEALTH_KIND
 
 
 def overdue_q() -> Q:
@@ -73,7 +90,7 @@ class NotificationFilter(django_filters.FilterSet):
         method="filter_state",
         label=_("状态"),
     )
-    kind = django_filters.CharFilter(label=_("类型"))
+    kind = django_filters.CharFilter(method="filter_kind", label=_("类型"))
 
     class Meta:
         model = Notification
@@ -83,6 +100,15 @@ class NotificationFilter(django_filters.FilterSet):
         user = self.request.user
         field = "to_unit_code" if value == "inbox" else "from_unit_code"
         return queryset.filter(scope_q(user, field))
+
+    def filter_kind(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Without the health right a health message's kind is ``health`` alone: asking for
+        a service's kind must not count its messages."""
+        if can(self.request.user, Action.VIEW_HEALTH):
+            return queryset.filter(kind=value)
+        if value == HEALTH_KIND:
+            return queryset.filter(health=True)
+        return queryset.filter(kind=value, health=False)
 
     def filter_state(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(overdue_q()) if value == "overdue" else queryset.filter(state=value)

@@ -33,6 +33,7 @@ def notification_list(request: StaffRequest) -> HttpResponse:
     rows = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     page = paginate(request, rows)
     on = timezone.localdate()
+    selectors.conceal_health(request.user, page.object_list)
     for notice in page.object_list:
         notice.overdue = notice.state != Notification.State.ACKNOWLEDGED and notice.due_date < on
     for field in filterset.form.fields.values():
@@ -59,6 +60,7 @@ def notification_detail(request: StaffRequest, uid) -> HttpResponse:
         else:
             messages.success(request, _("已确认收到。"))
             return redirect("outbox:notification_list")
+    selectors.conceal_health(request.user, [notice])
     receiving = bool(notice.to_unit_code) and code_in_scope(request.user, notice.to_unit_code)
     return render(
         request,

@@ -183,3 +183,47 @@ def test_a_health_task_is_listed_only_to_those_who_may_read_health_facts(
 
     titles = {t["title"] for t in api.as_(people.worker_a).get("/api/v1/tasks/").json()["results"]}
     assert titles == {"产后访视", other.title}
+
+
+def test_a_health_message_names_no_service_to_a_reader_without_the_health_right(
+    tree, people, person, api, web
+):
+    """流动人口孕检结果通报 in an inbox says she is pregnant: a worker of the receiving unit
+    without the health right sees a neutral title and kind, and cannot count the messages of a
+    service by its kind (pages and API)."""
+    from shequ.org.roles import Action, Role, rights_for
+    from tests.conftest import make_user
+
+    notice = outbox.notify(
+        key="n:health",
+        kind="health.checkup_result",
+        title="流动人口孕检结果通报",
+        summary="孕早期检查：正常",
+        health=True,
+        person=person,
+        from_unit_code=tree.community_a.code,
+        to_unit_code=tree.community_c.code,
+        due_date=timezone.localdate() + datetime.timedelta(days=10),
+    )
+    rights = [r for r in rights_for(Role.COMMUNITY, "") if r != Action.VIEW_HEALTH]
+    without = make_user("receiver_nohealth", Role.COMMUNITY, tree.community_c, rights=rights)
+
+    listed = api.as_(without).get("/api/v1/notifications/", {"box": "inbox"}).json()["results"]
+    assert [(n["title"], n["kind"], n["summary"]) for n in listed] == [
+        ("健康服务通报", "health", None)
+    ]
+    detail = api.as_(without).get(f"/api/v1/notifications/{notice.uid}/").json()
+    assert (detail["title"], detail["kind"], detail["summary"]) == ("健康服务通报", "health", None)
+    by_kind = api.as_(without).get("/api/v1/notifications/", {"kind": "health.checkup_result"})
+    assert by_kind.json()["count"] == 0
+    assert api.as_(without).get("/api/v1/notifications/", {"kind": "health"}).json()["count"] == 1
+    pages = web.as_(without)
+    for url in ["/notifications/", f"/notifications/{notice.uid}/"]:
+        html = pages.get(url).content.decode()
+        assert "健康服务通报" in html and "孕检" not in html and "checkup_result" not in html
+
+    # The health right reads what was sent, and its reading is not changed by the other's.
+    seen = api.as_(people.worker_c).get(f"/api/v1/notifications/{notice.uid}/").json()
+    assert (seen["title"], seen["kind"]) == ("流动人口孕检结果通报", "health.checkup_result")
+    notice.refresh_from_db()
+    assert notice.title == "流动人口孕检结果通报"
