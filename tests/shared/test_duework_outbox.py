@@ -104,19 +104,24 @@ def test_the_task_api_list_runs_the_same_queries_for_a_short_or_a_full_page(peop
     assert row["person"] == str(person.uid) and row["overdue"] is False
 
 
+def _health_notice(person, tree, key: str) -> Notification:
+    """A health message from community A to community C."""
+    return outbox.notify(
+        key=key,
+        kind="health.checkup_result",
+        title="流动人口孕检结果通报",
+        summary="孕早期检查：正常",
+        health=True,
+        person=person,
+        from_unit_code=tree.community_a.code,
+        to_unit_code=tree.community_c.code,
+        due_date=timezone.localdate() + datetime.timedelta(days=10),
+    )
+
+
 def test_a_notification_reaches_the_inbox_once_and_is_acknowledged(people, person, tree, api, web):
     def send():
-        return outbox.notify(
-            key="n:1",
-            kind="health.checkup_result",
-            title="流动人口孕检结果通报",
-            summary="孕早期检查：正常",
-            health=True,
-            person=person,
-            from_unit_code=tree.community_a.code,
-            to_unit_code=tree.community_c.code,
-            due_date=timezone.localdate() + datetime.timedelta(days=10),
-        )
+        return _health_notice(person, tree, "n:1")
 
     first, again = send(), send()
     assert first.pk == again.pk and first.state == Notification.State.SENT
@@ -194,17 +199,7 @@ def test_a_health_message_names_no_service_to_a_reader_without_the_health_right(
     from shequ.org.roles import Action, Role, rights_for
     from tests.conftest import make_user
 
-    notice = outbox.notify(
-        key="n:health",
-        kind="health.checkup_result",
-        title="流动人口孕检结果通报",
-        summary="孕早期检查：正常",
-        health=True,
-        person=person,
-        from_unit_code=tree.community_a.code,
-        to_unit_code=tree.community_c.code,
-        due_date=timezone.localdate() + datetime.timedelta(days=10),
-    )
+    notice = _health_notice(person, tree, "n:health")
     rights = [r for r in rights_for(Role.COMMUNITY, "") if r != Action.VIEW_HEALTH]
     without = make_user("receiver_nohealth", Role.COMMUNITY, tree.community_c, rights=rights)
 
