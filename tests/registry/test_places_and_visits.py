@@ -51,6 +51,21 @@ def test_registration_place_lists_its_people_living_elsewhere(api, web, people, 
     assert api.as_(people.worker_b).get(f"/api/v1/outflow/{away.uid}/").status_code == 404
 
 
+def test_outflow_is_ordered_by_registration_place_residence_and_name(api, people, tree):
+    # The order of the index person_hukou_away: 户籍地, the unit lived in, then name.
+    first = make_household(make_building(tree.grid_a1, "1号楼"), "101")
+    second = make_household(make_building(tree.grid_b1, "2号楼"), "201")
+    for home, name in ((second, "钱甲"), (first, "钱乙"), (first, "钱丙"), (second, "钱丁")):
+        make_person(home, name=name, hukou_division=SHUINICHANG)
+    rows = api.as_(people.worker_c).get("/api/v1/outflow/").json()["results"]
+    assert [(r["residence_code"], r["name"]) for r in rows] == [
+        (tree.grid_a1.code, "钱丙"),
+        (tree.grid_a1.code, "钱乙"),
+        (tree.grid_b1.code, "钱丁"),
+        (tree.grid_b1.code, "钱甲"),
+    ]
+
+
 def test_outflow_list_filters_and_exports(web, people, away, home_a):
     make_person(home_a, name="孙在家")  # registered in 相山区: not 水泥厂's
     web.as_(people.worker_c)

@@ -41,7 +41,8 @@ class OutflowSerializer(serializers.Serializer):
 
 class OutflowViewSet(UidLookup, viewsets.GenericViewSet):
     """流出人口 of the caller's jurisdiction as registration place (户在人不在): registered here,
-    living elsewhere in the deployment. Read-only: the residence manages them."""
+    living elsewhere in the deployment, by 户籍地, residence and name. Read-only: the residence
+    manages them."""
 
     serializer_class = OutflowSerializer
     filterset_class = selectors.OutflowFilter
