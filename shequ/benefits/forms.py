@@ -1,4 +1,4 @@
-"""The benefits' forms: start a list, a note, a correction, an added person, a payment's
+"""The benefits' forms: start a list, a note, a reset's reason, a correction, an added person, a payment's
 result, the bank's file, a declaration."""
 
 import datetime
@@ -28,6 +28,10 @@ class NoteForm(StyledForm):
 
 class ConfirmForm(StyledForm):
     """A step without input: the page asks before it is made."""
+
+
+class ResetForm(StyledForm):
+    reason = ReasonField(max_length=200)
 
 
 class CorrectForm(StyledForm):

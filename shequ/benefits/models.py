@@ -118,6 +118,10 @@ class BenefitList(FSMModelMixin, models.Model):
     def fail(self) -> None:
         pass
 
+    @transition(field=state, source=ListState.COMPUTING, target=ListState.FAILED)
+    def reset(self) -> None:
+        """A computation whose job died: the list may be computed again."""
+
     def _all_checked(self) -> bool:
         return not self.rows.filter(checked_at__isnull=True).exists()
 

@@ -177,14 +177,25 @@ def paying_place(*, hukou: str, residence: str) -> str:
     return hukou
 
 
+# A check's words depend on a few values many persons share (a district's 100,000 persons
+# have a few hundred places, a few thousand birth dates, a handful of ages): each check is
+# built once per value and shared (a ``Check`` is immutable), not formatted per person.
+_shared = functools.lru_cache(maxsize=65536)
+
+
 def _local(facts: PersonFacts, unit_prefix: str) -> Check:
     place = paying_place(hukou=facts.hukou, residence=facts.residence)
-    if place.startswith(unit_prefix):
-        return Check("local", OK, _("户籍在本辖区（%(code)s）") % {"code": facts.hukou})
+    return _local_check(facts.hukou, place.startswith(unit_prefix))
+
+
+@_shared
+def _local_check(hukou: str, inside: bool) -> Check:
+    if inside:
+        return Check("local", OK, _("户籍在本辖区（%(code)s）") % {"code": hukou})
     return Check(
         "local",
         FAIL,
-        _("户籍不在本辖区，由户籍地审核发放（户籍地代码 %(code)s）") % {"code": facts.hukou},
+        _("户籍不在本辖区，由户籍地审核发放（户籍地代码 %(code)s）") % {"code": hukou},
     )
 
 
@@ -200,6 +211,7 @@ def _iso_date(text: str) -> datetime.date:
     return datetime.date.fromisoformat(text)
 
 
+@functools.cache  # a rule's amount, the same for every person of a place
 def _money(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
 
@@ -224,8 +236,12 @@ def _confirmation_label(key: str, language: str) -> str:
 
 
 def _confirmation(facts: PersonFacts, key: str, code: str) -> Check:
+    return _confirmation_check(key, code, facts.confirmations.get(key))
+
+
+@_shared
+def _confirmation_check(key: str, code: str, value: bool | None) -> Check:
     label = _confirmation_label(key, "zh-hans")
-    value = facts.confirmations.get(key)
     if value is None:
         return Check(code, UNKNOWN, _("待登记承诺/核实：%(what)s") % {"what": label})
     if value:
@@ -234,20 +250,27 @@ def _confirmation(facts: PersonFacts, key: str, code: str) -> Check:
 
 
 def _born_after(facts: PersonFacts, since: datetime.date) -> Check:
-    if facts.birth_date >= since:
+    return _born_after_check(since, None if facts.birth_date >= since else facts.birth_date)
+
+
+@_shared
+def _born_after_check(since: datetime.date, before: datetime.date | None) -> Check:
+    """``before``: the birth date when it is before ``since`` (the words name it)."""
+    if before is None:
         return Check("born_after", OK, _("%(date)s 以后出生") % {"date": since.isoformat()})
     return Check(
         "born_after",
         FAIL,
         _("%(date)s 以前出生（%(birth)s）")
-        % {"date": since.isoformat(), "birth": facts.birth_date.isoformat()},
+        % {"date": since.isoformat(), "birth": before.isoformat()},
     )
 
 
 def _outcome(checks: list[Check]) -> str:
-    if any(c.outcome == FAIL for c in checks):
+    found = {c.outcome for c in checks}
+    if FAIL in found:
         return Outcome.INELIGIBLE
-    if any(c.outcome == UNKNOWN for c in checks):
+    if UNKNOWN in found:
         return Outcome.PENDING
     return Outcome.ELIGIBLE
 
@@ -258,18 +281,25 @@ def _outcome(checks: list[Check]) -> str:
 def _children_for_reward(children: tuple[ChildFact, ...]) -> Check:
     """现存一个子女，或两个女孩，或子女死亡现无子女 (国办发〔2004〕21号)."""
     living = [c for c in children if c.living]
-    if not children:
+    girls = all(c.sex == "F" for c in living)
+    return _children_check(bool(children), len(living), girls)
+
+
+@_shared
+def _children_check(any_child: bool, living: int, girls: bool) -> Check:
+    """``living``: how many children live; ``girls``: all of them are girls."""
+    if not any_child:
         return Check("children", FAIL, _("无生育子女记录"))
-    if len(living) == 1:
+    if living == 1:
         return Check("children", OK, _("现存一个子女"))
-    if len(living) == 2 and all(c.sex == "F" for c in living):
+    if living == 2 and girls:
         return Check("children", OK, _("现存两个女孩"))
     if not living:
         return Check("children", OK, _("子女死亡，现无子女"))
     return Check(
         "children",
         FAIL,
-        _("现存子女 %(n)d 个（须现存一个子女或两个女孩或子女死亡现无子女）") % {"n": len(living)},
+        _("现存子女 %(n)d 个（须现存一个子女或两个女孩或子女死亡现无子女）") % {"n": living},
     )
 
 
@@ -279,51 +309,15 @@ def evaluate_reward(
     """奖励扶助: both spouses rural hukou, no policy-violating birth 1973–2001 (a
     declaration), one child or two girls or none left, born after 1933-01-01, aged 60+."""
     min_age = int(rules["min_age"])
-    checks = [_local(facts, unit_prefix), _born_after(facts, _date(rules["born_after"]))]
-    age = age_on(facts.birth_date, year_end(year))
-    if age >= min_age:
-        checks.append(
-            Check("age", OK, _("%(year)s 年底满 %(age)d 周岁") % {"year": year, "age": age})
-        )
-    else:
-        checks.append(
-            Check(
-                "age",
-                FAIL,
-                _("%(year)s 年底 %(age)d 周岁，未满 %(min)d 周岁")
-                % {"year": year, "age": age, "min": min_age},
-            )
-        )
-    if facts.hukou_nature == "agricultural":
-        checks.append(Check("rural", OK, _("本人为农业户口")))
-    elif facts.hukou_nature == "non_agri":
-        checks.append(Check("rural", FAIL, _("本人为非农业户口")))
-    else:
-        checks.append(
-            Check(
-                "rural",
-                UNKNOWN,
-                _("本人户口性质需核实（%(nature)s）")
-                % {"nature": _nature_words(facts.hukou_nature)},
-            )
-        )
+    checks = [
+        _local(facts, unit_prefix),
+        _born_after(facts, _date(rules["born_after"])),
+        _age_check(year, age_on(facts.birth_date, year_end(year)), min_age),
+        _rural_check(facts.hukou_nature),
+    ]
     spouse = facts.spouse
-    if spouse is None:
-        checks.append(Check("spouse_rural", OK, _("无在婚配偶（丧偶、离婚或未婚）")))
-    elif spouse.registry:
-        if spouse.hukou_nature == "agricultural":
-            checks.append(Check("spouse_rural", OK, _("配偶为农业户口")))
-        elif spouse.hukou_nature == "non_agri":
-            checks.append(Check("spouse_rural", FAIL, _("配偶为非农业户口")))
-        else:
-            checks.append(
-                Check(
-                    "spouse_rural",
-                    UNKNOWN,
-                    _("配偶户口性质需核实（%(nature)s）")
-                    % {"nature": _nature_words(spouse.hukou_nature)},
-                )
-            )
+    if spouse is None or spouse.registry:
+        checks.append(_spouse_rural_check(None if spouse is None else spouse.hukou_nature))
     else:
         checks.append(_confirmation(facts, "spouse_rural", "spouse_rural"))
     checks.append(_children_for_reward(facts.children))
@@ -335,6 +329,47 @@ def evaluate_reward(
         checks,
         category="rural",
         amount=_money(rules["annual_amount"]),
+    )
+
+
+@_shared
+def _age_check(year: int, age: int, min_age: int) -> Check:
+    if age >= min_age:
+        return Check("age", OK, _("%(year)s 年底满 %(age)d 周岁") % {"year": year, "age": age})
+    return Check(
+        "age",
+        FAIL,
+        _("%(year)s 年底 %(age)d 周岁，未满 %(min)d 周岁")
+        % {"year": year, "age": age, "min": min_age},
+    )
+
+
+@_shared
+def _rural_check(nature: str) -> Check:
+    if nature == "agricultural":
+        return Check("rural", OK, _("本人为农业户口"))
+    if nature == "non_agri":
+        return Check("rural", FAIL, _("本人为非农业户口"))
+    return Check(
+        "rural",
+        UNKNOWN,
+        _("本人户口性质需核实（%(nature)s）") % {"nature": _nature_words(nature)},
+    )
+
+
+@_shared
+def _spouse_rural_check(nature: str | None) -> Check:
+    """``nature``: the registry spouse's 户口性质; None: no spouse in force."""
+    if nature is None:
+        return Check("spouse_rural", OK, _("无在婚配偶（丧偶、离婚或未婚）"))
+    if nature == "agricultural":
+        return Check("spouse_rural", OK, _("配偶为农业户口"))
+    if nature == "non_agri":
+        return Check("spouse_rural", FAIL, _("配偶为非农业户口"))
+    return Check(
+        "spouse_rural",
+        UNKNOWN,
+        _("配偶户口性质需核实（%(nature)s）") % {"nature": _nature_words(nature)},
     )
 
 

@@ -117,6 +117,38 @@ def benefit_list_start(
     return benefit_list
 
 
+def benefit_list_reset(
+    *, actor: User | None, benefit_list: BenefitList, reason: str
+) -> BenefitList:
+    """Release a list stuck in "computing" (its job died: a restart, a killed worker): it
+    becomes "failed" with the reason, and may be computed again. A job still running when
+    this happens finds the list no longer computing and drops its result."""
+    reason = _reason(reason)
+    if not may_compute(actor):
+        raise PermissionDenied(_("只有街道工作人员可以重置年度名单的计算。"))
+    _require_scope(actor, benefit_list.unit_id)
+    with transaction.atomic():
+        lock_row(benefit_list)
+        if not can_proceed(benefit_list.reset):
+            raise ValidationError(
+                _("名单当前为“%(state)s”，不在计算中，无需重置。")
+                % {"state": benefit_list.get_state_display()}
+            )
+        benefit_list.reset()
+        benefit_list.message = reason
+        save_with_history(benefit_list, actor=actor, reason=reason)
+        audit_change(
+            actor=actor,
+            action="benefits.list_reset",
+            target=benefit_list,
+            unit_code=benefit_list.unit_id,
+            label=f"{benefit_list.unit.name} {benefit_list}",
+            reason=reason,
+            changes={"progress": f"{benefit_list.progress_done}/{benefit_list.progress_total}"},
+        )
+    return benefit_list
+
+
 def _row(benefit_list: BenefitList, answer: Answer, **extra: Any) -> BenefitRow:
     person, result = answer.person, answer.result
     return BenefitRow(
@@ -160,12 +192,18 @@ def benefit_list_compute(benefit_list: BenefitList) -> BenefitList:
     except RuleMissing as missing:
         with transaction.atomic():
             lock_row(benefit_list)
+            if benefit_list.state != ListState.COMPUTING:  # reset meanwhile: nothing to say
+                return benefit_list
             benefit_list.fail()
             benefit_list.message = "；".join(missing.messages)
             save_with_history(benefit_list, actor=None, reason=_("计算失败"))
         return benefit_list
     with transaction.atomic():
         lock_row(benefit_list)
+        if benefit_list.state != ListState.COMPUTING:
+            # Reset while this job ran (``benefit_list_reset``): its result is dropped; the
+            # list is computed again when someone starts it.
+            return benefit_list
         # Draft rows of an earlier computation: never confirmed, never paid, replaced.
         BenefitRow.objects.filter(benefit_list=benefit_list).delete()
         rows = [_row(benefit_list, answer) for answer in found.answers]

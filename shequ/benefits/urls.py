@@ -15,6 +15,7 @@ urlpatterns = [
     path("benefits/eligibility/", views.eligibility_check, name="eligibility_check"),
     path("benefits/<uuid:uid>/", views.list_detail, name="list_detail"),
     path("benefits/<uuid:uid>/recompute/", views.list_recompute, name="list_recompute"),
+    path("benefits/<uuid:uid>/reset/", views.list_reset, name="list_reset"),
     path("benefits/<uuid:uid>/check/", views.list_check, name="list_check"),
     path("benefits/<uuid:uid>/confirm/", views.list_confirm, name="list_confirm"),
     path("benefits/<uuid:uid>/publish/", views.list_publish, name="list_publish"),

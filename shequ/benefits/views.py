@@ -4,6 +4,7 @@ file and its results, declarations, the programmes with their rules. Each parses
 calls one selector or service and renders; every step asks before it is made."""
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -14,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from shequ.benefits import eligibility as eligibility_module
@@ -27,6 +29,7 @@ from shequ.benefits.forms import (
     EligibilityForm,
     NoteForm,
     PaymentResultForm,
+    ResetForm,
     StartForm,
 )
 from shequ.benefits.models import (
@@ -228,6 +231,7 @@ def list_detail(request: StaffRequest, uid) -> HttpResponse:
             "may_confirm": computed and street,
             "may_recompute": benefit_list.state in (ListState.COMPUTED, ListState.FAILED)
             and services.may_compute(user),
+            "may_reset": benefit_list.state == ListState.COMPUTING and services.may_compute(user),
             "may_correct": confirmed and street,
             "may_publish": confirmed and street and not benefit_list.published,
             "may_export": can(user, Action.EXPORT_REGISTRY),
@@ -235,115 +239,148 @@ def list_detail(request: StaffRequest, uid) -> HttpResponse:
     )
 
 
-@action_required(Action.EDIT_REGISTRY)
-@require_http_methods(["GET", "POST"])
-def list_recompute(request: StaffRequest, uid) -> HttpResponse:
-    if not services.may_compute(request.user):
+def _list_step(
+    *,
+    form_class: type[forms.Form],
+    run: Callable[[StaffRequest, BenefitList, dict[str, Any]], str],
+    title: Any,
+    question: Callable[[BenefitList], str],
+    label: Any,
+    allowed: Callable[[Any], None] | None = None,
+    danger: bool = False,
+):
+    """The page of one step of a list (recompute, check, confirm, publish, reset): it asks
+    first (``core/confirm.html`` with the step's form), then ``run`` calls the service and
+    says what was done; a service's refusal is shown on the form. ``allowed`` refuses a
+    role before anything is asked."""
+
+    @action_required(Action.EDIT_REGISTRY)
+    @require_http_methods(["GET", "POST"])
+    def view(request: StaffRequest, uid) -> HttpResponse:
+        if allowed is not None:
+            allowed(request.user)
+        benefit_list = selectors.list_get(request.user, uid)
+        form = form_class(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                done = run(request, benefit_list, form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, done)
+                return redirect("benefits:list_detail", uid=benefit_list.uid)
+        return _confirm_page(
+            request,
+            form,
+            title=title % {"list": benefit_list},
+            question=question(benefit_list),
+            label=label,
+            cancel_url=reverse("benefits:list_detail", args=[benefit_list.uid]),
+            danger=danger,
+        )
+
+    return view
+
+
+def _computing_street(user) -> None:
+    if not services.may_compute(user):
         raise PermissionDenied(_("只有街道工作人员可以计算年度名单。"))
-    benefit_list = selectors.list_get(request.user, uid)
-    form = ConfirmForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.benefit_list_start(
-                actor=request.user,
-                unit=benefit_list.unit,
-                programme=benefit_list.programme,
-                year=benefit_list.year,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            enqueue_compute(benefit_list)
-            messages.success(request, _("已开始重新计算。"))
-            return redirect("benefits:list_detail", uid=benefit_list.uid)
-    return _confirm_page(
-        request,
-        form,
-        title=_("重新计算：%(list)s") % {"list": benefit_list},
-        question=_("将按人口信息的现状重新计算整份名单，社区的核对标记将清除，需重新核对。"),
-        label=_("重新计算"),
-        cancel_url=reverse("benefits:list_detail", args=[benefit_list.uid]),
-        danger=True,
+
+
+def _recompute(request: StaffRequest, benefit_list: BenefitList, data: dict[str, Any]) -> str:
+    services.benefit_list_start(
+        actor=request.user,
+        unit=benefit_list.unit,
+        programme=benefit_list.programme,
+        year=benefit_list.year,
     )
+    enqueue_compute(benefit_list)
+    return _("已开始重新计算。")
 
 
-@action_required(Action.EDIT_REGISTRY)
-@require_http_methods(["GET", "POST"])
-def list_check(request: StaffRequest, uid) -> HttpResponse:
-    benefit_list = selectors.list_get(request.user, uid)
-    form = NoteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            count = services.rows_check(
-                actor=request.user,
-                benefit_list=benefit_list,
-                rows=selectors.rows_visible(request.user),
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已核对 %(n)d 人。") % {"n": count})
-            return redirect("benefits:list_detail", uid=benefit_list.uid)
-    return _confirm_page(
-        request,
-        form,
-        title=_("核对名单：%(list)s") % {"list": benefit_list},
-        question=_("确认已逐一核对本辖区名单中尚未核对的人员（计算结果与实际相符）？"),
-        label=_("核对完成"),
-        cancel_url=reverse("benefits:list_detail", args=[benefit_list.uid]),
+def _check(request: StaffRequest, benefit_list: BenefitList, data: dict[str, Any]) -> str:
+    count = services.rows_check(
+        actor=request.user,
+        benefit_list=benefit_list,
+        rows=selectors.rows_visible(request.user),
+        note=data["note"],
     )
+    return _("已核对 %(n)d 人。") % {"n": count}
 
 
-@action_required(Action.EDIT_REGISTRY)
-@require_http_methods(["GET", "POST"])
-def list_confirm(request: StaffRequest, uid) -> HttpResponse:
-    _street_only(request.user)
-    benefit_list = selectors.list_get(request.user, uid)
-    form = ConfirmForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.benefit_list_confirm(actor=request.user, benefit_list=benefit_list)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("名单已确认并冻结，发放记录已生成。"))
-            return redirect("benefits:list_detail", uid=benefit_list.uid)
-    return _confirm_page(
-        request,
-        form,
-        title=_("确认名单：%(list)s") % {"list": benefit_list},
-        question=_(
+def _confirm(request: StaffRequest, benefit_list: BenefitList, data: dict[str, Any]) -> str:
+    services.benefit_list_confirm(actor=request.user, benefit_list=benefit_list)
+    return _("名单已确认并冻结，发放记录已生成。")
+
+
+def _publish(request: StaffRequest, benefit_list: BenefitList, data: dict[str, Any]) -> str:
+    services.benefit_list_publish(actor=request.user, benefit_list=benefit_list)
+    return _("已在政务公开中公示（姓名已遮蔽）。")
+
+
+def _reset(request: StaffRequest, benefit_list: BenefitList, data: dict[str, Any]) -> str:
+    services.benefit_list_reset(
+        actor=request.user, benefit_list=benefit_list, reason=data["reason"]
+    )
+    return _("已重置：名单可以重新计算。")
+
+
+list_recompute = _list_step(
+    form_class=ConfirmForm,
+    run=_recompute,
+    allowed=_computing_street,
+    title=gettext_lazy("重新计算：%(list)s"),
+    question=lambda benefit_list: _(
+        "将按人口信息的现状重新计算整份名单，社区的核对标记将清除，需重新核对。"
+    ),
+    label=gettext_lazy("重新计算"),
+    danger=True,
+)
+list_check = _list_step(
+    form_class=NoteForm,
+    run=_check,
+    title=gettext_lazy("核对名单：%(list)s"),
+    question=lambda benefit_list: _(
+        "确认已逐一核对本辖区名单中尚未核对的人员（计算结果与实际相符）？"
+    ),
+    label=gettext_lazy("核对完成"),
+)
+list_confirm = _list_step(
+    form_class=ConfirmForm,
+    run=_confirm,
+    allowed=_street_only,
+    title=gettext_lazy("确认名单：%(list)s"),
+    question=lambda benefit_list: (
+        _(
             "确认后名单冻结，不再随人口信息变化；列入发放的 %(n)d 人将生成发放记录。此后的增减须做更正并写明原因。"
         )
-        % {"n": benefit_list.eligible_count},
-        label=_("确认名单"),
-        cancel_url=reverse("benefits:list_detail", args=[benefit_list.uid]),
-    )
-
-
-@action_required(Action.EDIT_REGISTRY)
-@require_http_methods(["GET", "POST"])
-def list_publish(request: StaffRequest, uid) -> HttpResponse:
-    _street_only(request.user)
-    benefit_list = selectors.list_get(request.user, uid)
-    form = ConfirmForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.benefit_list_publish(actor=request.user, benefit_list=benefit_list)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已在政务公开中公示（姓名已遮蔽）。"))
-            return redirect("benefits:list_detail", uid=benefit_list.uid)
-    return _confirm_page(
-        request,
-        form,
-        title=_("公示名单：%(list)s") % {"list": benefit_list},
-        question=_("将在 /public/ 公示列入发放人员的遮蔽姓名、所在社区和金额。"),
-        label=_("公示"),
-        cancel_url=reverse("benefits:list_detail", args=[benefit_list.uid]),
-    )
+        % {"n": benefit_list.eligible_count}
+    ),
+    label=gettext_lazy("确认名单"),
+)
+list_publish = _list_step(
+    form_class=ConfirmForm,
+    run=_publish,
+    allowed=_street_only,
+    title=gettext_lazy("公示名单：%(list)s"),
+    question=lambda benefit_list: _("将在 /public/ 公示列入发放人员的遮蔽姓名、所在社区和金额。"),
+    label=gettext_lazy("公示"),
+)
+list_reset = _list_step(
+    form_class=ResetForm,
+    run=_reset,
+    allowed=_computing_street,
+    title=gettext_lazy("重置计算：%(list)s"),
+    question=lambda benefit_list: (
+        _(
+            "名单显示“计算中”已有 %(done)d / %(total)d 人。如果计算任务已中断（服务重启、任务进程退出），"
+            "重置后名单标为“计算失败”并记下原因，之后可以重新计算；仍在运行的任务结果将被丢弃。"
+        )
+        % {"done": benefit_list.progress_done, "total": benefit_list.progress_total}
+    ),
+    label=gettext_lazy("重置"),
+    danger=True,
+)
 
 
 @action_required(Action.EDIT_REGISTRY)
