@@ -290,7 +290,7 @@ def write_records(
     if prepared.rows is None:
         _assign_keys(model, objs, prepared.now)
     write_rows(prepared.rows or _record_rows(model, objs))
-    if hasattr(model, "history"):
+    if _history_model(model) is not None:
         history_insert(
             model, objs, actor=actor, reasons=reasons, now=prepared.now, history_type=history_type
         )
@@ -389,6 +389,21 @@ def bulk_insert(
         )
 
 
+_history_models: dict[Any, Any] = {}
+
+
+def _history_model(model) -> Any:
+    """The simple-history model of ``model`` (None: it keeps no history), looked up once:
+    the ``history`` descriptor builds a new manager class at every read (0.16 ms, ~150 times
+    in an import of 50,000 rows, on the writing thread the database waits for)."""
+    try:
+        return _history_models[model]
+    except KeyError:
+        found = model.history.model if hasattr(model, "history") else None
+        _history_models[model] = found
+        return found
+
+
 def history_insert(
     model, objs: list, *, actor=None, reasons: list[str] | None = None, now=None, history_type="~"
 ) -> None:
@@ -399,7 +414,7 @@ def history_insert(
     formatted and sent a second time. That moves work from Python to the database, which
     an import's writing does beside the validation of later rows.
     """
-    history = model.history.model
+    history = _history_model(model)
     stamp = {"history_date", "history_change_reason", "history_type", "history_user"}
     tracked = [
         f for f in history._meta.concrete_fields if f.name not in stamp and f.name != "history_id"
@@ -453,6 +468,7 @@ def _history_from_table(model, history, tracked, columns, objs, reasons, fixed) 
     # The history model mirrors the model's columns under the same names.
     source = ", ".join(f"t.{quote(f.column)}" for f in tracked)
     names = ", ".join(quote(c.column) for c in columns)
+    pk_name = model._meta.pk.attname
     pk = quote(model._meta.pk.column)
     pk_type = model._meta.pk.rel_db_type(connection)  # bigint, or varchar(n) for a code
     # history_date, history_type, history_user: typed, or a NULL user would be taken as text.
@@ -469,7 +485,10 @@ def _history_from_table(model, history, tracked, columns, objs, reasons, fixed) 
     # of the writer's Python time in an import).
     with server_cursor() as cursor:
         cursor.execute(
-            sql, [*fixed, array_literal([obj.pk for obj in objs]), array_literal(reasons)]
+            # The key by its attribute name: ``obj.pk``, a property, looked the name up again
+            # for every row (95 ms for 100,000 rows against 28).
+            sql,
+            [*fixed, array_literal(list(map(attrgetter(pk_name), objs))), array_literal(reasons)],
         )
         if cursor.rowcount != len(objs):  # never a record written without its history
             raise RuntimeError(

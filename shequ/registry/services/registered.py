@@ -501,9 +501,10 @@ _MEMBER_FIELDS = [
 
 @dataclass(slots=True)
 class _Written:
-    """A member written as a plain row: what its history row is copied by (the key)."""
+    """A member written as a plain row: what its history row is copied by (the key, under
+    the key's attribute name, as ``core.bulk.history_insert`` reads it)."""
 
-    pk: int
+    id: int
 
 
 def memberships_write(
