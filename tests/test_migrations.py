@@ -15,6 +15,7 @@ def test_no_model_change_lacks_a_migration():
         pytest.fail(f"models changed without a migration:\n{out.getvalue()}", pytrace=False)
 
 
+@pytest.mark.long
 @pytest.mark.django_db(transaction=True)
 def test_the_jobs_that_moved_from_core_to_the_jobs_app_keep_their_rows():
     from django.db import connection
@@ -70,6 +71,7 @@ def _apps_at(nodes: list):
     return MigrationExecutor(connection).loader.project_state(nodes).apps
 
 
+@pytest.mark.long
 @pytest.mark.django_db(transaction=True)
 def test_the_data_migrations_keep_and_convert_the_rows_stored_before_them():
     from django.db import connection

@@ -64,6 +64,7 @@ def street_figures(prefix: str) -> dict[str, int]:
 
 
 @pytest.mark.slow
+@pytest.mark.long
 @pytest.mark.django_db
 def test_model_street_has_the_seed_figures_at_the_default_size():
     output = load_demo()
