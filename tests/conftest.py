@@ -130,6 +130,15 @@ def people(tree: Tree) -> People:
     )
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``long`` first. pytest-django's sort, after this one and stable, keeps them
+    first among their kind (in a transaction, transactional, without the database): under
+    xdist a long test drawn near the end of the run keeps one worker busy while the other
+    has nothing left to do."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Throttle counters live in the cache: each test starts with none (order-independent)."""

@@ -2,9 +2,12 @@
 through the same eligibility the pages use, so the demo's rows are what it answers now."""
 
 import io
+from collections.abc import Iterator
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from shequ.benefits.eligibility import eligibility
@@ -13,12 +16,15 @@ from shequ.benefits.models import BenefitList, Payment
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo(db, settings):
-    settings.DEBUG = True  # the demo loads only with DEBUG=1
-    out = io.StringIO()
-    call_command("demo", "--persons", "3000", "--seed", "5", stdout=out)
-    return out.getvalue()
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker) -> Iterator[str]:
+    """One load for the module (its tests only read it), rolled back after it."""
+    # DEBUG=1: the demo loads only so.
+    with django_db_blocker.unblock(), override_settings(DEBUG=True), transaction.atomic():
+        out = io.StringIO()
+        call_command("demo", "--persons", "3000", "--seed", "5", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
 
 
 def test_the_demo_has_a_confirmed_year_with_payments_and_this_years_lists(demo):
