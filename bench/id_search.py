@@ -67,7 +67,7 @@ def main() -> None:
         list(Person.objects.filter(id_number=number).values_list("pk", "id_number"))
 
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="shequ.org.auth.UnitModelBackend")
 
     def api_search(number: str) -> None:
         response = client.post(

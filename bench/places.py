@@ -134,7 +134,7 @@ def measure(runs: int) -> dict:
     outflow_size = registered.exclude(prefix_q("unit_id", district.prefix)).count()
     by_unit = Person.objects.filter(prefix_q("unit_id", district.prefix)).values("unit_id")
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="shequ.org.auth.UnitModelBackend")
     result: dict = {
         "district": district.name,
         "persons_in_district": counts[district.code],

@@ -531,7 +531,7 @@ def measure(args: argparse.Namespace, result: dict) -> None:
         user = users[role]
         pages[f"{role}_query"] = timed(lambda _i, u=user: list_query(u, {}), runs)
         client = Client()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="shequ.org.auth.UnitModelBackend")
         url = reverse("registry:person_list")
         with CaptureQueriesContext(connection) as captured:
             response = client.get(url)
