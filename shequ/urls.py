@@ -4,11 +4,12 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib.auth import views as django_auth_views
 from django.urls import include, path, re_path
 from django.views.i18n import set_language
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from shequ.benefits.urls import register_api as register_benefits_api
 from shequ.core import views as core_views
+from shequ.core.schema import SchemaView
 from shequ.desk.urls import register_api as register_desk_api
 from shequ.duework.urls import register_api as register_duework_api
 from shequ.health.urls import register_api as register_health_api
@@ -49,7 +50,7 @@ api_urlpatterns = [
 
 urlpatterns = [
     path("api/v1/", include(api_urlpatterns)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
     # Staff only (SPECTACULAR_SETTINGS); a browser without a session goes to the login page.
     path(
         "api/docs/",
