@@ -157,7 +157,7 @@ class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class ReasonSerializer(serializers.Serializer):
+class ResetReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
 
@@ -290,13 +290,13 @@ class BenefitListViewSet(UidLookup, viewsets.GenericViewSet):
         benefit_list.refresh_from_db()
         return Response(BenefitListSerializer(benefit_list).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=ReasonSerializer, responses={200: BenefitListSerializer})
+    @extend_schema(request=ResetReasonSerializer, responses={200: BenefitListSerializer})
     @action(detail=True, methods=["post"])
     def reset(self, request, id=None):
         """重置 a list stuck in "computing" (its job died), with the reason: it becomes
         "failed" and may be computed again."""
         benefit_list = selectors.list_get(request.user, id)
-        data = ReasonSerializer(data=request.data)
+        data = ResetReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.benefit_list_reset(
             actor=request.user, benefit_list=benefit_list, reason=data.validated_data["reason"]
