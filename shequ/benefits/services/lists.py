@@ -1,10 +1,6 @@
-"""Every write of the benefits: a year's list computed (a background job with progress),
-rows checked by the communities, the list confirmed by the street and frozen, corrections
-after that, payments and the bank's answer, declarations, publication of the results.
-
-Each checks the role and the jurisdiction and writes its rows with their history (actor,
-reason) and a change-log event in one transaction. ``actor`` None is the system (the demo,
-the command line, the task worker running a job someone started)."""
+"""A year's list: started, computed in a background job with progress, rows checked by the
+communities, confirmed and frozen by the street, corrected and added to after that, published
+(政务公开)."""
 
 import datetime
 from collections.abc import Iterable
@@ -13,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -23,47 +19,27 @@ from shequ.benefits.eligibility import Answer, eligibility, masked_identity
 from shequ.benefits.models import (
     BenefitList,
     BenefitRow,
-    Confirmation,
     ListState,
     Payment,
     PaymentState,
     may_check,
     may_confirm,
 )
-from shequ.benefits.rules import CONFIRMATION_KEYS, Outcome, Programme
+from shequ.benefits.rules import Outcome, Programme
+from shequ.benefits.services._common import (
+    BATCH,
+    _reason,
+    _require_scope,
+    _require_street_on,
+    may_compute,
+)
 from shequ.core.bulk import bulk_insert
 from shequ.core.versions import lock_row
 from shequ.org.audit import audit_change, save_with_history
-from shequ.org.models import OrgUnit, SensitiveAccess, User
-from shequ.org.roles import Action, Level, Role, can
-from shequ.org.scoping import code_in_scope, registration_in_scope
+from shequ.org.models import OrgUnit, User
+from shequ.org.roles import Action, Level, can
 from shequ.registry.models import Person
-from shequ.registry.services import log_id_number_read
 from shequ.rulebook.selectors import RuleMissing
-
-BATCH = 2000
-
-
-def _require_scope(actor: User | None, code: str) -> None:
-    if actor is not None and not code_in_scope(actor, code):
-        raise PermissionDenied(_("该记录不在您的管辖范围内。"))
-
-
-def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": [_("请填写原因。")]})
-    return reason
-
-
-def may_compute(user: User | None) -> bool:
-    """The street computes its lists (the superuser and the system too)."""
-    if user is None or user.is_superuser:
-        return True
-    return can(user, Action.EDIT_REGISTRY) and user.role == Role.STREET
-
-
-# --- The year's list ------------------------------------------------------------------------
 
 
 def benefit_list_start(
@@ -338,16 +314,6 @@ def _payments_for(benefit_list: BenefitList, rows: Iterable[BenefitRow]) -> int:
     return len(made)
 
 
-def _require_street_on(
-    actor: User | None, benefit_list: BenefitList, row: BenefitRow | None = None
-) -> None:
-    if not may_confirm(actor) or (actor is not None and not can(actor, Action.EDIT_REGISTRY)):
-        raise PermissionDenied(_("只有街道工作人员可以更正已确认的名单或登记发放结果。"))
-    _require_scope(actor, benefit_list.unit_id)
-    if row is not None:
-        _require_scope(actor, row.unit_code)
-
-
 @transaction.atomic
 def row_correct(
     *,
@@ -455,227 +421,6 @@ def _refresh_totals(benefit_list: BenefitList) -> None:
     benefit_list.total_amount = total
 
 
-# --- Payments ----------------------------------------------------------------------------
-
-RESULT_STEPS: dict[str, str] = {
-    PaymentState.PAID: "pay",
-    PaymentState.FAILED: "fail",
-    PaymentState.RETURNED: "give_back",
-    PaymentState.DUE: "reissue",
-    PaymentState.CANCELLED: "cancel",
-}
-
-
-@transaction.atomic
-def payment_result(
-    *,
-    actor: User | None,
-    payment: Payment,
-    state: str,
-    note: str = "",
-    on: datetime.date | None = None,
-) -> Payment:
-    """The bank's answer for one payment (paid, failed, returned), a payment due again
-    after a failure, or one cancelled; a failure, return or cancellation says why."""
-    _require_street_on(actor, payment.benefit_list)
-    _require_scope(actor, payment.unit_code)
-    lock_row(payment)
-    step = RESULT_STEPS.get(state)
-    if step is None:
-        raise ValidationError({"state": [_("请选择发放结果。")]})
-    method = getattr(payment, step)
-    if not can_proceed(method):
-        raise ValidationError(
-            {
-                "state": [
-                    _("发放记录当前为“%(now)s”，不能改为“%(to)s”。")
-                    % {"now": payment.get_state_display(), "to": PaymentState(state).label}
-                ]
-            }
-        )
-    note = (note or "").strip()[:200]
-    if state in (PaymentState.FAILED, PaymentState.RETURNED, PaymentState.CANCELLED) and not note:
-        raise ValidationError({"note": [_("请填写失败、退回或取消的原因。")]})
-    before = payment.state
-    method()
-    payment.result_on = on or timezone.localdate()
-    payment.result_note = note
-    save_with_history(payment, actor=actor, reason=note or payment.get_state_display())
-    audit_change(
-        actor=actor,
-        action="benefits.payment_result",
-        target=payment,
-        unit_code=payment.unit_code,
-        label=payment.reference,
-        reason=note,
-        changes={"state": [before, payment.state]},
-    )
-    return payment
-
-
-RESULT_WORDS = {
-    "成功": PaymentState.PAID,
-    "已发放": PaymentState.PAID,
-    "paid": PaymentState.PAID,
-    "失败": PaymentState.FAILED,
-    "failed": PaymentState.FAILED,
-    "退回": PaymentState.RETURNED,
-    "已退回": PaymentState.RETURNED,
-    "returned": PaymentState.RETURNED,
-}
-
-
-def payments_import(
-    *, actor: User | None, benefit_list: BenefitList, rows: list[dict[str, Any]]
-) -> list[str]:
-    """The bank's result file (参考号, 结果, 说明, 日期): each row applied through
-    ``payment_result``; answers one problem per row that was not (none: all applied). All
-    or nothing: a file with a problem changes nothing."""
-    _require_street_on(actor, benefit_list)
-    problems: list[str] = []
-    with transaction.atomic():
-        payments = {
-            p.reference: p
-            for p in Payment.objects.filter(
-                benefit_list=benefit_list,
-                reference__in=[str(r.get("reference") or "").strip() for r in rows],
-            ).select_related("benefit_list")
-        }
-        for number, row in enumerate(rows, 2):
-            reference = str(row.get("reference") or "").strip()
-            payment = payments.get(reference)
-            state = RESULT_WORDS.get(str(row.get("result") or "").strip())
-            if payment is None:
-                problems.append(
-                    _("第 %(n)d 行：本名单没有付款参考号 %(ref)s。")
-                    % {"n": number, "ref": reference or "—"}
-                )
-                continue
-            if state is None:
-                problems.append(_("第 %(n)d 行：结果应为“成功”“失败”或“退回”。") % {"n": number})
-                continue
-            try:
-                payment_result(
-                    actor=actor,
-                    payment=payment,
-                    state=state,
-                    note=str(row.get("note") or ""),
-                    on=_day(row.get("date")),
-                )
-            except ValidationError as exc:
-                problems.append(
-                    _("第 %(n)d 行：%(why)s") % {"n": number, "why": "；".join(exc.messages)}
-                )
-        if problems:
-            transaction.set_rollback(True)
-    return problems
-
-
-def _day(value: Any) -> datetime.date | None:
-    if isinstance(value, datetime.date):
-        return value
-    try:
-        return datetime.date.fromisoformat(str(value).strip()[:10]) if value else None
-    except ValueError:
-        return None
-
-
-def bank_rows(
-    *, actor: User, benefit_list: BenefitList, payments: QuerySet[Payment]
-) -> list[dict[str, Any]]:
-    """The bank's file: whole identity numbers, so a right of its own (查看完整身份证号 and
-    导出), every person's number read logged, the payments marked as sent to the bank."""
-    if not (can(actor, Action.REVEAL_ID_NUMBER) and can(actor, Action.EXPORT_REGISTRY)):
-        raise PermissionDenied(
-            _("银行代发文件含完整身份证号：需要“查看完整身份证号”和“导出人员数据”权限。")
-        )
-    _require_scope(actor, benefit_list.unit_id)
-    if benefit_list.state != ListState.CONFIRMED:
-        raise ValidationError(_("名单确认后才能导出银行代发文件。"))
-    chosen = list(
-        payments.filter(benefit_list=benefit_list)
-        .select_related("row", "row__person")
-        .order_by("period", "row__unit_code", "row__name", "id")
-    )
-    persons = {p.row.person_id: p.row.person for p in chosen}
-    log_id_number_read(
-        actor=actor,
-        persons=list(persons.values()),
-        channel=SensitiveAccess.Channel.EXPORT,
-        purpose=SensitiveAccess.Purpose.SERVICE,
-    )
-    Payment.objects.filter(pk__in=[p.pk for p in chosen]).update(exported_at=timezone.now())
-    programme = benefit_list.get_programme_display()
-    return [
-        {
-            "reference": p.reference,
-            "name": p.row.name,
-            "id_number": p.row.person.id_number or "",
-            "amount": p.amount,
-            "programme": programme,
-            "period": p.period,
-            "unit_code": p.row.unit_code,
-            "result": "",
-            "note": "",
-            "date": None,
-        }
-        for p in chosen
-    ]
-
-
-def payment_summary(benefit_list: BenefitList) -> dict[str, dict[str, Any]]:
-    """Count and amount of the list's payments by state (one query)."""
-    return {
-        row["state"]: {"count": row["n"], "amount": row["s"]}
-        for row in benefit_list.payments.values("state").annotate(n=Count("id"), s=Sum("amount"))
-    }
-
-
-# --- Declarations and confirmations ---------------------------------------------------------
-
-
-@transaction.atomic
-def confirmation_record(
-    *, actor: User | None, person: Person, key: str, value: bool, note: str = ""
-) -> Confirmation:
-    """Record a declaration or a confirmation the registry cannot hold (a newer one
-    replaces it; the history keeps the old). Where the person lives or is registered."""
-    if actor is not None and not can(actor, Action.EDIT_REGISTRY):
-        raise PermissionDenied(_("您的角色不能登记承诺与核实。"))
-    if actor is not None and not (
-        code_in_scope(actor, person.unit_id)
-        or registration_in_scope(actor, person.hukou_division_id)
-    ):
-        raise PermissionDenied(_("该人员不在您的管辖范围内。"))
-    if key not in CONFIRMATION_KEYS:
-        raise ValidationError({"key": [_("请选择事项。")]})
-    note = (note or "").strip()[:200]
-    found = Confirmation.objects.select_for_update().filter(person=person, key=key).first()
-    unit_code = (
-        person.unit_id
-        if (actor is None or code_in_scope(actor, person.unit_id))
-        else (person.hukou_division_id or person.unit_id)
-    )
-    row = found or Confirmation(person=person, key=key, unit_code=unit_code, value=value)
-    before = None if found is None else found.value
-    row.value, row.note, row.unit_code = bool(value), note, unit_code
-    row.recorded_by = actor if getattr(actor, "pk", None) else None
-    save_with_history(row, actor=actor, reason=note or _("登记承诺与核实"))
-    audit_change(
-        actor=actor,
-        action="benefits.confirmation",
-        target=row,
-        unit_code=unit_code,
-        label=f"{person.name} · {CONFIRMATION_KEYS[key][1]}",
-        reason=note,
-        changes={"value": [before, bool(value)]},
-    )
-    return row
-
-
-# --- Publication (政务公开) --------------------------------------------------------------
-
-
 def benefit_list_publish(*, actor: User | None, benefit_list: BenefitList):
     """公示 of a confirmed list on /public/: masked names, community and amount of the
     included persons, as a 政务公开 item the desk may correct or withdraw."""
@@ -719,28 +464,3 @@ def benefit_list_publish(*, actor: User | None, benefit_list: BenefitList):
         BenefitList.objects.filter(pk=benefit_list.pk).update(published=True)
         benefit_list.published = True
     return item
-
-
-def defaults_ensure() -> int:
-    """The national rows of the benefits' rules, added where missing (the data migration adds
-    them; ``demo --reset`` and a flushed test database empty the table). Returns how many."""
-    from shequ.benefits.defaults import default_settings
-    from shequ.rulebook import services as rulebook_services
-    from shequ.rulebook.models import Setting
-
-    added = 0
-    for entry in default_settings():
-        if not Setting.objects.filter(
-            programme=entry["programme"], key=entry["key"], region_prefix=""
-        ).exists():
-            rulebook_services.setting_create(
-                actor=None,
-                programme=entry["programme"],
-                key=entry["key"],
-                value=entry["value"],
-                valid_from=entry["since"],
-                note=entry["note"],
-                reason=_("默认设置"),
-            )
-            added += 1
-    return added
