@@ -62,6 +62,19 @@ def test_schema_as_json(web, people):
     assert response.json()["paths"]["/api/v1/org-units/"]
 
 
+def test_schema_is_built_once_per_language_and_kept_for_the_site_languages_only(web, people):
+    from shequ.core.schema import SchemaView
+
+    client = web.as_(people.worker_a)
+    first = client.get("/api/schema/", {"format": "json"}).json()
+    kept = dict(SchemaView._built)
+    assert client.get("/api/schema/", {"format": "json"}).json() == first
+    # Any text in ?version= or ?lang= is answered, and never kept.
+    for params in ({"version": "x1"}, {"lang": "xx-made-up"}):
+        assert client.get("/api/schema/", {"format": "json", **params}).status_code == 200
+    assert SchemaView._built == kept
+
+
 def test_organisation_views_generate_without_schema_errors(db):
     GENERATOR_STATS.reset()
     with GENERATOR_STATS.silence():

@@ -3,6 +3,7 @@ settings, which import ``core.api``)."""
 
 from typing import ClassVar
 
+from django.conf import settings
 from django.utils import translation
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.response import Response
@@ -17,13 +18,18 @@ class SchemaView(SpectacularAPIView):
     def _get_schema_response(self, request):
         version = self.api_version or request.version or self._get_version_parameter(request)
         key = (translation.get_language(), version)
-        if key not in self._built:
+        schema = self._built.get(key)
+        if schema is None:
             generator = self.generator_class(
                 urlconf=self.urlconf, api_version=version, patterns=self.patterns
             )
-            self._built[key] = generator.get_schema(request=request, public=self.serve_public)
+            schema = generator.get_schema(request=request, public=self.serve_public)
+            # Kept only for the site's languages and no named version: ``?lang=`` and
+            # ``?version=`` take any text, which must not grow the process without bound.
+            if version is None and key[0] in dict(settings.LANGUAGES):
+                self._built[key] = schema
         return Response(
-            data=self._built[key],
+            data=schema,
             headers={
                 "Content-Disposition": f'inline; filename="{self._get_filename(request, version)}"'
             },
