@@ -395,6 +395,31 @@ def test_flow_list_shows_flows_of_own_jurisdiction_only(api, people, home_a, tre
     assert api.as_(people.worker_b).get(f"{URL}{own}/").status_code == 404
 
 
+def test_flow_lists_are_newest_first_for_a_community_and_a_street_alike(
+    api, client, people, home_a
+):
+    # A community's list is sorted by the date as text (flows_in_order): the same order.
+    persons = [make_person(home_a, name=name) for name in ("甲一", "乙二", "丙三")]
+    for days, person in zip((40, 3, 400), persons, strict=True):
+        Flow.objects.filter(person=person).update(
+            date=timezone.localdate() - datetime.timedelta(days=days)
+        )
+    newest_first = ["乙二", "甲一", "丙三"]
+    for user, unit in (
+        (people.worker_a, None),
+        (people.street, None),
+        (people.street, "340603020001"),
+    ):
+        params = {"unit": unit} if unit else {}
+        body = api.as_(user).get(URL, params).json()
+        assert [row["person_name"] for row in body["results"]] == newest_first
+        client.force_login(user)
+        page = client.get("/registry/flows/", params).content.decode()
+        assert [page.index(name) for name in newest_first] == sorted(
+            page.index(name) for name in newest_first
+        )
+
+
 def test_flow_list_filters_by_kind_and_person(api, people, home_a):
     first, second = make_person(home_a), make_person(home_a, name="赵四")
     record(api, people.worker_a, kind="death", person=str(second.uid))

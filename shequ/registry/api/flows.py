@@ -165,7 +165,10 @@ class FlowViewSet(UidLookup, viewsets.GenericViewSet):
     write_action = Action.EDIT_REGISTRY
 
     def get_queryset(self):
-        return selectors.flows_visible(self.request.user).order_by("-date", "-id")
+        user = self.request.user
+        return selectors.flows_in_order(
+            selectors.flows_visible(user), user, self.request.query_params.get("unit")
+        )
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

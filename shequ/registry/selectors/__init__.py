@@ -37,6 +37,7 @@ from shequ.registry.selectors.families import (
 )
 from shequ.registry.selectors.flows import (
     FlowFilter,
+    flows_in_order,
     flows_visible,
     person_flows,
     person_last_flow,
@@ -159,6 +160,7 @@ __all__ = [
     "divisions_under",
     "eight_clear_labels",
     "flow_destination_name",
+    "flows_in_order",
     "flows_visible",
     "history_page_changes",
     "household_get",

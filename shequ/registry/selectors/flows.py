@@ -1,9 +1,8 @@
 """Reads of flows: the flows a user may see, filtered, and one person's."""
 
 import django_filters
-from django.db.models import (
-    QuerySet,
-)
+from django.db.models import CharField, F, QuerySet, Value
+from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
 from shequ.org.models import User
@@ -16,6 +15,7 @@ from shequ.registry.models import (
     Person,
 )
 from shequ.registry.selectors._filters import StrictFilterSet
+from shequ.registry.selectors.people import narrow_scope
 
 
 def person_flows(user: User, person: Person) -> QuerySet[Flow]:
@@ -31,6 +31,19 @@ def flows_visible(user: User) -> QuerySet[Flow]:
     ).select_related(
         "person", "actor", "division", "from_household__building", "to_household__building"
     )
+
+
+def flows_in_order(flows: QuerySet[Flow], user: User, unit: str | None = None) -> QuerySet[Flow]:
+    """Newest first. Within one community or smaller (the jurisdiction, or ``unit``, the
+    ``?unit=`` filter) the date is compared as text (ISO: the same order), which no index
+    serves: PostgreSQL then reads the scope's flows by their unit and sorts them (~2 ms for a
+    community's 8,500 in a city of 1,000,000). Left to choose, it walked the city's date index
+    back from today and skipped everyone else's flows: a bulk import's arrivals all carry one
+    date, 40,000 rows skipped for 50 (14-18 ms). A district keeps the walk."""
+    if not narrow_scope(user, unit):
+        return flows.order_by("-date", "-id")
+    day = Concat(F("date"), Value(""), output_field=CharField())
+    return flows.order_by(day.desc(), "-id")
 
 
 class FlowFilter(StrictFilterSet):

@@ -205,7 +205,7 @@ PERSON_SORTS = {
 NARROW_SCOPE_PREFIX = 12
 
 
-def _narrow_scope(user: User, unit: str | None) -> bool:
+def narrow_scope(user: User, unit: str | None) -> bool:
     """Whether the persons listed lie within one community or smaller: the user's whole
     jurisdiction, or the ``?unit=`` filter."""
     prefixes = jurisdiction_prefixes(user)
@@ -257,7 +257,7 @@ def scope_first(
         not order
         or not isinstance(order[0], str)
         or order[0].lstrip("-") != "name"
-        or not (_narrow_scope(user, unit) or _narrow_search(search))
+        or not (narrow_scope(user, unit) or _narrow_search(search))
     ):
         return persons
     # || '' changes neither the value nor its collation, so neither the order.

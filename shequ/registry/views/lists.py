@@ -283,7 +283,9 @@ def flow_list(request: HttpRequest) -> HttpResponse:
     )
     problems = filterset.problems()
     # A filter that cannot be applied lists nothing (and says why), never every flow.
-    flows = (filterset.queryset.none() if problems else filterset.qs).order_by("-date", "-id")
+    flows = selectors.flows_in_order(
+        filterset.queryset.none() if problems else filterset.qs, user, request.GET.get("unit")
+    )
     if request.GET.get("export") in ("xlsx", "csv") and not problems:
         return _export_flows(request, flows)
     page = paginate(request, flows, paginator_class=ListPaginator)
