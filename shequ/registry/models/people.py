@@ -219,10 +219,14 @@ class Person(DerivedFieldsMixin, models.Model):
                 name="person_unit_sex_birth",
             ),
             models.Index(fields=["household", "status"], name="person_household"),
-            # The outflow list's ids, its sort and its count from this index alone.
+            # The outflow list's ids, its sort and its count from this index alone, its sex
+            # and 人口类型 filters too (PostgreSQL; without them a filtered count was a
+            # parallel scan of the table: 230-300 ms for a district at 1,000,000 persons,
+            # 5-9 ms from the index).
             models.Index(
                 fields=["hukou_division", "unit", "status", "name", "id"],
                 condition=AWAY_FROM_HUKOU,
+                include=["sex", "population_type"],
                 name="person_hukou_away",
             ),
             models.Index(
