@@ -56,21 +56,35 @@ def marriage_get(user: User, uid: UUID | str) -> Marriage:
         raise Http404 from exc
 
 
-def person_marriages(person: Person) -> list[Marriage]:
-    """The person's marriages, the one in force first, then the newest."""
+def _linked(queryset: QuerySet, *persons: str) -> QuerySet:
+    """The rows whole and, of the related persons, what a link to them shows (id, uid,
+    name): a person's page names spouses, parents and children; reading each whole (some
+    60 columns, encrypted numbers among them) was most of the cost of building its SQL."""
+    own = [field.name for field in queryset.model._meta.concrete_fields]
+    linked = [f"{person}__{field}" for person in persons for field in ("id", "uid", "name")]
+    return queryset.select_related(*persons).only(*own, *linked)
+
+
+def person_marriages(person: Person, *, links: bool = False) -> list[Marriage]:
+    """The person's marriages, the one in force first, then the newest. ``links``: the
+    spouses as links only (a page; never for a change, which saves the spouses)."""
     rows = Marriage.objects.filter(Q(husband=person) | Q(wife=person)).select_related(
-        "husband", "wife", "husband_hukou_division", "wife_hukou_division"
+        "husband_hukou_division", "wife_hukou_division"
     )
+    rows = _linked(rows, "husband", "wife") if links else rows.select_related("husband", "wife")
     return sorted(rows, key=lambda m: (bool(m.end_reason), -(m.married_on or _EPOCH).toordinal()))
 
 
-def person_children_all(person: Person) -> list[Child]:
-    """Every child of the person, recorded on them or on the other parent, by birth."""
-    return list(
+def person_children_all(person: Person, *, links: bool = False) -> list[Child]:
+    """Every child of the person, recorded on them or on the other parent, by birth.
+    ``links``: the child and the parents as links only (a page)."""
+    rows = (
         Child.objects.filter(Q(mother=person) | Q(father=person))
-        .select_related("person", "mother", "father", "marriage")
+        .select_related("marriage")
         .order_by("birth_date", "id")
     )
+    persons = ("person", "mother", "father")
+    return list(_linked(rows, *persons) if links else rows.select_related(*persons))
 
 
 def person_certificates(person: Person) -> list[FertilityCertificate]:

@@ -243,7 +243,7 @@ def _detail_context(request: HttpRequest, person: Person, **extra) -> dict[str, 
     active = person.status == PersonStatus.ACTIVE
     members = selectors.housemates(person)
     checks = list(selectors.person_checks(person))  # the timeline's and the latest ones
-    children = selectors.person_children_all(person)  # on either parent's side
+    children = selectors.person_children_all(person, links=True)  # on either parent's side
     pregnancies = None
     if show_health:
         services.log_health_read(
@@ -271,7 +271,7 @@ def _detail_context(request: HttpRequest, person: Person, **extra) -> dict[str, 
         "membership": selectors.person_membership(person),
         "lets_homes": person.rented_homes.filter(is_rented=True).exists(),
         "children_list": children,
-        "marriages": selectors.person_marriages(person),
+        "marriages": selectors.person_marriages(person, links=True),
         "certificates": selectors.person_certificates(person),
         "pregnancies": pregnancies,
         "eight_clear": selectors.eight_clear_labels(person.eight_clear_missing)
