@@ -52,22 +52,9 @@ class PersonRow:
 
 
 def row_labels() -> dict[str, str]:
-    """The column names every row repeats for narrow screens (``data-label``) and the row's
-    fixed words, translated once a page."""
-    return {
-        "name": _("姓名"),
-        "id_number": _("公民身份号码"),
-        "sex": _("性别"),
-        "age": _("年龄"),
-        "population_type": _("人口类型"),
-        "unit": _("网格/社区"),
-        "address": _("住址"),
-        "status": _("状态"),
-        "eight_clear": _("八个清楚"),
-        "monthly_check": _("最近每月一查"),
-        "missing": _("缺："),
-        "complete": _("齐全"),
-    }
+    """The words every row repeats, translated once a page. (The column names a phone shows
+    beside each cell come from the table's header: ``app.js`` labels the cells.)"""
+    return {"missing": _("缺："), "complete": _("齐全")}
 
 
 def person_rows(persons: list[Person], user: User, today: date) -> list[PersonRow]:

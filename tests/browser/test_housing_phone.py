@@ -63,3 +63,24 @@ def test_building_search_works_on_a_phone(phone_page, login, live_server, people
     phone_page.locator("#id_building option", has_text="前 20 栋").wait_for(state="attached")
     assert "/registry/persons/new/" in phone_page.url
     assert phone_page.console_errors == []
+
+
+def test_a_phones_list_cards_name_each_cell_by_its_column(
+    phone_page, login, live_server, people, housing
+):
+    # The rows are sent without per-cell labels; app.js copies the column headers onto them.
+    login(phone_page, "worker_a", PASSWORD)
+    for path, table in (("/registry/persons/", "persons"), ("/housing/", "buildings")):
+        phone_page.goto(f"{live_server.url}{path}")
+        labels = phone_page.eval_on_selector_all(
+            f"[data-testid={table}] tbody tr:first-child td",
+            "cells => cells.map(c => c.getAttribute('data-label'))",
+        )
+        headers = phone_page.eval_on_selector_all(
+            f"[data-testid={table}] thead th", "cells => cells.map(c => c.textContent.trim())"
+        )
+        filled = [label for label in labels if label]
+        assert filled and set(filled) <= set(headers), (path, labels, headers)
+        assert labels[headers.index("网格/社区")] == "网格/社区"
+    assert fits(phone_page)
+    assert phone_page.console_errors == []

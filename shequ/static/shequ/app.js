@@ -33,6 +33,30 @@
     });
   });
 
+  // A stacked table (table-sm-stack: a phone's rows as cards) names each cell by its column:
+  // a cell without its own data-label takes its column header's words. A list of 50 rows
+  // then sends each header once, not once a cell (~2 ms of the server's CPU a page).
+  function labelCells() {
+    document.querySelectorAll("table.table-sm-stack").forEach(function (table) {
+      var head = table.tHead && table.tHead.rows[0];
+      if (!head) return;
+      var labels = Array.prototype.map.call(head.cells, function (th) { return th.textContent.trim(); });
+      Array.prototype.forEach.call(table.tBodies, function (body) {
+        Array.prototype.forEach.call(body.rows, function (row) {
+          if (row.cells.length !== labels.length) return;  // a row spanning the table (empty list)
+          Array.prototype.forEach.call(row.cells, function (cell, i) {
+            // An empty cell (a departed person's check box) stays unnamed on a phone too.
+            if (labels[i] && cell.firstChild && !cell.hasAttribute("data-label")) {
+              cell.setAttribute("data-label", labels[i]);
+            }
+          });
+        });
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", labelCells);
+  document.addEventListener("htmx:afterSettle", labelCells);
+
   // Filter forms submit on change of a select, so a phone user needs no extra tap.
   document.addEventListener("change", function (event) {
     var el = event.target;
