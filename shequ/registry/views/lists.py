@@ -57,6 +57,8 @@ def _style(form: forms.Form) -> None:
             options = [choice for choice in field.choices if choice[0] != ""]
             field.empty_label = None
             field.choices = [("", _("全部")), *options]
+        if type(field.widget) is forms.Select:  # the same HTML without a template per option
+            field.widget = PlainSelect(attrs=field.widget.attrs, choices=field.widget.choices)
 
 
 def _person_filter_form(filterset, user, unit: str) -> forms.Form:
@@ -66,9 +68,6 @@ def _person_filter_form(filterset, user, unit: str) -> forms.Form:
     for name in _HIDDEN_FILTERS:
         form.fields[name].widget = forms.HiddenInput()
     _style(form)
-    for field in form.fields.values():
-        if type(field.widget) is forms.Select:
-            field.widget = PlainSelect(attrs=field.widget.attrs, choices=field.widget.choices)
     form.fields["search"].widget.attrs.update(
         {
             "class": "form-control form-control-lg",
