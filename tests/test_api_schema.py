@@ -69,10 +69,16 @@ def test_schema_is_built_once_per_language_and_kept_for_the_site_languages_only(
     first = client.get("/api/schema/", {"format": "json"}).json()
     kept = dict(SchemaView._built)
     assert client.get("/api/schema/", {"format": "json"}).json() == first
+    # Its text is kept per format, with the same headers.
+    yaml_first, yaml_again = client.get("/api/schema/"), client.get("/api/schema/")
+    assert yaml_again.content == yaml_first.content and b"openapi:" in yaml_first.content
+    assert yaml_again["Content-Type"] == yaml_first["Content-Type"]
+    assert yaml_again["Content-Disposition"] == yaml_first["Content-Disposition"]
     # Any text in ?version= or ?lang= is answered, and never kept.
     for params in ({"version": "x1"}, {"lang": "xx-made-up"}):
         assert client.get("/api/schema/", {"format": "json", **params}).status_code == 200
     assert SchemaView._built == kept
+    assert {key[:2] for key in SchemaView._rendered} <= set(kept)
 
 
 def test_organisation_views_generate_without_schema_errors(db):
