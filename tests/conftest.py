@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from shequ.org import services
 from shequ.org.models import OrgUnit, User
 from shequ.org.roles import Duty, Role, rights_for
+from tests import database_template
 from tests.clock import clock  # noqa: F401 — a fixture for every test file
 
 PASSWORD = "Test-pass-2026"
@@ -137,6 +138,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     xdist a long test drawn near the end of the run keeps one worker busy while the other
     has nothing left to do."""
     items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    request: pytest.FixtureRequest,
+    django_db_modify_db_settings_parallel_suffix: None,
+    django_db_use_migrations: bool,
+) -> None:
+    """The test database is copied from a template migrated once (tests/database_template.py),
+    not migrated by each worker."""
+    from django.db import connection
+
+    if django_db_use_migrations:
+        cache = getattr(request.config, "cache", None)
+        database_template.install(connection, cache.mkdir("test-databases") if cache else None)
 
 
 @pytest.fixture(autouse=True)
