@@ -40,8 +40,11 @@ valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
 import argparse
 import io
 import json
+import os
 import resource
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import registry as bench
@@ -60,6 +63,8 @@ def parse_args() -> argparse.Namespace:
     run.add_argument("--database-url", required=True, help="the city built by 'city'")
     run.add_argument("--file", type=Path, required=True)
     run.add_argument("--runs", type=int, default=1)
+    watch = steps.add_parser("watch", help="(used by run) the CPU of a database's backends")
+    watch.add_argument("--database", required=True)
     cpu = steps.add_parser("cpu", help="validate and ready a file's rows, writing nothing")
     cpu.add_argument("--database-url", required=True, help="the city built by 'city'")
     cpu.add_argument("--file", type=Path, required=True)
@@ -109,9 +114,13 @@ def run_file(args: argparse.Namespace) -> None:
                 " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i')"
                 " AND c.relname ~ '^(registry|org)_'"
             )
+        connections.close_all()  # the prewarming backend is not the import's
+        watcher = _start_watcher(copy)
+        load = os.getloadavg()[0]
         before = resource.getrusage(resource.RUSAGE_SELF), _thread_cpu()
         count, seconds = bench.import_file("persons", args.file)
         after = resource.getrusage(resource.RUSAGE_SELF), _thread_cpu()
+        server = _stop_watcher(watcher)
         cpu = after[0].ru_utime + after[0].ru_stime - before[0].ru_utime - before[0].ru_stime
         print(
             json.dumps(
@@ -123,6 +132,15 @@ def run_file(args: argparse.Namespace) -> None:
                     "python_cpu_s": round(cpu, 2),
                     # the validating thread alone: the import's critical path
                     "python_main_cpu_s": round(after[1] - before[1], 2),
+                    # the PostgreSQL backends of the import (reading, validating, writing)
+                    "postgres_cpu_s": server["backends"],
+                    "postgres_by_backend_s": server["by_backend"],
+                    # checkpointer, background writer, WAL writer: shared with every database
+                    "postgres_background_cpu_s": server["background"],
+                    "cpu_ms_per_1000_rows": round(
+                        1000 * (cpu + server["backends"]) / count * 1000
+                    ),
+                    "load": [round(load, 2), round(os.getloadavg()[0], 2)],
                     "python_probe_s": bench.python_probe(),
                 }
             ),
@@ -185,6 +203,123 @@ def cpu_file(args: argparse.Namespace) -> None:
         )
 
 
+def _start_watcher(database: str) -> subprocess.Popen:
+    watcher = subprocess.Popen(
+        [sys.executable, __file__, "watch", "--database", database],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert watcher.stdout is not None
+    watcher.stdout.readline()  # started: its first sample taken
+    return watcher
+
+
+def _stop_watcher(watcher: subprocess.Popen) -> dict:
+    out, _err = watcher.communicate("stop\n")
+    return json.loads(out)
+
+
+def watch_backends(args: argparse.Namespace) -> None:
+    """CPU seconds of the PostgreSQL backends connected to ``--database`` while it runs, from
+    ``/proc/<pid>/stat`` every 10 ms (a backend's last sample counts once it has exited: its
+    final ≤10 ms are lost), and of the server's background processes; runs as a process of
+    its own so that its polling is not counted as the import's Python. Stops at a line on
+    standard input and prints one JSON object."""
+    import select
+    import threading
+
+    tick = os.sysconf("SC_CLK_TCK")
+    postmaster = _postmaster()
+    marker = f" {args.database} "
+    first: dict[int, float] = {}
+    last: dict[int, float] = {}
+    kind: dict[int, str] = {}  # pid -> "backend", "background" or "" (not ours)
+
+    def cpu(pid: int) -> float | None:
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+
+    def sample() -> None:
+        try:
+            with open(f"/proc/{postmaster}/task/{postmaster}/children") as handle:
+                children = [int(p) for p in handle.read().split()]
+        except OSError:
+            return
+        for pid in children:
+            if pid not in kind or kind[pid] == "?":
+                try:
+                    with open(f"/proc/{pid}/cmdline") as handle:
+                        title = handle.read().replace("\0", " ")
+                except OSError:
+                    continue
+                if marker in title:
+                    kind[pid] = "backend"
+                elif any(
+                    name in title for name in ("checkpointer", "background writer", "walwriter")
+                ):
+                    kind[pid] = "background"
+                elif ": " in title and "(" in title:
+                    kind[pid] = ""  # another database's backend
+                else:
+                    kind[pid] = "?"  # not yet named
+                    continue
+            if kind[pid]:
+                value = cpu(pid)
+                if value is not None:
+                    # A backend first seen after the start began at zero.
+                    first.setdefault(pid, value if started is None else 0.0)
+                    last[pid] = value
+
+    started = None
+    sample()
+    started = time.monotonic()
+    print("ready", flush=True)
+    stop = threading.Event()
+    while not stop.is_set():
+        sample()
+        if select.select([sys.stdin], [], [], 0.01)[0]:
+            sys.stdin.readline()
+            stop.set()
+    sample()
+    spent = {pid: last[pid] - first[pid] for pid in last}
+    print(
+        json.dumps(
+            {
+                "backends": round(sum(v for p, v in spent.items() if kind[p] == "backend"), 2),
+                "by_backend": sorted(
+                    (round(v, 2) for p, v in spent.items() if kind[p] == "backend"), reverse=True
+                ),
+                "background": round(
+                    sum(v for p, v in spent.items() if kind[p] == "background"), 2
+                ),
+            }
+        ),
+        flush=True,
+    )
+
+
+def _postmaster() -> int:
+    """The server's main process: the parent of any process named ``postgres: …``."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline") as handle:
+                title = handle.read()
+            with open(f"/proc/{entry}/stat") as handle:
+                parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            continue
+        if title.startswith("postgres: ") and "checkpointer" in title:
+            return parent
+    raise SystemExit("no PostgreSQL server found on this machine")
+
+
 def _thread_cpu() -> float:
     usage = resource.getrusage(bench.RUSAGE_THREAD)
     return usage.ru_utime + usage.ru_stime
@@ -207,6 +342,8 @@ def main() -> None:
     args = parse_args()
     if args.step == "city":
         build_city(args)
+    elif args.step == "watch":
+        watch_backends(args)
     elif args.step == "cpu":
         cpu_file(args)
     else:

@@ -7,7 +7,7 @@ from concurrent.futures import Future
 import pytest
 from django.db import connection
 
-from shequ.core.bulk import KeyPool, bulk_insert, instance_factory, new_uuid7
+from shequ.core.bulk import KeyPool, bulk_insert, history_insert, instance_factory, new_uuid7
 from shequ.registry.models import Building
 
 
@@ -49,6 +49,24 @@ def test_bulk_history_keeps_each_reason_as_given(tree):
         )
     )
     assert [stored[b.pk] for b in buildings] == reasons
+
+
+@pytest.mark.django_db
+def test_history_rows_follow_their_records_whatever_the_order_of_their_keys(tree):
+    buildings = [Building(unit=tree.grid_a1, name=f"{n}号楼") for n in range(7)]
+    bulk_insert(Building, buildings, reasons=[""] * 7)
+    # Keys in runs, out of order, with gaps and one record twice: 3 4 | 0 | 6 | 1 2 | 4.
+    changed = [buildings[i] for i in (3, 4, 0, 6, 1, 2, 4)]
+    reasons = [f"更正 {b.name} 第{n}次" for n, b in enumerate(changed)]
+    history_insert(Building, changed, reasons=reasons)
+    stored = sorted(
+        Building.history.filter(id__in=[b.pk for b in buildings], history_type="~").values_list(
+            "id", "history_change_reason", "name"
+        )
+    )
+    assert stored == sorted(
+        (b.pk, reason, b.name) for b, reason in zip(changed, reasons, strict=True)
+    )
 
 
 postgresql_only = pytest.mark.skipif(

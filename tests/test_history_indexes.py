@@ -40,6 +40,11 @@ def test_every_history_table_is_indexed_by_record_and_not_by_user_or_date():
         assert ["history_date"] not in indexed, model.__name__
 
 
+def test_a_persons_history_is_indexed_by_nothing_but_the_person():
+    table = Person.history.model._meta.db_table
+    assert _indexed_columns(table) == [["id"]]  # and its key, history_id
+
+
 def test_persons_are_not_indexed_by_household_registration_place():
     assert ["hukou_division"] not in _indexed_columns(Person._meta.db_table)
 

@@ -17,6 +17,7 @@ import io
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -463,15 +464,99 @@ def array_literal(values: list) -> str:
     return '{"' + '","'.join(quoted) + '"}'
 
 
+def key_runs(keys: list[int]) -> tuple[list[int], list[int], list[int]]:
+    """The keys as runs of consecutive integers, in their order: (first key, last key, index
+    of the first key in ``keys``) of each run. Keys taken together from a sequence (an import's
+    batch) are one run or a few."""
+    if keys and keys == list(range(keys[0], keys[0] + len(keys))):  # one run: compared in C
+        return [keys[0]], [keys[-1]], [0]
+    firsts: list[int] = []
+    lasts: list[int] = []
+    starts: list[int] = []
+    previous = None
+    for index, key in enumerate(keys):
+        if previous is None or key != previous + 1:
+            firsts.append(key)
+            lasts.append(key)
+            starts.append(index)
+        else:
+            lasts[-1] = key
+        previous = key
+    return firsts, lasts, starts
+
+
 def _history_from_table(model, history, tracked, columns, objs, reasons, fixed) -> None:
     quote = connection.ops.quote_name
+    pk_field = model._meta.pk
+    if pk_field.get_internal_type() not in ("AutoField", "BigAutoField", "IntegerField"):
+        _history_by_join(model, history, tracked, columns, objs, reasons, fixed)
+        return
     # The history model mirrors the model's columns under the same names.
+    source = ", ".join(f"s.{quote(f.column)}" for f in tracked)
+    names = ", ".join(quote(c.column) for c in columns)
+    pk = quote(pk_field.column)
+    # history_date, history_type, history_user: typed, or a NULL user would be taken as text.
+    stamps = ", ".join(
+        f"%({name})b::{c.db_type(connection)}"
+        for name, c in zip(("date", "type", "user"), columns[-3:], strict=True)
+    )
+    # The records are read by ranges of their keys (an index range scan each), never joined
+    # to the list of keys: PostgreSQL joined a list of 3,000 keys by hashing the whole table
+    # (its statistics, if any, predate the import), so that each batch read every row the
+    # import had written before it (docs/benchmarks.md). The reasons come as one byte string
+    # and the offsets of each (an array of fixed-size elements, read in constant time; an
+    # element of a text array is found by walking the ones before it).
+    sql = (
+        f"INSERT INTO {quote(history._meta.db_table)} ({names}) "  # noqa: S608
+        f"SELECT {source}, convert_from(substring(%(reasons)b FROM (%(offsets)s::int[])[s.n_] + 1"
+        f" FOR (%(offsets)s::int[])[s.n_ + 1] - (%(offsets)s::int[])[s.n_]), 'UTF8'), {stamps} "
+        f"FROM (SELECT t.*, r.start + (t.{pk} - r.first)::int + 1 AS n_"
+        f" FROM unnest(%(firsts)s::bigint[], %(lasts)s::bigint[], %(starts)s::int[])"
+        f" AS r(first, last, start)"
+        f" JOIN {quote(model._meta.db_table)} t ON t.{pk} BETWEEN r.first AND r.last) s"
+    )
+    pk_name = pk_field.attname
+    # The key by its attribute name: ``obj.pk``, a property, looked the name up again for
+    # every row (95 ms for 100,000 rows against 28).
+    firsts, lasts, starts = key_runs(list(map(attrgetter(pk_name), objs)))
+    encoded = [reason.encode() for reason in reasons]
+    offsets = list(accumulate(map(len, encoded), initial=0))  # reason i: bytes i+1 … i+2
+    with server_cursor() as cursor:
+        # Bound on the server (the stamps and the reasons in binary, each array as one
+        # literal): Django's cursor binds on the client, which quoted the arrays value by
+        # value (a tenth of the writer's Python time in an import).
+        cursor.execute(
+            sql,
+            {
+                "reasons": b"".join(encoded),
+                "offsets": array_literal(offsets),
+                "firsts": array_literal(firsts),
+                "lasts": array_literal(lasts),
+                "starts": array_literal(starts),
+                "date": fixed[0],
+                "type": fixed[1],
+                "user": fixed[2],
+            },
+        )
+        _check_history(model, cursor.rowcount, objs)
+
+
+def _check_history(model, rowcount: int, objs: list) -> None:
+    if rowcount != len(objs):  # never a record written without its history
+        raise RuntimeError(
+            f"history of {model._meta.label}: {rowcount} rows for {len(objs)} records"
+        )
+
+
+def _history_by_join(model, history, tracked, columns, objs, reasons, fixed) -> None:
+    """The history rows of records whose key is not an integer (a code): by the list of
+    keys, joined to the table."""
+    quote = connection.ops.quote_name
     source = ", ".join(f"t.{quote(f.column)}" for f in tracked)
     names = ", ".join(quote(c.column) for c in columns)
     pk_name = model._meta.pk.attname
     pk = quote(model._meta.pk.column)
-    pk_type = model._meta.pk.rel_db_type(connection)  # bigint, or varchar(n) for a code
-    # history_date, history_type, history_user: typed, or a NULL user would be taken as text.
+    pk_type = model._meta.pk.rel_db_type(connection)  # varchar(n) for a code
     stamps = ", ".join(f"%b::{c.db_type(connection)}" for c in columns[-3:])
     # Names come from the models' metadata, never from input; the values are parameters.
     sql = (
@@ -480,17 +565,9 @@ def _history_from_table(model, history, tracked, columns, objs, reasons, fixed) 
         f"FROM unnest(%s::{pk_type}[], %s::text[]) WITH ORDINALITY AS r(id, reason, n) "
         f"JOIN {quote(model._meta.db_table)} t ON t.{pk} = r.id ORDER BY r.n"
     )
-    # Bound on the server (the stamps in binary, the two arrays as one literal each):
-    # Django's cursor binds on the client, which quoted the arrays value by value (a tenth
-    # of the writer's Python time in an import).
     with server_cursor() as cursor:
         cursor.execute(
-            # The key by its attribute name: ``obj.pk``, a property, looked the name up again
-            # for every row (95 ms for 100,000 rows against 28).
             sql,
             [*fixed, array_literal(list(map(attrgetter(pk_name), objs))), array_literal(reasons)],
         )
-        if cursor.rowcount != len(objs):  # never a record written without its history
-            raise RuntimeError(
-                f"history of {model._meta.label}: {cursor.rowcount} rows for {len(objs)} records"
-            )
+        _check_history(model, cursor.rowcount, objs)

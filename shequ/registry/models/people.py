@@ -179,6 +179,7 @@ class Person(DerivedFieldsMixin, models.Model):
             "household",
             "hukou_division",
             "flow_out_division",
+            "contraception_digest",
         ],
         user_db_constraint=False,
     )
