@@ -137,9 +137,7 @@ def run_file(args: argparse.Namespace) -> None:
                     "postgres_by_backend_s": server["by_backend"],
                     # checkpointer, background writer, WAL writer: shared with every database
                     "postgres_background_cpu_s": server["background"],
-                    "cpu_ms_per_1000_rows": round(
-                        1000 * (cpu + server["backends"]) / count * 1000
-                    ),
+                    "cpu_ms_per_1000_rows": round(1000 * (cpu + server["backends"]) / count * 1000),
                     "load": [round(load, 2), round(os.getloadavg()[0], 2)],
                     "python_probe_s": bench.python_probe(),
                 }
@@ -294,9 +292,7 @@ def watch_backends(args: argparse.Namespace) -> None:
                 "by_backend": sorted(
                     (round(v, 2) for p, v in spent.items() if kind[p] == "backend"), reverse=True
                 ),
-                "background": round(
-                    sum(v for p, v in spent.items() if kind[p] == "background"), 2
-                ),
+                "background": round(sum(v for p, v in spent.items() if kind[p] == "background"), 2),
             }
         ),
         flush=True,
