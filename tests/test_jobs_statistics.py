@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)  # ANALYZE runs after a rea
 HEADERS = ["公民身份号码", "姓名", "户籍地代码", "单位代码", "楼栋名称", "门牌/室号", "婚姻状况"]
 
 
-def import_persons(tmp_path, count: int, first_day: int = 0) -> None:
+def import_persons(tmp_path, count: int, first_day: int = 0, homes: int = 1) -> None:
     start = datetime.date(1990, 1, 1) + datetime.timedelta(days=first_day)
     rows = [
         [
@@ -26,7 +26,7 @@ def import_persons(tmp_path, count: int, first_day: int = 0) -> None:
             "340603000000",
             "34060302000101",
             "1号楼",
-            "101",
+            str(101 + i % homes),
             "未婚",
         ]
         for i in range(count)
@@ -81,6 +81,23 @@ def test_a_large_import_leaves_the_statistics_of_what_it_wrote_current(tmp_path,
             )
             # vacuumed too: the pages all-visible, so the covering indexes answer index-only
             assert cursor.fetchone() == (True, True)
+
+
+def test_a_large_import_refreshes_every_table_it_changed_much(tmp_path, home):
+    # Persons in 200 new dwellings: on PostgreSQL the person table is refreshed on the
+    # import's connection while the reading thread's refreshes the dwellings'.
+    import_persons(tmp_path, 600, homes=200)
+
+    assert counted("registry_person") == 600
+    assert counted("registry_household") == 200
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
+                " AND last_vacuum IS NOT NULL AND relname = ANY(%s) ORDER BY relname",
+                [["registry_household", "registry_person"]],
+            )
+            assert cursor.fetchall() == [("registry_household",), ("registry_person",)]
 
 
 def test_a_small_share_leaves_the_statistics_alone(tmp_path, home):

@@ -454,7 +454,7 @@ def _validate_and_write(job, importer, source, writer) -> None:
         if writer is not None:
             writer.put(importer.prepare(importer.take_plans()))
             writer.finish(complete)
-            _refresh_after_commit(job, written)
+            _refresh_after_commit(job, written, alongside=importer.ctx.read_ahead)
             return
         with written.watching(), transaction.atomic():
             importer.write(importer.prepare(importer.take_plans()))
@@ -517,13 +517,16 @@ def _validate(job, importer, source, writer=None) -> tuple[set[int], list[int]]:
     return bad_rows, seen_rows
 
 
-def _refresh_after_commit(job: ImportJob, written: WrittenTables) -> None:
+def _refresh_after_commit(
+    job: ImportJob, written: WrittenTables, alongside: Callable[..., Future] | None = None
+) -> None:
     """Analyse the tables the committed import changed much: the first list after a large
-    import is then planned as well as the hundredth. In a caller's transaction, after it."""
+    import is then planned as well as the hundredth. In a caller's transaction, after it.
+    ``alongside``: the reading thread's ``submit``, which takes half of them (PostgreSQL)."""
 
     def refresh() -> None:
         try:
-            refresh_statistics(written.changed)
+            refresh_statistics(written.changed, alongside=alongside)
         except DatabaseError:  # the import is committed: slower lists are no reason to fail it
             logger.warning("import job %s: ANALYZE failed", job.uid, exc_info=True)
 

@@ -15,7 +15,8 @@ no spread changes. An import of 50,000 rows spent a fifth of its time analysing 
 
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from typing import Any
 
 from django.apps import apps
@@ -71,9 +72,12 @@ class WrittenTables:
                 self.changed[table] = self.changed.get(table, 0) + rows
 
 
-def refresh_statistics(changed: dict[str, int]) -> list[str]:
+def refresh_statistics(
+    changed: dict[str, int], *, alongside: Callable[..., Future] | None = None
+) -> list[str]:
     """Analyse the tables a committed job changed by more than ``ANALYZE_SHARE``; returns
-    their names. Runs outside any transaction (SQLite: ANALYZE writes sqlite_stat1)."""
+    their names. Runs outside any transaction (SQLite: ANALYZE writes sqlite_stat1).
+    ``alongside``: see ``analyse``."""
     history = _history_tables()
     candidates = {t: n for t, n in changed.items() if t not in history}
     if connection.vendor == "postgresql" and candidates:
@@ -90,14 +94,33 @@ def refresh_statistics(changed: dict[str, int]) -> list[str]:
         for table, rows in sorted(candidates.items())
         if (count := counted.get(table)) is None or rows > ANALYZE_SHARE * count
     ]
-    analyse(tables)
+    analyse(tables, alongside=alongside)
     return tables
 
 
-def analyse(tables: list[str]) -> None:
+def analyse(tables: list[str], *, alongside: Callable[..., Future] | None = None) -> None:
     """Refresh these tables' statistics (and on PostgreSQL their visibility map), named one by
     one: a bare ``ANALYZE`` would also take the server's shared catalogues, whose locks other
-    databases' sessions wait for until this transaction ends."""
+    databases' sessions wait for until this transaction ends.
+
+    ``alongside`` (PostgreSQL): a function that runs a call on another thread, hence another
+    connection, and returns its Future (an import's reading thread). The largest table is
+    refreshed here and the others there meanwhile: after an import of 50,000 persons the
+    person table took 0.4-0.5 s and the five others 0.2 s more, one after the other, while
+    the user waited and one core of the two was idle."""
+    if (
+        alongside is not None
+        and len(tables) > 1
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    ):
+        largest = _largest(tables)
+        others = alongside(analyse, [t for t in tables if t != largest])
+        try:
+            analyse([largest])
+        finally:
+            others.result()  # and its error, if any
+        return
     quote = connection.ops.quote_name
     statement = refresh_statement()
     with connection.cursor() as cursor:
@@ -116,6 +139,18 @@ def refresh_statement() -> str:
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         return "VACUUM (ANALYZE)"
     return "ANALYZE"
+
+
+def _largest(tables: list[str]) -> str:
+    """PostgreSQL: the table that, with its indexes, takes the most space."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relkind = 'r' AND relname = ANY(%s)"
+            " AND pg_table_is_visible(oid) ORDER BY pg_total_relation_size(oid) DESC LIMIT 1",
+            [tables],
+        )
+        found = cursor.fetchone()
+    return found[0] if found else tables[0]
 
 
 def _history_tables() -> set[str]:

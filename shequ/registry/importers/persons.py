@@ -229,6 +229,7 @@ class PersonImporter(PlanningImporter):
         marriage_problems, marriage = self.marriages.check(number, values, cleaned, person)
         if marriage_problems:
             return marriage_problems
+        reason = self.ctx.reason(number)  # the history's, the 户口簿's: made once
         if person is None:
             instance = None
             if relation:  # made now, filled when prepared: the 户口簿 point at it
@@ -239,12 +240,12 @@ class PersonImporter(PlanningImporter):
                     status=PersonStatus.ACTIVE,
                 )
             self._plan_new(
-                number, cleaned, children or [], outflow, population_type, housed, instance
+                number, reason, cleaned, children or [], outflow, population_type, housed, instance
             )
         else:
             instance = person
             planned = self._plan_update(
-                number, person, cleaned, values, children, population_type, housed
+                number, reason, person, cleaned, values, children, population_type, housed
             )
             if (relation or marriage) and not planned:  # only the 户口簿 or a marriage
                 self.unchanged -= 1
@@ -255,7 +256,7 @@ class PersonImporter(PlanningImporter):
                 self.heads,
                 instance,
                 relation,
-                self.ctx.reason(number),
+                reason,
                 dwelling=housed.key,
             )
         if marriage is not None:
@@ -402,7 +403,7 @@ class PersonImporter(PlanningImporter):
         return derived
 
     def _plan_new(
-        self, number, cleaned, children, outflow, population_type, housed, instance=None
+        self, number, reason, cleaned, children, outflow, population_type, housed, instance=None
     ) -> None:
         home = housed.household
         if home is None:
@@ -411,7 +412,7 @@ class PersonImporter(PlanningImporter):
             PersonRow(
                 cleaned,
                 home,
-                self.ctx.reason(number),
+                reason,
                 children,
                 outflow if population_type == PopulationType.OUTFLOW else None,
                 instance=instance,
@@ -432,7 +433,7 @@ class PersonImporter(PlanningImporter):
         return household
 
     def _plan_update(
-        self, number, person, cleaned, values, children, population_type, housed
+        self, number, reason, person, cleaned, values, children, population_type, housed
     ) -> bool:
         """Plan the row's changes to a registered person; False: nothing changes."""
         outflow = {k: values[k] for k in _OUTFLOW_KEYS if k in values}
@@ -466,7 +467,7 @@ class PersonImporter(PlanningImporter):
             self.plan_update(
                 PersonChange(
                     person,
-                    self.ctx.reason(number),
+                    reason,
                     fields,
                     new_children,
                     moved_from=moved_from,
@@ -493,6 +494,8 @@ class PersonImporter(PlanningImporter):
         plans.prepared["homes"] = services.households_prepare(
             homes, now=self.ctx.now, keys=self._keys()
         )
+        # Here, not on the writing thread, whose Python the server waits for.
+        plans.prepared["home_reasons"] = [self.ctx.reason(n) for n, _h in plans.households]
         if connection.vendor == "postgresql":  # the new homes have their keys already
             plans.prepared["persons"] = self._prepare_persons(plans.creates)
             # The persons have their keys now: the 户口簿 rows are made here too.
@@ -506,9 +509,10 @@ class PersonImporter(PlanningImporter):
         homes = plans.prepared.get("homes") or services.households_prepare(
             [h for _n, h in plans.households], now=ctx.now
         )
-        services.households_write(
-            homes, actor=ctx.actor, reasons=[ctx.reason(n) for n, _h in plans.households]
-        )
+        reasons = plans.prepared.get("home_reasons")
+        if reasons is None:
+            reasons = [ctx.reason(n) for n, _h in plans.households]
+        services.households_write(homes, actor=ctx.actor, reasons=reasons)
         services.persons_register_write(
             plans.prepared.get("persons") or self._prepare_persons(plans.creates)
         )

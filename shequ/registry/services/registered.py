@@ -442,8 +442,9 @@ def memberships_prepare(
     if not plan:
         return
     for household, head in zip(plan.households, plan.heads, strict=True):
-        # The head's key and unit, set when the head was made ready (or written).
-        household.head_id, household.unit_id = head.id, head.unit_id
+        # The head's key and unit, set when the head was made ready (or written); into the
+        # attributes, past the key's descriptor (a check and a cache cleared each).
+        vars(household).update(head_id=head.id, unit_id=head.unit_id)
     households = prepare_records(RegisteredHousehold, plan.households, now=now, keys=keys)
     if keys is not None and households.rows is not None:
         # PostgreSQL, keys at hand: the members as plain rows (no instance a member, a
