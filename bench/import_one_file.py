@@ -17,8 +17,10 @@ the same city several times, old and new code alternating. Two steps:
 ``run`` copies the city (``CREATE DATABASE … TEMPLATE … STRATEGY FILE_COPY``, which starts
 with a checkpoint), reads its registry and org tables and indexes into the server's buffers
 (``pg_prewarm``), imports the file through ``shequ import``'s function and prints a JSON line
-per run: rows/s, the Python process's CPU seconds and those of the validating thread alone
-(the import's critical path). Right after the checkpoint every page the import changes is
+per run: rows/s, the Python process's CPU seconds and those of the validating thread alone,
+the CPU seconds of the database's backends (from ``/proc/<pid>/stat``, sampled every 10 ms
+by a process of its own: the server must run on this machine), and their sum per 1,000 rows,
+the figure to compare on a shared machine (wall times there follow the other sessions). Right after the checkpoint every page the import changes is
 written whole to the WAL once: with ``wal_compression = on`` (pglz) that dominates; use
 ``lz4`` (``docs/operations.md``).
 
