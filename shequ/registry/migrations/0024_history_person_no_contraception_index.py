@@ -9,7 +9,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0022_person_relation_on_the_household_register'),
+        ('registry', '0023_person_hukou_away_covers_filters'),
     ]
 
     operations = [
