@@ -8,6 +8,7 @@ request log. A token answers only the user it was made for and lapses after
 token, never the number. The cache (a database table in production) holds the term
 encrypted like the stored numbers (``core.crypto``)."""
 
+import re
 import secrets
 
 from django.conf import settings
@@ -16,6 +17,9 @@ from django.core.cache import cache
 from shequ.core.crypto import DecryptionError, decrypt_text, encrypt_text
 
 _PREFIX = "registry:person-search:"
+# What ``secrets.token_urlsafe`` writes: anything else in ``?sid=`` is no token of ours
+# (and must not reach a cache key: memcached refuses control characters and spaces).
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def person_search_token(user, term: str) -> str:
@@ -28,7 +32,7 @@ def person_search_token(user, term: str) -> str:
 def person_search_term(user, token: str) -> str | None:
     """The term a token stands for, if it is this user's and still alive (its life is
     renewed by each use); None otherwise."""
-    if not token or len(token) > 64 or user is None:
+    if not token or not _TOKEN.fullmatch(token) or user is None:
         return None
     key = _PREFIX + token
     stored = cache.get(key)

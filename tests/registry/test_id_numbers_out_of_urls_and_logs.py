@@ -85,6 +85,13 @@ def test_a_token_answers_only_the_user_it_was_made_for(web, people, lisi):
     assert "查找已过期" in response.content.decode()
 
 
+def test_a_made_up_token_is_refused_without_reaching_the_cache(web, people, recwarn):
+    for sid in ("\x87c{ x", "a" * 65, "../../etc"):
+        response = web.as_(people.worker_a).get(LIST, {"sid": sid})
+        assert response.status_code == 200 and "查找已过期" in response.content.decode()
+    assert not [w for w in recwarn if "Cache key" in str(w.message)]
+
+
 def test_a_token_search_stays_inside_the_jurisdiction(web, people, elsewhere):
     client = web.as_(people.worker_a)
     assert names(client.get(post_search(client, elsewhere.id_number))) == []
