@@ -176,7 +176,12 @@ ETHNICITY_CHOICES = [(f"{i:02d}", name) for i, name in enumerate(ETHNIC_GROUPS, 
 # API, imports: ``validate_division_code`` + existence, the import's unit lookup), and a
 # constraint costs a query per written row: at a million persons these checks were a
 # quarter of the database's work in an import (docs/benchmarks.md). References between
-# the registry's own records (person -> household, child -> parent, ...) keep theirs.
+# the registry's own records (person -> household, child -> parent, ...) keep theirs, but
+# for the 户口簿's (its head, its members' 户口簿 and person): an import writes a member row
+# for nearly every person, and those three checks were a sixth of its database's work. They
+# are written only by ``services/registered.py``, from records it has just read or written,
+# and nothing deletes a person or a 户口簿 (PROTECT stops the ORM); what still keeps them
+# from dangling is tested in tests/registry/test_reference_data.py.
 REFERENCE: dict[str, Any] = {
     "on_delete": models.PROTECT,
     "related_name": "+",

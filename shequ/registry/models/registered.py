@@ -33,6 +33,7 @@ class RegisteredHousehold(models.Model):
         verbose_name=_("户主"),
         on_delete=models.PROTECT,
         related_name="headed_households",
+        db_constraint=False,  # checked by the application: models/choices.py
         db_index=False,  # registered_household_head below
     )
     address = models.CharField(_("户籍地址"), max_length=200, blank=True)
@@ -77,6 +78,7 @@ class RegisteredHouseholdMember(models.Model):
         verbose_name=_("户籍户"),
         on_delete=models.PROTECT,
         related_name="memberships",
+        db_constraint=False,
         db_index=False,  # reg_member_household below
     )
     person = models.ForeignKey(
@@ -84,6 +86,7 @@ class RegisteredHouseholdMember(models.Model):
         verbose_name=_("人员"),
         on_delete=models.PROTECT,
         related_name="household_memberships",
+        db_constraint=False,
         db_index=False,  # reg_member_one_current below
     )
     relation = models.CharField(_("与户主关系"), max_length=12, choices=Relation.choices)
