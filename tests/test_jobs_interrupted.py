@@ -146,7 +146,7 @@ print(job.uid)
 """
 RUN_AGAIN = """
 import sys
-from shequ.jobs.imports import import_job_run_again
+from shequ.jobs.import_jobs import import_job_run_again
 from shequ.jobs.models import ImportJob
 from shequ.jobs.tasks import enqueue_import_job
 job = ImportJob.objects.get(uid=sys.argv[1])

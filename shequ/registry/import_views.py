@@ -25,9 +25,7 @@ from rest_framework.response import Response
 from shequ.core.forms import StyledForm, add_service_errors
 from shequ.core.tabular import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from shequ.jobs.exports import export_jobs_of
-from shequ.jobs.imports import (
-    MAX_REPORTED_ERRORS,
-    import_job_create,
+from shequ.jobs.import_jobs import (
     import_job_get,
     import_job_may_run_again,
     import_job_run_again,
@@ -35,6 +33,7 @@ from shequ.jobs.imports import (
     job_outcome,
     problem_rows_write,
 )
+from shequ.jobs.imports import MAX_REPORTED_ERRORS, import_job_create
 from shequ.jobs.models import ImportJob
 from shequ.jobs.tasks import enqueue_import_job
 from shequ.org.permissions import action_required, staff_required

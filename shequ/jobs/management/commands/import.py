@@ -5,7 +5,8 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management import BaseCommand, CommandError
 
-from shequ.jobs.imports import import_job_create, import_job_run, importers, job_outcome
+from shequ.jobs.import_jobs import job_outcome
+from shequ.jobs.imports import import_job_create, import_job_run, importers
 from shequ.org.models import OrgUnit
 
 
