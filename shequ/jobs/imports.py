@@ -410,7 +410,8 @@ def _validate_and_write(job, importer, source, writer) -> None:
 def _validate(job, importer, source, writer=None) -> tuple[set[int], list[int]]:
     """Validate chunk by chunk, committing the progress after a chunk at most every
     ``PROGRESS_SECONDS`` (outside any write transaction, so the status page moves), and
-    handing the plans to ``writer`` every ``pipeline.WRITE_AHEAD_ROWS`` while they may still be
+    handing the plans to ``writer`` after the first chunk (it starts sooner) and then every
+    ``pipeline.WRITE_AHEAD_ROWS`` while they may still be
     applied; returns (rows with problems, all row numbers)."""
     errors: list[RowError] = []
     error_count = 0
@@ -434,7 +435,7 @@ def _validate(job, importer, source, writer=None) -> tuple[set[int], list[int]]:
         if writer is not None:
             if bad_rows and not job.take_good:
                 writer.close()  # nothing will be applied: stop and roll back
-            elif len(seen_rows) - handed >= pipeline.WRITE_AHEAD_ROWS:
+            elif len(seen_rows) - handed >= pipeline.WRITE_AHEAD_ROWS or not handed:
                 writer.put(importer.prepare(importer.take_plans()))
                 handed = len(seen_rows)
         job.processed_rows = len(seen_rows)
