@@ -3,8 +3,10 @@ shown to the roles that may use it, in the order of ``position``."""
 
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.hooks import app_hooks
@@ -35,6 +37,26 @@ MENU: list[MenuEntry] = [  # org's own entries; the registry's are in registry/n
 ]
 
 
+# Each entry's address, reversed once per URLconf, script prefix and language (the address
+# depends on nothing else), not on every page: reversing ~18 names was about half of the
+# menu's time, which every page pays (a 403 or 404 answer too).
+_ADDRESSES: dict[tuple, tuple[tuple[MenuEntry, str], ...]] = {}
+
+
+def _entries_with_addresses() -> tuple[tuple[MenuEntry, str], ...]:
+    key = (get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), get_language())
+    found = _ADDRESSES.get(key)
+    if found is None:
+        pairs = []
+        for entry in sorted(app_hooks("menu_entries"), key=lambda entry: entry.position):
+            try:
+                pairs.append((entry, reverse(entry.url_name)))
+            except NoReverseMatch:
+                continue  # the capability is not installed in this deployment
+        found = _ADDRESSES[key] = tuple(pairs)
+    return found
+
+
 def menu(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -43,20 +65,16 @@ def menu(request) -> dict:
     if parts and parts[0] == "en":
         parts = parts[1:]
     path = "/".join(parts) + "/"
-    entries = []
-    for entry in sorted(app_hooks("menu_entries"), key=lambda entry: entry.position):
-        if entry.action and not can(user, entry.action):
+    entries: list[dict] = []
+    for item, url in _entries_with_addresses():
+        if item.action and not can(user, item.action):
             continue
-        try:
-            url = reverse(entry.url_name)
-        except NoReverseMatch:
-            continue  # the capability is not installed in this deployment
         entries.append(
             {
-                "label": entry.label,
+                "label": item.label,
                 "url": url,
-                "icon": entry.icon,
-                "section": entry.section,
+                "icon": item.icon,
+                "section": item.section,
             }
         )
     matches = [e for e in entries if path.startswith(e["section"] + "/")]
