@@ -410,9 +410,9 @@ def _validate_and_write(job, importer, source, writer) -> None:
 def _validate(job, importer, source, writer=None) -> tuple[set[int], list[int]]:
     """Validate chunk by chunk, committing the progress after a chunk at most every
     ``PROGRESS_SECONDS`` (outside any write transaction, so the status page moves), and
-    handing the plans to ``writer`` after the first chunk (it starts sooner) and then every
-    ``pipeline.WRITE_AHEAD_ROWS`` while they may still be
-    applied; returns (rows with problems, all row numbers)."""
+    handing the plans to ``writer`` after the first chunk (so that it starts soon), then every
+    ``pipeline.WRITE_AHEAD_ROWS``, while they may still be applied; returns (rows with
+    problems, all row numbers)."""
     errors: list[RowError] = []
     error_count = 0
     bad_rows: set[int] = set()

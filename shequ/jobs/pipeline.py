@@ -24,8 +24,8 @@ from django.db import connection, transaction
 from shequ.jobs.models import ImportJob
 
 # Whether PostgreSQL imports write ahead (the bench turns it off to compare), and how many
-# validated rows go to the writer at a time: few enough to start soon, enough for few round
-# trips (docs/benchmarks.md has the measurements).
+# validated rows go to the writer at a time after the first chunk (which goes at once, so
+# that it starts soon): enough for few round trips (docs/benchmarks.md has the measurements).
 WRITE_AHEAD = True
 WRITE_AHEAD_ROWS = 3_000
 # How often (seconds) the interpreter hands its lock over while a writer runs; Python's
