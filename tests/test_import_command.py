@@ -9,10 +9,16 @@ from openpyxl import load_workbook
 from shequ.jobs.models import ImportJob
 from shequ.org.models import AuditEvent
 from shequ.registry.models import Building, Person
+from tests.factories import (
+    PERSON_IMPORT_HEADERS,
+    make_building,
+    make_household,
+    make_person,
+    tabular_file,
+)
 from tests.factories import id_number as new_id_number
-from tests.factories import make_building, make_household, make_person, tabular_file
 
-HEADERS = ["公民身份号码", "姓名", "户籍地代码", "单位代码", "楼栋名称", "门牌/室号", "婚姻状况"]
+HEADERS = PERSON_IMPORT_HEADERS
 GRID_A1 = "34060302000101"
 
 

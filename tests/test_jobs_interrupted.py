@@ -23,11 +23,11 @@ from shequ.core.identifiers import id_number_for_test
 from shequ.jobs.imports import import_job_create
 from shequ.jobs.models import ImportJob
 from shequ.registry.models import Person
-from tests.factories import make_building, make_household, tabular_file
+from tests.factories import PERSON_IMPORT_HEADERS, make_building, make_household, tabular_file
 
 ROOT = Path(__file__).resolve().parents[1]
 INTERRUPTED = "处理中断，未写入任何数据，可重新运行"
-HEADERS = ["公民身份号码", "姓名", "户籍地代码", "单位代码", "楼栋名称", "门牌/室号", "婚姻状况"]
+HEADERS = PERSON_IMPORT_HEADERS
 GRID_A1 = "34060302000101"
 
 

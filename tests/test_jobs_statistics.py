@@ -10,11 +10,17 @@ from django.db import connection
 
 from shequ.core.identifiers import id_number_for_test
 from shequ.registry.models import Person
-from tests.factories import make_building, make_household, make_person, tabular_file
+from tests.factories import (
+    PERSON_IMPORT_HEADERS,
+    make_building,
+    make_household,
+    make_person,
+    tabular_file,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)  # ANALYZE runs after a real commit
 
-HEADERS = ["公民身份号码", "姓名", "户籍地代码", "单位代码", "楼栋名称", "门牌/室号", "婚姻状况"]
+HEADERS = PERSON_IMPORT_HEADERS
 
 
 def import_persons(tmp_path, count: int, first_day: int = 0, homes: int = 1) -> None:

@@ -5,11 +5,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from shequ.jobs.imports import import_job_create
 from shequ.registry.models import Person
+from tests.factories import PERSON_IMPORT_HEADERS, make_building, make_household, tabular_file
 from tests.factories import id_number as new_id_number
-from tests.factories import make_building, make_household, tabular_file
 
 URL = "/api/v1/imports/"
-HEADERS = ["公民身份号码", "姓名", "户籍地代码", "单位代码", "楼栋名称", "门牌/室号", "婚姻状况"]
+HEADERS = PERSON_IMPORT_HEADERS
 
 
 def row(number, name="张三"):

@@ -10,24 +10,19 @@ from django.urls import reverse
 
 from shequ.registry import services
 from shequ.registry.models import Marriage, Person
+from tests.factories import (
+    PERSON_IMPORT_HEADERS,
+    make_building,
+    make_household,
+    make_person,
+    tabular_file,
+)
 from tests.factories import id_number as new_id_number
-from tests.factories import make_building, make_household, make_person, tabular_file
 
 pytestmark = pytest.mark.django_db
 
 GRID_A1 = "34060302000101"
-HEADERS = [
-    "公民身份号码",
-    "姓名",
-    "户籍地代码",
-    "单位代码",
-    "楼栋名称",
-    "门牌/室号",
-    "婚姻状况",
-    "结婚日期",
-    "配偶身份证号码",
-    "配偶姓名",
-]
+HEADERS = [*PERSON_IMPORT_HEADERS, "结婚日期", "配偶身份证号码", "配偶姓名"]
 WED = "2012-05-01"
 
 

@@ -11,6 +11,7 @@ from shequ.org.models import AuditEvent
 from shequ.registry.models import Child, Flow, Household, Person, PopulationType
 from tests.factories import (
     HEFEI_YAOHAI,
+    PERSON_IMPORT_HEADERS,
     make_building,
     make_household,
     make_person,
@@ -18,7 +19,7 @@ from tests.factories import (
 )
 from tests.factories import id_number as new_id_number
 
-HEADERS = ["公民身份号码", "姓名", "户籍地代码", "单位代码", "楼栋名称", "门牌/室号", "婚姻状况"]
+HEADERS = PERSON_IMPORT_HEADERS
 GRID_A1 = "34060302000101"
 
 

@@ -11,6 +11,7 @@ from shequ.registry import services
 from shequ.registry.models import Person, RegisteredHousehold, RegisteredHouseholdMember
 from tests.factories import (
     HEFEI_YAOHAI,
+    PERSON_IMPORT_HEADERS,
     make_building,
     make_household,
     make_person,
@@ -96,16 +97,7 @@ def dangling() -> list[tuple[str, int]]:
 
 def test_an_imported_file_s_household_registers_point_at_its_people(api, people, tree):
     make_building(tree.grid_a1)
-    headers = [
-        "公民身份号码",
-        "姓名",
-        "户籍地代码",
-        "单位代码",
-        "楼栋名称",
-        "门牌/室号",
-        "婚姻状况",
-        "与户主关系",
-    ]
+    headers = [*PERSON_IMPORT_HEADERS, "与户主关系"]
     rows = []
     for home in range(101, 111):
         for relation, sex in (("户主", "M"), ("配偶", "F"), ("子女", "M")):

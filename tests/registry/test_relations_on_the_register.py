@@ -13,6 +13,7 @@ from shequ.registry.models import Person, RegisteredHousehold, RegisteredHouseho
 from tests import factories
 from tests.factories import (
     HEFEI_YAOHAI,
+    PERSON_IMPORT_HEADERS,
     XIANGSHAN,
     make_building,
     make_household,
@@ -171,16 +172,7 @@ def test_the_api_person_list_reads_the_relations_in_constant_queries(
 
 # --- The import ----------------------------------------------------------------------------
 
-HEADERS = [
-    "公民身份号码",
-    "姓名",
-    "户籍地代码",
-    "单位代码",
-    "楼栋名称",
-    "门牌/室号",
-    "婚姻状况",
-    "与户主关系",
-]
+HEADERS = [*PERSON_IMPORT_HEADERS, "与户主关系"]
 
 
 def row(number, name, relation, *, hukou="340603000000", home_number="101"):
