@@ -15,7 +15,13 @@ from shequ.org.models import AuditEvent, OrgUnit, User
 from shequ.org.roles import Role
 from shequ.registry import services
 from shequ.registry.models import Building, Household, Person
-from tests.factories import make_building, make_household, make_person, tabular_file
+from tests.factories import (
+    PERSON_IMPORT_HEADERS,
+    make_building,
+    make_household,
+    make_person,
+    tabular_file,
+)
 
 REASON = "入户核实"
 
@@ -450,15 +456,7 @@ def test_two_writers_in_1000_interleavings_lose_no_accepted_change(people, home)
 
 # --- Imports count versions too -------------------------------------------------------------
 
-PERSON_HEADERS = [
-    "公民身份号码",
-    "姓名",
-    "户籍地代码",
-    "单位代码",
-    "楼栋名称",
-    "门牌/室号",
-    "婚姻状况",
-]
+PERSON_HEADERS = PERSON_IMPORT_HEADERS
 
 
 def _import(api, user, kind: str, headers: list[str], rows: list[list]) -> dict:
