@@ -9,13 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from shequ.core.tabular import (
-    Column,
-    choice_help,
-    choice_parser,
-    choice_renderer,
-    parse_date,
-)
+from shequ.core.cells import choice_help, choice_parser, choice_renderer, parse_date
+from shequ.core.tabular import Column
 from shequ.registry.models import ETHNICITY_CHOICES
 
 DATE_HELP = "日期写成 YYYY-MM-DD，如 2015-03-02（Excel 日期格式也可以）。"

@@ -1,7 +1,8 @@
 """The files of buildings and households."""
 
+from shequ.core.cells import parse_bool, render_bool
 from shequ.core.identifiers import normalize_id_number
-from shequ.core.tabular import Column, Table, parse_bool, render_bool
+from shequ.core.tabular import Column, Table
 from shequ.registry.models import Building, Household
 from shequ.registry.tables._common import _choice, _date, _unit_code
 

@@ -1,13 +1,8 @@
 """The file of persons, with and without the health columns."""
 
+from shequ.core.cells import choice_parser, choice_renderer, parse_int
 from shequ.core.identifiers import normalize_id_number
-from shequ.core.tabular import (
-    Column,
-    Table,
-    choice_parser,
-    choice_renderer,
-    parse_int,
-)
+from shequ.core.tabular import Column, Table
 from shequ.registry.models import (
     ETHNICITY_CHOICES,
     Contraception,
